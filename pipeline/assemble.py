@@ -1,0 +1,203 @@
+"""Table assembly: label hits and number tokens of a section -> template cells.
+
+Two layouts cover what converters print: each row label followed by its own
+numbers (text lines, pipes, one cell per line, HTML and PDF table rows), and a run
+of labels followed by the numbers column by column (pdfminer).  Which one applies
+is decided block by block.  Wherever a row's printed numbers do not match its cell
+count, the solver in `cells` decides what the sum rules allow and flags the rest.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import permutations
+
+from .cells import CellGuess, solve, to_yuan
+from .labels import Hit
+from .layout import Section, squash
+from .model import Token
+from .schema import Table, Template
+
+MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
+
+@dataclass
+class CellRecord:
+    """What assembly knows about one field before confidence is assigned."""
+
+    field_id: str
+    guess: CellGuess
+    tokens: list[Token]  # the number token(s) behind the value
+    label: Hit | None
+    notes: list[str] = field(default_factory=list)  # said in the output, no effect on confidence
+    doubts: list[str] = field(default_factory=list)  # reasons that cap confidence below "ok"
+
+
+def row_equations(template: Template, table: Table, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The template's rules that live entirely inside these cells, as index equations."""
+    index = {f: i for i, f in enumerate(cells)}
+    out = []
+    for inst in template.rule_instances():
+        if all(f in index for f in inst.fields):
+            out.append((tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs)))
+    return out
+
+
+def _value(token: Token, field_id: str | None, template: Template, header_unit: str | None) -> float | int | None:
+    if token.blank:
+        return 0
+    value = token.value
+    column = template.column_of(field_id) if field_id else None
+    if column is not None and column.kind == "money":
+        return to_yuan(value, token.unit or header_unit or column.default_unit)
+    if token.unit:
+        return to_yuan(value, token.unit)
+    if float(value).is_integer():
+        return int(value)
+    return value
+
+
+def header_unit(tokens: list[Token], section: Section, labels: tuple[str, ...]) -> str | None:
+    """A unit printed in a money column's header, e.g. 采购总金额（万元）."""
+    text = "".join(squash(t.text) for t in tokens[section.start:section.end] if t.kind == "text")
+    for label in labels:
+        for m in re.finditer(re.escape(squash(label)), text):
+            tail = text[m.end():m.end() + 6]
+            if "万元" in tail:
+                return "万元"
+            if tail.startswith("元") or "单位元" in tail:
+                return "元"
+    return None
+
+
+class Assembler:
+    def __init__(self, template: Template, tokens: list[Token]):
+        self.template = template
+        self.tokens = tokens
+
+    def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
+        numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
+        if table.printed_flat:
+            return self._solve(table, table.field_ids(), [self.tokens[i] for i in numbers], None, section)
+        row_ids = {r.id for r in table.rows}
+        hits = [h for h in hits if h.row in row_ids]
+        records: dict[str, CellRecord] = {}
+        for hit, number_ids, doubt in self._group(table, hits, numbers):
+            row = table.row(hit.row)
+            cells = [table.field_id(row.id, c) for c in row.columns]
+            if any(c in records for c in cells):
+                for c in cells:
+                    records[c].doubts.append("row label printed twice")
+                continue
+            got = self._solve(table, cells, [self.tokens[i] for i in number_ids], hit, section)
+            if doubt:
+                for rec in got.values():
+                    rec.doubts.append(doubt)
+            records.update(got)
+        return records
+
+    # -- which numbers belong to which row -------------------------------------------
+    def _group(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """Walk labels and number runs in order.
+
+        A run after one pending label is that row's.  A run after several labels is a
+        column-scattered block when it exactly fills the leading labels that share a
+        column set (pdfminer prints labels, then numbers column by column); otherwise
+        the earlier labels lost their numbers and the run belongs to the last label.
+        """
+        groups: list[tuple[Hit, list[int], str | None]] = []
+        pending: list[Hit] = []
+        events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers],
+                        key=lambda e: (e[0], e[1]))
+        k = 0
+        while k < len(events):
+            if events[k][1] == 0:
+                pending.append(events[k][2])
+                k += 1
+                continue
+            run = []
+            while k < len(events) and events[k][1] == 1:
+                run.append(events[k][2])
+                k += 1
+            while run and pending:
+                if len(pending) == 1:
+                    groups.append((pending.pop(), run, None))
+                    run = []
+                    break
+                columns = table.row(pending[0].row).columns
+                block = []
+                for hit in pending:
+                    if table.row(hit.row).columns != columns:
+                        break
+                    block.append(hit)
+                if len(block) > 1 and len(run) >= len(block) * len(columns):
+                    used = len(block) * len(columns)
+                    groups.extend(self._scattered(table, block, run[:used]))
+                    del pending[:len(block)]
+                    run = run[used:]
+                else:
+                    last = pending.pop()
+                    groups.extend((hit, [], None) for hit in pending)
+                    pending = []
+                    groups.append((last, run, None))
+                    run = []
+        groups.extend((hit, [], None) for hit in pending)
+        return groups
+
+    def _scattered(self, table: Table, block: list[Hit], run: list[int]):
+        """Read a column-scattered block by the reading that best fits the row sums.
+
+        pdfminer prints a block column by column, but not always in the printed
+        column order (a 总计 column can come out before 其他).  Candidate readings:
+        column chunks in every order, and plain row-major.  The identity order wins
+        ties; when equally good readings disagree on a value, the block is doubted.
+        """
+        n_rows, width = len(block), len(run) // len(block)
+        chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
+        identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
+        if width == 1:
+            return [(hit, own, None) for hit, own in zip(block, identity)]
+        readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
+        best_possible = self._fit(table, block, None)
+        if self._fit(table, block, identity) < best_possible and width <= MAX_PERMUTED_COLUMNS:
+            readings += [[[chunks[c][r] for c in perm] for r in range(n_rows)]
+                         for perm in permutations(range(width))]
+        fits = [self._fit(table, block, order) for order in readings]
+        top = max(fits)
+        best = [order for order, fit in zip(readings, fits) if fit == top]
+        as_values = {tuple(tuple(self.tokens[i].value for i in own) for own in order) for order in best}
+        doubt = None if len(as_values) == 1 else \
+            "column-scattered numbers: reading order not settled by the sum rules"
+        return [(hit, own, doubt) for hit, own in zip(block, best[0])]
+
+    def _fit(self, table: Table, block: list[Hit], order: list[list[int]] | None) -> int:
+        """How many within-row sum rules a reading satisfies (all of them when order is None)."""
+        fit = 0
+        for r, hit in enumerate(block):
+            cells = [table.field_id(hit.row, c) for c in table.row(hit.row).columns]
+            for lhs, rhs in row_equations(self.template, table, cells):
+                if order is None:
+                    fit += 1
+                    continue
+                values = [self.tokens[i].value or 0 for i in order[r]]
+                fit += abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
+        return fit
+
+    # -- cells -----------------------------------------------------------------------
+    def _solve(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
+               section: Section) -> dict[str, CellRecord]:
+        units = {c: header_unit(self.tokens, section, table.columns[c.split(".")[2]].labels)
+                 for c in cells if self.template.column_of(c).kind == "money"}
+        aligned = len(tokens) == len(cells)
+        # a column's header/default unit applies only when we know which column a number is in
+        values = [_value(t, cells[i] if aligned else None, self.template,
+                         units.get(cells[i]) if aligned else None) for i, t in enumerate(tokens)]
+        signed = [self.template.column_of(c).signed for c in cells]
+        guesses = solve(values, len(cells), row_equations(self.template, table, cells), signed)
+        records = {}
+        for cell, guess in zip(cells, guesses):
+            source = [tokens[guess.source]] if guess.source is not None else []
+            rec = CellRecord(cell, guess, source, hit)
+            if guess.source is not None and tokens[guess.source].blank:
+                rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
+            records[cell] = rec
+        return records

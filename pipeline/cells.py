@@ -1,0 +1,174 @@
+"""Cell repair as small pure functions: parse printed numbers, and recover a row's
+cells when the printed numbers do not match the template's cell count.
+
+The solver never invents a value: a cell gets a value only when every split or
+placement that satisfies the template's sum rules agrees on it; otherwise the cell
+keeps its candidates and is flagged.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import combinations
+
+# Printed in a cell instead of a number.  Counts: the template has no "not applicable"
+# cell, so a dash/无 in a count cell reads as zero events, marked inferred for review.
+BLANK_MARKERS = {"-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "0.00万元"}
+_NUMBER = re.compile(r"^(?P<sign>[+\-−－]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?P<unit>万元|元|万)?$")
+MAX_CANDIDATES = 20000
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and punctuation to ASCII), unified minus signs, no NBSP."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("\u2212", "-").replace("\u00a0", " ").replace("\u3000", " ")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: float | int
+    unit: str | None
+    signed: bool  # printed with an explicit sign
+
+
+def parse_number(text: str) -> Parsed | None:
+    """A printed cell as a number, or None.  `1,234` `+3` `-2` `22.67万元` `７` all parse."""
+    s = normalize(text).strip()
+    m = _NUMBER.match(s)
+    if not m:
+        return None
+    digits = m.group("int").replace(",", "")
+    if m.group("frac"):
+        value: float | int = float(f"{digits}.{m.group('frac')}")
+    else:
+        value = int(digits)
+    if m.group("sign") in ("-", "－", "−"):
+        value = -value
+    unit = m.group("unit")
+    return Parsed(value, "万元" if unit == "万" else unit, bool(m.group("sign")))
+
+
+def is_blank_marker(text: str) -> bool:
+    return normalize(text).strip() in BLANK_MARKERS
+
+
+def to_yuan(value: float | int, unit: str | None) -> float | int:
+    """Money in yuan; 万元 values are scaled and rounded to the fen to kill float noise."""
+    if unit == "万元":
+        yuan = round(value * 10000, 2)
+        return int(yuan) if float(yuan).is_integer() else yuan
+    return value
+
+
+# --- the solver --------------------------------------------------------------------
+
+Equation = tuple[tuple[int, ...], tuple[int, ...]]  # sum(lhs cells) == sum(rhs cells)
+
+
+@dataclass
+class CellGuess:
+    value: float | int | None
+    source: int | None  # index of the printed number it came from, if the same in every reading
+    how: str  # direct | inferred | ambiguous | conflict
+    candidates: list = field(default_factory=list)
+
+
+def _propagate(cells: list, equations: list[Equation], signed: list[bool]) -> list | None:
+    """Fill unknowns that an equation pins down; None when the reading breaks a rule."""
+    cells = list(cells)
+    changed = True
+    while changed:
+        changed = False
+        for lhs, rhs in equations:
+            unknown = [i for i in lhs + rhs if cells[i] is None]
+            if len(unknown) == 1:
+                i = unknown[0]
+                known_l = sum(cells[j] for j in lhs if j != i)
+                known_r = sum(cells[j] for j in rhs if j != i)
+                value = known_r - known_l if i in lhs else known_l - known_r
+                if (value < 0 and not signed[i]) or value != int(value):
+                    return None
+                cells[i] = int(value)
+                changed = True
+            elif not unknown:
+                if abs(sum(cells[j] for j in lhs) - sum(cells[j] for j in rhs)) > 1e-9:
+                    return None
+    return cells
+
+
+def readings(values: list, width: int) -> list[tuple[list, list]]:
+    """Ways to lay `values` onto `width` cells in printed order.
+
+    Fewer numbers than cells: blanks were lost somewhere (each placement).
+    More numbers than cells: stray numbers crept in (each choice of which to keep).
+    Returns (cells, source index per cell) pairs.
+    """
+    n = len(values)
+    out = []
+    if n == width:
+        return [(list(values), list(range(n)))]
+    if n < width:
+        for slots in combinations(range(width), n):
+            cells: list = [None] * width
+            sources: list = [None] * width
+            for k, slot in enumerate(slots):
+                cells[slot], sources[slot] = values[k], k
+            out.append((cells, sources))
+            if len(out) >= MAX_CANDIDATES:
+                break
+    else:
+        for keep in combinations(range(n), width):
+            out.append(([values[k] for k in keep], list(keep)))
+            if len(out) >= MAX_CANDIDATES:
+                break
+    return out
+
+
+def digit_splits(digits: str, parts: int) -> list[list[int]]:
+    """Every way to cut a digit run into `parts` numbers without leading zeros."""
+    if parts == 1:
+        return [[int(digits)]] if digits and (digits == "0" or not digits.startswith("0")) else []
+    out = []
+    for cut in range(1, len(digits) - parts + 2):
+        head = digits[:cut]
+        if len(head) > 1 and head.startswith("0"):
+            break
+        for rest in digit_splits(digits[cut:], parts - 1):
+            out.append([int(head)] + rest)
+            if len(out) >= MAX_CANDIDATES:
+                return out
+    return out
+
+
+def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
+          alternatives: list[tuple[list, list]] | None = None) -> list[CellGuess]:
+    """Recover `width` cells from printed `values` under the sum `equations`.
+
+    `alternatives` adds further readings (e.g. splits of run-together digits).
+    With exactly `width` numbers the printed values stand as they are, even when a
+    rule fails: the checks report that, the solver does not "fix" it.
+    """
+    signed = signed or [False] * width
+    if len(values) == width and not alternatives:
+        return [CellGuess(v, i, "direct") for i, v in enumerate(values)]
+    consistent = []
+    for cells, sources in readings(values, width) + (alternatives or []):
+        solved = _propagate(cells, equations, signed)
+        if solved is not None:
+            consistent.append((solved, sources))
+    if not consistent:
+        # no reading fits the rules: keep the printed numbers left-aligned, all in conflict
+        cells = (list(values) + [None] * width)[:width]
+        return [CellGuess(v, i if v is not None else None, "conflict") for i, v in enumerate(cells)]
+    guesses = []
+    for i in range(width):
+        seen = [c[0][i] for c in consistent]
+        sources = {c[1][i] for c in consistent}
+        distinct = sorted({v for v in seen if v is not None})
+        if None not in seen and len(distinct) == 1:
+            how = "direct" if len(consistent) == 1 and len(values) == width else "inferred"
+            guesses.append(CellGuess(distinct[0], sources.pop() if len(sources) == 1 else None, how))
+        else:
+            guesses.append(CellGuess(None, None, "ambiguous", distinct))
+    return guesses

@@ -1,0 +1,151 @@
+"""The pipeline for one document: read -> tokens -> sections -> labels -> template ->
+cells -> field values -> checks -> Result.  Failures end up in `Result.errors`."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from .assemble import Assembler
+from .labels import KeywordSpotter, Spotter, row_labels
+from .layout import find_sections, squash, tokenize
+from .model import Document, Result, Token
+from .readers import ReaderError, read_document
+from .schema import HYBRID, VERSIONS, all_templates, load_template
+from .validate import field_values, run_checks
+
+MIN_REQUEST_ROWS = 6  # distinct section 三 rows needed to call a document a report
+
+
+def _headings() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for template in all_templates():
+        for table in template.tables:
+            out.setdefault(table.id, [])
+            out[table.id] += [h for h in table.headings if h not in out[table.id]]
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _unique(version: str, other: str, table_id: str) -> tuple[set[str], set[str]]:
+    """Row ids and column labels printed only by `version` in this table."""
+    mine, theirs = load_template(version).table(table_id), load_template(other).table(table_id)
+    rows = {r.id for r in mine.rows} - {r.id for r in theirs.rows}
+    their_labels = [squash(l) for c in theirs.columns.values() for l in c.labels]
+    labels = {squash(l) for c in mine.columns.values() for l in c.labels
+              if not any(squash(l) in t or t in squash(l) for t in their_labels)}
+    return rows, labels
+
+
+def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, list[str]]:
+    """Template key from what the tables print (never from the year)."""
+    notes = []
+    votes = {}
+    if "disclosure" in sections:
+        sec = sections["disclosure"]
+        text = "".join(squash(t.text) for t in tokens[sec.start:sec.end] if t.kind == "text")
+        found_rows = {h.row for h in hits.get("disclosure", [])}
+        for version, other in (("2019", "2021"), ("2021", "2019")):
+            rows, labels = _unique(version, other, "disclosure")
+            votes[version] = len(rows & found_rows) + sum(1 for l in labels if l in text)
+    disclosure = None
+    if votes and votes["2019"] != votes["2021"]:
+        disclosure = max(votes, key=votes.get)
+    request_rows = {h.row for h in hits.get("requests", [])}
+    rows21, _ = _unique("2021", "2019", "requests")
+    rows19, _ = _unique("2019", "2021", "requests")
+    requests = "2021" if request_rows & rows21 else "2019" if request_rows & rows19 else None
+    if len(request_rows) < MIN_REQUEST_ROWS and disclosure is None:
+        return None, notes
+    version = disclosure or requests or "2021"
+    if version == "2021" and requests == "2019":
+        return HYBRID, notes
+    if version == "2019" and requests == "2021":
+        notes.append("section 二 follows the 2019 template but section 三 prints the 2021 （六） sub-rows; "
+                     "read as 2019, the sub-rows are not mapped")
+    return version, notes
+
+
+_TITLE = re.compile(r"(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
+                    r"(?:政府|政务)?信息公开(?:工作)?年度?报告")
+
+
+def find_metadata(doc: Document) -> tuple[str | None, int | None]:
+    """Agency and year from the report title (may be split over two lines)."""
+    texts = [line.text.strip() for line in doc.lines()[:80] if line.text.strip()]
+    for i, text in enumerate(texts):
+        for candidate in (text, text + (texts[i + 1] if i + 1 < len(texts) else "")):
+            compact = re.sub(r"\s+", "", candidate)
+            m = _TITLE.search(compact)
+            if m and "关于" not in m.group("agency") and not compact.startswith(("根据", "现将", "本报告")) and m.start() < 4:
+                agency = m.group("agency").strip()
+                return agency or None, int(m.group("year"))
+    for text in texts:
+        m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日", text)
+        if m:
+            return None, int(m.group(1))
+    return None, None
+
+
+def extract_document(doc: Document, spotter: Spotter | None = None) -> Result:
+    spotter = spotter or KeywordSpotter()
+    result = Result(doc.source, doc.sha256, errors=list(doc.errors),
+                    pages=[{"page": p.number, "path": p.path} for p in doc.pages])
+    result.agency, result.year = find_metadata(doc)
+    unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
+    if unread:
+        result.errors.append(f"pages {unread} have no usable text layer and were not OCRed")
+    tokens = tokenize(doc)
+    sections = find_sections(tokens, _headings())
+    hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
+            if not load_template(VERSIONS[0]).table(tid).printed_flat}
+    key, notes = detect_template(tokens, sections, hits)
+    result.errors.extend(notes)
+    if key is None:
+        why = "no table of the 2019 or 2021 政府信息公开工作年度报告 template found"
+        if result.year and result.year < 2019:
+            why += f" (report year {result.year} predates the 2019 template)"
+        result.errors.append(f"not a supported report: {why}")
+        return result
+    template = load_template(key)
+    result.template, result.hybrid = template.version, template.hybrid
+    assembler = Assembler(template, tokens)
+    records = {}
+    for table in template.tables:
+        if table.id in sections:
+            records.update(assembler.table(table, sections[table.id], hits.get(table.id, [])))
+        else:
+            result.errors.append(f"section {table.section} ({table.id}) not found")
+    result.fields = field_values(template, records)
+    result.checks = run_checks(template, result.fields)
+    return result
+
+
+def extract_file(path: str | Path, ocr_engine: str | None = None) -> Result:
+    """Never raises for a bad input: the reason lands in `errors`."""
+    path = Path(path)
+    try:
+        doc = read_document(path)
+        if doc.kind == "pdf" and any(p.path == "needs_ocr" for p in doc.pages):
+            _ocr(doc, path.read_bytes(), ocr_engine)
+        return extract_document(doc)
+    except ReaderError as exc:
+        return _failed(path, str(exc))
+    except Exception as exc:  # a bug must cost one document, not the batch
+        return _failed(path, f"internal error ({type(exc).__name__}: {exc})")
+
+
+def _ocr(doc: Document, data: bytes, engine: str | None) -> None:
+    try:
+        from .ocr import ocr_document
+    except ImportError as exc:
+        doc.errors.append(f"OCR stage unavailable ({exc}); install govreport[ocr]")
+        return
+    ocr_document(doc, data, engine)
+
+
+def _failed(path: Path, message: str) -> Result:
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    return Result(str(path), digest, errors=[message])

@@ -1,0 +1,116 @@
+"""Layout recovery: document lines -> a token stream (label text / numbers) with
+positions, page furniture removed, split into the report's table sections."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .cells import is_blank_marker, normalize, parse_number
+from .model import Document, Line, Token
+
+# page numbers and footers that conversion leaves between table rows: "- 3 -", "第 3 页", "3/6"
+_FOOTER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+                     r"|\d{1,3}\s*/\s*\d{1,3}|page\s*\d+)\s*$", re.IGNORECASE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPLIT = re.compile(r"[ \t]+")
+
+
+def is_footer(line: Line) -> bool:
+    return bool(_FOOTER.match(normalize(line.text)))
+
+
+def is_prose(text: str) -> bool:
+    """Narrative sentences carry numbers that are no table cells."""
+    cjk = len(_CJK.findall(text))
+    return cjk >= 40 or (cjk >= 12 and "。" in text)
+
+
+def _box_tokens(text: str, base: Token) -> list[Token]:
+    raw = normalize(text).strip()
+    if not raw:
+        return []
+    whole = parse_number(raw)
+    if whole is not None:
+        return [Token("number", raw, base.page, base.bbox, base.line_no, base.cell_no, base.score,
+                      value=whole.value, unit=whole.unit)]
+    if is_blank_marker(raw):
+        return [Token("number", raw, base.page, base.bbox, base.line_no, base.cell_no, base.score, blank=True)]
+    tokens: list[Token] = []
+    for piece in _SPLIT.split(raw):
+        parsed = parse_number(piece)  # "1." and "2、" enumerators do not parse: they stay label text
+        if parsed is not None:
+            tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score,
+                                value=parsed.value, unit=parsed.unit))
+        elif is_blank_marker(piece) and tokens:
+            tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
+                                base.score, blank=True))
+        elif tokens and tokens[-1].kind == "text":
+            tokens[-1].text += " " + piece
+        else:
+            tokens.append(Token("text", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score))
+    return tokens
+
+
+def tokenize(doc: Document) -> list[Token]:
+    tokens: list[Token] = []
+    for line_no, line in enumerate(doc.lines()):
+        if is_footer(line):
+            continue
+        if not line.in_table and is_prose(line.text):
+            tokens.append(Token("text", normalize(line.text), line.page, line.bbox, line_no))
+            continue
+        for cell_no, box in enumerate(line.boxes):
+            base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
+                         box.column if box.column is not None else cell_no, box.score)
+            for token in _box_tokens(box.text, base):
+                token.repaired = box.repaired
+                tokens.append(token)
+    return tokens
+
+
+# --- sections ------------------------------------------------------------------------
+
+def squash(text: str) -> str:
+    """Matching form of a label: NFKC, no whitespace or punctuation, digits and CJK kept."""
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", normalize(text).lower())
+
+
+_END_HEADINGS = ("存在的主要问题", "存在问题", "主要问题及改进", "其他需要报告的事项")
+
+
+@dataclass
+class Section:
+    table_id: str
+    start: int  # token index of the heading
+    end: int
+
+
+def _is_heading(token: Token, keys: tuple[str, ...]) -> bool:
+    if token.kind != "text" or len(token.text) > 40 or is_prose(token.text):
+        return False
+    s = squash(token.text)
+    return any(squash(k) in s for k in keys)
+
+
+def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]]) -> dict[str, Section]:
+    """Token spans of each table section, from their headings to the next heading.
+
+    `headings` maps table id to heading texts, in printed order of the sections.
+    """
+    starts: dict[str, int] = {}
+    order = list(headings)
+    for i, token in enumerate(tokens):
+        for table_id in order:
+            if table_id not in starts and _is_heading(token, headings[table_id]):
+                # a later section's heading never precedes an earlier one's
+                if all(starts.get(prev, -1) < i for prev in order[:order.index(table_id)]):
+                    starts[table_id] = i
+    ends = [i for i, t in enumerate(tokens) if _is_heading(t, _END_HEADINGS)]
+    sections = {}
+    found = sorted(starts.items(), key=lambda kv: kv[1])
+    for k, (table_id, start) in enumerate(found):
+        nxt = found[k + 1][1] if k + 1 < len(found) else len(tokens)
+        later_end = [e for e in ends if e > start]
+        end = min([nxt] + later_end[:1])
+        sections[table_id] = Section(table_id, start, end)
+    return sections

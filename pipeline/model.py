@@ -1,0 +1,152 @@
+"""Typed records flowing through the stages.
+
+document -> pages -> lines of text boxes -> tokens -> table cells -> field values -> checks.
+Every stage adds to these records; none re-reads the input file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in page units (PDF points or pixels)
+
+STATUSES = ("ok", "low_confidence", "inferred", "missing", "inconsistent")
+# A value is only "ok" at or above this confidence; the review queue takes the rest.
+CONFIDENT = 0.9
+
+
+@dataclass
+class TextBox:
+    """One piece of text as the source gives it: a table cell, a word run, an OCR box."""
+
+    text: str
+    bbox: BBox | None = None
+    score: float | None = None  # OCR recognition score; None for born-digital text
+    column: int | None = None  # grid column when the source has a table grid (HTML, PDF/OCR tables)
+    repaired: bool = False  # OCR text changed by a character-confusion repair: never "ok"
+
+
+@dataclass
+class Line:
+    """A visual or textual line. For ruled tables one line is one table row and each box one cell."""
+
+    boxes: list[TextBox]
+    page: int  # 1-based
+    in_table: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(b.text for b in self.boxes)
+
+    @property
+    def bbox(self) -> BBox | None:
+        boxes = [b.bbox for b in self.boxes if b.bbox]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    lines: list[Line] = field(default_factory=list)
+    width: float | None = None
+    height: float | None = None
+    # how the page's text was obtained: text | html | text_layer | ocr | needs_ocr
+    path: str = "text"
+    image: Any = None  # rasterized page for OCR, set by readers that have one
+    note: str = ""
+
+
+@dataclass
+class Document:
+    source: str
+    sha256: str
+    kind: str  # text | html | pdf | image
+    pages: list[Page] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[Line]:
+        return [line for page in self.pages for line in page.lines]
+
+
+@dataclass
+class Token:
+    """A label fragment or a number, with where it came from."""
+
+    kind: str  # "text" | "number"
+    text: str
+    page: int | None = None
+    bbox: BBox | None = None
+    line_no: int = 0
+    cell_no: int = 0  # position of the box in its line
+    score: float | None = None
+    value: float | None = None  # numbers: parsed value
+    unit: str | None = None  # numbers: unit printed in the cell (万元, 元)
+    blank: bool = False  # a printed blank marker (—, /, 无): a cell with no number
+    repaired: bool = False
+
+
+@dataclass
+class Evidence:
+    page: int | None = None
+    bbox: BBox | None = None
+    text: str = ""
+
+    def as_dict(self) -> dict:
+        return {"page": self.page, "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
+                "text": self.text}
+
+
+@dataclass
+class FieldValue:
+    value: float | int | None = None
+    confidence: float = 0.0
+    status: str = "missing"
+    evidence: Evidence = field(default_factory=Evidence)
+    candidates: list[float | int] = field(default_factory=list)  # alternatives when undecided
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = {"value": self.value, "confidence": round(self.confidence, 4), "status": self.status,
+               "evidence": self.evidence.as_dict()}
+        if self.candidates:
+            out["candidates"] = self.candidates
+        if self.reasons:
+            out["reasons"] = self.reasons
+        return out
+
+
+@dataclass
+class Check:
+    rule: str
+    fields: list[str]
+    expected: float
+    printed: float
+    ok: bool
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "fields": self.fields, "expected": self.expected,
+                "printed": self.printed, "ok": self.ok}
+
+
+@dataclass
+class Result:
+    source: str
+    sha256: str
+    template: str | None = None
+    hybrid: bool = False
+    agency: str | None = None
+    year: int | None = None
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    pages: list[dict] = field(default_factory=list)  # per page: number and the path its text took
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "sha256": self.sha256, "template": self.template,
+                "hybrid": self.hybrid, "agency": self.agency, "year": self.year,
+                "fields": {k: v.as_dict() for k, v in self.fields.items()},
+                "checks": [c.as_dict() for c in self.checks], "errors": self.errors,
+                "pages": self.pages}

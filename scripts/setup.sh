@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up govreport on a fresh Debian machine with Python >= 3.11: system packages
+# (poppler for rasterizing scans), a virtualenv in .venv, the package and its extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v pdftoppm >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "warning: poppler-utils (pdftoppm) missing and no root: scanned PDFs cannot be rasterized" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "neither a file nor a directory" || true
+.venv/bin/python -m pip install -q -e ".[ocr,bench,dev]" 2>&1 | grep -v "neither a file nor a directory" || true
+.venv/bin/govreport --version

@@ -1,0 +1,25 @@
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def gold_for(path: Path) -> dict | None:
+    """Gold file for an input: seeds by stem, report dumps by the report name inside the stem."""
+    for gold in sorted((SHARED / "gold").glob("*/*.json")):
+        if gold.stem == path.stem or gold.stem in path.stem:
+            return json.loads(gold.read_text(encoding="utf-8"))
+    return None
+
+
+def gold_inputs() -> list[Path]:
+    if not SHARED.exists():
+        return []
+    return sorted([*(SHARED / "seeds").glob("*.txt"), *(SHARED / "reports/text").glob("*.txt"),
+                   *(SHARED / "reports/pdf").glob("*.pdf")])
+
+
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared not checked out beside the repo")
