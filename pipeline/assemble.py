@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import permutations
 
-from .cells import CellGuess, solve, to_yuan
+from .cells import CellGuess, run_together_readings, solve, to_yuan
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -106,12 +106,18 @@ class Assembler:
         """
         groups: list[tuple[Hit, list[int], str | None]] = []
         pending: list[Hit] = []
-        events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers],
-                        key=lambda e: (e[0], e[1]))
+        # label text that names no row (an extra row a body added, a repeated header) ends a
+        # number run, so its numbers never run on into the previous row's cells
+        covered = {i for h in hits for i in range(h.token, h.last_token + 1)}
+        lo, hi = (min(numbers), max(numbers)) if numbers else (0, -1)
+        separators = [i for i in range(lo, hi + 1) if self.tokens[i].kind == "text" and i not in covered]
+        events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
+                        + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
         k = 0
         while k < len(events):
-            if events[k][1] == 0:
-                pending.append(events[k][2])
+            if events[k][1] != 1:
+                if events[k][1] == 0:
+                    pending.append(events[k][2])
                 k += 1
                 continue
             run = []
@@ -135,10 +141,13 @@ class Assembler:
                     del pending[:len(block)]
                     run = run[used:]
                 else:
+                    # most likely the earlier rows printed no numbers, but a scattered
+                    # layout with lost cells looks the same: never "ok"
                     last = pending.pop()
                     groups.extend((hit, [], None) for hit in pending)
                     pending = []
-                    groups.append((last, run, None))
+                    groups.append((last, run, "several row labels precede these numbers; "
+                                               "assigned to the nearest one"))
                     run = []
         groups.extend((hit, [], None) for hit in pending)
         return groups
@@ -192,7 +201,10 @@ class Assembler:
         values = [_value(t, cells[i] if aligned else None, self.template,
                          units.get(cells[i]) if aligned else None) for i, t in enumerate(tokens)]
         signed = [self.template.column_of(c).signed for c in cells]
-        guesses = solve(values, len(cells), row_equations(self.template, table, cells), signed)
+        runs = {i: t.text for i, t in enumerate(tokens)
+                if not t.blank and not t.unit and re.fullmatch(r"\d{2,}", t.text)}
+        guesses = solve(values, len(cells), row_equations(self.template, table, cells), signed,
+                        alternatives=run_together_readings(values, runs, len(cells)))
         records = {}
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []

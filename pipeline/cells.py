@@ -141,6 +141,47 @@ def digit_splits(digits: str, parts: int) -> list[list[int]]:
     return out
 
 
+def run_together_readings(values: list, digit_runs: dict[int, str], width: int) -> list[tuple[list, list]]:
+    """Readings in which printed digit runs (`1000001`) are several cells run together.
+
+    `digit_runs` maps the index of each plain unsigned integer printed with two or more
+    digits to its printed digits (leading zeros matter: `000` is three cells).
+    Each reading splits some of them so the row has exactly `width` cells.
+    """
+    missing = width - len(values)
+    if missing <= 0 or not digit_runs:
+        return []
+    out: list[tuple[list, list]] = []
+    runs = sorted(digit_runs)
+
+    def spread(k: int, left: int, extra: dict[int, int]) -> None:
+        if len(out) >= MAX_CANDIDATES:
+            return
+        if k == len(runs):
+            if left == 0:
+                expand(0, [], [], extra)
+            return
+        index = runs[k]
+        for add in range(0, min(left, len(digit_runs[index]) - 1) + 1):
+            spread(k + 1, left - add, {**extra, index: add})
+
+    def expand(i: int, cells: list, sources: list, extra: dict[int, int]) -> None:
+        if len(out) >= MAX_CANDIDATES:
+            return
+        if i == len(values):
+            out.append((cells, sources))
+            return
+        parts = extra.get(i, 0) + 1
+        if parts == 1:
+            expand(i + 1, cells + [values[i]], sources + [i], extra)
+            return
+        for split in digit_splits(digit_runs[i], parts):
+            expand(i + 1, cells + split, sources + [i] * parts, extra)
+
+    spread(0, missing, {})
+    return out
+
+
 def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
           alternatives: list[tuple[list, list]] | None = None) -> list[CellGuess]:
     """Recover `width` cells from printed `values` under the sum `equations`.
@@ -157,6 +198,11 @@ def solve(values: list, width: int, equations: list[Equation], signed: list[bool
         solved = _propagate(cells, equations, signed)
         if solved is not None:
             consistent.append((solved, sources))
+    # a reading that pins every cell beats one that leaves cells open: an open reading
+    # only says "some value fits", it is no evidence for a different value
+    determined = [c for c in consistent if None not in c[0]]
+    if determined:
+        consistent = determined
     if not consistent:
         # no reading fits the rules: keep the printed numbers left-aligned, all in conflict
         cells = (list(values) + [None] * width)[:width]
