@@ -47,6 +47,10 @@ def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, li
         for version, other in (("2019", "2021"), ("2021", "2019")):
             rows, labels = _unique(version, other, "disclosure")
             votes[version] = len(rows & found_rows) + sum(1 for l in labels if l in text)
+        # rows found, yet none of the rows only the 2019 table has: evidence for 2021
+        rows19, _ = _unique("2019", "2021", "disclosure")
+        if len(found_rows) >= 3 and not rows19 & found_rows:
+            votes["2021"] += 1
     disclosure = None
     if votes and votes["2019"] != votes["2021"]:
         disclosure = max(votes, key=votes.get)

@@ -175,6 +175,8 @@ def column_scattered(template, gold, rng):
                 out += [h.replace("\t", "\n") for h in _REQUEST_HEADER]
             if current == "appeals":
                 out += [h.replace("\t", "\n") for h in _APPEALS_HEADER]
+        if current == "disclosure":
+            out += _headers(template.table(current), template.table(current).row(block[0].row).columns).split("\t")
         out += [r.label for r in block if r.label]
         for c in range(len(block[0].cells)):
             out += [r.cells[c] for r in block]
