@@ -81,6 +81,7 @@ class Assembler:
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records: dict[str, CellRecord] = {}
+        undecided: dict[str, tuple] = {}
         for hit, number_ids, doubt in self._group(table, hits, numbers):
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
@@ -88,12 +89,52 @@ class Assembler:
                 for c in cells:
                     records[c].doubts.append("row label printed twice")
                 continue
-            got = self._solve(table, cells, [self.tokens[i] for i in number_ids], hit, section)
+            printed = [self.tokens[i] for i in number_ids]
+            got = self._solve(table, cells, printed, hit, section)
+            if any(r.guess.how == "ambiguous" for r in got.values()):
+                undecided[row.id] = (cells, printed, hit, doubt)
             if doubt:
                 for rec in got.values():
                     rec.doubts.append(doubt)
             records.update(got)
+        self._settle_by_columns(table, section, records, undecided)
         return records
+
+    def _settle_by_columns(self, table: Table, section: Section, records: dict[str, CellRecord],
+                           undecided: dict) -> None:
+        """Rows the row sums left open: re-solve with the values the column sums require.
+
+        Only values every other cell of a column equation determines are used, and a
+        re-solved cell is still "inferred": the column sums may be the wrong ones.
+        """
+        settled = lambda f: f in records and records[f].guess.how in ("direct", "inferred")
+        for row_id, (cells, printed, hit, doubt) in undecided.items():
+            pins = {}
+            for k, cell in enumerate(cells):
+                if records[cell].guess.how != "ambiguous":
+                    continue
+                for inst in self.template.rule_instances():
+                    if cell not in inst.fields or any(f in cells for f in inst.fields if f != cell):
+                        continue
+                    others = [f for f in inst.fields if f != cell]
+                    if not all(settled(f) for f in others):
+                        continue
+                    lhs = sum(records[f].guess.value for f in inst.lhs if f != cell)
+                    rhs = sum(records[f].guess.value for f in inst.rhs if f != cell)
+                    need = rhs - lhs if cell in inst.lhs else lhs - rhs
+                    if need in records[cell].guess.candidates:
+                        pins[k] = need
+                    break
+            if not pins:
+                continue
+            got = self._solve(table, cells, printed, hit, section, pins)
+            for rec in got.values():
+                if rec.guess.how == "direct":
+                    rec.guess.how = "inferred"
+                rec.notes.append("settled by the column sums")
+                if doubt:
+                    rec.doubts.append(doubt)
+            records.update(got)
 
     # -- which numbers belong to which row -------------------------------------------
     def _group(self, table: Table, hits: list[Hit], numbers: list[int]):
@@ -193,7 +234,7 @@ class Assembler:
 
     # -- cells -----------------------------------------------------------------------
     def _solve(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
-               section: Section) -> dict[str, CellRecord]:
+               section: Section, pins: dict[int, float | int] | None = None) -> dict[str, CellRecord]:
         units = {c: header_unit(self.tokens, section, table.columns[c.split(".")[2]].labels)
                  for c in cells if self.template.column_of(c).kind == "money"}
         aligned = len(tokens) == len(cells)
@@ -204,7 +245,7 @@ class Assembler:
         runs = {i: t.text for i, t in enumerate(tokens)
                 if not t.blank and not t.unit and re.fullmatch(r"\d{2,}", t.text)}
         guesses = solve(values, len(cells), row_equations(self.template, table, cells), signed,
-                        alternatives=run_together_readings(values, runs, len(cells)))
+                        alternatives=run_together_readings(values, runs, len(cells)), pins=pins)
         records = {}
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []

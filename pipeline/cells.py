@@ -182,20 +182,33 @@ def run_together_readings(values: list, digit_runs: dict[int, str], width: int) 
     return out
 
 
+def _pin(cells: list, pins: dict[int, float | int]) -> list | None:
+    cells = list(cells)
+    for i, value in pins.items():
+        if cells[i] is None:
+            cells[i] = value
+        elif cells[i] != value:
+            return None
+    return cells
+
+
 def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
-          alternatives: list[tuple[list, list]] | None = None) -> list[CellGuess]:
+          alternatives: list[tuple[list, list]] | None = None,
+          pins: dict[int, float | int] | None = None) -> list[CellGuess]:
     """Recover `width` cells from printed `values` under the sum `equations`.
 
-    `alternatives` adds further readings (e.g. splits of run-together digits).
-    With exactly `width` numbers the printed values stand as they are, even when a
-    rule fails: the checks report that, the solver does not "fix" it.
+    `alternatives` adds further readings (e.g. splits of run-together digits); `pins`
+    are values other rows' column sums require of a cell, used only to choose among
+    readings.  With exactly `width` numbers the printed values stand as they are, even
+    when a rule fails: the checks report that, the solver does not "fix" it.
     """
     signed = signed or [False] * width
     if len(values) == width and not alternatives:
         return [CellGuess(v, i, "direct") for i, v in enumerate(values)]
     consistent = []
     for cells, sources in readings(values, width) + (alternatives or []):
-        solved = _propagate(cells, equations, signed)
+        pinned = _pin(cells, pins) if pins else cells
+        solved = _propagate(pinned, equations, signed) if pinned is not None else None
         if solved is not None:
             consistent.append((solved, sources))
     # a reading that pins every cell beats one that leaves cells open: an open reading
