@@ -14,7 +14,8 @@ from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
 from .validate import field_values, run_checks
 
-MIN_REQUEST_ROWS = 6  # distinct section 三 rows needed to call a document a report
+MIN_REQUEST_ROWS = 6  # distinct section 三 rows that make a document a report
+MIN_DISCLOSURE_EVIDENCE = 2  # or section 二 column headers / rows only one template prints
 
 
 def _headings() -> dict[str, tuple[str, ...]]:
@@ -37,9 +38,10 @@ def _unique(version: str, other: str, table_id: str) -> tuple[set[str], set[str]
 
 
 def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, list[str]]:
-    """Template key from what the tables print (never from the year)."""
+    """Template key from what the tables print (never from the year); None: no report."""
     notes = []
-    votes = {}
+    request_rows = {h.row for h in hits.get("requests", [])}
+    votes = {"2019": 0, "2021": 0}
     if "disclosure" in sections:
         sec = sections["disclosure"]
         text = "".join(squash(t.text) for t in tokens[sec.start:sec.end] if t.kind == "text")
@@ -47,19 +49,21 @@ def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, li
         for version, other in (("2019", "2021"), ("2021", "2019")):
             rows, labels = _unique(version, other, "disclosure")
             votes[version] = len(rows & found_rows) + sum(1 for l in labels if l in text)
+        positive = sum(votes.values())
         # rows found, yet none of the rows only the 2019 table has: evidence for 2021
         rows19, _ = _unique("2019", "2021", "disclosure")
-        if len(found_rows) >= 3 and not rows19 & found_rows:
+        if len(found_rows) >= 3 and not rows19 & found_rows and len(request_rows) >= MIN_REQUEST_ROWS:
             votes["2021"] += 1
-    disclosure = None
-    if votes and votes["2019"] != votes["2021"]:
-        disclosure = max(votes, key=votes.get)
-    request_rows = {h.row for h in hits.get("requests", [])}
+    else:
+        positive = 0
+    # a report of a supported template prints its section 三 rows or its section 二 headers;
+    # a pre-2019 report prints neither, whatever words it shares with them
+    if len(request_rows) < MIN_REQUEST_ROWS and positive < MIN_DISCLOSURE_EVIDENCE:
+        return None, notes
+    disclosure = max(votes, key=votes.get) if votes["2019"] != votes["2021"] else None
     rows21, _ = _unique("2021", "2019", "requests")
     rows19, _ = _unique("2019", "2021", "requests")
     requests = "2021" if request_rows & rows21 else "2019" if request_rows & rows19 else None
-    if len(request_rows) < MIN_REQUEST_ROWS and disclosure is None:
-        return None, notes
     version = disclosure or requests or "2021"
     if version == "2021" and requests == "2019":
         return HYBRID, notes

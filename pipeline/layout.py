@@ -25,29 +25,60 @@ def is_prose(text: str) -> bool:
     return cjk >= 40 or (cjk >= 12 and "。" in text)
 
 
+# a label with its number glued on, as crawled page text prints cells: 规章000, 行政许可5113
+_GLUED = re.compile(r"^(?P<label>.*[\u4e00-\u9fff)）”\"])(?P<number>[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?)$")
+# OCR confusions inside number cells; a value read through them is never "ok"
+_CONFUSABLE = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
+_CONFUSED_NUMBER = re.compile(r"^[0-9OoD〇lIi|]{1,8}$")
+
+
+def _number(piece: str, base: Token, repaired: bool = False) -> Token | None:
+    parsed = parse_number(piece)
+    if parsed is None:
+        return None
+    return Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score,
+                 value=parsed.value, unit=parsed.unit, repaired=repaired)
+
+
+def _repaired_number(piece: str, base: Token) -> Token | None:
+    if not _CONFUSED_NUMBER.match(piece) or piece.isdigit():
+        return None
+    if len(piece) > 1 and not any(c.isdigit() for c in piece):
+        return None  # a word like "lOl" is no number
+    return _number(piece.translate(_CONFUSABLE), base, repaired=True)
+
+
 def _box_tokens(text: str, base: Token) -> list[Token]:
     raw = normalize(text).strip()
     if not raw:
         return []
-    whole = parse_number(raw)
+    whole = _number(raw, base)
     if whole is not None:
-        return [Token("number", raw, base.page, base.bbox, base.line_no, base.cell_no, base.score,
-                      value=whole.value, unit=whole.unit)]
+        return [whole]
     if is_blank_marker(raw):
         return [Token("number", raw, base.page, base.bbox, base.line_no, base.cell_no, base.score, blank=True)]
     tokens: list[Token] = []
-    for piece in _SPLIT.split(raw):
-        parsed = parse_number(piece)  # "1." and "2、" enumerators do not parse: they stay label text
-        if parsed is not None:
-            tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score,
-                                value=parsed.value, unit=parsed.unit))
-        elif is_blank_marker(piece) and tokens:
-            tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
-                                base.score, blank=True))
-        elif tokens and tokens[-1].kind == "text":
+
+    def add_text(piece: str) -> None:
+        if tokens and tokens[-1].kind == "text":
             tokens[-1].text += " " + piece
         else:
             tokens.append(Token("text", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score))
+
+    for piece in _SPLIT.split(raw):
+        number = _number(piece, base)  # "1." and "2、" enumerators do not parse: they stay label text
+        if number is None and (tokens or len(_SPLIT.split(raw)) > 1):
+            number = _repaired_number(piece, base)
+        if number is not None:
+            tokens.append(number)
+        elif is_blank_marker(piece) and tokens:
+            tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
+                                base.score, blank=True))
+        elif (glued := _GLUED.match(piece)) and _CJK.search(glued.group("label")):
+            add_text(glued.group("label"))
+            tokens.append(_number(glued.group("number"), base))
+        else:
+            add_text(piece)
     return tokens
 
 

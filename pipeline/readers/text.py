@@ -51,9 +51,20 @@ def split_cells(raw_line: str) -> list[str]:
     return cells
 
 
+# markdown and HTML residue in converted dumps: <br>, **bold**, # headings, &nbsp;
+_RESIDUE = re.compile(r"<br\s*/?>|</?(?:b|strong|span|p|font|sup|sub|em|i|u)(?:\s[^>]*)?>|\*\*|__|&nbsp;|\[bookmark:[^\]]*\]",
+                      re.IGNORECASE)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+
+
+def clean_line(raw: str) -> str:
+    return _RESIDUE.sub(" ", _MD_HEADING.sub("", raw))
+
+
 def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     lines = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        raw = clean_line(raw)
         if not raw.strip() or _MD_RULE.match(raw) and "-" in raw:
             continue
         cells = split_cells(raw)

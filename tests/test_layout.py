@@ -1,0 +1,49 @@
+"""Tokenizer behaviour on the conversions real archives show."""
+from pipeline.layout import _box_tokens, is_footer, is_prose
+from pipeline.model import Line, TextBox, Token
+from pipeline.readers.text import clean_line, lines_from_text
+
+BASE = Token("text", "")
+
+
+def kinds(text):
+    return [(t.kind, t.text if t.kind == "text" else t.value, t.repaired) for t in _box_tokens(text, BASE)]
+
+
+def test_label_glued_to_its_number_is_split():
+    assert kinds("行政许可5113") == [("text", "行政许可", False), ("number", 5113, False)]
+    assert kinds("本年收费金额（单位：万元）96171.6")[-1] == ("number", 96171.6, False)
+
+
+def test_enumerators_and_years_stay_label_text():
+    assert kinds("1.属于国家秘密") == [("text", "1.属于国家秘密", False)]
+    assert kinds("2、重复申请 0 0") [0] == ("text", "2、重复申请", False)
+    assert kinds("2020年政府信息公开工作年度报告") == [("text", "2020年政府信息公开工作年度报告", False)]
+
+
+def test_ocr_confusions_in_number_cells_are_repaired_and_marked():
+    tokens = kinds("予以公开 1O 0 l")
+    assert tokens[1:] == [("number", 10, True), ("number", 0, False), ("number", 1, True)]
+    assert kinds("予以公开 lOl")[-1][0] == "text"  # no digit at all: a word, not a number
+
+
+def test_full_width_digits_and_separators():
+    assert kinds("行政处罚 ３，９８５，７５８") == [("text", "行政处罚", False), ("number", 3985758, False)]
+
+
+def test_blank_markers_after_a_label():
+    tokens = _box_tokens("行政事业性收费 — /", BASE)
+    assert [t.blank for t in tokens] == [False, True, True]
+
+
+def test_page_furniture_and_prose():
+    assert is_footer(Line([TextBox("- 3 -")], 1))
+    assert is_footer(Line([TextBox("第 2 页 共 6 页")], 1))
+    assert not is_footer(Line([TextBox("规章 3 0 1")], 1))
+    assert is_prose("2020年，我局通过区政府门户网站共发布73条信息，其中部门动态信息72条，部门财政预算公开信息1条。")
+
+
+def test_markdown_and_html_residue_is_removed():
+    assert clean_line("| **行政许可** | 12<br>| 3 |").count("*") == 0
+    lines = lines_from_text("## 二、主动公开政府信息情况\n|规章|0|0|0|\n|---|---|---|---|\n")
+    assert [[b.text for b in line.boxes] for line in lines] == [["二、主动公开政府信息情况"], ["规章", "0", "0", "0"]]
