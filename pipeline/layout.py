@@ -25,8 +25,42 @@ def is_prose(text: str) -> bool:
     return cjk >= 40 or (cjk >= 12 and "。" in text)
 
 
-# a label with its number glued on, as crawled page text prints cells: 规章000, 行政许可5113
-_GLUED = re.compile(r"^(?P<label>.*[\u4e00-\u9fff)）”\"])(?P<number>[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?)$")
+# numbers glued to label text, as crawled page text prints cells: 规章000规范性文件000
+_DIGITS = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?")
+# 1.属于 2、重复 2020年 3月 5件: digits that belong to the text after them
+_ATTACHED_AFTER = re.compile(r"[.、．)）%％]|[年月日号时项条件个次人期万亿余届批类页章节款倍]")
+
+
+def split_glued(piece: str) -> list[tuple[str, str]]:
+    """Cut a whitespace-free piece into ("text", ...) and ("number", ...) segments.
+
+    Digits stay label text when they enumerate (1. 2、 （3）), count a date or an item
+    (2020年, 第3项) or sit inside brackets; otherwise they are a printed cell.
+    """
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _DIGITS.finditer(piece):
+        before, after = piece[:m.start()], piece[m.end():]
+        unit = m.group().endswith("元")
+        attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) or before.endswith(("第", "(", "（"))
+        if attached or not before and not after:
+            continue
+        if m.start() > pos:
+            out.append(("text", piece[pos:m.start()]))
+        out.append(("number", m.group()))
+        pos = m.end()
+    if pos < len(piece):
+        out.append(("text", piece[pos:]))
+    # adjacent text segments (a skipped enumerator between them) read as one label
+    merged: list[tuple[str, str]] = []
+    for kind, text in out:
+        if merged and kind == "text" and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + text)
+        else:
+            merged.append((kind, text))
+    return merged
+
+
 # OCR confusions inside number cells; a value read through them is never "ok"
 _CONFUSABLE = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
 _CONFUSED_NUMBER = re.compile(r"^[0-9OoD〇lIi|]{1,8}$")
@@ -67,16 +101,21 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
 
     for piece in _SPLIT.split(raw):
         number = _number(piece, base)  # "1." and "2、" enumerators do not parse: they stay label text
-        if number is None and (tokens or len(_SPLIT.split(raw)) > 1):
+        # only where a number is expected: after a label, never as a row's first cell
+        if number is None and (tokens or base.cell_no > 0):
             number = _repaired_number(piece, base)
         if number is not None:
             tokens.append(number)
         elif is_blank_marker(piece) and tokens:
             tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
                                 base.score, blank=True))
-        elif (glued := _GLUED.match(piece)) and _CJK.search(glued.group("label")):
-            add_text(glued.group("label"))
-            tokens.append(_number(glued.group("number"), base))
+        elif _CJK.search(piece):
+            for kind, segment in split_glued(piece):
+                number = _number(segment, base) if kind == "number" else None
+                if number is not None:
+                    tokens.append(number)
+                else:
+                    add_text(segment)
         else:
             add_text(piece)
     return tokens

@@ -31,7 +31,7 @@ class Variant:
     text: str
     truth: dict[str, float | int | None]
     suffix: str = ".txt"
-    notes: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
 
 
 def template_for(gold: dict) -> Template:
@@ -308,11 +308,47 @@ def html_table(template, gold, rng):
     return Variant("html_table", "".join(parts), _truth(template, gold), ".html")
 
 
+def crawler_cells_run_together(template, gold, rng):
+    """Tag-stripped page text: every row's label and cells glued with no separator."""
+    def line_of(row, sep):
+        return [row.label + "".join(row.cells)]
+    text = "首页 > 政务公开 > 年度报告\n发布时间：2021-01-20 信息来源：本机关\n" + \
+        render(template, printed_rows(template, gold["fields"]), gold, "", line_of)
+    return Variant("crawler_cells_run_together", text, _truth(template, gold))
+
+
+def word_html(template, gold, rng):
+    """Word "save as web page": GBK bytes, mso markup inside every cell."""
+    base = html_table(template, gold, rng).text
+    base = base.replace("<meta charset='utf-8'>", "<meta http-equiv=Content-Type content='text/html; charset=gb2312'>"
+                        "<!--[if gte mso 9]><xml><w:WordDocument></w:WordDocument></xml><![endif]-->")
+    base = base.replace("<td>", "<td width=64 style='border:solid windowtext 1.0pt'><p class=MsoNormal align=center>"
+                        "<span lang=EN-US style='font-size:10.5pt'>").replace("</td>", "<o:p></o:p></span></p></td>")
+    return Variant("word_html", base, _truth(template, gold), ".html", "gb18030")
+
+
+_OCR_SWAPS = {"0": "O", "1": "l"}
+
+
+def ocr_markdown(template, gold, rng):
+    """OCR output as a markdown table: pipes, <br> in wrapped labels, a few 0/O 1/l confusions."""
+    def line_of(row, sep):
+        label = row.label
+        if len(label) > 12:
+            label = label[:8] + "<br>" + label[8:]
+        cells = [_OCR_SWAPS.get(c, c) if rng.random() < 0.05 and c in _OCR_SWAPS else c for c in row.cells]
+        return ["| " + " | ".join(([label] if label else []) + cells) + " |"]
+    text = render(template, printed_rows(template, gold["fields"]), gold, "|", line_of)
+    text = text.replace("\n二、", "\n## 二、").replace("\n三、", "\n## 三、")
+    return Variant("ocr_markdown", text, _truth(template, gold), ".md")
+
+
 MANGLINGS: dict[str, Callable[[Template, dict, random.Random], Variant]] = {
     f.__name__: f for f in (tab_rows, space_rows_wrapped, cell_per_line, pipe_mangled, column_scattered,
                             lost_blank_cells, digits_run_together, fullwidth_and_separators,
                             page_break_repeated_header, reordered_rows, extra_row, missing_row, blank_markers,
-                            wrong_printed_total, html_table)
+                            wrong_printed_total, html_table, crawler_cells_run_together, word_html,
+                            ocr_markdown)
 }
 
 

@@ -51,7 +51,7 @@ def main() -> int:
             for seed in range(args.seeds):
                 for variant in variants(gold, seed, args.kinds):
                     path = Path(tmp) / f"{gold_path.stem}_{variant.name}_{seed}{variant.suffix}"
-                    path.write_text(variant.text, encoding="utf-8")
+                    path.write_bytes(variant.text.encode(variant.encoding))
                     n, exact, bad = judge(extract_file(path), variant.truth)
                     s = stats[variant.name]
                     s[0] += 1; s[1] += bad == 0; s[2] += n; s[3] += exact; s[4] += bad

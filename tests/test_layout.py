@@ -47,3 +47,13 @@ def test_markdown_and_html_residue_is_removed():
     assert clean_line("| **行政许可** | 12<br>| 3 |").count("*") == 0
     lines = lines_from_text("## 二、主动公开政府信息情况\n|规章|0|0|0|\n|---|---|---|---|\n")
     assert [[b.text for b in line.boxes] for line in lines] == [["二、主动公开政府信息情况"], ["规章", "0", "0", "0"]]
+
+
+def test_whole_rows_run_together_without_whitespace():
+    assert kinds("规章000规范性文件000") == [("text", "规章", False), ("number", 0, False),
+                                        ("text", "规范性文件", False), ("number", 0, False)]
+    tokens = kinds("（三）不予公开1.属于国家秘密0000000")
+    assert tokens == [("text", "(三)不予公开1.属于国家秘密", False), ("number", 0, False)]  # NFKC
+    assert _box_tokens("（三）不予公开1.属于国家秘密0000000", BASE)[-1].text == "0000000"  # digits kept for splitting
+    assert kinds("第二十条第（5）项")[0][0] == "text" and len(kinds("第二十条第（5）项")) == 1
+    assert kinds("政府集中采购522.67万元") == [("text", "政府集中采购", False), ("number", 522.67, False)]

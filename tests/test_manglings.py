@@ -28,7 +28,7 @@ def test_every_field_exact_or_flagged(kind, tmp_path):
         for seed in (0, 1):
             variant = variants(gold, seed, [kind])[0]
             path = tmp_path / f"{gold_path.stem}_{seed}{variant.suffix}"
-            path.write_text(variant.text, encoding="utf-8")
+            path.write_bytes(variant.text.encode(variant.encoding))
             result = extract_file(path)
             for field_id, expected in variant.truth.items():
                 got = result.fields.get(field_id)
@@ -48,7 +48,7 @@ def test_row_layouts_are_fully_exact(kind, tmp_path):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         variant = variants(gold, 0, [kind])[0]
         path = tmp_path / f"{gold_path.stem}{variant.suffix}"
-        path.write_text(variant.text, encoding="utf-8")
+        path.write_bytes(variant.text.encode(variant.encoding))
         result = extract_file(path)
         wrong = [f for f, expected in variant.truth.items() if not _same(result.fields[f].value, expected)]
         assert not wrong, (gold_path.stem, wrong[:5])
