@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import permutations
 
 from .cells import CellGuess, run_together_readings, solve, to_yuan
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
-from .schema import Table, Template
+from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
 
@@ -34,12 +35,15 @@ class CellRecord:
 
 def row_equations(template: Template, table: Table, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """The template's rules that live entirely inside these cells, as index equations."""
+    return list(_row_equations(template.key, tuple(cells)))
+
+
+@lru_cache(maxsize=4096)
+def _row_equations(template_key: str, cells: tuple[str, ...]) -> tuple:
     index = {f: i for i, f in enumerate(cells)}
-    out = []
-    for inst in template.rule_instances():
-        if all(f in index for f in inst.fields):
-            out.append((tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs)))
-    return out
+    return tuple((tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
+                 for inst in load_template(template_key).rule_instances()
+                 if all(f in index for f in inst.fields))
 
 
 def _value(token: Token, field_id: str | None, template: Template, header_unit: str | None) -> float | int | None:
@@ -223,13 +227,14 @@ class Assembler:
         """How many within-row sum rules a reading satisfies (all of them when order is None)."""
         fit = 0
         for r, hit in enumerate(block):
-            cells = [table.field_id(hit.row, c) for c in table.row(hit.row).columns]
-            for lhs, rhs in row_equations(self.template, table, cells):
-                if order is None:
-                    fit += 1
-                    continue
-                values = [self.tokens[i].value or 0 for i in order[r]]
-                fit += abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
+            equations = row_equations(self.template, table,
+                                      [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
+            if order is None:
+                fit += len(equations)
+                continue
+            values = [self.tokens[i].value or 0 for i in order[r]]
+            fit += sum(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
+                       for lhs, rhs in equations)
         return fit
 
     # -- cells -----------------------------------------------------------------------

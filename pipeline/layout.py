@@ -132,6 +132,9 @@ def tokenize(doc: Document) -> list[Token]:
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)
+            if is_prose(box.text):  # narrative framed as a table cell
+                tokens.append(Token("text", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
+                continue
             for token in _box_tokens(box.text, base):
                 token.repaired = box.repaired
                 tokens.append(token)
