@@ -65,3 +65,85 @@ def _print_summary(rows: list[dict]) -> None:
         table.add_row(r["source"], r["template"], f"{r['found']}/{r['fields']}", str(r["checks_failed"]),
                       str(r["to_review"]), "; ".join(r["errors"]) or "")
     err.print(table)
+
+
+@app.command("eval")
+def eval_(
+    inputs: list[Path] = typer.Argument(None, help="Report files to extract and score (or use --pred)."),
+    gold: Path = typer.Option(..., "--gold", help="Gold JSON directory, searched recursively."),
+    pred: Path | None = typer.Option(None, "--pred", help="Directory of already extracted JSON to score."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Confidence below this counts as flagged."),
+    max_confident_wrong: int | None = typer.Option(
+        None, "--max-confident-wrong", help="Exit 1 when more confident wrong values than this."),
+    min_exact: float | None = typer.Option(None, "--min-exact", help="Exit 1 when the exact fraction is lower."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every wrong field."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Score extraction against gold files: exact, confident wrong, flagged, absent, template.
+
+    Exit code 1 when a --max-confident-wrong / --min-exact bar is missed or nothing pairs with gold.
+    """
+    import json
+
+    from .evaluate import evaluate, gate_failures, load_gold_dir
+
+    if bool(inputs) == (pred is not None):
+        raise typer.BadParameter("give either INPUT files or --pred DIR", param_hint="--pred")
+    if not gold.is_dir():
+        raise typer.BadParameter(f"{gold} is not a directory", param_hint="--gold")
+    golds = load_gold_dir(gold)
+    if pred is not None:
+        if not pred.is_dir():
+            raise typer.BadParameter(f"{pred} is not a directory", param_hint="--pred")
+        pairs = [(p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(pred.rglob("*.json"))]
+    else:
+        from .extract import extract_file
+
+        pairs = [(p.name, extract_file(p).as_dict()) for p in inputs]
+    report = evaluate(pairs, golds, threshold)
+    failures = gate_failures(report, max_confident_wrong, min_exact)
+    if as_json:
+        sys.stdout.write(json.dumps({**report.to_dict(), "gate_failures": failures},
+                                    ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_eval(report, verbose)
+    for name in report.unpaired:
+        err.print(f"[yellow]no gold file pairs with {name}; not scored[/yellow]")
+    for reason in failures:
+        err.print(f"[red]FAIL[/red] {reason}")
+    raise typer.Exit(1 if failures else 0)
+
+
+def _print_eval(report, verbose: bool) -> None:
+    out = Console()
+    table = Table(title=f"govreport eval (threshold {report.threshold:g})")
+    for name in ("document", "gold", "template", "exact", "conf. wrong", "flagged", "absent"):
+        table.add_column(name, overflow="fold")
+    for d in report.docs:
+        tmpl = f"{d.pred_template}{' hybrid' if d.pred_hybrid else ''}" + ("" if d.template_correct else " ✗")
+        table.add_row(d.name, d.gold_name, tmpl, f"{d.exact}/{d.scored}", str(d.confident_wrong),
+                      str(d.flagged), str(d.absent))
+    o = report.overall()
+    table.add_section()
+    table.add_row("overall", f"{o['docs']} docs", f"{o['templates_correct']}/{o['docs']} correct",
+                  f"{o['exact']}/{o['scored']} ({o['exact_rate']:.2%})", str(o["confident_wrong"]),
+                  f"{o['flagged']} ({o['flagged_rate']:.2%})", str(o["absent"]))
+    out.print(table)
+    if verbose:
+        for d in report.docs:
+            for w in d.wrong():
+                out.print(f"  {d.name}  {w.field_id}: gold {w.gold} value {w.value} "
+                          f"confidence {w.confidence:g} status {w.status} -> {w.outcome(report.threshold)}")
+
+
+@app.command("train")
+def train(
+    data: Path = typer.Option(Path("training_data"), "--data", help="Directory with train.jsonl and test.jsonl."),
+    out: Path = typer.Option(Path("models/label_classifier.skops"), "--out", help="Where to write the skops model."),
+) -> None:
+    """Train the row-label classifier (fixed seed), print held-out metrics, write model + card."""
+    from .classify.train import format_metrics, run
+
+    metrics = run(data, out)
+    typer.echo(format_metrics(metrics))
+    typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")

@@ -94,9 +94,21 @@ def find_metadata(doc: Document) -> tuple[str | None, int | None]:
     return None, None
 
 
+def default_spotter() -> tuple[Spotter, str | None]:
+    """The trained classifier when its model file loads; the keyword baseline (with a
+    note for Result.errors) only when the file is absent.  A broken file is an error."""
+    from .classify.model import DEFAULT_PATH, ModelSpotter
+
+    if not DEFAULT_PATH.is_file():
+        return KeywordSpotter(), f"label classifier {DEFAULT_PATH.name} absent: keyword labels used (govreport train)"
+    return ModelSpotter(), None
+
+
 def extract_document(doc: Document, spotter: Spotter | None = None) -> Result:
-    spotter = spotter or KeywordSpotter()
-    result = Result(doc.source, doc.sha256, errors=list(doc.errors),
+    note = None
+    if spotter is None:
+        spotter, note = default_spotter()
+    result = Result(doc.source, doc.sha256, errors=list(doc.errors) + ([note] if note else []),
                     pages=[{"page": p.number, "path": p.path} for p in doc.pages])
     result.agency, result.year = find_metadata(doc)
     unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
