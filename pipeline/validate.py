@@ -15,6 +15,7 @@ DOUBTED = 0.6
 UNIT_NOT_PRINTED = 0.85
 RULE_BROKEN = 0.5
 REPAIRED = 0.6
+LABEL_DOUBT = 0.95  # below this a label's score is worth telling the reviewer
 
 
 def _evidence(rec: CellRecord) -> Evidence:
@@ -39,8 +40,10 @@ def field_values(template: Template, records: dict[str, CellRecord]) -> dict[str
         confidence = BASE[guess.how]
         reasons = list(rec.notes)
         if rec.label is not None and rec.label.score < 1.0:
+            # the label's probability (classifier) or match quality (fuzzy) bounds the field's
             confidence *= rec.label.score
-            reasons.append(f"row label matched approximately ({rec.label.text})")
+            if rec.label.score < LABEL_DOUBT:
+                reasons.append(f"row label {rec.label.text!r} recognised with probability {rec.label.score:.2f}")
         for token in rec.tokens:
             if token.score is not None:
                 confidence *= token.score
