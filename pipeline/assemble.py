@@ -155,7 +155,7 @@ class Assembler:
         # number run, so its numbers never run on into the previous row's cells
         covered = {i for h in hits for i in range(h.token, h.last_token + 1)}
         lo, hi = (min(numbers), max(numbers)) if numbers else (0, -1)
-        separators = [i for i in range(lo, hi + 1) if self.tokens[i].kind == "text" and i not in covered]
+        separators = [i for i in range(lo, hi + 1) if self.tokens[i].kind != "number" and i not in covered]
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
         k = 0

@@ -127,13 +127,13 @@ def tokenize(doc: Document) -> list[Token]:
         if is_footer(line):
             continue
         if not line.in_table and is_prose(line.text):
-            tokens.append(Token("text", normalize(line.text), line.page, line.bbox, line_no))
+            tokens.append(Token("prose", normalize(line.text), line.page, line.bbox, line_no))
             continue
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)
             if is_prose(box.text):  # narrative framed as a table cell
-                tokens.append(Token("text", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
+                tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
                 continue
             for token in _box_tokens(box.text, base):
                 token.repaired = box.repaired

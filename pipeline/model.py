@@ -75,7 +75,7 @@ class Document:
 class Token:
     """A label fragment or a number, with where it came from."""
 
-    kind: str  # "text" | "number"
+    kind: str  # "text" (label material) | "number" | "prose" (narrative: never a label or a cell)
     text: str
     page: int | None = None
     bbox: BBox | None = None

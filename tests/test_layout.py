@@ -57,3 +57,17 @@ def test_whole_rows_run_together_without_whitespace():
     assert _box_tokens("（三）不予公开1.属于国家秘密0000000", BASE)[-1].text == "0000000"  # digits kept for splitting
     assert kinds("第二十条第（5）项")[0][0] == "text" and len(kinds("第二十条第（5）项")) == 1
     assert kinds("政府集中采购522.67万元") == [("text", "政府集中采购", False), ("number", 522.67, False)]
+
+
+def test_narrative_mentioning_a_row_label_creates_no_row(tmp_path):
+    from pipeline.extract import extract_file
+    from .test_readers import report_text
+    text = report_text().replace(
+        "二、主动公开政府信息情况\n",
+        "二、主动公开政府信息情况\n2020年，本机关依法公开行政许可、行政处罚等信息共计一千余条，"
+        "行政许可办理情况均在门户网站公示，接受社会监督。\n")
+    path = tmp_path / "narrative.txt"
+    path.write_text(text, encoding="utf-8")
+    result = extract_file(path)
+    assert result.fields["disclosure.licensing.decisions"].value == 340
+    assert result.fields["disclosure.licensing.decisions"].status == "ok"
