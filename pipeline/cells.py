@@ -34,7 +34,7 @@ class Parsed:
 
 def parse_number(text: str) -> Parsed | None:
     """A printed cell as a number, or None.  `1,234` `+3` `-2` `22.67万元` `７` all parse."""
-    s = normalize(text).strip()
+    s = normalize(text).strip().lstrip("¥￥")
     m = _NUMBER.match(s)
     if not m:
         return None

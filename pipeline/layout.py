@@ -106,6 +106,9 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
             number = _repaired_number(piece, base)
         if number is not None:
             tokens.append(number)
+        elif piece in ("万元", "元") and tokens and tokens[-1].kind == "number" and not tokens[-1].unit:
+            tokens[-1].unit = piece  # "22.67 万元": the unit printed apart from its number
+            tokens[-1].text += piece
         elif is_blank_marker(piece) and tokens:
             tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
                                 base.score, blank=True))

@@ -71,3 +71,10 @@ def test_narrative_mentioning_a_row_label_creates_no_row(tmp_path):
     result = extract_file(path)
     assert result.fields["disclosure.licensing.decisions"].value == 340
     assert result.fields["disclosure.licensing.decisions"].status == "ok"
+
+
+def test_money_unit_printed_apart_and_currency_sign():
+    tokens = _box_tokens("政府集中采购 5 22.67 万元", BASE)
+    assert (tokens[-1].value, tokens[-1].unit) == (22.67, "万元")
+    assert _box_tokens("￥40.35万元", BASE)[0].unit == "万元"
+    assert clean_line("<!-- page 3 -->规章 | 0").strip() == "规章 | 0"

@@ -52,7 +52,7 @@ def split_cells(raw_line: str) -> list[str]:
 
 
 # markdown and HTML residue in converted dumps: <br>, **bold**, # headings, &nbsp;
-_RESIDUE = re.compile(r"<br\s*/?>|</?(?:b|strong|span|p|font|sup|sub|em|i|u)(?:\s[^>]*)?>|\*\*|__|&nbsp;|\[bookmark:[^\]]*\]",
+_RESIDUE = re.compile(r"<!--.*?-->|<br\s*/?>|</?(?:b|strong|span|p|font|sup|sub|em|i|u)(?:\s[^>]*)?>|\*\*|__|&nbsp;|\[bookmark:[^\]]*\]",
                       re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 
