@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from .assemble import Assembler
 from .labels import KeywordSpotter, Spotter, row_labels
-from .layout import find_sections, squash, tokenize
+from .cells import normalize
+from .layout import END_HEADINGS, Vocabulary, find_sections, squash, tokenize
 from .model import Document, Result, Token
 from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
@@ -25,6 +27,14 @@ def _headings() -> dict[str, tuple[str, ...]]:
             out.setdefault(table.id, [])
             out[table.id] += [h for h in table.headings if h not in out[table.id]]
     return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> Vocabulary:
+    headings = tuple(normalize(h) for hs in _headings().values() for h in hs) + END_HEADINGS
+    labels = {squash(v) for t in all_templates() for table in t.tables for row in table.rows
+              for v in row.labels if len(squash(v)) >= 4}
+    return Vocabulary(headings, tuple(sorted(labels)))
 
 
 def _unique(version: str, other: str, table_id: str) -> tuple[set[str], set[str]]:
@@ -114,7 +124,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None) -> Result:
     unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
     if unread:
         result.errors.append(f"pages {unread} have no usable text layer and were not OCRed")
-    tokens = tokenize(doc)
+    tokens = tokenize(doc, _vocabulary())
     sections = find_sections(tokens, _headings())
     hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
             if not load_template(VERSIONS[0]).table(tid).printed_flat}

@@ -40,15 +40,21 @@ def split_glued(piece: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
     for m in _DIGITS.finditer(piece):
-        before, after = piece[:m.start()], piece[m.end():]
-        unit = m.group().endswith("元")
-        attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) or before.endswith(("第", "(", "（"))
+        before, after, digits = piece[:m.start()], piece[m.end():], m.group()
+        end = m.end()
+        unit = digits.endswith("元")
+        attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) \
+            or before.endswith(("第", "(", "（", ".", "．"))  # 第3项 （3） 2020.1.1
+        if attached and before and digits.isdigit() and len(digits) > 1 and after[:1] in ".、．" \
+                and _CJK.match(after[1:2]):
+            # a row's last cell glued to the next row's single-digit enumerator: 40000041.属于
+            digits, end, attached = digits[:-1], end - 1, False
         if attached or not before and not after:
             continue
         if m.start() > pos:
             out.append(("text", piece[pos:m.start()]))
-        out.append(("number", m.group()))
-        pos = m.end()
+        out.append(("number", digits))
+        pos = end
     if pos < len(piece):
         out.append(("text", piece[pos:]))
     # adjacent text segments (a skipped enumerator between them) read as one label
@@ -124,23 +130,60 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
     return tokens
 
 
-def tokenize(doc: Document) -> list[Token]:
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the schema prints, so layout can tell a glued table line from narrative."""
+
+    headings: tuple[str, ...] = ()  # section headings, normalized
+    labels: tuple[str, ...] = ()  # row label variants, squashed
+
+    def names_rows(self, text: str, at_least: int = 3) -> bool:
+        s = squash(text)
+        return sum(1 for label in self.labels if label in s) >= at_least
+
+
+GLUED_LINE = 40  # a token longer than this may hold several glued cells and headings
+
+
+def split_headings(text: str, headings: tuple[str, ...]) -> list[str]:
+    """Cut section headings (with their 二、 enumerator) out of a long glued token."""
+    cuts = set()
+    for heading in headings:
+        for m in re.finditer(re.escape(heading), text):
+            start = m.start()
+            if start >= 2 and re.match(r"[一二三四五六七八九十\d][、.]", text[start - 2:start]):
+                start -= 2
+            cuts.update((start, m.end()))
+    cuts = sorted(c for c in cuts if 0 < c < len(text))
+    pieces = [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
+    return [p for p in pieces if p.strip()]
+
+
+def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]:
+    vocabulary = vocabulary or Vocabulary()
     tokens: list[Token] = []
     for line_no, line in enumerate(doc.lines()):
         if is_footer(line):
             continue
-        if not line.in_table and is_prose(line.text):
+        # a line naming several row labels is a glued table, however long it is
+        glued_table = vocabulary.labels and vocabulary.names_rows(line.text)
+        if not line.in_table and is_prose(line.text) and not glued_table:
             tokens.append(Token("prose", normalize(line.text), line.page, line.bbox, line_no))
             continue
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)
-            if is_prose(box.text):  # narrative framed as a table cell
+            if is_prose(box.text) and not glued_table:  # narrative framed as a table cell
                 tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
                 continue
             for token in _box_tokens(box.text, base):
                 token.repaired = box.repaired
-                tokens.append(token)
+                if token.kind == "text" and len(token.text) > GLUED_LINE:
+                    for piece in split_headings(token.text, vocabulary.headings):
+                        tokens.append(Token("text", piece, token.page, token.bbox, token.line_no,
+                                            token.cell_no, token.score, repaired=token.repaired))
+                else:
+                    tokens.append(token)
     return tokens
 
 
@@ -151,7 +194,7 @@ def squash(text: str) -> str:
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", normalize(text).lower())
 
 
-_END_HEADINGS = ("存在的主要问题", "存在问题", "主要问题及改进", "其他需要报告的事项")
+END_HEADINGS = ("存在的主要问题", "存在问题", "主要问题及改进", "其他需要报告的事项")
 
 
 @dataclass
@@ -181,7 +224,7 @@ def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]]) -> 
                 # a later section's heading never precedes an earlier one's
                 if all(starts.get(prev, -1) < i for prev in order[:order.index(table_id)]):
                     starts[table_id] = i
-    ends = [i for i, t in enumerate(tokens) if _is_heading(t, _END_HEADINGS)]
+    ends = [i for i, t in enumerate(tokens) if _is_heading(t, END_HEADINGS)]
     sections = {}
     found = sorted(starts.items(), key=lambda kv: kv[1])
     for k, (table_id, start) in enumerate(found):

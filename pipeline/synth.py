@@ -317,6 +317,12 @@ def crawler_cells_run_together(template, gold, rng):
     return Variant("crawler_cells_run_together", text, _truth(template, gold))
 
 
+def crawler_one_line(template, gold, rng):
+    """The whole tag-stripped page as one line: headings, labels and cells all glued."""
+    text = crawler_cells_run_together(template, gold, rng).text.replace("\n", "")
+    return Variant("crawler_one_line", text + "\n", _truth(template, gold))
+
+
 def word_html(template, gold, rng):
     """Word "save as web page": GBK bytes, mso markup inside every cell."""
     base = html_table(template, gold, rng).text
@@ -347,7 +353,7 @@ MANGLINGS: dict[str, Callable[[Template, dict, random.Random], Variant]] = {
     f.__name__: f for f in (tab_rows, space_rows_wrapped, cell_per_line, pipe_mangled, column_scattered,
                             lost_blank_cells, digits_run_together, fullwidth_and_separators,
                             page_break_repeated_header, reordered_rows, extra_row, missing_row, blank_markers,
-                            wrong_printed_total, html_table, crawler_cells_run_together, word_html,
+                            wrong_printed_total, html_table, crawler_cells_run_together, crawler_one_line, word_html,
                             ocr_markdown)
 }
 

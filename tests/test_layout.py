@@ -78,3 +78,11 @@ def test_money_unit_printed_apart_and_currency_sign():
     assert (tokens[-1].value, tokens[-1].unit) == (22.67, "万元")
     assert _box_tokens("￥40.35万元", BASE)[0].unit == "万元"
     assert clean_line("<!-- page 3 -->规章 | 0").strip() == "规章 | 0"
+
+
+def test_last_cell_glued_to_the_next_enumerator():
+    tokens = kinds("部分公开40000041.属于国家秘密1000001")
+    assert tokens == [("text", "部分公开", False), ("number", 4000004, False),
+                      ("text", "1.属于国家秘密", False), ("number", 1000001, False)]
+    values = [t[1] for t in kinds("统计时限2020.1.1至12.31") if t[0] == "number"]
+    assert 202 not in values and 1 not in values  # a dotted date is never cut into cells
