@@ -33,12 +33,15 @@ def extract(
     inputs: list[Path] = typer.Argument(..., help="Report files: .txt .md .html .pdf or page images."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write <stem>.json per input into this directory."),
     ocr_engine: str | None = typer.Option(None, "--ocr-engine", help="OCR engine for scanned pages (default rapidocr)."),
+    crops: Path | None = typer.Option(None, "--crops", help="Save each review-queue field's cell image as "
+                                      "DIR/<stem>/<field id>.png (PDF and image inputs)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary on stderr."),
 ) -> None:
     """Extract the section 二/三/四 tables of each report into the canonical JSON contract.
 
     Exit code 1 when any input could not be read as a supported report.
     """
+    from .crops import write_crops
     from .extract import extract_file
 
     if out is None and len(inputs) > 1:
@@ -47,6 +50,11 @@ def extract(
     for path in inputs:
         result = extract_file(path, ocr_engine=ocr_engine)
         any_failed |= failed(result)
+        if crops is not None and result.fields:
+            try:
+                write_crops(result, path, crops / path.stem)
+            except Exception as exc:  # a crop is a convenience: never lose the extraction for it
+                result.errors.append(f"crops not written: {type(exc).__name__}: {exc}")
         if out is None:
             sys.stdout.write(to_json(result) + "\n")
         else:

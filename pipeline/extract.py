@@ -119,7 +119,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None) -> Result:
     if spotter is None:
         spotter, note = default_spotter()
     result = Result(doc.source, doc.sha256, errors=list(doc.errors) + ([note] if note else []),
-                    pages=[{"page": p.number, "path": p.path} for p in doc.pages])
+                    pages=doc.page_info())
     result.agency, result.year = find_metadata(doc)
     unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
     if unread:

@@ -70,6 +70,9 @@ class Document:
     def lines(self) -> list[Line]:
         return [line for page in self.pages for line in page.lines]
 
+    def page_info(self) -> list[dict]:
+        return [{"page": p.number, "path": p.path, "width": p.width, "height": p.height} for p in self.pages]
+
 
 @dataclass
 class Token:
@@ -93,10 +96,14 @@ class Evidence:
     page: int | None = None
     bbox: BBox | None = None
     text: str = ""
+    crop: str | None = None  # image of the cell, written by `extract --crops`
 
     def as_dict(self) -> dict:
-        return {"page": self.page, "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
-                "text": self.text}
+        out = {"page": self.page, "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
+               "text": self.text}
+        if self.crop:
+            out["crop"] = self.crop
+        return out
 
 
 @dataclass
@@ -142,7 +149,7 @@ class Result:
     fields: dict[str, FieldValue] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    pages: list[dict] = field(default_factory=list)  # per page: number and the path its text took
+    pages: list[dict] = field(default_factory=list)  # per page: number, size, the path its text took
 
     def as_dict(self) -> dict:
         return {"source": self.source, "sha256": self.sha256, "template": self.template,
