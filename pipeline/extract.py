@@ -166,11 +166,14 @@ def extract_file(path: str | Path, ocr_engine: str | None = None) -> Result:
 
 def _ocr(doc: Document, data: bytes, engine: str | None) -> None:
     try:
-        from .ocr import ocr_document
+        from .ocr import OcrUnavailable, ocr_document
     except ImportError as exc:
         doc.errors.append(f"OCR stage unavailable ({exc}); install govreport[ocr]")
         return
-    ocr_document(doc, data, engine)
+    try:
+        ocr_document(doc, data, engine)
+    except OcrUnavailable as exc:  # the text-layer pages are still worth extracting
+        doc.errors.append(f"OCR unavailable: {exc}")
 
 
 def _failed(path: Path, message: str) -> Result:

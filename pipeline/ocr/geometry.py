@@ -1,0 +1,344 @@
+"""Page geometry for OCR: ruling lines -> table grids with merged cells, OCR boxes -> cells,
+and boxes -> visual lines where there is no grid.  Pure functions over numpy masks and
+(x0, top, x1, bottom) boxes; no OCR here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+BBox = tuple[float, float, float, float]
+SEPARATOR_COVERAGE = 0.25
+
+
+@dataclass
+class Cell:
+    r0: int
+    c0: int
+    r1: int  # exclusive
+    c1: int  # exclusive
+    bbox: BBox
+
+
+@dataclass
+class Grid:
+    xs: list[float]  # column boundaries, len = columns + 1
+    ys: list[float]  # row boundaries, len = rows + 1
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+
+    def cell_at(self, x: float, y: float) -> Cell | None:
+        for cell in self.cells:
+            x0, y0, x1, y1 = cell.bbox
+            if x0 <= x < x1 and y0 <= y < y1:
+                return cell
+        return None
+
+
+# --- ruling lines --------------------------------------------------------------------
+
+def ruling_masks(ink: np.ndarray, min_len: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling-line masks from a binary ink mask (255 = ink).
+
+    Opening with long thin kernels keeps only straight runs; a short closing bridges the
+    drop-outs of worn or broken lines so one ruling stays one component."""
+    import cv2
+
+    h, w = ink.shape
+    min_len = min_len or max(20, min(h, w) // 40)
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_len))
+    hmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, hk)
+    vmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, vk)
+    bridge = max(9, min_len * 3 // 4)  # worn copies drop 20-30 px of a 200-dpi ruling
+    hmask = cv2.morphologyEx(hmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
+    vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    return hmask, vmask
+
+
+def fragment_masks(ink: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal / vertical runs of at least `length` px: the pieces a worn ruling breaks into.
+    Only read in narrow bands at known ruling positions, where text strokes are rare."""
+    import cv2
+
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, hk), cv2.morphologyEx(ink, cv2.MORPH_OPEN, vk)
+
+
+def _segments(mask: np.ndarray, horizontal: bool, min_len: int) -> list[tuple[float, float, float]]:
+    """(position, start, end) of each line component at least min_len long."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h = stats[i, :4]
+        if horizontal and w >= min_len and h <= max(12, w // 10):
+            out.append((y + h / 2, float(x), float(x + w)))
+        elif not horizontal and h >= min_len and w <= max(12, h // 10):
+            out.append((x + w / 2, float(y), float(y + h)))
+    return out
+
+
+def cluster_positions(values: Sequence[float], tol: float) -> list[float]:
+    """Merge sorted positions closer than tol into their mean."""
+    groups: list[list[float]] = []
+    for v in sorted(values):
+        if groups and v - groups[-1][-1] <= tol:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return [float(np.mean(g)) for g in groups]
+
+
+def coverage(mask: np.ndarray, horizontal: bool, pos: float, start: float, end: float, band: int = 4) -> float:
+    """Share of the span [start, end] along a would-be ruling at `pos` that has line pixels."""
+    h, w = mask.shape
+    margin = max(2, int((end - start) * 0.1))  # ignore the crossings with perpendicular lines
+    a, b = int(start) + margin, int(end) - margin
+    p0, p1 = max(0, int(pos) - band), int(pos) + band + 1
+    if b <= a:
+        return 1.0
+    if horizontal:
+        strip = mask[p0:min(h, p1), max(0, a):min(w, b)]
+        return float(strip.any(axis=0).mean()) if strip.size else 0.0
+    strip = mask[max(0, a):min(h, b), p0:min(w, p1)]
+    return float(strip.any(axis=1).mean()) if strip.size else 0.0
+
+
+def _find(parent: dict, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+def merge_cells(xs: list[float], ys: list[float], has_hsep, has_vsep) -> list[Cell]:
+    """Union grid slots not separated by a ruling into merged cells.
+
+    has_hsep(i, j): a ruling between slot rows i and i+1 in column j.
+    has_vsep(i, j): a ruling between slot columns j and j+1 in row i."""
+    rows, cols = len(ys) - 1, len(xs) - 1
+    parent = {(i, j): (i, j) for i in range(rows) for j in range(cols)}
+    for i in range(rows):
+        for j in range(cols):
+            if i + 1 < rows and not has_hsep(i, j):
+                parent[_find(parent, (i + 1, j))] = _find(parent, (i, j))
+            if j + 1 < cols and not has_vsep(i, j):
+                parent[_find(parent, (i, j + 1))] = _find(parent, (i, j))
+    groups: dict = {}
+    for slot in parent:
+        groups.setdefault(_find(parent, slot), []).append(slot)
+    cells = []
+    for slots in groups.values():
+        r0 = min(s[0] for s in slots)
+        r1 = max(s[0] for s in slots) + 1
+        c0 = min(s[1] for s in slots)
+        c1 = max(s[1] for s in slots) + 1
+        cells.append(Cell(r0, c0, r1, c1, (xs[c0], ys[r0], xs[c1], ys[r1])))
+    cells.sort(key=lambda c: (c.r0, c.c0))
+    return cells
+
+
+def crossed(texts: Sequence[BBox], horizontal: bool, pos: float, start: float, end: float,
+            clear: float = 4.0) -> bool:
+    """Does a text box run across the would-be ruling at `pos` (within [start, end])?  Text
+    laid over a slot boundary means the slots are one merged cell."""
+    for b in texts:
+        # the boundary must lie well inside the box (by a quarter of its short side, about a
+        # character): detector boxes are padded, so a label set close to a ruling pokes over it
+        short = min(b[2] - b[0], b[3] - b[1])
+        if horizontal:  # ruling y = pos spanning x in [start, end]
+            inside_by = min(pos - b[1], b[3] - pos)
+            if inside_by > max(clear, 0.25 * short) and overlap_x(b, (start, 0, end, 0)) > 0.5 * (b[2] - b[0]):
+                return True
+        else:  # ruling x = pos spanning y in [start, end]
+            inside_by = min(pos - b[0], b[2] - pos)
+            ov = max(0.0, min(b[3], end) - max(b[1], start))
+            if inside_by > max(clear, 0.25 * short) and ov > 0.5 * (b[3] - b[1]):
+                return True
+    return False
+
+
+def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = ()) -> list[Grid]:
+    """Ruled tables on a page, each as a grid of (possibly merged) cells, top to bottom.
+
+    `texts`: boxes of (non-numeric) text; one lying across a weak slot boundary marks a
+    merged cell, which short ruling pieces alone cannot tell from a worn line."""
+    import cv2
+
+    h, w = ink.shape
+    hmask, vmask = ruling_masks(ink)
+    min_len = max(20, min(h, w) // 40)
+    # whether a ruling separates two slots is judged on short runs too: a worn line can
+    # lose every piece as long as the opening that finds rulings
+    hfrag, vfrag = fragment_masks(ink, max(8, min_len // 4))
+    hfrag, vfrag = cv2.bitwise_or(hfrag, hmask), cv2.bitwise_or(vfrag, vmask)
+    table_mask = cv2.dilate(cv2.bitwise_or(hmask, vmask), np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(table_mask, connectivity=8)
+    grids = []
+    for k in range(1, n):
+        x, y, bw, bh = stats[k, :4]
+        if bw < w * 0.2 or bh < min_cell * 2:
+            continue
+        region = labels[y:y + bh, x:x + bw] == k
+        hseg = _segments((hmask[y:y + bh, x:x + bw] * region).astype(np.uint8), True, min_len)
+        vseg = _segments((vmask[y:y + bh, x:x + bw] * region).astype(np.uint8), False, min_len)
+        # a ruling that spans a useful part of the table, not a stray stroke
+        ys = cluster_positions([s[0] + y for s in hseg if s[2] - s[1] >= min_cell * 2], tol=min_cell / 2)
+        xs = cluster_positions([s[0] + x for s in vseg if s[2] - s[1] >= min_cell], tol=min_cell / 2)
+        if len(ys) < 2 or len(xs) < 2:
+            continue
+        # a table cut by the page edge (continued on the next page) has no closing ruling:
+        # the vertical rulings' ends close it
+        ys = close_open_ends(ys, [s[1] + y for s in vseg], [s[2] + y for s in vseg], min_cell)
+        xs = close_open_ends(xs, [s[1] + x for s in hseg], [s[2] + x for s in hseg], min_cell)
+        # drop boundaries too close to be rows/columns (double rules, thick lines)
+        ys = _spaced(ys, min_cell)
+        xs = _spaced(xs, min_cell)
+        if len(ys) < 2 or len(xs) < 2:
+            continue
+
+        # a merged cell has next to no line pixels where the ruling would be (text strokes are
+        # gone after the opening); a worn ruling keeps well over a quarter of its length
+        def has_hsep(i, j, ys=ys, xs=xs):
+            if coverage(hmask, True, ys[i + 1], xs[j], xs[j + 1]) >= 0.5:
+                return True
+            return (coverage(hfrag, True, ys[i + 1], xs[j], xs[j + 1]) >= SEPARATOR_COVERAGE
+                    and not crossed(texts, True, ys[i + 1], xs[j], xs[j + 1]))
+
+        def has_vsep(i, j, ys=ys, xs=xs):
+            if coverage(vmask, False, xs[j + 1], ys[i], ys[i + 1]) >= 0.5:
+                return True
+            return (coverage(vfrag, False, xs[j + 1], ys[i], ys[i + 1]) >= SEPARATOR_COVERAGE
+                    and not crossed(texts, False, xs[j + 1], ys[i], ys[i + 1]))
+
+        grids.append(Grid(xs, ys, merge_cells(xs, ys, has_hsep, has_vsep)))
+    grids.sort(key=lambda g: g.ys[0])
+    return grids
+
+
+def close_open_ends(bounds: list[float], starts: list[float], ends: list[float], min_cell: float) -> list[float]:
+    """Add a first/last boundary where perpendicular rulings run on past the outermost one."""
+    if not bounds or not starts:
+        return bounds
+    out = list(bounds)
+    first, last = min(starts), max(ends)
+    if first < out[0] - min_cell:
+        out.insert(0, first)
+    if last > out[-1] + min_cell:
+        out.append(last)
+    return out
+
+
+def _spaced(values: list[float], gap: float) -> list[float]:
+    out: list[float] = []
+    for v in values:
+        if not out or v - out[-1] >= gap:
+            out.append(v)
+    return out
+
+
+# --- boxes -----------------------------------------------------------------------------
+
+def centre(b: BBox) -> tuple[float, float]:
+    return ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+
+
+def inside(b: BBox, region: BBox, pad: float = 0.0) -> bool:
+    cx, cy = centre(b)
+    return region[0] - pad <= cx <= region[2] + pad and region[1] - pad <= cy <= region[3] + pad
+
+
+def union(boxes: Sequence[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def overlap_x(a: BBox, b: BBox) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+
+
+def split_by_cells(box: BBox, cells: Sequence[Cell], min_share: float = 0.25,
+                   inset: float = 4.0) -> list[tuple[Cell, BBox]]:
+    """Parts of a box that straddles several cells of one grid row band (a detector merge
+    across a thin ruling): each part as (cell, box clipped to the cell, `inset` px clear of
+    its rulings so a re-read does not see the line as a "1").  Parts covering less than
+    `min_share` of the box width are ignored."""
+    width = max(1.0, box[2] - box[0])
+    _, cy = centre(box)
+    parts = []
+    for cell in cells:
+        x0, y0, x1, y1 = cell.bbox
+        if not (y0 <= cy < y1):
+            continue
+        ov = overlap_x(box, cell.bbox)
+        if ov / width >= min_share:
+            parts.append((cell, (max(box[0], x0 + inset), box[1], min(box[2], x1 - inset), box[3])))
+    return parts
+
+
+def group_into_lines(boxes: Sequence[BBox], min_overlap: float = 0.5) -> list[list[int]]:
+    """Indices of boxes grouped into visual lines (top to bottom, each left to right).
+
+    A box joins a line when it overlaps the line's vertical extent by `min_overlap` of the
+    smaller height, which tolerates numbers set a few pixels above or below their label."""
+    order = sorted(range(len(boxes)), key=lambda i: (centre(boxes[i])[1], boxes[i][0]))
+    lines: list[list[int]] = []
+    extents: list[tuple[float, float]] = []
+    for i in order:
+        b = boxes[i]
+        placed = False
+        for k in range(len(lines) - 1, max(-1, len(lines) - 4), -1):  # recent lines only
+            top, bottom = extents[k]
+            ov = min(bottom, b[3]) - max(top, b[1])
+            if ov >= min_overlap * min(bottom - top, b[3] - b[1]):
+                lines[k].append(i)
+                extents[k] = (min(top, b[1]), max(bottom, b[3]))
+                placed = True
+                break
+        if not placed:
+            lines.append([i])
+            extents.append((b[1], b[3]))
+    for line in lines:
+        line.sort(key=lambda i: boxes[i][0])
+    return lines
+
+
+def reading_order_text(texts: Sequence[str], boxes: Sequence[BBox]) -> str:
+    """Join the pieces of one cell: visual lines top to bottom, pieces left to right.
+    Chinese wraps without spaces; a space is kept only between two Latin/digit pieces."""
+    out = ""
+    for line in group_into_lines(boxes):
+        for i in line:
+            piece = texts[i].strip()
+            if not piece:
+                continue
+            if out and out[-1].isascii() and out[-1].isalnum() and piece[0].isascii() and piece[0].isalnum():
+                out += " "
+            out += piece
+    return out
+
+
+def match_columns(prev_xs: Sequence[float], xs: Sequence[float], tol: float) -> dict[int, int] | None:
+    """Column renumbering for a table continued from the previous page: when every boundary
+    of this grid lies within `tol` of a boundary of the previous one, map this grid's column
+    j to the previous grid's column index.  None when the grids do not line up."""
+    mapping = {}
+    prev = list(prev_xs)
+    idx = []
+    for x in xs:
+        k = int(np.argmin([abs(x - p) for p in prev]))
+        if abs(prev[k] - x) > tol:
+            return None
+        idx.append(k)
+    if idx != sorted(idx) or len(set(idx)) != len(idx):
+        return None
+    for j in range(len(xs) - 1):
+        mapping[j] = idx[j]
+    return mapping

@@ -1,0 +1,235 @@
+"""OCR stage: geometry on synthetic boxes and drawn tables, image reader edge cases, and one
+real page of a shared report rasterized and OCR'd end to end (values from its gold file)."""
+import io
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.model import Document, Page
+from pipeline.ocr import geometry, is_number, looks_numeric, repair_number
+from pipeline.readers import ReaderError, read_document
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPORT = SHARED / "reports" / "pdf" / "hongze_district_2023.pdf"
+GOLD = SHARED / "gold" / "reports" / "hongze_district_2023.json"
+
+cv2 = pytest.importorskip("cv2")
+
+
+def _engine_or_skip():
+    from pipeline.ocr import OcrUnavailable, get_engine
+
+    try:
+        return get_engine()
+    except OcrUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+# --- geometry --------------------------------------------------------------------------
+
+def test_merge_cells_joins_slots_without_rulings():
+    xs, ys = [0, 100, 200, 300], [0, 50, 100, 150]
+    # column 0 has no ruling between rows 0-1 and 1-2: one tall label cell
+    cells = geometry.merge_cells(xs, ys, has_hsep=lambda i, j: j != 0, has_vsep=lambda i, j: True)
+    tall = [c for c in cells if c.c0 == 0]
+    assert len(tall) == 1 and (tall[0].r0, tall[0].r1) == (0, 3)
+    assert len(cells) == 1 + 3 * 2
+
+
+def _draw_table(merge_header: bool = True) -> np.ndarray:
+    img = np.full((400, 700), 255, np.uint8)
+    xs, ys = [50, 250, 400, 550, 650], [50, 110, 170, 230, 290]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        y0 = ys[1] if merge_header and x in (400, 550) else ys[0]  # header spans columns 1-3
+        cv2.line(img, (x, y0), (x, ys[-1]), 0, 2)
+    return img
+
+
+def test_find_grids_on_drawn_table_with_merged_header():
+    from pipeline.ocr.preprocess import ink_mask
+
+    grids = geometry.find_grids(ink_mask(_draw_table()))
+    assert len(grids) == 1
+    g = grids[0]
+    assert len(g.xs) == 5 and len(g.ys) == 5
+    header = g.cell_at(420, 80)
+    assert (header.r0, header.c0, header.c1) == (0, 1, 4)
+    assert g.cell_at(600, 260).c0 == 3
+
+
+def test_grid_closed_by_vertical_rulings_when_bottom_rule_missing():
+    from pipeline.ocr.preprocess import ink_mask
+
+    img = _draw_table(merge_header=False)
+    img[288:293, :] = 255  # erase the closing rule, as on a page the table runs off
+    grids = geometry.find_grids(ink_mask(img))
+    assert grids and grids[0].ys[-1] > 280
+
+
+def test_group_into_lines_tolerates_offset_numbers():
+    boxes = [(10, 100, 200, 130), (300, 96, 330, 126), (400, 104, 430, 134),  # label, numbers a bit off
+             (10, 150, 200, 180), (300, 151, 330, 181)]
+    assert geometry.group_into_lines(boxes) == [[0, 1, 2], [3, 4]]
+
+
+def test_reading_order_text_joins_wrapped_label():
+    texts = ["计其他情形）", "（二）部分公开（区分处理的，只计这一情形，不"]
+    boxes = [(10, 140, 120, 170), (10, 100, 400, 130)]
+    assert geometry.reading_order_text(texts, boxes) == "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+    assert geometry.reading_order_text(["12", "34"], [(0, 0, 10, 10), (20, 0, 30, 10)]) == "12 34"
+
+
+def test_split_by_cells_cuts_box_across_ruling():
+    cells = geometry.merge_cells([0, 100, 200], [0, 50], lambda i, j: True, lambda i, j: True)
+    parts = geometry.split_by_cells((60, 10, 160, 40), cells)
+    assert [p[0].c0 for p in parts] == [0, 1]
+    assert parts[0][1] == (60, 10, 96, 40) and parts[1][1] == (104, 10, 160, 40)
+
+
+def test_match_columns_for_continued_table():
+    assert geometry.match_columns([0, 100, 200, 300], [1, 99, 201, 299], tol=5) == {0: 0, 1: 1, 2: 2}
+    assert geometry.match_columns([0, 100, 200, 300], [0, 150, 300], tol=5) is None
+
+
+def test_number_repair_only_for_numberish_text():
+    assert repair_number("1O") == "10" and repair_number("l95") == "195"
+    assert repair_number("行政") is None
+    assert repair_number("1 O") == "1 0"  # two values stay two values
+    assert not looks_numeric("1 0")
+    assert looks_numeric("2l") and not looks_numeric("OI") and is_number("7730.28")
+
+
+def test_estimate_skew_recovers_rotation():
+    from pipeline.ocr.preprocess import estimate_skew, rotate
+
+    img = _draw_table(merge_header=False)
+    for y in range(320, 390, 12):
+        cv2.line(img, (60, y), (640, y), 0, 3)
+    rotated = rotate(img, 1.5)
+    assert abs(estimate_skew(rotated) + 1.5) < 0.3
+
+
+# --- image reader ----------------------------------------------------------------------
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def test_huge_image_is_refused(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_header_only(30000, 30000))
+    with pytest.raises(ReaderError, match="too large"):
+        read_document(path)
+
+
+def test_corrupt_image_is_refused(tmp_path):
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 50)
+    with pytest.raises(ReaderError, match="corrupt"):
+        read_document(path)
+
+
+def test_multipage_tiff_gives_one_page_per_frame(tmp_path):
+    from PIL import Image
+
+    _engine_or_skip()
+    frames = []
+    for text in ("2024", "4119"):
+        img = np.full((200, 500), 255, np.uint8)
+        cv2.putText(img, text, (40, 130), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 6)
+        frames.append(Image.fromarray(img))
+    path = tmp_path / "scan.tiff"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    doc = read_document(path)
+    assert doc.kind == "image" and [p.number for p in doc.pages] == [1, 2]
+    assert all(p.path == "ocr" and p.width == 500 for p in doc.pages)
+    assert "4119" in " ".join(line.text for line in doc.pages[1].lines)
+
+
+def test_unknown_and_unconfigured_engines_fail_clearly(monkeypatch):
+    from pipeline.ocr import OcrUnavailable, get_engine
+
+    monkeypatch.delenv("GOVREPORT_PADDLE_MODELS", raising=False)
+    with pytest.raises(OcrUnavailable, match="GOVREPORT_PADDLE_MODELS"):
+        get_engine("paddle")
+    with pytest.raises(OcrUnavailable, match="unknown OCR engine"):
+        get_engine("nope")
+
+
+# --- a real report page ----------------------------------------------------------------
+
+needs_report = pytest.mark.skipif(not REPORT.exists(), reason="../shared not checked out beside the repo")
+
+
+@pytest.fixture(scope="module")
+def scanned_page3(tmp_path_factory):
+    """Page 3 of a shared report as an image-only PDF (150 dpi), read and OCR'd."""
+    from pipeline.ocr import ocr_document
+    from pipeline.ocr.rasterize import rasterize_pdf_page
+    from PIL import Image
+
+    _engine_or_skip()
+    bgr = rasterize_pdf_page(REPORT.read_bytes(), 3, dpi=150)
+    buf = io.BytesIO()
+    Image.fromarray(bgr[:, :, ::-1]).save(buf, "PDF", resolution=150.0)
+    path = tmp_path_factory.mktemp("scan") / "hongze_p3__scan.pdf"
+    path.write_bytes(buf.getvalue())
+    doc = read_document(path)
+    assert doc.pages[0].path == "needs_ocr"
+    ocr_document(doc, path.read_bytes())
+    return doc
+
+
+def _row(doc: Document, label: str) -> list[str]:
+    for line in doc.lines():
+        texts = [b.text for b in line.boxes if b.text]
+        if texts and texts[0] == label or label in texts:
+            return texts[texts.index(label) + 1:] if label in texts else texts[1:]
+    raise AssertionError(f"no row {label!r} in {[l.text for l in doc.lines()]}")
+
+
+@needs_report
+def test_scanned_page_rows_match_gold(scanned_page3):
+    doc = scanned_page3
+    page = doc.pages[0]
+    assert page.path == "ocr" and not doc.errors
+    assert page.width > 1000 and page.height > 1500  # pixels, not points
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))["fields"]
+    assert _row(doc, "行政处罚") == [str(gold["disclosure.penalty.decisions"])]
+    assert _row(doc, "行政强制") == [str(gold["disclosure.coercion.decisions"])]
+    received = [gold[f"requests.received.{k}"] for k in
+                ("natural_person", "enterprise", "research", "social_org", "legal_service", "other_org", "total")]
+    assert _row(doc, "一、本年新收政府信息公开申请数量") == [str(v) for v in received]
+
+
+@needs_report
+def test_scanned_page_cells_carry_columns_and_scores(scanned_page3):
+    line = next(l for l in scanned_page3.lines() if l.boxes and l.boxes[0].text == "一、本年新收政府信息公开申请数量")
+    assert line.in_table
+    cols = [b.column for b in line.boxes]
+    assert cols == sorted(cols) and len(set(cols)) == len(cols)
+    assert all(b.score is not None and 0 <= b.score <= 1 for b in line.boxes)
+    # the wrapped label of 部分公开 comes back as one cell
+    assert any(b.text.startswith("（二）部分公开") and b.text.endswith("情形）") or "不计其他情形" in b.text
+               for l in scanned_page3.lines() for b in l.boxes)
+
+
+@needs_report
+def test_bad_page_is_recorded_not_raised():
+    from pipeline.ocr import ocr_document
+
+    _engine_or_skip()
+    doc = Document("x.pdf", "", "pdf", pages=[Page(9, path="needs_ocr")])
+    ocr_document(doc, REPORT.read_bytes()[:2000])  # truncated PDF: page cannot be rendered
+    assert doc.pages[0].path == "needs_ocr"
+    assert doc.errors and doc.errors[0].startswith("page 9: OCR failed")
