@@ -21,6 +21,7 @@ from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
 
+
 @dataclass
 class CellRecord:
     """What assembly knows about one field before confidence is assigned."""
@@ -33,7 +34,7 @@ class CellRecord:
     doubts: list[str] = field(default_factory=list)  # reasons that cap confidence below "ok"
 
 
-def row_equations(template: Template, table: Table, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """The template's rules that live entirely inside these cells, as index equations."""
     return list(_row_equations(template.key, tuple(cells)))
 
@@ -227,7 +228,7 @@ class Assembler:
         """How many within-row sum rules a reading satisfies (all of them when order is None)."""
         fit = 0
         for r, hit in enumerate(block):
-            equations = row_equations(self.template, table,
+            equations = row_equations(self.template,
                                       [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
             if order is None:
                 fit += len(equations)
@@ -249,7 +250,7 @@ class Assembler:
         signed = [self.template.column_of(c).signed for c in cells]
         runs = {i: t.text for i, t in enumerate(tokens)
                 if not t.blank and not t.unit and re.fullmatch(r"\d{2,}", t.text)}
-        guesses = solve(values, len(cells), row_equations(self.template, table, cells), signed,
+        guesses = solve(values, len(cells), row_equations(self.template, cells), signed,
                         alternatives=run_together_readings(values, runs, len(cells)), pins=pins)
         records = {}
         for cell, guess in zip(cells, guesses):

@@ -69,6 +69,9 @@ def field_values(template: Template, records: dict[str, CellRecord]) -> dict[str
         if guess.value is not None and guess.value < 0 and not column.signed:
             status, confidence = "inconsistent", min(confidence, RULE_BROKEN)
             reasons.append("negative count")
+        if guess.value is not None and column.kind != "money" and not float(guess.value).is_integer():
+            status, confidence = "inconsistent", min(confidence, RULE_BROKEN)
+            reasons.append("a count that is not a whole number")
         out[field_id] = FieldValue(guess.value, round(confidence, 4), status, _evidence(rec),
                                    guess.candidates, reasons)
     return out

@@ -157,3 +157,16 @@ def test_table_escaped_inside_a_script_string(tmp_path):
     path.write_text(f"<html><body><div id='app'></div><script>window.__DATA__ = {payload};</script></body></html>",
                     encoding="utf-8")
     check_generated(extract_file(path))
+
+
+def test_counts_that_break_rule_5_are_kept_and_flagged(tmp_path):
+    path = tmp_path / "odd.txt"
+    path.write_text(report_text().replace("行政处罚\t5\t0\t11", "行政处罚\t5\t0\t11.5")
+                    .replace("规范性文件\t2\t2\t15", "规范性文件\t2\t2\t-15"), encoding="utf-8")
+    result = extract_file(path)
+    half = result.fields["disclosure.penalty.decisions"]
+    assert half.value == 11.5 and half.status == "inconsistent"
+    negative = result.fields["disclosure.normative_docs.total_published"]
+    assert negative.value == -15 and negative.status == "inconsistent"
+    assert result.fields["disclosure.licensing.change"].value == -1  # signed column: fine
+    assert result.fields["disclosure.licensing.change"].status == "ok"
