@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -114,21 +116,35 @@ def default_spotter() -> tuple[Spotter, str | None]:
     return ModelSpotter(), None
 
 
-def extract_document(doc: Document, spotter: Spotter | None = None) -> Result:
+@contextmanager
+def _stage(timings: dict[str, float] | None, name: str):
+    """Add the block's wall time to timings[name] (benchmarks read these; None: no timing)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def extract_document(doc: Document, spotter: Spotter | None = None,
+                     timings: dict[str, float] | None = None) -> Result:
     note = None
     if spotter is None:
         spotter, note = default_spotter()
     result = Result(doc.source, doc.sha256, errors=list(doc.errors) + ([note] if note else []),
                     pages=doc.page_info())
-    result.agency, result.year = find_metadata(doc)
     unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
     if unread:
         result.errors.append(f"pages {unread} have no usable text layer and were not OCRed")
-    tokens = tokenize(doc, _vocabulary())
-    sections = find_sections(tokens, _headings())
-    hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
-            if not load_template(VERSIONS[0]).table(tid).printed_flat}
-    key, notes = detect_template(tokens, sections, hits)
+    with _stage(timings, "tokenize/layout"):
+        result.agency, result.year = find_metadata(doc)
+        tokens = tokenize(doc, _vocabulary())
+        sections = find_sections(tokens, _headings())
+    with _stage(timings, "label spotting"):
+        hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
+                if not load_template(VERSIONS[0]).table(tid).printed_flat}
+        key, notes = detect_template(tokens, sections, hits)
     result.errors.extend(notes)
     if key is None:
         why = "no table of the 2019 or 2021 政府信息公开工作年度报告 template found"
@@ -138,26 +154,36 @@ def extract_document(doc: Document, spotter: Spotter | None = None) -> Result:
         return result
     template = load_template(key)
     result.template, result.hybrid = template.version, template.hybrid
-    assembler = Assembler(template, tokens)
-    records = {}
-    for table in template.tables:
-        if table.id in sections:
-            records.update(assembler.table(table, sections[table.id], hits.get(table.id, [])))
-        else:
-            result.errors.append(f"section {table.section} ({table.id}) not found")
-    result.fields = field_values(template, records)
-    result.checks = run_checks(template, result.fields)
+    with _stage(timings, "assembly"):
+        assembler = Assembler(template, tokens)
+        records = {}
+        for table in template.tables:
+            if table.id in sections:
+                records.update(assembler.table(table, sections[table.id], hits.get(table.id, [])))
+            else:
+                result.errors.append(f"section {table.section} ({table.id}) not found")
+        result.fields = field_values(template, records)
+    with _stage(timings, "checks"):
+        result.checks = run_checks(template, result.fields)
     return result
 
 
-def extract_file(path: str | Path, ocr_engine: str | None = None) -> Result:
+def load_document(path: Path, ocr_engine: str | None = None, timings: dict[str, float] | None = None) -> Document:
+    """Read a file; PDF pages without a usable text layer go through OCR.  Raises ReaderError."""
+    with _stage(timings, "read"):
+        doc = read_document(path)
+    if doc.kind == "pdf" and any(p.path == "needs_ocr" for p in doc.pages):
+        with _stage(timings, "ocr"):
+            _ocr(doc, path.read_bytes(), ocr_engine)
+    return doc
+
+
+def extract_file(path: str | Path, ocr_engine: str | None = None,
+                 timings: dict[str, float] | None = None) -> Result:
     """Never raises for a bad input: the reason lands in `errors`."""
     path = Path(path)
     try:
-        doc = read_document(path)
-        if doc.kind == "pdf" and any(p.path == "needs_ocr" for p in doc.pages):
-            _ocr(doc, path.read_bytes(), ocr_engine)
-        return extract_document(doc)
+        return extract_document(load_document(path, ocr_engine, timings), timings=timings)
     except ReaderError as exc:
         return _failed(path, str(exc))
     except Exception as exc:  # a bug must cost one document, not the batch
