@@ -14,7 +14,7 @@ from itertools import combinations
 
 # Printed in a cell instead of a number.  Counts: the template has no "not applicable"
 # cell, so a dash/无 in a count cell reads as zero events, marked inferred for review.
-BLANK_MARKERS = {"-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "0.00万元"}
+BLANK_MARKERS = {"-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空"}
 _NUMBER = re.compile(r"^(?P<sign>[+\-−－]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?P<unit>万元|元|万)?$")
 MAX_CANDIDATES = 20000
 

@@ -6,7 +6,7 @@ spells a field id out.  The hybrid template (2021 section 二 with the 2019 sing
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -59,10 +59,6 @@ class Table:
 
     def field_ids(self) -> list[str]:
         return [self.field_id(r.id, c) for r in self.rows for c in r.columns]
-
-    @property
-    def width(self) -> int:
-        return max(len(r.columns) for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -122,7 +118,6 @@ class Template:
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
     hybrid: bool = False
-    _field_index: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def key(self) -> str:
