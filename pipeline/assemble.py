@@ -74,6 +74,27 @@ def header_unit(tokens: list[Token], section: Section, labels: tuple[str, ...]) 
     return None
 
 
+def level_with(label: list[Token], numbers: list[Token]) -> bool:
+    """Whether every number shares the label's band on the page (True where positions are unknown).
+
+    A cell of a row overlaps the row label's vertical extent; a number that does not
+    was put after this label by reading order only, e.g. the next row's numbers in an
+    unruled table whose figures sit above their labels.
+    """
+    boxes = [t.bbox for t in label if t.bbox]
+    if not boxes:
+        return True
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    page = label[0].page
+    for token in numbers:
+        if token.bbox is None or token.page != page:
+            continue
+        overlap = min(bottom, token.bbox[3]) - max(top, token.bbox[1])
+        if overlap < 0.3 * (token.bbox[3] - token.bbox[1]):
+            return False
+    return True
+
+
 class Assembler:
     def __init__(self, template: Template, tokens: list[Token]):
         self.template = template
@@ -95,6 +116,8 @@ class Assembler:
                     records[c].doubts.append("row label printed twice")
                 continue
             printed = [self.tokens[i] for i in number_ids]
+            if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
+                doubt = "numbers not level with their row label on the page"
             got = self._solve(table, cells, printed, hit, section)
             if any(r.guess.how == "ambiguous" for r in got.values()):
                 undecided[row.id] = (cells, printed, hit, doubt)

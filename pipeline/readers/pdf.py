@@ -31,8 +31,16 @@ def _inside(word: dict, bbox) -> bool:
     return bbox[0] - 1 <= cx <= bbox[2] + 1 and bbox[1] - 1 <= cy <= bbox[3] + 1
 
 
-def group_words_into_lines(words: list[dict], page_number: int, y_tolerance: float = 3.0) -> list[Line]:
-    """Cluster words whose vertical centres lie within `y_tolerance` into lines."""
+def group_words_into_lines(words: list[dict], page_number: int, y_tolerance: float | None = None) -> list[Line]:
+    """Cluster words whose vertical centres lie within `y_tolerance` into lines.
+
+    The default tolerance is half the median word height: numbers that sit a few points
+    above or below their row label (common in unruled tables) join its line, while
+    separate text lines (spaced by more than a full height) stay apart.
+    """
+    if y_tolerance is None:
+        heights = sorted(w["bottom"] - w["top"] for w in words) or [6.0]
+        y_tolerance = max(3.0, heights[len(heights) // 2] * 0.5)
     lines: list[list[dict]] = []
     for word in sorted(words, key=lambda w: ((w["top"] + w["bottom"]) / 2, w["x0"])):
         centre = (word["top"] + word["bottom"]) / 2
