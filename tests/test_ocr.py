@@ -233,3 +233,37 @@ def test_bad_page_is_recorded_not_raised():
     ocr_document(doc, REPORT.read_bytes()[:2000])  # truncated PDF: page cannot be rendered
     assert doc.pages[0].path == "needs_ocr"
     assert doc.errors and doc.errors[0].startswith("page 9: OCR failed")
+
+
+@needs_report
+@pytest.mark.parametrize("degradation", ["mixed", "stamp", "broken_lines"])
+def test_degraded_scan_fixture_extracts_exactly_or_flags(degradation, tmp_path):
+    """A page degraded by the fixture script, end to end: every gold field on it is exact
+    or flagged, and the numbers of the received row come out exact."""
+    import importlib.util
+    import random
+
+    from PIL import Image
+
+    from pipeline.extract import extract_file
+    from pipeline.model import CONFIDENT
+    from pipeline.ocr.rasterize import rasterize_pdf_page
+
+    _engine_or_skip()
+    spec = importlib.util.spec_from_file_location(
+        "make_scans", Path(__file__).resolve().parents[1] / "scripts" / "make_scans.py")
+    make_scans = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_scans)
+    bgr = rasterize_pdf_page(REPORT.read_bytes(), 3, dpi=200)
+    page = make_scans.DEGRADATIONS[degradation](Image.fromarray(bgr[:, :, ::-1]), random.Random(7))
+    path = tmp_path / f"hongze_district_2023__{degradation}.pdf"
+    page.convert("RGB").save(path, "PDF", resolution=200.0)
+    result = extract_file(path)
+    assert result.pages[0]["path"] == "ocr"
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))["fields"]
+    for column in ("natural_person", "total"):
+        field = f"requests.received.{column}"
+        assert result.fields[field].value == gold[field]
+    confident_wrong = [f for f, v in result.fields.items() if v.value is not None and f in gold
+                       and v.value != gold[f] and v.status == "ok" and v.confidence >= CONFIDENT]
+    assert not confident_wrong
