@@ -15,6 +15,12 @@ from itertools import combinations
 # Printed in a cell instead of a number.  Counts: the template has no "not applicable"
 # cell, so a dash/无 in a count cell reads as zero events, marked inferred for review.
 BLANK_MARKERS = {"-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空"}
+# Characters OCR confuses with digits, and the digit each stands for inside a number cell.
+# A value read through this table is a repair: it is never reported as "ok".  ("|" is not
+# here: at a cell's edge it is a piece of ruling, never a "1".)
+DIGIT_LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
+                    "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2",
+                    "g": "9", "q": "9", "b": "6", "G": "6", "．": ".", "。": "."}
 _NUMBER = re.compile(r"^(?P<sign>[+\-−－]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?P<unit>万元|元|万)?$")
 MAX_CANDIDATES = 20000
 
@@ -47,6 +53,10 @@ def parse_number(text: str) -> Parsed | None:
         value = -value
     unit = m.group("unit")
     return Parsed(value, "万元" if unit == "万" else unit, bool(m.group("sign")))
+
+
+def is_number(text: str) -> bool:
+    return parse_number(text) is not None
 
 
 def is_blank_marker(text: str) -> bool:

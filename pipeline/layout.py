@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .cells import is_blank_marker, normalize, parse_number
+from .cells import DIGIT_LOOKALIKES, is_blank_marker, normalize, parse_number
 from .model import Document, Line, Token
 
 # page numbers and footers that conversion leaves between table rows: "- 3 -", "第 3 页", "3/6"
@@ -68,8 +68,8 @@ def split_glued(piece: str) -> list[tuple[str, str]]:
 
 
 # OCR confusions inside number cells; a value read through them is never "ok"
-_CONFUSABLE = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
-_CONFUSED_NUMBER = re.compile(r"^[0-9OoD〇lIi|]{1,8}$")
+_CONFUSABLE = str.maketrans(DIGIT_LOOKALIKES)
+_CONFUSED_NUMBER = re.compile("^[0-9" + re.escape("".join(DIGIT_LOOKALIKES)) + "]{1,8}$")
 
 
 def _number(piece: str, base: Token, repaired: bool = False) -> Token | None:

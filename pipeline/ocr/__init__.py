@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from ..cells import DIGIT_LOOKALIKES, is_blank_marker, is_number
 from ..model import Document, Line, Page, TextBox
 from . import geometry
 from .engines import OcrBox, OcrEngine, OcrUnavailable, get_engine
@@ -23,17 +24,7 @@ REREAD_BELOW = 0.9
 REPAIRED_SCORE = 0.6
 SECOND_LOOK_SCORE = 0.8  # a number only the cell re-read produced
 
-_NUMBER = re.compile(r"^[-−]?\d{1,3}(?:[,，]\d{3})*(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
-# Characters that OCR confuses with digits, and the digit they stand for in a number cell.
-_CONFUSABLE = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
-               "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2",
-               "g": "9", "q": "9", "b": "6", "G": "6", "．": ".", "。": "."}
-_NUMBERISH = re.compile(r"^[\d,，.\-−" + re.escape("".join(_CONFUSABLE)) + r"]+$")
-_BLANK = {"—", "-", "/", "／", "无", "——", "－"}
-
-
-def is_number(text: str) -> bool:
-    return bool(_NUMBER.match(text.strip()))
+_NUMBERISH = re.compile(r"^[\d,，.\-−" + re.escape("".join(DIGIT_LOOKALIKES)) + r"]+$")
 
 
 def looks_numeric(text: str) -> bool:
@@ -46,7 +37,7 @@ def looks_numeric(text: str) -> bool:
 def repair_number(text: str) -> str | None:
     """Map look-alike characters to digits, token by token; None unless every token then
     is a number."""
-    tokens = ["".join(_CONFUSABLE.get(c, c) for c in tok) for tok in text.split()]
+    tokens = ["".join(DIGIT_LOOKALIKES.get(c, c) for c in tok) for tok in text.split()]
     return " ".join(tokens) if tokens and all(is_number(t) for t in tokens) else None
 
 
@@ -96,7 +87,7 @@ def _numeric_columns(cell_texts: dict[tuple[int, int], str]) -> set[int]:
     for (_, c0), text in cell_texts.items():
         if text:
             n = counts.setdefault(c0, [0, 0])
-            n[0] += is_number(text) or text in _BLANK
+            n[0] += is_number(text) or is_blank_marker(text)
             n[1] += 1
     return {c for c, (num, total) in counts.items() if total >= 2 and num / total >= 0.5}
 
@@ -126,7 +117,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         # from a blurred "1") may be a number misread
         digits = sum(ch.isdigit() for ch in text)
         doubtful = (text and looks_numeric(text) and (not is_number(text) or scores[key] < REREAD_BELOW)) \
-            or (in_numeric and text and not is_number(text) and text not in _BLANK and len(text) <= 12
+            or (in_numeric and text and not is_number(text) and not is_blank_marker(text) and len(text) <= 12
                 and (_NUMBERISH.match(text) or digits * 2 >= len(text) or len(text) <= 2))
         missing = in_numeric and not text
         if doubtful or missing:
@@ -142,7 +133,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             if not old:
                 # a number the page-level detector missed: keep only a clean, fairly sure
                 # read (ink in an empty cell may be a ruling remnant), never fully trusted
-                if (is_number(text2) or text2 in _BLANK) and score2 >= 0.7:
+                if (is_number(text2) or is_blank_marker(text2)) and score2 >= 0.7:
                     texts[key] = text2
                     scores[key] = min(score2, SECOND_LOOK_SCORE)
             elif is_number(text2) and (not is_number(old) or score2 > scores[key]):
@@ -158,7 +149,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
-        if text and (cell.c0 in numeric or looks_numeric(text)) and not is_number(text) and text not in _BLANK:
+        if text and (cell.c0 in numeric or looks_numeric(text)) and not is_number(text) and not is_blank_marker(text):
             fixed = repair_number(text)
             if fixed is not None and (looks_numeric(text) or len(text) <= 6):
                 texts[key] = fixed
