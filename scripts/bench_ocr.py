@@ -1,7 +1,7 @@
 """Benchmark (not a test): govreport's OCR path vs a naive baseline on the same page images.
 
-Baseline: RapidOCR with its default settings (angle classifier on, full page), boxes grouped
-into lines in its reading order.  Both run in one process on identical rasterized pages,
+Baseline: `pipeline.baselines.NaiveOcr`, the one scripts/bench uses: RapidOCR with its default
+settings (angle classifier on, full page), boxes grouped into lines in reading order.  Both run in one process on identical rasterized pages,
 alternating page by page so background load hits both alike.  Field accuracy uses
 pipeline.extract.extract_document when present, against ../shared/gold/reports/<stem>.json.
 
@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.model import Document, Line, Page, TextBox  # noqa: E402
+from pipeline.baselines import NaiveOcr  # noqa: E402  (the same baseline scripts/bench uses)
+from pipeline.model import Document  # noqa: E402
 
 GOLD = ROOT.parent / "shared" / "gold" / "reports"
 
@@ -38,50 +39,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def baseline_engine():
-    from rapidocr import RapidOCR
-
-    return RapidOCR(params={"Global.log_level": "error"})
-
-
-def baseline_page(engine, image, number: int) -> Page:
-    """Default RapidOCR on the full page; its boxes come sorted top-to-bottom, left-to-right:
-    a new line starts when a box's top is below the previous line's middle."""
-    out = engine(image)
-    lines: list[Line] = []
-    if out.boxes is not None and len(out.boxes):
-        for quad, text, score in zip(out.boxes, out.txts, out.scores):
-            xs, ys = [p[0] for p in quad], [p[1] for p in quad]
-            box = TextBox(text, (min(xs), min(ys), max(xs), max(ys)), score=float(score))
-            prev = lines[-1].boxes[-1].bbox if lines else None
-            if prev and box.bbox[1] < (prev[1] + prev[3]) / 2:
-                lines[-1].boxes.append(box)
-            else:
-                lines.append(Line([box], number))
-    h, w = image.shape[:2]
-    return Page(number, lines, width=float(w), height=float(h), path="ocr")
-
-
 def score_fields(doc: Document, stem: str) -> dict | None:
-    try:
-        from pipeline.extract import extract_document
-    except ImportError:
-        return None
+    """Extraction of the OCRed document scored like `govreport eval` (pipeline/evaluate.py)."""
+    from pipeline.evaluate import score_document
+    from pipeline.extract import extract_document
+
     gold_path = GOLD / f"{stem}.json"
     if not gold_path.exists():
         return None
-    gold = json.loads(gold_path.read_text())["fields"]
-    result = extract_document(doc)
-    right = wrong_ok = ok = 0
-    for fid, want in gold.items():
-        fv = result.fields.get(fid)
-        got = fv.value if fv else None
-        good = got is not None and want is not None and abs(float(got) - float(want)) < 1e-6 or got == want
-        right += good
-        if fv and fv.status == "ok":
-            ok += 1
-            wrong_ok += not good
-    return {"fields": len(gold), "right": right, "ok": ok, "confident_wrong": wrong_ok}
+    score = score_document(json.loads(gold_path.read_text(encoding="utf-8")), extract_document(doc).as_dict())
+    return {"fields": score.scored, "right": score.exact, "ok": score.scored - score.flagged,
+            "confident_wrong": score.confident_wrong}
 
 
 SOURCES = ROOT.parent / "shared" / "reports" / "pdf"
@@ -153,7 +121,7 @@ def run(args) -> dict:
         os.environ["GOVREPORT_OCR_DET_SIDE"] = str(args.det_side)
     steps = None if args.steps is None else tuple(x for x in args.steps.split(",") if x and x != "none")
     ours = get_engine() if "ours" in modes else None
-    base = baseline_engine() if "baseline" in modes else None
+    base = NaiveOcr() if "baseline" in modes else None
     # warm both up so model loading is not billed to the first page
     import numpy as np
 
@@ -162,7 +130,7 @@ def run(args) -> dict:
     if ours:
         ocr_image(warm, 1, ours, steps)
     if base:
-        base(warm)
+        base.page(warm, 1)
     seconds = {m: 0.0 for m in modes}
     pages = 0
     per_file = []
@@ -180,7 +148,7 @@ def run(args) -> dict:
             order = modes if number % 2 else modes[::-1]
             for m in order:
                 t = time.perf_counter()
-                page = ocr_image(image, number, ours, steps) if m == "ours" else baseline_page(base, image, number)
+                page = ocr_image(image, number, ours, steps) if m == "ours" else base.page(image, number)
                 seconds[m] += time.perf_counter() - t
                 docs[m].pages.append(page)
             pages += 1
