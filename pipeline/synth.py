@@ -7,6 +7,7 @@ come out as, or None where the mangling removed it (the field must then be flagg
 from __future__ import annotations
 
 import html
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Callable
@@ -32,6 +33,30 @@ class Variant:
     truth: dict[str, float | int | None]
     suffix: str = ".txt"
     encoding: str = "utf-8"
+
+
+@dataclass
+class Judgement:
+    fields: int
+    exact: int
+    confident_wrong: list[str]  # wrong and neither flagged nor below the confidence bar
+
+
+def judge(result, truth: dict, confident: float) -> Judgement:
+    """Compare a Result with a variant's truth; a None truth means the field must be absent."""
+    exact, confident_wrong = 0, []
+    for field_id, expected in truth.items():
+        got = result.fields.get(field_id)
+        value = got.value if got else None
+        if value is None or expected is None:
+            same = value is None and expected is None
+        else:
+            same = math.isclose(value, expected, abs_tol=1e-6)
+        if same:
+            exact += 1
+        elif got is not None and got.status == "ok" and got.confidence >= confident:
+            confident_wrong.append(field_id)
+    return Judgement(len(truth), exact, confident_wrong)
 
 
 def template_for(gold: dict) -> Template:

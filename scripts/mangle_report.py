@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 from collections import defaultdict
@@ -19,22 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.extract import extract_file  # noqa: E402
 from pipeline.model import CONFIDENT  # noqa: E402
-from pipeline.synth import MANGLINGS, variants  # noqa: E402
-
-
-def judge(result, truth: dict) -> tuple[int, int, int]:
-    """(fields, exact, confidently wrong)."""
-    exact = wrong_confident = 0
-    for field_id, expected in truth.items():
-        got = result.fields.get(field_id)
-        value = got.value if got else None
-        same = (value is None and expected is None) or (
-            value is not None and expected is not None and math.isclose(value, expected, abs_tol=1e-6))
-        if same:
-            exact += 1
-        elif got is not None and got.status == "ok" and got.confidence >= CONFIDENT:
-            wrong_confident += 1
-    return len(truth), exact, wrong_confident
+from pipeline.synth import MANGLINGS, judge, variants  # noqa: E402
 
 
 def main() -> int:
@@ -52,7 +36,8 @@ def main() -> int:
                 for variant in variants(gold, seed, args.kinds):
                     path = Path(tmp) / f"{gold_path.stem}_{variant.name}_{seed}{variant.suffix}"
                     path.write_bytes(variant.text.encode(variant.encoding))
-                    n, exact, bad = judge(extract_file(path), variant.truth)
+                    verdict = judge(extract_file(path), variant.truth, CONFIDENT)
+                    n, exact, bad = verdict.fields, verdict.exact, len(verdict.confident_wrong)
                     s = stats[variant.name]
                     s[0] += 1; s[1] += bad == 0; s[2] += n; s[3] += exact; s[4] += bad
                     if bad:
