@@ -22,6 +22,7 @@ MIN_REQUEST_ROWS = 6  # distinct section 三 rows that make a document a report
 MIN_DISCLOSURE_EVIDENCE = 2  # or section 二 column headers / rows only one template prints
 
 
+@lru_cache(maxsize=1)
 def _headings() -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for template in all_templates():
@@ -117,7 +118,7 @@ def default_spotter() -> tuple[Spotter, str | None]:
 
 
 @contextmanager
-def _stage(timings: dict[str, float] | None, name: str):
+def timed(timings: dict[str, float] | None, name: str):
     """Add the block's wall time to timings[name] (benchmarks read these; None: no timing)."""
     start = time.perf_counter()
     try:
@@ -137,11 +138,11 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
     if unread:
         result.errors.append(f"pages {unread} have no usable text layer and were not OCRed")
-    with _stage(timings, "tokenize/layout"):
+    with timed(timings, "tokenize/layout"):
         result.agency, result.year = find_metadata(doc)
         tokens = tokenize(doc, _vocabulary())
         sections = find_sections(tokens, _headings())
-    with _stage(timings, "label spotting"):
+    with timed(timings, "label spotting"):
         hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
                 if not load_template(VERSIONS[0]).table(tid).printed_flat}
         key, notes = detect_template(tokens, sections, hits)
@@ -154,7 +155,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         return result
     template = load_template(key)
     result.template, result.hybrid = template.version, template.hybrid
-    with _stage(timings, "assembly"):
+    with timed(timings, "assembly"):
         assembler = Assembler(template, tokens)
         records = {}
         for table in template.tables:
@@ -163,17 +164,17 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
             else:
                 result.errors.append(f"section {table.section} ({table.id}) not found")
         result.fields = field_values(template, records)
-    with _stage(timings, "checks"):
+    with timed(timings, "checks"):
         result.checks = run_checks(template, result.fields)
     return result
 
 
 def load_document(path: Path, ocr_engine: str | None = None, timings: dict[str, float] | None = None) -> Document:
     """Read a file; PDF pages without a usable text layer go through OCR.  Raises ReaderError."""
-    with _stage(timings, "read"):
+    with timed(timings, "read"):
         doc = read_document(path)
     if doc.kind == "pdf" and any(p.path == "needs_ocr" for p in doc.pages):
-        with _stage(timings, "ocr"):
+        with timed(timings, "ocr"):
             _ocr(doc, path.read_bytes(), ocr_engine)
     return doc
 

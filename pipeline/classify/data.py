@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cells import normalize
 from ..layout import Section, find_sections, squash, tokenize
 from ..model import Token
 from ..schema import all_templates, load_template
@@ -131,14 +132,14 @@ def label_candidates(segments: list[Segment], table_id: str, heading: str) -> li
     # char-level owner labels: which segment each squashed char came from
     char_seg: list[tuple[int, bool]] = []  # (segment index, is first kept char of the segment)
     for k, seg in enumerate(segments):
-        kept = [ch for ch in re.sub(r"\s+", "", _nfkc(seg.text))]
+        kept = [ch for ch in re.sub(r"\s+", "", normalize(seg.text))]
         for j, _ in enumerate(kept):
             char_seg.append((k, j == 0))
     section = Section(table_id, 0, len(tokens))
     cands = candidates(tokens, section, row_labels(table_id))
     # candidates are a left-to-right partition of the same characters (bare punctuation
     # is glued, never dropped, except at a run start), so walk them in step
-    flat = "".join(re.sub(r"\s+", "", _nfkc(s.text)) for s in segments)
+    flat = "".join(re.sub(r"\s+", "", normalize(s.text)) for s in segments)
     out, pos = [], 0
     for i, c in enumerate(cands):
         at = flat.find(c.text, pos)
@@ -152,12 +153,6 @@ def label_candidates(segments: list[Segment], table_id: str, heading: str) -> li
         rec["label"] = label
         out.append(rec)
     return out
-
-
-def _nfkc(text: str) -> str:
-    from ..cells import normalize
-
-    return normalize(text)
 
 
 # ---- synthetic sections from the templates -----------------------------------------
