@@ -266,7 +266,8 @@ class Assembler:
         runs = {i: t.text.removesuffix(t.unit or "") for i, t in enumerate(tokens)
                 if not t.blank and is_run(t.text.removesuffix(t.unit or ""))}
         index = {c.id: k for k, c in enumerate(columns)}
-        relations = tuple((index[a], index[b]) for a, b in table.plausible if a in index and b in index)
+        relations = tuple((index[r.larger], index[r.smaller], r.holds) for r in table.plausible
+                          if r.larger in index and r.smaller in index)
         kinds = [c.kind for c in columns]
         guesses = solve(values, len(cells), row_equations(self.template, cells), [c.signed for c in columns],
                         alternatives=run_together_readings(values, runs, len(cells)), pins=pins,

@@ -30,6 +30,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A soft relation between two columns of a row that nearly every real report obeys.
+
+    Only used to order readings of a row that no sum rule decides (run-together digits
+    in section 二); never a check, never a reason to change a printed value.
+    """
+    larger: str
+    smaller: str
+    absolute: bool = False  # larger >= |smaller|
+    ratio: tuple[float, float] | None = None  # instead: larger / smaller within [low, high]
+
+    def holds(self, larger: float, smaller: float) -> bool:
+        if self.ratio is not None:
+            return smaller == 0 or self.ratio[0] <= larger / smaller <= self.ratio[1]
+        return larger >= (abs(smaller) if self.absolute else smaller)
+
+
+@dataclass(frozen=True)
 class Row:
     id: str
     labels: tuple[str, ...]
@@ -47,9 +65,7 @@ class Table:
     rows: tuple[Row, ...]
     group_labels: tuple[str, ...] = ()
     printed_flat: bool = False  # all cells printed as one band, rows side by side
-    # soft relations between a row's columns (a, b): a >= b in nearly every real report.
-    # Only used to order readings that no sum rule decides; never a check.
-    plausible: tuple[tuple[str, str], ...] = ()
+    plausible: tuple[Relation, ...] = ()
 
     def row(self, row_id: str) -> Row:
         for row in self.rows:
@@ -163,11 +179,11 @@ def _table(spec: dict) -> Table:
                  tuple(spec.get("group_labels", ())), bool(spec.get("printed_flat", False)), plausible)
 
 
-def _relation(text: str, columns: dict[str, Column]) -> tuple[str, str]:
-    a, _, b = (part.strip() for part in text.partition(">="))
-    if a not in columns or b not in columns:
-        raise ValueError(f"relation {text!r} names an unknown column")
-    return a, b
+def _relation(spec: dict, columns: dict[str, Column]) -> Relation:
+    if spec["larger"] not in columns or spec["smaller"] not in columns:
+        raise ValueError(f"relation {spec} names an unknown column")
+    ratio = tuple(float(v) for v in spec["ratio"]) if "ratio" in spec else None
+    return Relation(spec["larger"], spec["smaller"], bool(spec.get("absolute", False)), ratio)
 
 
 def _rule(spec: dict) -> Rule:
