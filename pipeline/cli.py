@@ -78,7 +78,8 @@ def _print_summary(rows: list[dict]) -> None:
 @app.command("eval")
 def eval_(
     inputs: list[Path] = typer.Argument(None, help="Report files to extract and score (or use --pred)."),
-    gold: Path = typer.Option(..., "--gold", help="Gold JSON directory, searched recursively."),
+    gold: list[Path] = typer.Option(..., "--gold", help="Gold JSON directory, searched recursively "
+                                    "(repeat for several)."),
     pred: Path | None = typer.Option(None, "--pred", help="Directory of already extracted JSON to score."),
     threshold: float = typer.Option(0.9, "--threshold", help="Confidence below this counts as flagged."),
     max_confident_wrong: int | None = typer.Option(
@@ -97,9 +98,15 @@ def eval_(
 
     if bool(inputs) == (pred is not None):
         raise typer.BadParameter("give either INPUT files or --pred DIR", param_hint="--pred")
-    if not gold.is_dir():
-        raise typer.BadParameter(f"{gold} is not a directory", param_hint="--gold")
-    golds = load_gold_dir(gold)
+    golds: dict = {}
+    for directory in gold:
+        if not directory.is_dir():
+            raise typer.BadParameter(f"{directory} is not a directory", param_hint="--gold")
+        for stem, found in load_gold_dir(directory).items():
+            if stem in golds:
+                raise typer.BadParameter(f"two gold files named {stem}: {golds[stem][0]} and {found[0]}",
+                                         param_hint="--gold")
+            golds[stem] = found
     if pred is not None:
         if not pred.is_dir():
             raise typer.BadParameter(f"{pred} is not a directory", param_hint="--pred")
