@@ -131,12 +131,36 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class FieldRule:
+    """A rule every value of some column kinds obeys: a bound, or being a whole number."""
+
+    id: str
+    kinds: tuple[str, ...]
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    note: str = ""
+
+    def holds(self, value: float) -> bool:
+        if self.minimum is not None and value < self.minimum:
+            return False
+        if self.maximum is not None and value > self.maximum:
+            return False
+        return not self.integer or float(value).is_integer()
+
+    def fields(self, table: Table) -> list[str]:
+        return [table.field_id(r.id, c) for r in table.rows for c in r.columns
+                if table.columns[c].kind in self.kinds]
+
+
+@dataclass(frozen=True)
 class Template:
     version: str  # "2019" | "2021"
     name: str
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
     hybrid: bool = False
+    field_rules: tuple[FieldRule, ...] = ()
 
     @property
     def key(self) -> str:
@@ -186,6 +210,11 @@ def _relation(spec: dict, columns: dict[str, Column]) -> Relation:
     return Relation(spec["larger"], spec["smaller"], bool(spec.get("absolute", False)), ratio)
 
 
+def _field_rule(spec: dict) -> FieldRule:
+    return FieldRule(spec["id"], tuple(spec["kinds"]), spec.get("min"), spec.get("max"),
+                     bool(spec.get("integer", False)), spec.get("note", ""))
+
+
 def _rule(spec: dict) -> Rule:
     return Rule(spec["id"], spec["table"], spec["over"], spec.get("total"), tuple(spec.get("parts", ())),
                 spec.get("parts_group"), tuple(spec.get("lhs", ())), tuple(spec.get("rhs", ())))
@@ -214,7 +243,8 @@ def _derive_hybrid(base: Template, donor: Template) -> Template:
                      base_requests.columns, tuple(rows), group_labels, base_requests.printed_flat,
                      base_requests.plausible)
     tables = tuple(requests if t.id == "requests" else t for t in base.tables)
-    return Template(base.version, base.name + "（混合：单行其他处理）", tables, base.rules, hybrid=True)
+    return Template(base.version, base.name + "（混合：单行其他处理）", tables, base.rules, hybrid=True,
+                    field_rules=base.field_rules)
 
 
 @lru_cache(maxsize=None)
@@ -226,7 +256,7 @@ def load_template(key: str) -> Template:
         raise KeyError(f"unknown template {key!r}; known: {', '.join(VERSIONS + (HYBRID,))}")
     spec = _load_file(key)
     return Template(str(spec["version"]), spec["name"], tuple(_table(t) for t in spec["tables"]),
-                    tuple(_rule(r) for r in spec["rules"]))
+                    tuple(_rule(r) for r in spec["rules"]), field_rules=tuple(_field_rule(r) for r in spec["field_rules"]))
 
 
 def all_templates() -> list[Template]:
