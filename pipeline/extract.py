@@ -14,6 +14,7 @@ from .labels import KeywordSpotter, Spotter, row_labels
 from .cells import normalize
 from .layout import END_HEADINGS, Vocabulary, find_sections, squash, tokenize
 from .model import Document, Result, Token
+from .narrative import narrative_checks
 from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
 from .validate import field_values, run_checks
@@ -188,7 +189,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
                 result.errors.append(f"section {table.section} ({table.id}) not found")
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
-        result.checks = run_checks(template, result.fields)
+        result.checks = run_checks(template, result.fields) + narrative_checks(doc, template, result.fields)
     return result
 
 
