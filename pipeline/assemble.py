@@ -12,15 +12,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 from itertools import permutations
 
-from .cells import CellGuess, is_run, plausibility, run_together_readings, solve, to_yuan
+from .cells import (CellGuess, Reading, guesses_from, is_run, joint_solutions, plausibility, row_readings,
+                    run_together_readings, to_yuan)
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
 from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
+JOINT_LIMIT = 64  # solutions enumerated when settling rows jointly; at the limit nothing is settled
 
 # why a row's numbers are doubted (said in the output, and features of the confidence model)
 DOUBT_TWICE = "row label printed twice"
@@ -117,12 +120,25 @@ class Assembler:
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
         if table.printed_flat:
-            return self._solve(table, table.field_ids(), [self.tokens[i] for i in numbers], None, section)
+            row = self._row(table, table.field_ids(), [self.tokens[i] for i in numbers], None, section)
+            return row.records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
+        records = self._assign(table, section, self._group(table, hits, numbers))
+        whole = self._whole_table_by_columns(table, hits, numbers)
+        if whole is not None:
+            # pdfminer may print a whole table's labels, then its numbers column after column,
+            # with later labels interleaved: read that way too, and keep what the rules prefer
+            by_columns = self._assign(table, section, whole)
+            if self._rules_held(by_columns) > self._rules_held(records):
+                return by_columns
+        return records
+
+    def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
+        """Records of every row from (label, its numbers, doubt, scattered) groups."""
         records: dict[str, CellRecord] = {}
-        undecided: dict[str, tuple] = {}
-        for hit, number_ids, doubt, scattered in self._group(table, hits, numbers):
+        rows: list[_Row] = []
+        for hit, number_ids, doubt, scattered in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
             if any(c in records for c in cells):
@@ -132,53 +148,89 @@ class Assembler:
             printed = [self.tokens[i] for i in number_ids]
             if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
                 doubt = DOUBT_NOT_LEVEL
-            got = self._solve(table, cells, printed, hit, section)
-            if any(r.guess.how == "ambiguous" for r in got.values()):
-                undecided[row.id] = (cells, printed, hit, doubt, scattered)
-            for rec in got.values():
+            solved = self._row(table, cells, printed, hit, section)
+            for rec in solved.records.values():
                 rec.scattered = scattered
                 if doubt:
                     rec.doubts.append(doubt)
-            records.update(got)
-        self._settle_by_columns(table, section, records, undecided)
+            records.update(solved.records)
+            rows.append(solved)
+        self._settle_jointly(rows, records)
         return records
 
-    def _settle_by_columns(self, table: Table, section: Section, records: dict[str, CellRecord],
-                           undecided: dict) -> None:
-        """Rows the row sums left open: re-solve with the values the column sums require.
+    def _whole_table_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read as one column-scattered block, when its numbers exactly fill its rows."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered):
+            return None
+        columns = {table.row(h.row).columns for h in ordered}
+        if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
+            return None
+        return self._scattered(table, ordered, numbers)
 
-        Only values every other cell of a column equation determines are used, and a
-        re-solved cell is still "inferred": the column sums may be the wrong ones.
-        """
-        settled = lambda f: f in records and records[f].guess.how in ("direct", "inferred")
-        for row_id, (cells, printed, hit, doubt, scattered) in undecided.items():
-            pins = {}
-            for k, cell in enumerate(cells):
-                if records[cell].guess.how != "ambiguous":
-                    continue
-                for inst in self.template.rule_instances():
-                    if cell not in inst.fields or any(f in cells for f in inst.fields if f != cell):
-                        continue
-                    others = [f for f in inst.fields if f != cell]
-                    if not all(settled(f) for f in others):
-                        continue
-                    lhs = sum(records[f].guess.value for f in inst.lhs if f != cell)
-                    rhs = sum(records[f].guess.value for f in inst.rhs if f != cell)
-                    need = rhs - lhs if cell in inst.lhs else lhs - rhs
-                    if need in records[cell].guess.candidates:
-                        pins[k] = need
-                    break
-            if not pins:
+    def _rules_held(self, records: dict[str, CellRecord]) -> int:
+        """Rule instances a reading of the table satisfies, less those it breaks."""
+        score = 0
+        for inst in self.template.rule_instances():
+            values = [records[f].guess.value if f in records else None for f in inst.fields]
+            if None in values:
                 continue
-            got = self._solve(table, cells, printed, hit, section, pins)
-            for rec in got.values():
-                if rec.guess.how == "direct":
-                    rec.guess.how = "inferred"
-                rec.notes.append("settled by the column sums")
-                rec.by_columns, rec.scattered = True, scattered
-                if doubt:
-                    rec.doubts.append(doubt)
-            records.update(got)
+            lhs = sum(records[f].guess.value for f in inst.lhs)
+            rhs = sum(records[f].guess.value for f in inst.rhs)
+            score += 1 if abs(lhs - rhs) < 1e-9 else -1
+        return score
+
+    def _settle_jointly(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
+        """Rows their own sums leave open (several splits, or printed without numbers), settled
+        by the rules across rows (column sums, the 勾稽 balance).
+
+        Every combination of the rows' readings that satisfies every rule is a solution; a
+        cell all solutions agree on is settled (still recorded as derived), otherwise it
+        keeps the candidates the solutions give.  When no combination fits (a printed table
+        that is wrong), the rows stay as their own sums left them.
+        """
+        open_rows = [r for r in rows if len(r.readings) > 1 or (r.readings and None in r.readings[0][0])]
+        if not open_rows:
+            return
+        cells = [c for r in rows for c in r.cells]
+        index = {c: i for i, c in enumerate(cells)}
+        equations = [(tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
+                     for inst in self.template.rule_instances() if all(f in index for f in inst.fields)]
+        row_of = [r for r, row in enumerate(rows) for _ in row.cells]
+        if not any(len({row_of[i] for i in lhs + rhs}) > 1 for lhs, rhs in equations):
+            return  # no rule spans rows (section 二): nothing to settle
+        signed = [self.template.column_of(c).signed for c in cells]
+        # first as if rows printed without numbers were printed empty (zeros), then as lost
+        found = None
+        if any(r.empty for r in rows):
+            readings = [[r.empty] if r.empty else r.readings for r in rows]
+            found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+        if not found:
+            readings = [r.readings for r in rows]
+            found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+        if not found or len(found) >= JOINT_LIMIT:
+            return  # no combination fits, or too many to say what they agree on
+        best = max(found, key=lambda sol: sum(row.prior(readings[r][j][0]) for r, (row, j) in
+                                              enumerate(zip(rows, sol[1]))))
+        offset = 0
+        for r, row in enumerate(rows):
+            if row in open_rows:
+                for k, cell in enumerate(row.cells):
+                    values = sorted({sol[0][offset + k] for sol in found if sol[0][offset + k] is not None})
+                    reading_ids = {sol[1][r] for sol in found}
+                    rec = records[cell]
+                    chosen = readings[r][best[1][r]]
+                    source = chosen[1][k] if len(reading_ids) == 1 else None
+                    if len(values) == 1 and all(sol[0][offset + k] is not None for sol in found):
+                        rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
+                        rec.by_columns = True
+                        rec.notes.append("settled by the rules across rows")
+                    else:
+                        rec.guess = CellGuess(best[0][offset + k], source, "ambiguous", values, len(found))
+                    rec.tokens = [row.tokens[source]] if source is not None else []
+                    shared = Counter(s for s in chosen[1] if s is not None)
+                    rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
+            offset += len(row.cells)
 
     # -- which numbers belong to which row -------------------------------------------
     def _group(self, table: Table, hits: list[Hit], numbers: list[int]):
@@ -276,8 +328,8 @@ class Assembler:
         return fit
 
     # -- cells -----------------------------------------------------------------------
-    def _solve(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
-               section: Section, pins: dict[int, float | int] | None = None) -> dict[str, CellRecord]:
+    def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
+             section: Section) -> "_Row":
         columns = [self.template.column_of(c) for c in cells]
         units = {k: header_unit(self.tokens, section, column.labels)
                  for k, column in enumerate(columns) if column.kind == "money"}
@@ -297,15 +349,33 @@ class Assembler:
         relations = tuple((index[r.larger], index[r.smaller], r.holds) for r in table.plausible
                           if r.larger in index and r.smaller in index)
         kinds = [c.kind for c in columns]
-        guesses = solve(values, len(cells), row_equations(self.template, cells), [c.signed for c in columns],
-                        alternatives=run_together_readings(values, runs, len(cells)), pins=pins,
-                        convert=convert, prior=lambda reading: plausibility(reading, kinds, relations))
-        records = {}
+        equations = row_equations(self.template, cells)
+        found = row_readings(values, len(cells), equations, [c.signed for c in columns],
+                             alternatives=run_together_readings(values, runs, len(cells)), convert=convert)
+        empty = None
+        if not tokens:
+            # a row label with no number after it: its cells were printed empty (zeros), or its
+            # numbers were lost; only the rules across rows can tell
+            empty = ([0] * len(cells), [None] * len(cells))
+        row = _Row(cells, tokens, found, lambda reading: plausibility(reading, kinds, relations), empty)
+        guesses = guesses_from(found, len(tokens), len(cells), equations, row.prior)
         shared = Counter(g.source for g in guesses if g.source is not None)
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []
             rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)))
             if guess.source is not None and tokens[guess.source].blank:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
-            records[cell] = rec
-        return records
+            row.records[cell] = rec
+        return row
+
+
+@dataclass(eq=False)
+class _Row:
+    """One printed row while its table is assembled: its cells, printed numbers and readings."""
+
+    cells: list[str]
+    tokens: list[Token]
+    readings: list[Reading]  # (values, source per cell) that the row's own rules allow
+    prior: Callable[[list], float]
+    empty: Reading | None = None  # printed without numbers: the reading "every cell printed empty"
+    records: dict[str, CellRecord] = field(default_factory=dict)

@@ -84,29 +84,50 @@ class CellGuess:
     source: int | None  # index of the printed number it came from, if the same in every reading
     how: str  # direct | inferred | ambiguous | conflict
     candidates: list = field(default_factory=list)
+    readings: int = 1  # how many readings of the row fit its rules
 
 
 def _propagate(cells: list, equations: list[Equation], signed: list[bool]) -> list | None:
-    """Fill unknowns that an equation pins down; None when the reading breaks a rule."""
+    """Fill unknowns that an equation pins down; None when the reading breaks a rule.
+
+    An equation with one unknown gives it; one whose unknown (unsigned) cells must add up
+    to 0 makes each of them 0, as counts are never negative.
+    """
     cells = list(cells)
     changed = True
     while changed:
         changed = False
         for lhs, rhs in equations:
             unknown = [i for i in lhs + rhs if cells[i] is None]
+            if not unknown:
+                if abs(sum(cells[j] for j in lhs) - sum(cells[j] for j in rhs)) > 1e-9:
+                    return None
+                continue
+            known_l = sum(cells[j] for j in lhs if cells[j] is not None)
+            known_r = sum(cells[j] for j in rhs if cells[j] is not None)
             if len(unknown) == 1:
                 i = unknown[0]
-                known_l = sum(cells[j] for j in lhs if j != i)
-                known_r = sum(cells[j] for j in rhs if j != i)
                 value = known_r - known_l if i in lhs else known_l - known_r
                 if (value < 0 and not signed[i]) or value != int(value):
                     return None
                 cells[i] = int(value)
                 changed = True
-            elif not unknown:
-                if abs(sum(cells[j] for j in lhs) - sum(cells[j] for j in rhs)) > 1e-9:
+            elif not any(signed[i] for i in unknown) and len({i in lhs for i in unknown}) == 1:
+                need = known_r - known_l if unknown[0] in lhs else known_l - known_r
+                if need < 0:
                     return None
+                if need == 0:
+                    for i in unknown:
+                        cells[i] = 0
+                    changed = True
     return cells
+
+
+def _violated(cells: list, equations: list[Equation]) -> int:
+    """How many equations whose cells are all known a reading breaks."""
+    return sum(1 for lhs, rhs in equations
+               if all(cells[i] is not None for i in lhs + rhs)
+               and abs(sum(cells[i] for i in lhs) - sum(cells[i] for i in rhs)) > 1e-9)
 
 
 def readings(values: list, width: int) -> list[tuple[list, list]]:
@@ -222,16 +243,6 @@ def run_together_readings(values: list, runs: dict[int, str], width: int) -> lis
     return out
 
 
-def _pin(cells: list, pins: dict[int, float | int]) -> list | None:
-    cells = list(cells)
-    for i, value in pins.items():
-        if cells[i] is None:
-            cells[i] = value
-        elif cells[i] != value:
-            return None
-    return cells
-
-
 Convert = Callable[[int, float | int, int | None], float | int]  # (cell, printed value, source) -> value
 
 
@@ -246,25 +257,26 @@ def plausibility(cells: list, kinds: list[str], relations: tuple[Relation, ...] 
     declares hold (each broken one costs as much as three decades).  Only ever used to
     order readings of a value that is flagged anyway.
     """
-    decades = [math.log10(abs(v) + 1) for v, kind in zip(cells, kinds) if kind != "money"]
+    decades = [math.log10(abs(v) + 1) for v, kind in zip(cells, kinds) if kind != "money" and v is not None]
     spread = sum(abs(a - b) for a, b in combinations(decades, 2))
-    broken = sum(1 for a, b, holds in relations if not holds(cells[a], cells[b]))
+    broken = sum(1 for a, b, holds in relations
+                 if cells[a] is not None and cells[b] is not None and not holds(cells[a], cells[b]))
     return -round(spread + 3 * broken, 9)
 
 
-def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
-          alternatives: list[tuple[list, list]] | None = None,
-          pins: dict[int, float | int] | None = None, convert: Convert | None = None,
-          prior: Callable[[list], float] | None = None) -> list[CellGuess]:
-    """Recover `width` cells from printed `values` under the sum `equations`.
+Reading = tuple[list, list]  # (cell values, index of the printed number behind each cell)
 
-    `alternatives` adds further readings (e.g. splits of run-together digits); `pins`
-    are values other rows' column sums require of a cell, used only to choose among
-    readings; `convert` turns a printed value into the value of the cell it lands in
-    (money units).  With exactly `width` numbers the printed values stand as they are,
-    even when a rule fails: the checks report that, the solver does not "fix" it.
-    When several readings fit, `prior` may name the most plausible one: its values are
-    reported, but the cells stay "ambiguous" with every candidate listed.
+
+def row_readings(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
+                 alternatives: list[Reading] | None = None, convert: Convert | None = None) -> list[Reading]:
+    """Every way to lay the printed `values` onto `width` cells that the row's own rules
+    allow, with the cells those rules then determine filled in.
+
+    `alternatives` adds further readings (splits of run-together digits); `convert` turns
+    a printed value into the value of the cell it lands in (money units).  With exactly
+    `width` numbers and no alternatives there is one reading, the printed one, even when a
+    rule fails: the checks report that, nothing "fixes" it.  Readings that leave no cell
+    open come first: those the rules allow, else those breaking the fewest rules.
     """
     signed = signed or [False] * width
 
@@ -274,40 +286,132 @@ def solve(values: list, width: int, equations: list[Equation], signed: list[bool
         return [convert(k, v, sources[k]) if v is not None else None for k, v in enumerate(cells)]
 
     if len(values) == width and not alternatives:
-        cells = placed(values, list(range(width)))
-        return [CellGuess(v, i, "direct") for i, v in enumerate(cells)]
-    consistent = []
+        return [(placed(values, list(range(width))), list(range(width)))]
+    consistent, raw = [], []
     for cells, sources in readings(values, width) + (alternatives or []):
         cells = placed(cells, sources)
         if any(v is not None and v < 0 and not signed[k] for k, v in enumerate(cells)):
             continue  # a placement that makes a count negative is no reading of the row
-        pinned = _pin(cells, pins) if pins else cells
-        solved = _propagate(pinned, equations, signed) if pinned is not None else None
+        raw.append((cells, sources))
+        solved = _propagate(cells, equations, signed)
         if solved is not None:
             consistent.append((solved, sources))
     # a reading that pins every cell beats one that leaves cells open: an open reading
     # only says "some value fits", it is no evidence for a different value
     determined = [c for c in consistent if None not in c[0]]
     if determined:
-        consistent = determined
-    if not consistent:
-        # no reading fits the rules: keep the printed numbers left-aligned, all in conflict
-        cells = placed((list(values) + [None] * width)[:width], list(range(width)))
-        return [CellGuess(v, i if v is not None else None, "conflict") for i, v in enumerate(cells)]
-    chosen = _most_plausible(determined, prior) if prior and len(determined) > 1 else None
+        return _distinct(determined)
+    # the printed digits fill every cell, yet break a rule: the printed table is wrong (or
+    # misread); that reading beats placements that leave cells open to make the rule hold
+    complete = [r for r in raw if None not in r[0]]
+    if complete:
+        fewest = min(_violated(c, equations) for c, _ in complete)
+        return _distinct([r for r in complete if _violated(r[0], equations) == fewest])
+    return _distinct(consistent)
+
+
+def _distinct(found: list[Reading]) -> list[Reading]:
+    """One reading per distinct set of values: the one the most printed numbers support
+    (`0000000` split into seven 0s, not one 0 whose row sum forces the rest)."""
+    best: dict[tuple, Reading] = {}
+    for cells, sources in found:
+        key = tuple(cells)
+        if key not in best or sum(s is not None for s in sources) > sum(s is not None for s in best[key][1]):
+            best[key] = (cells, sources)
+    return list(best.values())
+
+
+def guesses_from(found: list[Reading], printed: int, width: int, equations: list[Equation],
+                 prior: Callable[[list], float] | None = None) -> list[CellGuess]:
+    """One guess per cell from a row's readings: a value every reading agrees on, else the
+    candidates (and the most plausible reading's value, still "ambiguous")."""
+    if not found:
+        return [CellGuess(None, None, "conflict") for _ in range(width)]
+    conflict = printed != width and any(_violated(cells, equations) for cells, _ in found)
+    complete = [r for r in found if None not in r[0]]
+    chosen = _most_plausible(complete, prior) if prior and len(complete) > 1 else None
     guesses = []
     for i in range(width):
-        seen = [c[0][i] for c in consistent]
-        sources = {c[1][i] for c in consistent}
+        seen = [c[0][i] for c in found]
+        sources = {c[1][i] for c in found}
         distinct = sorted({v for v in seen if v is not None})
         if None not in seen and len(distinct) == 1:
-            how = "direct" if len(consistent) == 1 and len(values) == width else "inferred"
-            guesses.append(CellGuess(distinct[0], sources.pop() if len(sources) == 1 else None, how))
+            how = "conflict" if conflict else \
+                "direct" if len(found) == 1 and printed == width else "inferred"
+            guesses.append(CellGuess(distinct[0], sources.pop() if len(sources) == 1 else None, how,
+                                     readings=len(found)))
         elif chosen is not None:
-            guesses.append(CellGuess(chosen[0][i], chosen[1][i], "ambiguous", distinct))
+            guesses.append(CellGuess(chosen[0][i], chosen[1][i], "conflict" if conflict else "ambiguous",
+                                     distinct, len(found)))
         else:
-            guesses.append(CellGuess(None, None, "ambiguous", distinct))
+            guesses.append(CellGuess(None, None, "conflict" if conflict else "ambiguous", distinct, len(found)))
     return guesses
+
+
+def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
+          alternatives: list[Reading] | None = None, convert: Convert | None = None,
+          prior: Callable[[list], float] | None = None) -> list[CellGuess]:
+    """Recover `width` cells from printed `values` under the sum `equations` (see row_readings)."""
+    found = row_readings(values, width, equations, signed, alternatives, convert)
+    return guesses_from(found, len(values), width, equations, prior)
+
+
+def joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed: list[bool],
+                    limit: int = 64, budget: int = 200_000) -> list[tuple[list, list[int]]] | None:
+    """Readings of several rows that together satisfy equations across them (column sums).
+
+    `rows[r]` lists row r's candidate readings (cells may be None: not printed); cells are
+    numbered row after row.  Returns up to `limit` solutions as (every cell's value, the
+    reading chosen per row), with cells the equations determine filled in; None when the
+    search exceeds `budget` steps (too open to settle).
+    """
+    offsets, n = [], 0
+    for row in rows:
+        offsets.append(n)
+        n += len(row[0][0]) if row else 0
+    order = sorted(range(len(rows)), key=lambda r: (len(rows[r]), r))
+    cells: list = [None] * n
+    chosen = [0] * len(rows)
+    solutions: list[tuple[list, list[int]]] = []
+    steps = 0
+
+    def feasible() -> bool:
+        for lhs, rhs in equations:
+            left = [cells[i] for i in lhs]
+            right = [cells[i] for i in rhs]
+            known_l = sum(v for v in left if v is not None)
+            known_r = sum(v for v in right if v is not None)
+            if None not in left and None not in right:
+                if abs(known_l - known_r) > 1e-9:
+                    return False
+            elif None not in right and not any(signed[i] for i in lhs) and known_l > known_r + 1e-9:
+                return False
+            elif None not in left and not any(signed[i] for i in rhs) and known_r > known_l + 1e-9:
+                return False
+        return True
+
+    def search(k: int) -> bool:
+        nonlocal steps
+        if len(solutions) >= limit:
+            return True
+        if k == len(order):
+            filled = _propagate(cells, equations, signed)
+            if filled is not None:
+                solutions.append((filled, list(chosen)))
+            return True
+        r = order[k]
+        for j, (values, _) in enumerate(rows[r]):
+            steps += 1
+            if steps > budget:
+                return False
+            cells[offsets[r]:offsets[r] + len(values)] = values
+            chosen[r] = j
+            if feasible() and not search(k + 1):
+                return False
+        cells[offsets[r]:offsets[r] + len(rows[r][0][0])] = [None] * len(rows[r][0][0])
+        return True
+
+    return solutions if search(0) else None
 
 
 def _most_plausible(readings: list[tuple[list, list]], prior: Callable[[list], float]):

@@ -17,6 +17,7 @@ from .model import Document, Result, Token
 from .narrative import narrative_checks
 from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
+from .trust import assess, default_calibrator
 from .validate import field_values, run_checks
 
 MIN_REQUEST_ROWS = 6  # distinct section 三 rows (and as many printed numbers) make a document a report
@@ -139,6 +140,11 @@ def default_spotter() -> tuple[Spotter, str | None]:
     return ModelSpotter(), None
 
 
+def calibrator():
+    """The confidence calibrator (None: rule-of-thumb confidences) and a note for Result.errors."""
+    return default_calibrator(), None
+
+
 @contextmanager
 def timed(timings: dict[str, float] | None, name: str):
     """Add the block's wall time to timings[name] (benchmarks read these; None: no timing)."""
@@ -190,6 +196,11 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
         result.checks = run_checks(template, result.fields) + narrative_checks(doc, template, result.fields)
+    with timed(timings, "trust"):
+        model, note = calibrator()
+        if note:
+            result.errors.append(note)
+        assess(template, result.fields, records, result.checks, {p.number: p.path for p in doc.pages}, model)
     return result
 
 

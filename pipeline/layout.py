@@ -47,7 +47,7 @@ def split_glued(piece: str) -> list[tuple[str, str]]:
         attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) \
             or before.endswith(("第", "(", "（", ".", "．"))  # 第3项 （3） 2020.1.1
         if attached and digits.isdigit() and len(digits) > (1 if before else 2) and after[:1] in ".、．" \
-                and _CJK.match(after[1:2]):
+                and (_CJK.match(after[1:2]) or len(after) == 1):  # "…00000002." + " 其他…"
             # a row's last cell glued to the next row's single-digit enumerator: 40000041.属于
             digits, end, attached = digits[:-1], end - 1, False
         if attached or not before and not after:
@@ -89,6 +89,27 @@ def _repaired_number(piece: str, base: Token) -> Token | None:
     return _number(piece.translate(_CONFUSABLE), base, repaired=True)
 
 
+_DASHES = "—–/"
+_GLUED_BLANKS = re.compile(r"^[0-9.\-—–/]+$")
+_DASH_CELLS = re.compile(r"([—–/]+)")
+_NUMBER_OR_DASH = re.compile(r"(?:(?<![0-9])-)?[0-9]+(?:\.[0-9]+)?|[—–/\-]")
+
+
+def _numbers_and_dashes(piece: str, base: Token) -> list[Token]:
+    """Cells glued with dashes printed for zeros (`12—6——`): numbers and one blank per dash.
+    A hyphen before digits that follow no digit is a minus sign (`-3`), else a dash."""
+    out = []
+    for m in _NUMBER_OR_DASH.finditer(piece):
+        text = m.group()
+        number = _number(text, base) if text not in _DASHES + "-" else None
+        if number is not None:
+            out.append(number)
+        else:
+            out.append(Token("number", text, base.page, base.bbox, base.line_no, base.cell_no, base.score,
+                             blank=True))
+    return out
+
+
 def _box_tokens(text: str, base: Token) -> list[Token]:
     raw = normalize(text).strip()
     if not raw:
@@ -107,6 +128,9 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
             tokens.append(Token("text", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score))
 
     for piece in _SPLIT.split(raw):
+        if _GLUED_BLANKS.match(piece) and any(c in _DASHES for c in piece):
+            tokens.extend(_numbers_and_dashes(piece, base))
+            continue
         number = _number(piece, base)  # "1." and "2、" enumerators do not parse: they stay label text
         # only where a number is expected: after a label, never as a row's first cell
         if number is None and (tokens or base.cell_no > 0):
@@ -125,7 +149,14 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
                 if number is not None:
                     tokens.append(number)
                 else:
-                    add_text(segment)
+                    for part in _DASH_CELLS.split(segment):
+                        # 312—6——五、 or 总计———: dashes printed for zeros after glued cells or
+                        # headers; a 破折号 "——" inside label text stays text
+                        after_number = tokens and tokens[-1].kind == "number" and "/" not in part  # not 2020/1/1
+                        if part and set(part) <= set(_DASHES) and (len(part) >= 3 or after_number):
+                            tokens.extend(_numbers_and_dashes(part, base))
+                        elif part:
+                            add_text(part)
         else:
             add_text(piece)
     return tokens
@@ -226,13 +257,13 @@ def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
     occurrences = {tid: [i for i, t in enumerate(tokens) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
                    for tid in order}
     ends = [i for i, t in enumerate(tokens) if _is_heading(t, END_HEADINGS)]
-    boundaries = sorted({i for occ in occurrences.values() for i in occ} | set(ends) | {len(tokens)})
-
-    def span_end(start: int) -> int:
-        return next(b for b in boundaries if b > start)
+    def span_end(table_id: str, start: int) -> int:
+        """Where another section's heading (or the report's closing parts) begins."""
+        others = [i for tid, occ in occurrences.items() if tid != table_id for i in occ] + ends
+        return min([i for i in others if i > start] + [len(tokens)])
 
     def table_evidence(table_id: str, start: int) -> tuple[int, int]:
-        end = span_end(start)
+        end = span_end(table_id, start)
         text = "".join(squash(t.text) for t in tokens[start + 1:end] if t.kind == "text")
         rows = sum(1 for variants in row_labels[table_id] if any(v in text for v in variants))
         numbers = sum(1 for t in tokens[start + 1:end] if t.kind == "number")

@@ -114,6 +114,7 @@ class FieldValue:
     evidence: Evidence = field(default_factory=Evidence)
     candidates: list[float | int] = field(default_factory=list)  # alternatives when undecided
     reasons: list[str] = field(default_factory=list)
+    signals: dict[str, float | str] = field(default_factory=dict)  # the evidence confidence is computed from
 
     def as_dict(self) -> dict:
         out = {"value": self.value, "confidence": round(self.confidence, 4), "status": self.status,
@@ -122,6 +123,8 @@ class FieldValue:
             out["candidates"] = self.candidates
         if self.reasons:
             out["reasons"] = self.reasons
+        if self.signals:
+            out["signals"] = self.signals
         return out
 
 
@@ -132,10 +135,14 @@ class Check:
     expected: float
     printed: float
     ok: bool
+    about: str = ""  # what the rule says, or the narrative text a prose check quotes
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "fields": self.fields, "expected": self.expected,
-                "printed": self.printed, "ok": self.ok}
+        out = {"rule": self.rule, "fields": self.fields, "expected": self.expected,
+               "printed": self.printed, "ok": self.ok}
+        if self.about:
+            out["about"] = self.about
+        return out
 
 
 @dataclass

@@ -88,6 +88,8 @@ def printed_rows(template: Template, values: dict) -> list[PrintedRow]:
             rows.append(PrintedRow(table.id, None, "", cells))
             continue
         for row in table.rows:
+            if all(values.get(table.field_id(row.id, c)) is None for c in row.columns):
+                continue  # a row the source does not print (a label with empty cells reads as zeros)
             cells = []
             for c in row.columns:
                 column = table.columns[c]

@@ -1,0 +1,233 @@
+"""Fitting the confidence calibrator: extracted fields with known truth -> P(value is right).
+
+Data: one row per field that has a value and a truth, `{**signals, "correct": 0|1, "set", "doc"}`,
+built by `scripts/build_calibration_data.py` from generated documents (converter families and
+scan conditions that tuning may use; never the held-out ones, never a gold-gate document).
+Model: gradient-boosted trees over the signals, isotonic-calibrated on cross-validation folds,
+saved with skops.  Metrics per input path and per set: ECE, reliability, and at the ok
+threshold the confident-error rate and the flagged fraction.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from .model import CONFIDENT
+from .trust import DEFAULT_PATH, FORMAT, NEVER_OK_CAP
+
+SEED = 11
+DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration.jsonl"
+ECE_BINS = 15
+META = ("correct", "set", "doc", "field")
+
+
+def rows_for(result, truth: dict, set_name: str, doc: str) -> list[dict]:
+    """Training rows of one extracted document against its truth (gold-format fields)."""
+    from .evaluate import same_value
+
+    rows = []
+    for field_id, fv in result.fields.items():
+        gold = truth["fields"].get(field_id)
+        if gold is None or fv.value is None or not fv.signals:
+            continue
+        rows.append({**fv.signals, "correct": int(same_value(gold, fv.value)), "set": set_name, "doc": doc,
+                     "field": field_id})
+    return rows
+
+
+def read_rows(path: Path = DATA_PATH) -> list[dict]:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} missing: run scripts/build_calibration_data.py")
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def features(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in META} for r in rows]
+
+
+def build_model(seed: int = SEED):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.pipeline import Pipeline
+
+    trees = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.08, max_leaf_nodes=31,
+                                           min_samples_leaf=40, l2_regularization=1.0, random_state=seed)
+    model = Pipeline([("signals", DictVectorizer(sparse=False)), ("trees", trees)])
+    # isotonic on held-out folds: the trees rank, the folds say how often each rank is right
+    return CalibratedClassifierCV(model, method="isotonic", cv=5)
+
+
+def fit(rows: list[dict], seed: int = SEED):
+    model = build_model(seed)
+    model.fit(features(rows), [r["correct"] for r in rows])
+    model.govreport_format_ = FORMAT
+    return model
+
+
+# --- metrics -------------------------------------------------------------------------------
+
+def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for a, b in zip(edges[:-1], edges[1:]):
+        mask = (confidence > a) & (confidence <= b) if a > 0 else (confidence >= a) & (confidence <= b)
+        if mask.any():
+            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
+    return float(total)
+
+
+def never_ok(row: dict) -> bool:
+    """Signals under which trust.assess never marks a value ok (mirrors its rules)."""
+    return row["reading"] in ("several_readings", "conflict") or bool(row["repaired"]) \
+        or row["narrative"] < 0 or bool(row["sum_rules_failed"]) or bool(row["field_rule_failed"])
+
+
+def summarize(rows: list[dict], probs: np.ndarray) -> dict:
+    """ECE, confident errors and flagged fraction of a set of rows at the ok threshold."""
+    correct = np.array([r["correct"] for r in rows], dtype=float)
+    shown = np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, probs)])
+    ok = shown >= CONFIDENT
+    return {"fields": len(rows), "accuracy": float(correct.mean()) if len(rows) else 0.0,
+            "ece": ece(shown, correct), "ok": int(ok.sum()),
+            "ok_errors": int((ok & (correct == 0)).sum()),
+            "ok_error_rate": float((ok & (correct == 0)).sum() / max(1, ok.sum())),
+            "flagged": float((~ok).mean()) if len(rows) else 0.0}
+
+
+def cross_validated(rows: list[dict], seed: int = SEED, folds: int = 5) -> np.ndarray:
+    """Out-of-fold probabilities, folds split by document (a document's fields share errors)."""
+    from sklearn.model_selection import GroupKFold
+
+    probs = np.zeros(len(rows))
+    docs = [r["doc"] for r in rows]
+    for train, test in GroupKFold(n_splits=folds).split(rows, groups=docs):
+        model = fit([rows[i] for i in train], seed)
+        probs[test] = _predict(model, [rows[i] for i in test])
+    return probs
+
+
+def _predict(model, rows: list[dict]) -> np.ndarray:
+    classes = list(model.classes_)
+    return model.predict_proba(features(rows))[:, classes.index(1)]
+
+
+def grouped(rows: list[dict], probs: np.ndarray, key: str) -> dict[str, dict]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[str(r[key])].append(i)
+    return {g: summarize([rows[i] for i in idx], probs[idx]) for g, idx in sorted(groups.items())}
+
+
+def reliability_plot(rows: list[dict], probs: np.ndarray, key: str, path: Path) -> None:
+    """Reliability diagram per group: mean confidence against observed accuracy per bin."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
+    edges = np.linspace(0, 1, 11)
+    for group in sorted({str(r[key]) for r in rows}):
+        idx = np.array([i for i, r in enumerate(rows) if str(r[key]) == group])
+        p, c = probs[idx], np.array([rows[i]["correct"] for i in idx], dtype=float)
+        xs, ys = [], []
+        for a, b in zip(edges[:-1], edges[1:]):
+            mask = (p >= a) & (p <= b) if b == 1 else (p >= a) & (p < b)
+            if mask.sum() >= 5:
+                xs.append(p[mask].mean())
+                ys.append(c[mask].mean())
+        ax.plot(xs, ys, marker="o", lw=1.2, label=f"{group} ({len(idx)})")
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("share of values right")
+    ax.set_title(f"reliability by {key}")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+def run(data: Path | None = None, out: Path | None = None) -> dict:
+    """Cross-validated metrics, then the final fit on all rows; writes model and card."""
+    import skops.io as sio
+
+    data, out = Path(data or DATA_PATH), Path(out or DEFAULT_PATH)
+    rows = read_rows(data)
+    started = time.time()
+    oof = cross_validated(rows)
+    metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}),
+               "overall": summarize(rows, oof), "by_path": grouped(rows, oof, "path"),
+               "by_set": grouped(rows, oof, "set")}
+    model = fit(rows)
+    metrics["seconds"] = time.time() - started
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(model, out)
+    plot = out.with_name(out.stem + "_reliability.png")
+    reliability_plot(rows, oof, "path", plot)
+    out.with_suffix(".md").write_text(card(metrics, data, plot.name), encoding="utf-8")
+    return metrics
+
+
+def format_metrics(m: dict) -> str:
+    lines = [f"{m['rows']} fields of {m['docs']} documents, 5-fold by document (out-of-fold):",
+             f"{'group':34s} {'fields':>7s} {'acc':>7s} {'ECE':>7s} {'ok':>7s} {'ok err':>7s} {'flagged':>8s}"]
+    for title, groups in (("overall", {"all": m["overall"]}), ("path", m["by_path"]), ("set", m["by_set"])):
+        for name, s in groups.items():
+            lines.append(f"{(title + ':' + name)[:34]:34s} {s['fields']:7d} {s['accuracy']:7.4f} {s['ece']:7.4f} "
+                         f"{s['ok']:7d} {s['ok_errors']:7d} {s['flagged']:8.2%}")
+    return "\n".join(lines)
+
+
+def card(m: dict, data: Path, plot: str) -> str:
+    from .trust import field_signals  # noqa: F401  (the signals the card documents)
+
+    return f"""# Confidence calibrator (models/confidence_calibrator.skops)
+
+Maps a field's evidence ("signals", `pipeline/trust.py: field_signals`) to the probability that
+its value is right.  `trust.assess` shows that probability as the field's confidence and marks a
+value `ok` at {CONFIDENT} or above — except values that are never ok whatever they measure (one of
+several readings, a reading in conflict with the rules, an OCR character repair, a value the
+narrative contradicts), whose shown confidence is capped at {NEVER_OK_CAP}, and values in a failing
+rule, which are `inconsistent`.
+
+## Signals
+path (text / html / text_layer / ocr), table, column kind, reading (as_printed, split_run, placed,
+lost_cell, extra_dropped, several_readings, conflict), number of candidate readings, scattered
+block, settled by column sums, row-label probability, printed dash, money without unit, lowest
+OCR score, OCR repair, sum rules covering the cell and how many fail, a failing field rule,
+narrative agreement (+1 / 0 / -1), digits of the value, and each doubt (label printed twice,
+numbers not level with the label, several labels before the numbers, scattered order unsettled).
+
+## Fit
+Data: `{data.name}`, {m['rows']} fields of {m['docs']} generated documents
+(scripts/build_calibration_data.py): converter families and scan conditions tuning may use.
+Held-out families and conditions, and every document the gold gate scores, are never in it.
+Model: scikit-learn HistGradientBoostingClassifier over the signals (DictVectorizer), calibrated by
+isotonic regression on 5 cross-validation folds (CalibratedClassifierCV); seed {SEED};
+fitted in {m['seconds']:.0f} s.  Trained {_dt.date.today().isoformat()}.
+
+## Out-of-fold metrics (folds split by document)
+```
+{format_metrics(m)}
+```
+acc = share of values right; ECE = expected calibration error ({ECE_BINS} bins) of the shown
+confidence; ok / ok err = values at or above {CONFIDENT} and the wrong ones among them;
+flagged = share below {CONFIDENT} (sent to review).
+
+![reliability by input path]({plot})
+
+## Limits
+The calibrator knows the errors the generated documents make.  A kind of damage no generator
+produces gets the probability its signals imply; the sum rules (which flag a value whatever its
+confidence) stay the main guard for the cells they cover.  The held-out families and conditions
+measure the gap: see docs/benchmarks.md.
+"""

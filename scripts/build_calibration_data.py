@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Build training_data/calibration.jsonl: one row per extracted field with known truth.
+
+    .venv/bin/python scripts/build_calibration_data.py --corpus build/corpus [--scans build/scans] \
+        [--synth 40] [--out training_data/calibration.jsonl]
+
+Sources (never the held-out converter families or scan conditions, never a document the gold
+gate scores):
+  --corpus  a generated converter-family corpus (scripts/gen_corpus.py): every family tuning may use;
+  --synth   hand-written manglings (pipeline/synth.py: lost blanks, OCR confusions, wrong totals...)
+            over N generated reports' values;
+  --scans   generated scans with truth (scripts/make_scans.py --official), conditions tuning may use.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.calibration import DATA_PATH, rows_for  # noqa: E402
+from pipeline.corpus.families import HELD_OUT  # noqa: E402
+from pipeline.extract import extract_file  # noqa: E402
+
+SYNTH_SEED = "calibration"
+
+
+def corpus_rows(root: Path) -> list[dict]:
+    from pipeline.corpus.converters import FAMILIES
+    from pipeline.corpus.generate import corpus_documents
+
+    rows = []
+    for name in FAMILIES:
+        if name in HELD_OUT or not (root / name).is_dir():
+            continue
+        pairs = corpus_documents(root, name)
+        for doc, truth in pairs:
+            rows += rows_for(extract_file(doc), json.loads(truth.read_text(encoding="utf-8")), name, doc.stem)
+        print(f"  {name}: {len(pairs)} documents", file=sys.stderr)
+    return rows
+
+
+def synth_rows(count: int) -> list[dict]:
+    from pipeline.corpus.values import report_for
+    from pipeline.synth import variants
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in range(count):
+            gold = report_for(SYNTH_SEED, index).gold()
+            for variant in variants(gold, index):
+                path = Path(tmp) / f"{variant.name}-{index}{variant.suffix}"
+                path.write_bytes(variant.text.encode(variant.encoding))
+                truth = {"fields": {f: v for f, v in variant.truth.items() if v is not None}}
+                rows += rows_for(extract_file(path), truth, f"synth:{variant.name}", path.stem)
+    print(f"  synth: {count} reports x every mangling", file=sys.stderr)
+    return rows
+
+
+def scan_rows(root: Path) -> list[dict]:
+    rows = []
+    for truth in sorted(root.rglob("*.json")):
+        data = json.loads(truth.read_text(encoding="utf-8"))
+        scan = data.get("scan", {})
+        if scan.get("held_out"):
+            continue
+        doc = truth.with_suffix(".pdf")
+        if doc.exists():
+            rows += rows_for(extract_file(doc), data, f"scan:{scan.get('condition', 'scan')}", doc.stem)
+    print(f"  scans: {root}", file=sys.stderr)
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, help="generated converter-family corpus")
+    ap.add_argument("--synth", type=int, default=0, help="generated reports to mangle by every synth kind")
+    ap.add_argument("--scans", type=Path, help="generated scans with truth")
+    ap.add_argument("--out", type=Path, default=DATA_PATH)
+    args = ap.parse_args()
+    started = time.time()
+    rows = []
+    if args.corpus:
+        rows += corpus_rows(args.corpus)
+    if args.synth:
+        rows += synth_rows(args.synth)
+    if args.scans:
+        rows += scan_rows(args.scans)
+    if not rows:
+        ap.error("nothing to build from: give --corpus, --synth or --scans")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    wrong = sum(1 for r in rows if not r["correct"])
+    print(f"{len(rows)} rows ({wrong} wrong values) from {len({r['doc'] for r in rows})} documents "
+          f"in {time.time() - started:.0f} s -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
