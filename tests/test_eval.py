@@ -229,9 +229,10 @@ def test_cli_gate_fails_on_an_unreadable_prediction(tmp_path):
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared not checked out beside the repo")
-def test_shared_gold_set_passes_the_gate():
-    gold, inputs = gold_set(SHARED, "shared")
-    result = runner.invoke(app, ["eval", "--gold", str(gold), *map(str, inputs), "--json",
+def test_shared_and_wild_gold_sets_pass_the_gate():
+    golds, inputs = zip(*(gold_set(SHARED, name) for name in ("shared", "wild")))
+    inputs = [p for group in inputs for p in group]
+    result = runner.invoke(app, ["eval", *[a for g in golds for a in ("--gold", str(g))], *map(str, inputs), "--json",
                                  "--max-confident-wrong", "0", "--min-exact", "1.0"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
