@@ -91,18 +91,23 @@ def eval_(
     """Score extraction against gold files: exact, confident wrong, flagged, absent, template.
 
     Exit code 1 when a --max-confident-wrong / --min-exact bar is missed or nothing pairs with gold.
+    With a bar given it is also 1 when anything could not be scored: an unreadable gold file, a gold
+    file no input pairs with, an input no gold pairs with, a report not read, a wrong template.
     """
     import json
 
-    from .evaluate import evaluate, gate_failures, load_gold_dir
+    from .evaluate import evaluate, gate_failures, read_gold_dir
 
     if bool(inputs) == (pred is not None):
         raise typer.BadParameter("give either INPUT files or --pred DIR", param_hint="--pred")
     golds: dict = {}
+    bad_gold: list[str] = []
     for directory in gold:
         if not directory.is_dir():
             raise typer.BadParameter(f"{directory} is not a directory", param_hint="--gold")
-        for stem, found in load_gold_dir(directory).items():
+        found_here, bad_here = read_gold_dir(directory)
+        bad_gold += bad_here
+        for stem, found in found_here.items():
             if stem in golds:
                 raise typer.BadParameter(f"two gold files named {stem}: {golds[stem][0]} and {found[0]}",
                                          param_hint="--gold")
@@ -110,12 +115,12 @@ def eval_(
     if pred is not None:
         if not pred.is_dir():
             raise typer.BadParameter(f"{pred} is not a directory", param_hint="--pred")
-        pairs = [(p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(pred.rglob("*.json"))]
+        pairs = [(p.name, _read_prediction(p)) for p in sorted(pred.rglob("*.json"))]
     else:
         from .extract import extract_file
 
         pairs = [(p.name, extract_file(p).as_dict()) for p in inputs]
-    report = evaluate(pairs, golds, threshold)
+    report = evaluate(pairs, golds, threshold, bad_gold)
     failures = gate_failures(report, max_confident_wrong, min_exact)
     if as_json:
         sys.stdout.write(json.dumps({**report.to_dict(), "gate_failures": failures},
@@ -124,9 +129,25 @@ def eval_(
         _print_eval(report, verbose)
     for name in report.unpaired:
         err.print(f"[yellow]no gold file pairs with {name}; not scored[/yellow]")
+    for stem in report.unscored_gold:
+        err.print(f"[yellow]no input pairs with gold file {stem}; not scored[/yellow]")
+    for why in report.bad_gold:
+        err.print(f"[yellow]gold file not readable: {why}[/yellow]")
     for reason in failures:
         err.print(f"[red]FAIL[/red] {reason}")
     raise typer.Exit(1 if failures else 0)
+
+
+def _read_prediction(path: Path) -> dict:
+    """A saved extraction; one that cannot be read scores as a document that was not read."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {"template": None, "fields": {}, "errors": [f"prediction not readable: {exc}"]}
+    return data if isinstance(data, dict) else {"template": None, "fields": {},
+                                                "errors": ["prediction is not a JSON object"]}
 
 
 def _print_eval(report, verbose: bool) -> None:
@@ -203,10 +224,18 @@ def _report_years(reports, as_json: bool) -> None:
 def train(
     data: Path = typer.Option(Path("training_data"), "--data", help="Directory with train.jsonl and test.jsonl."),
     out: Path = typer.Option(Path("models/label_classifier.skops"), "--out", help="Where to write the skops model."),
+    shared: Path | None = typer.Option(None, "--shared", help="The ../shared checkout: the card then compares the "
+                                       "model with the keyword spotter end to end on its gold sets "
+                                       "(default: ../shared beside the repository, when present)."),
 ) -> None:
     """Train the row-label classifier (fixed seed), print held-out metrics, write model + card."""
-    from .classify.train import format_metrics, run
+    from .classify.train import format_gold, format_metrics, run
 
-    metrics = run(data, out)
+    if shared is None:
+        beside = Path(__file__).resolve().parents[2] / "shared"
+        shared = beside if beside.is_dir() else None
+    metrics = run(data, out, shared=shared)
     typer.echo(format_metrics(metrics))
+    if metrics["gold"]:
+        typer.echo("\n" + format_gold(metrics["gold"]))
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")

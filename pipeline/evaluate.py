@@ -177,6 +177,8 @@ class EvalReport:
     threshold: float
     docs: list[DocScore] = field(default_factory=list)
     unpaired: list[str] = field(default_factory=list)  # inputs with no gold file
+    unscored_gold: list[str] = field(default_factory=list)  # gold files no input paired with
+    bad_gold: list[str] = field(default_factory=list)  # gold files that could not be read: "path: why"
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(d, attr) for d in self.docs)
@@ -206,6 +208,11 @@ class EvalReport:
         return sum(d.template_correct for d in self.docs)
 
     @property
+    def errored(self) -> list[DocScore]:
+        """Documents gold says are reports that extraction did not read as one."""
+        return [d for d in self.docs if d.gold_template is not None and d.pred_template is None]
+
+    @property
     def exact_rate(self) -> float:
         """Micro average over all scored fields (big tables weigh more than small ones)."""
         return self.exact / self.scored if self.scored else 0.0
@@ -221,19 +228,38 @@ class EvalReport:
                 "confident_wrong": self.confident_wrong, "confident_wrong_rate": round(self.confident_wrong / n, 6),
                 "flagged": self.flagged, "flagged_rate": round(self.flagged / n, 6),
                 "absent": self.absent, "absent_rate": round(self.absent / n, 6),
-                "templates_correct": self.templates_correct}
+                "templates_correct": self.templates_correct, "errored": len(self.errored)}
 
     def to_dict(self) -> dict:
         return {"threshold": self.threshold, "overall": self.overall(),
-                "documents": [d.to_dict() for d in self.docs], "unpaired": self.unpaired}
+                "documents": [d.to_dict() for d in self.docs], "unpaired": self.unpaired,
+                "unscored_gold": self.unscored_gold, "bad_gold": self.bad_gold}
 
 
 def gate_failures(report: EvalReport, max_confident_wrong: int | None = None,
                   min_exact: float | None = None) -> list[str]:
-    """Human-readable reasons the report misses the bars; empty when it meets them."""
+    """Human-readable reasons the report misses the bars; empty when it meets them.
+
+    A gate (any bar given) also fails on everything it could not score: a gold file it
+    could not read, a gold file no input paired with, an input no gold paired with, a
+    document extraction did not read, a template read wrong (including a pre-2019 report
+    that was not refused).  Otherwise a gate could pass on fewer documents than it names."""
     out = []
     if not report.docs:
         out.append("no document was paired with a gold file")
+    gating = max_confident_wrong is not None or min_exact is not None
+    if gating:
+        out += [f"gold file not readable: {why}" for why in report.bad_gold]
+        out += [f"gold file {stem} paired with no input" for stem in report.unscored_gold]
+        out += [f"input {name} paired with no gold file" for name in report.unpaired]
+        errored = report.errored
+        for d in errored:
+            why = "; ".join(d.errors) or "no template found"
+            out.append(f"{d.name} was not read as a report: {why}")
+        for d in report.docs:
+            if not d.template_correct and not any(d is e for e in errored):
+                out.append(f"{d.name}: template {d.pred_template}{' hybrid' if d.pred_hybrid else ''}, "
+                           f"gold {d.gold_template}{' hybrid' if d.gold_hybrid else ''}")
     if max_confident_wrong is not None and report.confident_wrong > max_confident_wrong:
         out.append(f"{report.confident_wrong} confident wrong values > allowed {max_confident_wrong}")
     if min_exact is not None and report.exact_rate < min_exact:
@@ -254,23 +280,53 @@ def find_gold(stem: str, gold_stems: Iterable[str]) -> str | None:
     return max(inside, key=len) if inside else None
 
 
+def gold_problem(data: Any) -> str | None:
+    """Why `data` is not a usable gold file, or None when it is."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if "template" not in data:
+        return "no \"template\""
+    if data["template"] is not None and str(data["template"]) not in ("2019", "2021"):
+        return f"unknown template {data['template']!r}"
+    if not isinstance(data.get("fields"), dict):
+        return "no \"fields\" object"
+    bad = [k for k, v in data["fields"].items()
+           if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))]
+    if bad:
+        return f"fields that are neither a number nor null: {', '.join(bad[:5])}"
+    return None
+
+
 def is_gold(data: Any) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("fields"), dict) and "template" in data
+    return gold_problem(data) is None
 
 
-def load_gold_dir(root: Path) -> dict[str, tuple[Path, dict]]:
-    """Gold files under `root`, searched recursively, by stem. Other JSON is ignored."""
+def read_gold_dir(root: Path) -> tuple[dict[str, tuple[Path, dict]], list[str]]:
+    """Gold files under `root`, searched recursively, by stem; and the JSON files there
+    that are not readable gold ("path: why").  Two gold files with one stem: ValueError."""
     found: dict[str, tuple[Path, dict]] = {}
+    bad: list[str] = []
     for path in sorted(Path(root).rglob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            bad.append(f"{path}: {type(exc).__name__}: {exc}")
             continue
-        if not is_gold(data):
+        problem = gold_problem(data)
+        if problem:
+            bad.append(f"{path}: {problem}")
             continue
         if path.stem in found:
             raise ValueError(f"two gold files named {path.stem}: {found[path.stem][0]} and {path}")
         found[path.stem] = (path, data)
+    return found, bad
+
+
+def load_gold_dir(root: Path) -> dict[str, tuple[Path, dict]]:
+    """Gold files under `root` by stem; ValueError when any JSON there is not readable gold."""
+    found, bad = read_gold_dir(root)
+    if bad:
+        raise ValueError("gold files not readable: " + "; ".join(bad))
     return found
 
 
@@ -282,13 +338,31 @@ def input_stem(name: str) -> str:
 
 
 def evaluate(pairs: Iterable[tuple[str, dict]], golds: dict[str, tuple[Path, dict]],
-             threshold: float = CONFIDENT) -> EvalReport:
-    """Score (input name, predicted dict) pairs; inputs without gold land in `unpaired`."""
-    report = EvalReport(threshold)
+             threshold: float = CONFIDENT, bad_gold: list[str] | None = None) -> EvalReport:
+    """Score (input name, predicted dict) pairs; inputs without gold land in `unpaired`,
+    gold files no input paired with in `unscored_gold`."""
+    report = EvalReport(threshold, bad_gold=list(bad_gold or []))
     for name, pred in pairs:
         stem = find_gold(input_stem(name), golds)
         if stem is None:
             report.unpaired.append(name)
             continue
         report.docs.append(score_document(golds[stem][1], pred, name, stem, threshold))
+    paired = {d.gold_name for d in report.docs}
+    report.unscored_gold = [stem for stem in golds if stem not in paired]
     return report
+
+
+# --- the gold sets the project gates on --------------------------------------------------
+
+# gold directory and the inputs it scores, relative to ../shared
+GOLD_SETS = {
+    "shared": ("gold", ("seeds/*.txt", "reports/text/*.txt", "reports/pdf/*.pdf")),
+    "wild": ("wild/gold", ("wild/*.txt",)),
+}
+
+
+def gold_set(shared: Path, name: str) -> tuple[Path, list[Path]]:
+    """(gold directory, sorted inputs) of one of `GOLD_SETS`."""
+    gold, patterns = GOLD_SETS[name]
+    return shared / gold, sorted(p for pattern in patterns for p in shared.glob(pattern))

@@ -209,7 +209,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                 tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
                 continue
             for token in _box_tokens(box.text, base):
-                token.repaired = box.repaired
+                token.repaired = token.repaired or box.repaired  # keep a repair _box_tokens made (O -> 0)
                 if token.kind == "text" and len(token.text) > GLUED_LINE:
                     for piece in split_headings(token.text, vocabulary.headings):
                         tokens.append(Token("text", piece, token.page, token.bbox, token.line_no,

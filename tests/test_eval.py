@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.evaluate import (evaluate, find_gold, gate_failures, input_stem, load_gold_dir,
-                               score_document)
+from pipeline.evaluate import (evaluate, find_gold, gate_failures, gold_set, input_stem, load_gold_dir,
+                               read_gold_dir, score_document)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GOLD = {"template": "2021", "hybrid": False, "fields": {"t.a.x": 1, "t.b.x": 20, "t.c.x": None}}
@@ -94,28 +94,71 @@ def write(path: Path, data) -> Path:
     return path
 
 
-def test_gold_dir_is_searched_recursively_and_other_json_ignored(tmp_path):
+def test_gold_dir_is_searched_recursively_and_unreadable_gold_reported(tmp_path):
     write(tmp_path / "seeds/a.json", GOLD)
     write(tmp_path / "reports/deep/b.json", GOLD)
+    golds, bad = read_gold_dir(tmp_path)
+    assert sorted(golds) == ["a", "b"] and bad == []
     write(tmp_path / "config.json", {"not": "gold"})
-    assert sorted(load_gold_dir(tmp_path)) == ["a", "b"]
-    write(tmp_path / "other/a.json", GOLD)
-    with pytest.raises(ValueError):
+    (tmp_path / "broken.json").write_text('{"template": "2021", "fields": {', encoding="utf-8")
+    write(tmp_path / "strings.json", {"template": "2021", "fields": {"t.a.x": "one"}})
+    golds, bad = read_gold_dir(tmp_path)
+    assert sorted(golds) == ["a", "b"]
+    assert [Path(b.split(":")[0]).name for b in bad] == ["broken.json", "config.json", "strings.json"]
+    with pytest.raises(ValueError, match="broken.json"):
         load_gold_dir(tmp_path)
+    write(tmp_path / "other/a.json", GOLD)
+    with pytest.raises(ValueError, match="two gold files"):
+        read_gold_dir(tmp_path)
 
 
 def test_report_totals_unpaired_and_gate(tmp_path):
     write(tmp_path / "r.json", GOLD)
     golds = load_gold_dir(tmp_path)
     good = pred(**{"t.a.x": entry(1), "t.b.x": entry(20)})
-    bad = pred("2019", **{"t.a.x": entry(2), "t.b.x": entry(20)})
-    report = evaluate([("001_r_pdfminer.txt", good), ("r.pdf", bad), ("zzz.txt", good)], golds)
+    bad = pred("2021", **{"t.a.x": entry(2), "t.b.x": entry(20)})
+    report = evaluate([("001_r_pdfminer.txt", good), ("r.pdf", bad)], golds)
     o = report.overall()
-    assert (o["docs"], o["scored"], o["exact"], o["confident_wrong"], o["templates_correct"]) == (2, 4, 3, 1, 1)
-    assert report.unpaired == ["zzz.txt"] and o["perfect_docs"] == 1
+    assert (o["docs"], o["scored"], o["exact"], o["confident_wrong"], o["templates_correct"]) == (2, 4, 3, 1, 2)
+    assert report.unpaired == [] and report.unscored_gold == [] and o["perfect_docs"] == 1
     assert gate_failures(report, max_confident_wrong=1, min_exact=0.75) == []
     assert len(gate_failures(report, max_confident_wrong=0, min_exact=0.8)) == 2
-    assert gate_failures(evaluate([], golds), 0, 0.0) == ["no document was paired with a gold file"]
+    assert gate_failures(evaluate([], golds), 0, 0.0)[0] == "no document was paired with a gold file"
+
+
+def gate_with(tmp_path, pairs, bad_gold=()):
+    write(tmp_path / "r.json", GOLD)
+    write(tmp_path / "s.json", {"template": None, "hybrid": False, "fields": {}})  # a pre-2019 report
+    return gate_failures(evaluate(pairs, load_gold_dir(tmp_path), bad_gold=list(bad_gold)), max_confident_wrong=0)
+
+
+GOOD = pred(**{"t.a.x": entry(1), "t.b.x": entry(20)})
+REFUSED = {"template": None, "fields": {}, "errors": ["not a supported report: predates the 2019 template"]}
+
+
+def test_gate_passes_when_every_document_is_scored(tmp_path):
+    assert gate_with(tmp_path, [("r.txt", GOOD), ("s.txt", REFUSED)]) == []
+
+
+@pytest.mark.parametrize("pairs,bad_gold,reason", [
+    ([("r.txt", GOOD)], (), "gold file s paired with no input"),
+    ([("r.txt", GOOD), ("s.txt", REFUSED), ("zzz.txt", GOOD)], (), "input zzz.txt paired with no gold file"),
+    ([("r.txt", {"template": None, "fields": {}, "errors": ["internal error (KeyError: 'x')"]}),
+      ("s.txt", REFUSED)], (), "r.txt was not read as a report: internal error"),
+    ([("r.txt", GOOD), ("s.txt", GOOD)], (), "s.txt: template 2021, gold None"),  # pre-2019 not refused
+    ([("r.txt", GOOD), ("s.txt", REFUSED)], ("x.json: JSONDecodeError",), "gold file not readable: x.json"),
+])
+def test_gate_fails_on_anything_it_could_not_score(tmp_path, pairs, bad_gold, reason):
+    failures = gate_with(tmp_path, pairs, bad_gold)
+    assert any(f.startswith(reason) for f in failures), failures
+
+
+def test_without_a_bar_unscored_documents_are_reported_not_failed(tmp_path):
+    write(tmp_path / "r.json", GOLD)
+    write(tmp_path / "s.json", GOLD)
+    report = evaluate([("r.txt", GOOD), ("zzz.txt", GOOD)], load_gold_dir(tmp_path))
+    assert report.unscored_gold == ["s"] and report.unpaired == ["zzz.txt"]
+    assert gate_failures(report) == []
 
 
 # --- CLI ----------------------------------------------------------------------------------
@@ -159,14 +202,39 @@ def test_cli_needs_exactly_one_source_of_predictions(tmp_path):
     assert runner.invoke(app, ["eval", "--gold", gold, "--pred", preds, "x.txt"]).exit_code == 2
 
 
+def test_cli_gate_fails_on_an_unreadable_gold_file_and_a_gold_file_without_input(tmp_path):
+    gold, preds = cli_dirs(tmp_path, 20)
+    args = ["eval", "--gold", gold, "--pred", preds, "--json", "--max-confident-wrong", "0"]
+
+    def gate():
+        result = runner.invoke(app, args)
+        return result.exit_code, json.loads(result.stdout)["gate_failures"]
+
+    assert gate() == (0, [])
+    (Path(gold) / "seeds/broken.json").write_text("{", encoding="utf-8")
+    code, failures = gate()
+    assert code == 1 and any("broken.json" in f for f in failures)
+    (Path(gold) / "seeds/broken.json").unlink()
+    write(Path(gold) / "seeds/other.json", GOLD)
+    assert gate() == (1, ["gold file other paired with no input"])
+    assert runner.invoke(app, args[:-2]).exit_code == 0  # no bar: reported, not failed
+
+
+def test_cli_gate_fails_on_an_unreadable_prediction(tmp_path):
+    gold, preds = cli_dirs(tmp_path, 20)
+    (Path(preds) / "r.json").write_text("{not json", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--gold", gold, "--pred", preds, "--json", "--max-confident-wrong", "0"])
+    assert result.exit_code == 1
+    assert any("not read as a report" in f for f in json.loads(result.stdout)["gate_failures"])
+
+
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared not checked out beside the repo")
-def test_shared_gold_set_passes_the_gate():
-    inputs = sorted([*(SHARED / "seeds").glob("*.txt"), *(SHARED / "reports/text").glob("*.txt"),
-                     *(SHARED / "reports/pdf").glob("*.pdf"), *(SHARED / "wild").glob("*.txt")])
-    result = runner.invoke(app, ["eval", "--gold", str(SHARED / "gold"), "--gold", str(SHARED / "wild/gold"),
-                                 *map(str, inputs), "--json",
+def test_shared_and_wild_gold_sets_pass_the_gate():
+    golds, inputs = zip(*(gold_set(SHARED, name) for name in ("shared", "wild")))
+    inputs = [p for group in inputs for p in group]
+    result = runner.invoke(app, ["eval", *[a for g in golds for a in ("--gold", str(g))], *map(str, inputs), "--json",
                                  "--max-confident-wrong", "0", "--min-exact", "1.0"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["unpaired"] == [] and data["overall"]["docs"] == len(inputs)
+    assert data["unpaired"] == [] and data["unscored_gold"] == [] and data["overall"]["docs"] == len(inputs)
     assert data["overall"]["templates_correct"] == len(inputs)

@@ -113,8 +113,12 @@ def _token_cuts(pieces: list[_Piece]) -> set[int]:
 
 
 def _label_start(text: str, a: int) -> int:
-    """Where a label found at char `a` really starts: before its enumerator or open bracket."""
-    for m in ENUMERATOR.finditer(text[:a + 4]):
+    """Where a label found at char `a` really starts: before its enumerator or open bracket.
+
+    A label that starts with its own enumerator (1.信访…) keeps it; an enumerator just
+    before it is then a group's ((五)1.信访…), not the label's."""
+    enumerators = list(ENUMERATOR.finditer(text[:a + 4]))
+    for m in enumerators if all(m.start() != a for m in enumerators) else ():
         if m.start() < a <= m.end():
             return m.start()
     while a > 0 and text[a - 1] in _OPEN:

@@ -6,7 +6,6 @@ is refused, so a tampered or foreign file cannot run code.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
