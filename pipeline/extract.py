@@ -166,6 +166,10 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
         result.checks = run_checks(template, result.fields)
+    lines = doc.lines()
+    for fv in result.fields.values():
+        if fv.evidence.line is not None and fv.evidence.line < len(lines):
+            fv.evidence.line_text = lines[fv.evidence.line].text
     return result
 
 
