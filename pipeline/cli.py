@@ -155,3 +155,26 @@ def train(
     metrics = run(data, out)
     typer.echo(format_metrics(metrics))
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")
+
+
+@app.command("explain")
+def explain(
+    file: Path = typer.Argument(..., help="One report file: .txt .md .html .pdf or page image."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the HTML page here (default: stdout)."),
+    ocr_engine: str | None = typer.Option(None, "--ocr-engine", help="OCR engine for scanned pages (default rapidocr)."),
+) -> None:
+    """One self-contained HTML page showing how FILE was read: every table cell with its value,
+    status and confidence, linked to its box on the page image or its span of source text."""
+    from .readers import ReaderError
+    from .review.explain import explain_file
+
+    try:
+        page = explain_file(file, ocr_engine)
+    except ReaderError as exc:
+        err.print(f"[red]{file}: {exc}[/red]")
+        raise typer.Exit(1)
+    if out is None:
+        sys.stdout.write(page)
+    else:
+        write_atomic(out, page)
+        err.print(f"wrote {out}")

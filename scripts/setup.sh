@@ -19,6 +19,12 @@ if ! command -v pdftoppm >/dev/null 2>&1; then
     echo "warning: poppler-utils (pdftoppm) missing and no root: scanned PDFs cannot be rasterized" >&2
 fi
 
+# headless Chromium renders `govreport explain` pages in the tests
+if ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium ||
+    echo "warning: chromium missing and no root: the explain page browser tests are skipped" >&2
+fi
+
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   # Debian's own python3 ships venv without ensurepip until python3-venv is installed
@@ -29,5 +35,5 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "neither a file nor a directory" || true
-.venv/bin/python -m pip install -q -e ".[ocr,bench,dev]" 2>&1 | grep -v "neither a file nor a directory" || true
+.venv/bin/python -m pip install -q -e ".[ocr,bench,dev,review]" 2>&1 | grep -v "neither a file nor a directory" || true
 .venv/bin/govreport --version
