@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import permutations
 
-from .cells import CellGuess, run_together_readings, solve, to_yuan
+from .cells import CellGuess, is_run, plausibility, run_together_readings, solve, to_yuan
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -45,20 +45,6 @@ def _row_equations(template_key: str, cells: tuple[str, ...]) -> tuple:
     return tuple((tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
                  for inst in load_template(template_key).rule_instances()
                  if all(f in index for f in inst.fields))
-
-
-def _value(token: Token, field_id: str | None, template: Template, header_unit: str | None) -> float | int | None:
-    if token.blank:
-        return 0
-    value = token.value
-    column = template.column_of(field_id) if field_id else None
-    if column is not None and column.kind == "money":
-        return to_yuan(value, token.unit or header_unit or column.default_unit)
-    if token.unit:
-        return to_yuan(value, token.unit)
-    if float(value).is_integer():
-        return int(value)
-    return value
 
 
 def header_unit(tokens: list[Token], section: Section, labels: tuple[str, ...]) -> str | None:
@@ -264,17 +250,27 @@ class Assembler:
     # -- cells -----------------------------------------------------------------------
     def _solve(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
                section: Section, pins: dict[int, float | int] | None = None) -> dict[str, CellRecord]:
-        units = {c: header_unit(self.tokens, section, table.columns[c.split(".")[2]].labels)
-                 for c in cells if self.template.column_of(c).kind == "money"}
-        aligned = len(tokens) == len(cells)
-        # a column's header/default unit applies only when we know which column a number is in
-        values = [_value(t, cells[i] if aligned else None, self.template,
-                         units.get(cells[i]) if aligned else None) for i, t in enumerate(tokens)]
-        signed = [self.template.column_of(c).signed for c in cells]
-        runs = {i: t.text for i, t in enumerate(tokens)
-                if not t.blank and not t.unit and re.fullmatch(r"\d{2,}", t.text)}
-        guesses = solve(values, len(cells), row_equations(self.template, cells), signed,
-                        alternatives=run_together_readings(values, runs, len(cells)), pins=pins)
+        columns = [self.template.column_of(c) for c in cells]
+        units = {k: header_unit(self.tokens, section, column.labels)
+                 for k, column in enumerate(columns) if column.kind == "money"}
+
+        def convert(k: int, printed: float | int, source: int | None) -> float | int:
+            """A printed number as the value of cell k: money in yuan, whole counts as int."""
+            token = tokens[source] if source is not None else None
+            if columns[k].kind == "money":
+                unit = (token.unit if token else None) or units.get(k) or columns[k].default_unit
+                return to_yuan(printed, unit)
+            return int(printed) if float(printed).is_integer() else printed
+
+        values = [0 if t.blank else t.value for t in tokens]
+        runs = {i: t.text.removesuffix(t.unit or "") for i, t in enumerate(tokens)
+                if not t.blank and is_run(t.text.removesuffix(t.unit or ""))}
+        index = {c.id: k for k, c in enumerate(columns)}
+        relations = tuple((index[a], index[b]) for a, b in table.plausible if a in index and b in index)
+        kinds = [c.kind for c in columns]
+        guesses = solve(values, len(cells), row_equations(self.template, cells), [c.signed for c in columns],
+                        alternatives=run_together_readings(values, runs, len(cells)), pins=pins,
+                        convert=convert, prior=lambda reading: plausibility(reading, kinds, relations))
         records = {}
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []

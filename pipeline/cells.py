@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Callable
 
 # Printed in a cell instead of a number.  Counts: the template has no "not applicable"
 # cell, so a dash/无 in a count cell reads as zero events, marked inferred for review.
@@ -151,28 +152,56 @@ def digit_splits(digits: str, parts: int) -> list[list[int]]:
     return out
 
 
-def run_together_readings(values: list, digit_runs: dict[int, str], width: int) -> list[tuple[list, list]]:
-    """Readings in which printed digit runs (`1000001`) are several cells run together.
+_RUN = re.compile(r"^(?P<sign>[+\-]?)(?P<int>\d{2,})(?:\.(?P<frac>\d+))?$")
 
-    `digit_runs` maps the index of each plain unsigned integer printed with two or more
-    digits to its printed digits (leading zeros matter: `000` is three cells).
-    Each reading splits some of them so the row has exactly `width` cells.
+
+def is_run(printed: str) -> bool:
+    """A printed number that may be several cells run together: two or more digits."""
+    return bool(_RUN.match(normalize(printed).strip()))
+
+
+def run_splits(printed: str, parts: int) -> list[list[float | int]]:
+    """Every way to read a printed run as `parts` numbers: `-18538` -> [-18, 538], ...
+
+    A sign belongs to the first number and a decimal fraction to the last (the cells
+    of a row are printed left to right); no number has a leading zero.
+    """
+    m = _RUN.match(normalize(printed).strip())
+    if not m:
+        return []
+    out = []
+    for split in digit_splits(m.group("int"), parts):
+        if m.group("sign") == "-":
+            split[0] = -split[0]
+        if m.group("frac"):
+            split[-1] = float(f"{abs(split[-1])}.{m.group('frac')}") * (-1 if split[-1] < 0 else 1)
+        out.append(split)
+    return out
+
+
+def run_together_readings(values: list, runs: dict[int, str], width: int) -> list[tuple[list, list]]:
+    """Readings in which printed runs (`1000001`, `-18538`) are several cells run together.
+
+    `runs` maps the index of each printed number that may be a run to its printed text
+    (leading zeros matter: `000` is three cells).  Each reading splits some of them so
+    the row has exactly `width` cells.
     """
     missing = width - len(values)
-    if missing <= 0 or not digit_runs:
+    if missing <= 0 or not runs:
         return []
     out: list[tuple[list, list]] = []
-    runs = sorted(digit_runs)
+    order = sorted(runs)
+    digits = {i: len(_RUN.match(normalize(runs[i]).strip()).group("int")) for i in order}
 
     def spread(k: int, left: int, extra: dict[int, int]) -> None:
         if len(out) >= MAX_CANDIDATES:
             return
-        if k == len(runs):
+        if k == len(order):
             if left == 0:
                 expand(0, [], [], extra)
             return
-        index = runs[k]
-        for add in range(0, min(left, len(digit_runs[index]) - 1) + 1):
+        index = order[k]
+        for add in range(0, min(left, digits[index] - 1) + 1):
             spread(k + 1, left - add, {**extra, index: add})
 
     def expand(i: int, cells: list, sources: list, extra: dict[int, int]) -> None:
@@ -185,7 +214,7 @@ def run_together_readings(values: list, digit_runs: dict[int, str], width: int) 
         if parts == 1:
             expand(i + 1, cells + [values[i]], sources + [i], extra)
             return
-        for split in digit_splits(digit_runs[i], parts):
+        for split in run_splits(runs[i], parts):
             expand(i + 1, cells + split, sources + [i] * parts, extra)
 
     spread(0, missing, {})
@@ -202,21 +231,52 @@ def _pin(cells: list, pins: dict[int, float | int]) -> list | None:
     return cells
 
 
+Convert = Callable[[int, float | int, int | None], float | int]  # (cell, printed value, source) -> value
+
+
+def plausibility(cells: list, kinds: list[str], relations: tuple[tuple[int, int], ...] = ()) -> int:
+    """How plausible a reading of a row is when no sum rule decides: higher is better.
+
+    The counts of one row are of similar magnitude (a run `7777166` is 77/77/166 rather
+    than 7/777/166), and the relations the schema declares (a cumulative column is at
+    least the year's column) hold.  Only ever used to order readings of a value that is
+    flagged anyway.
+    """
+    lengths = [len(str(int(abs(v)))) for v, kind in zip(cells, kinds) if kind != "money"]
+    spread = sum(abs(a - b) for a, b in combinations(lengths, 2))
+    broken = sum(1 for a, b in relations if cells[a] < cells[b])
+    return -(spread + 3 * broken)
+
+
 def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
           alternatives: list[tuple[list, list]] | None = None,
-          pins: dict[int, float | int] | None = None) -> list[CellGuess]:
+          pins: dict[int, float | int] | None = None, convert: Convert | None = None,
+          prior: Callable[[list], float] | None = None) -> list[CellGuess]:
     """Recover `width` cells from printed `values` under the sum `equations`.
 
     `alternatives` adds further readings (e.g. splits of run-together digits); `pins`
     are values other rows' column sums require of a cell, used only to choose among
-    readings.  With exactly `width` numbers the printed values stand as they are, even
-    when a rule fails: the checks report that, the solver does not "fix" it.
+    readings; `convert` turns a printed value into the value of the cell it lands in
+    (money units).  With exactly `width` numbers the printed values stand as they are,
+    even when a rule fails: the checks report that, the solver does not "fix" it.
+    When several readings fit, `prior` may name the most plausible one: its values are
+    reported, but the cells stay "ambiguous" with every candidate listed.
     """
     signed = signed or [False] * width
+
+    def placed(cells: list, sources: list) -> list:
+        if convert is None:
+            return list(cells)
+        return [convert(k, v, sources[k]) if v is not None else None for k, v in enumerate(cells)]
+
     if len(values) == width and not alternatives:
-        return [CellGuess(v, i, "direct") for i, v in enumerate(values)]
+        cells = placed(values, list(range(width)))
+        return [CellGuess(v, i, "direct") for i, v in enumerate(cells)]
     consistent = []
     for cells, sources in readings(values, width) + (alternatives or []):
+        cells = placed(cells, sources)
+        if any(v is not None and v < 0 and not signed[k] for k, v in enumerate(cells)):
+            continue  # a placement that makes a count negative is no reading of the row
         pinned = _pin(cells, pins) if pins else cells
         solved = _propagate(pinned, equations, signed) if pinned is not None else None
         if solved is not None:
@@ -228,8 +288,9 @@ def solve(values: list, width: int, equations: list[Equation], signed: list[bool
         consistent = determined
     if not consistent:
         # no reading fits the rules: keep the printed numbers left-aligned, all in conflict
-        cells = (list(values) + [None] * width)[:width]
+        cells = placed((list(values) + [None] * width)[:width], list(range(width)))
         return [CellGuess(v, i if v is not None else None, "conflict") for i, v in enumerate(cells)]
+    chosen = _most_plausible(determined, prior) if prior and len(determined) > 1 else None
     guesses = []
     for i in range(width):
         seen = [c[0][i] for c in consistent]
@@ -238,6 +299,16 @@ def solve(values: list, width: int, equations: list[Equation], signed: list[bool
         if None not in seen and len(distinct) == 1:
             how = "direct" if len(consistent) == 1 and len(values) == width else "inferred"
             guesses.append(CellGuess(distinct[0], sources.pop() if len(sources) == 1 else None, how))
+        elif chosen is not None:
+            guesses.append(CellGuess(chosen[0][i], chosen[1][i], "ambiguous", distinct))
         else:
             guesses.append(CellGuess(None, None, "ambiguous", distinct))
     return guesses
+
+
+def _most_plausible(readings: list[tuple[list, list]], prior: Callable[[list], float]):
+    """The single most plausible reading, or None when the best ones disagree."""
+    scores = [prior(cells) for cells, _ in readings]
+    top = max(scores)
+    best = [r for r, s in zip(readings, scores) if s == top]
+    return best[0] if len({tuple(cells) for cells, _ in best}) == 1 else None

@@ -40,6 +40,14 @@ def _vocabulary() -> Vocabulary:
     return Vocabulary(headings, tuple(sorted(labels)))
 
 
+@lru_cache(maxsize=1)
+def _section_labels() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Per table, each row's squashed label variants (every template version), for finding sections."""
+    return {tid: tuple(tuple(k for k in {squash(v) for v in variants} if len(k) >= 2)
+                       for variants in row_labels(tid).values())
+            for tid in _headings()}
+
+
 def _unique(version: str, other: str, table_id: str) -> tuple[set[str], set[str]]:
     """Row ids and column labels printed only by `version` in this table."""
     mine, theirs = load_template(version).table(table_id), load_template(other).table(table_id)
@@ -141,7 +149,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     with timed(timings, "tokenize/layout"):
         result.agency, result.year = find_metadata(doc)
         tokens = tokenize(doc, _vocabulary())
-        sections = find_sections(tokens, _headings())
+        sections = find_sections(tokens, _headings(), _section_labels())
     with timed(timings, "label spotting"):
         hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
                 if not load_template(VERSIONS[0]).table(tid).printed_flat}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 
 from .cells import DIGIT_LOOKALIKES, is_blank_marker, normalize, parse_number
 from .model import Document, Line, Token
@@ -45,7 +46,7 @@ def split_glued(piece: str) -> list[tuple[str, str]]:
         unit = digits.endswith("元")
         attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) \
             or before.endswith(("第", "(", "（", ".", "．"))  # 第3项 （3） 2020.1.1
-        if attached and before and digits.isdigit() and len(digits) > 1 and after[:1] in ".、．" \
+        if attached and digits.isdigit() and len(digits) > (1 if before else 2) and after[:1] in ".、．" \
                 and _CJK.match(after[1:2]):
             # a row's last cell glued to the next row's single-digit enumerator: 40000041.属于
             digits, end, attached = digits[:-1], end - 1, False
@@ -194,6 +195,7 @@ def squash(text: str) -> str:
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", normalize(text).lower())
 
 
+MAX_HEADING_COPIES = 12  # a heading printed more often than this is page furniture, not a section
 END_HEADINGS = ("存在的主要问题", "存在问题", "主要问题及改进", "其他需要报告的事项")
 
 
@@ -211,25 +213,56 @@ def _is_heading(token: Token, keys: tuple[str, ...]) -> bool:
     return any(squash(k) in s for k in keys)
 
 
-def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]]) -> dict[str, Section]:
+def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
+                  row_labels: dict[str, tuple[str, ...]] | None = None) -> dict[str, Section]:
     """Token spans of each table section, from their headings to the next heading.
 
-    `headings` maps table id to heading texts, in printed order of the sections.
+    `headings` maps table id to heading texts, in printed order of the sections.  A
+    heading's words also occur in prose (the introduction lists the report's parts); with
+    `row_labels` (table id -> squashed label variants) the occurrence whose span holds the
+    most of the table's row labels is the section, otherwise the first one.
     """
-    starts: dict[str, int] = {}
     order = list(headings)
-    for i, token in enumerate(tokens):
-        for table_id in order:
-            if table_id not in starts and _is_heading(token, headings[table_id]):
-                # a later section's heading never precedes an earlier one's
-                if all(starts.get(prev, -1) < i for prev in order[:order.index(table_id)]):
-                    starts[table_id] = i
+    occurrences = {tid: [i for i, t in enumerate(tokens) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
+                   for tid in order}
     ends = [i for i, t in enumerate(tokens) if _is_heading(t, END_HEADINGS)]
+    boundaries = sorted({i for occ in occurrences.values() for i in occ} | set(ends) | {len(tokens)})
+
+    def span_end(start: int) -> int:
+        return next(b for b in boundaries if b > start)
+
+    def table_evidence(table_id: str, start: int) -> tuple[int, int]:
+        end = span_end(start)
+        text = "".join(squash(t.text) for t in tokens[start + 1:end] if t.kind == "text")
+        rows = sum(1 for variants in row_labels[table_id] if any(v in text for v in variants))
+        numbers = sum(1 for t in tokens[start + 1:end] if t.kind == "number")
+        return rows, min(numbers, 1)
+
+    memo: dict[tuple[str, int], tuple[int, int]] = {}
+
+    def evidence(table_id: str, start: int) -> tuple[int, int]:
+        if not row_labels or table_id not in row_labels:
+            return 0, 0
+        if (table_id, start) not in memo:
+            memo[table_id, start] = table_evidence(table_id, start)
+        return memo[table_id, start]
+
+    # sections are printed in order: the best increasing choice of one occurrence (or none) per table
+    best: tuple = ((-1, 0), {})
+    for choice in product(*[[None] + occurrences[tid] for tid in order]):
+        picked = [(tid, i) for tid, i in zip(order, choice) if i is not None]
+        if any(a[1] >= b[1] for a, b in zip(picked, picked[1:])):
+            continue
+        scores = [evidence(tid, i) for tid, i in picked]
+        # more tables, then more row labels under them, then earlier occurrences
+        key = (len(picked), sum(s[0] for s in scores), sum(s[1] for s in scores), -sum(i for _, i in picked))
+        if key > best[0]:
+            best = (key, dict(picked))
+    starts = best[1]
     sections = {}
     found = sorted(starts.items(), key=lambda kv: kv[1])
     for k, (table_id, start) in enumerate(found):
         nxt = found[k + 1][1] if k + 1 < len(found) else len(tokens)
         later_end = [e for e in ends if e > start]
-        end = min([nxt] + later_end[:1])
-        sections[table_id] = Section(table_id, start, end)
+        sections[table_id] = Section(table_id, start, min([nxt] + later_end[:1]))
     return sections

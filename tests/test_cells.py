@@ -1,4 +1,4 @@
-from pipeline.cells import digit_splits, parse_number, solve, to_yuan
+from pipeline.cells import digit_splits, is_run, parse_number, plausibility, run_splits, solve, to_yuan
 
 ROW_TOTAL = [((0, 1, 2, 3, 4, 5), (6,))]
 
@@ -37,3 +37,39 @@ def test_digit_splits():
     assert all(len(s) == 3 for s in digit_splits("1234", 3))
     assert digit_splits("012", 2) == [[0, 12]]  # "01" is no number
     assert digit_splits("05", 1) == []
+
+
+def test_runs_split_with_their_sign_on_the_first_and_fraction_on_the_last_cell():
+    assert [-18, 538] in run_splits("-18538", 2)
+    assert all(s[0] < 0 and s[1] >= 0 for s in run_splits("-18538", 2))
+    assert [395, 73802895.9] in run_splits("39573802895.90", 2)
+    assert run_splits("12.5", 2) == [[1, 2.5]]
+    assert not is_run("7") and is_run("-18") and is_run("000")
+
+
+def test_plausibility_orders_readings_only_where_rules_are_silent():
+    kinds = ["count"] * 3
+    balanced, lopsided = [77, 77, 166], [7, 777, 166]
+    assert plausibility(balanced, kinds) > plausibility(lopsided, kinds)
+    # a declared relation (column 2 >= column 1) outweighs balance
+    assert plausibility([7, 77, 166], kinds, ((2, 1),)) > plausibility([77, 771, 66], kinds, ((2, 1),))
+
+
+def test_most_plausible_reading_is_reported_but_stays_ambiguous():
+    from pipeline.cells import run_together_readings
+
+    readings = run_together_readings([7777166], {0: "7777166"}, 3)
+    guesses = solve([7777166], 3, [], alternatives=readings,
+                    prior=lambda cells: plausibility(cells, ["count"] * 3, ((2, 1),)))
+    assert [g.value for g in guesses] == [77, 77, 166]
+    assert {g.how for g in guesses} == {"ambiguous"} and 7 in guesses[0].candidates
+    tied = solve([107105], 3, [], alternatives=run_together_readings([107105], {0: "107105"}, 3),
+                 prior=lambda cells: plausibility(cells, ["count"] * 3))
+    assert all(g.value is None and g.candidates for g in tied)  # equally plausible readings: no value
+
+
+def test_negative_counts_are_no_reading_of_a_row():
+    # a lost cell: every placement of the printed -1 makes a count negative
+    assert {g.how for g in solve([-1, 2], 3, [((0, 1), (2,))])} == {"conflict"}
+    # in a signed column the same placement is a reading
+    assert [g.value for g in solve([-1, 2], 3, [((0, 1), (2,))], signed=[True, False, False])][2] in (1, None)

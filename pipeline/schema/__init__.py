@@ -47,6 +47,9 @@ class Table:
     rows: tuple[Row, ...]
     group_labels: tuple[str, ...] = ()
     printed_flat: bool = False  # all cells printed as one band, rows side by side
+    # soft relations between a row's columns (a, b): a >= b in nearly every real report.
+    # Only used to order readings that no sum rule decides; never a check.
+    plausible: tuple[tuple[str, str], ...] = ()
 
     def row(self, row_id: str) -> Row:
         for row in self.rows:
@@ -155,8 +158,16 @@ def _table(spec: dict) -> Table:
         unknown = set(row.columns) - set(columns)
         if unknown:
             raise ValueError(f"table {spec['id']} row {row.id}: unknown columns {unknown}")
+    plausible = tuple(_relation(r, columns) for r in spec.get("plausible", ()))
     return Table(spec["id"], str(spec["section"]), tuple(spec.get("headings", ())), columns, rows,
-                 tuple(spec.get("group_labels", ())), bool(spec.get("printed_flat", False)))
+                 tuple(spec.get("group_labels", ())), bool(spec.get("printed_flat", False)), plausible)
+
+
+def _relation(text: str, columns: dict[str, Column]) -> tuple[str, str]:
+    a, _, b = (part.strip() for part in text.partition(">="))
+    if a not in columns or b not in columns:
+        raise ValueError(f"relation {text!r} names an unknown column")
+    return a, b
 
 
 def _rule(spec: dict) -> Rule:
@@ -184,7 +195,8 @@ def _derive_hybrid(base: Template, donor: Template) -> Template:
         rows.append(row)
     group_labels = tuple(g for g in base_requests.group_labels if "其他处理" not in g)
     requests = Table(base_requests.id, base_requests.section, base_requests.headings,
-                     base_requests.columns, tuple(rows), group_labels, base_requests.printed_flat)
+                     base_requests.columns, tuple(rows), group_labels, base_requests.printed_flat,
+                     base_requests.plausible)
     tables = tuple(requests if t.id == "requests" else t for t in base.tables)
     return Template(base.version, base.name + "（混合：单行其他处理）", tables, base.rules, hybrid=True)
 
