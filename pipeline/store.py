@@ -391,7 +391,7 @@ def finish_run(conn: sqlite3.Connection, run_id: int, summary: dict) -> None:
 
 # --- review ----------------------------------------------------------------------------------
 
-def _failing_fields(conn: sqlite3.Connection, sha: str | None = None) -> dict[str, set[str]]:
+def failing_fields(conn: sqlite3.Connection, sha: str | None = None) -> dict[str, set[str]]:
     """sha256 -> fields taking part in a failing check."""
     sql = "SELECT sha256, fields_json FROM checks WHERE ok = 0" + (" AND sha256 = ?" if sha else "")
     out: dict[str, set[str]] = {}
@@ -400,7 +400,7 @@ def _failing_fields(conn: sqlite3.Connection, sha: str | None = None) -> dict[st
     return out
 
 
-def _in_queue(row: sqlite3.Row, failing: set[str], threshold: float) -> bool:
+def in_queue(row: sqlite3.Row, failing: set[str], threshold: float) -> bool:
     if row["conflict"]:
         return True
     if row["reviewed"]:
@@ -427,8 +427,8 @@ def review_queue(conn: sqlite3.Connection, threshold: float = CONFIDENT, agency:
     rows = conn.execute(
         "SELECT f.*, d.agency, d.year, d.template, d.hybrid FROM fields f JOIN documents d USING (sha256) "
         f"WHERE {' AND '.join(where)} AND (f.reviewed = 0 OR f.conflict = 1)", args).fetchall()
-    failing = _failing_fields(conn, sha256)
-    items = [dict(r) for r in rows if _in_queue(r, failing.get(r["sha256"], set()), threshold)]
+    failing = failing_fields(conn, sha256)
+    items = [dict(r) for r in rows if in_queue(r, failing.get(r["sha256"], set()), threshold)]
     lowest: dict[str, float] = {}
     for it in items:
         lowest[it["sha256"]] = min(lowest.get(it["sha256"], 1.0), it["confidence"])
@@ -446,10 +446,10 @@ def queue_size(conn: sqlite3.Connection, threshold: float = CONFIDENT) -> int:
 
 def _refresh_status(conn: sqlite3.Connection, sha: str) -> None:
     """needs_review while any field is queued, done once none is (failed stays failed)."""
-    failing = _failing_fields(conn, sha).get(sha, set())
+    failing = failing_fields(conn, sha).get(sha, set())
     rows = conn.execute("SELECT field_id, status, confidence, reviewed, conflict FROM fields WHERE sha256 = ?",
                         (sha,)).fetchall()
-    queued = any(_in_queue(r, failing, CONFIDENT) for r in rows)
+    queued = any(in_queue(r, failing, CONFIDENT) for r in rows)
     conn.execute("UPDATE documents SET status = ? WHERE sha256 = ? AND status != 'failed'",
                  ("needs_review" if queued else "done", sha))
 
