@@ -35,5 +35,5 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "neither a file nor a directory" || true
-.venv/bin/python -m pip install -q -e ".[ocr,bench,dev,review]" 2>&1 | grep -v "neither a file nor a directory" || true
+.venv/bin/python -m pip install -q -e ".[ocr,bench,dev,export,ray,review]" 2>&1 | grep -v "neither a file nor a directory" || true
 .venv/bin/govreport --version
