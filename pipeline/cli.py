@@ -288,3 +288,51 @@ def explain(
     else:
         write_atomic(out, page)
         err.print(f"wrote {out}")
+
+
+@app.command("review")
+def review(
+    db: Path = typer.Option(..., "--db", help="The archive store written by `govreport batch`."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Fields below this confidence are queued."),
+    agency: str | None = typer.Option(None, "--agency", help="Only documents whose agency contains this."),
+    year: int | None = typer.Option(None, "--year", help="Only documents of this report year."),
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Name logged with each decision (default: login name)."),
+    export_queue: Path | None = typer.Option(None, "--export-queue", help="Write the queue as JSON Lines and exit."),
+    import_decisions: Path | None = typer.Option(None, "--import-decisions",
+                                                 help="Apply a JSON Lines file of decisions and exit."),
+) -> None:
+    """Walk the review queue (lowest confidence first, grouped by document) in a terminal UI:
+    a accept, e edit, b blank, i illegible, s skip, u undo, n next document, o open image, q quit.
+    Every decision is written to the store at once."""
+    import getpass
+
+    from .store import StoreError
+
+    try:
+        from .store import open_store
+
+        conn = open_store(db, create=False)
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    if export_queue is not None or import_decisions is not None:
+        from .review.exchange import export_queue as export, import_decisions as apply
+
+        if import_decisions is not None:
+            report = apply(conn, import_decisions, reviewer)
+            err.print(f"{report.applied} decisions applied, {report.unchanged} already in force, "
+                      f"checks re-run on {report.documents} documents")
+            for message in report.errors:
+                err.print(f"[red]{message}[/red]")
+        if export_queue is not None:
+            n = export(conn, export_queue, threshold, agency, year)
+            err.print(f"{n} queued fields written to {export_queue}")
+        raise typer.Exit(1 if import_decisions is not None and report.errors else 0)
+    conn.close()
+    try:
+        from .review.app import run
+    except ImportError as exc:
+        err.print(f"[red]error:[/red] the review UI needs the 'review' extra ({exc}); pip install govreport[review]")
+        raise typer.Exit(2)
+    session = run(db, reviewer or getpass.getuser(), threshold, agency, year)
+    err.print(f"{len(session.done)} decisions written to {db}; {len(session.items)} fields still queued")
