@@ -190,12 +190,17 @@ held-out generated sections.  Baseline = the keyword/fuzzy matcher applied to th
 """
 
 
-def run(data_dir: Path | None = None, out: Path | None = None, limit: int | None = None) -> dict:
+def run(data_dir: Path | None = None, out: Path | None = None, limit: int | None = None,
+        extra: list[dict] | None = None) -> dict:
+    """`extra`: more training records (reviewed label lines from `train --from-db`); the
+    held-out test set stays the same, so metrics compare across retrainings."""
     data_dir = Path(data_dir or DATA_DIR)
     out = Path(out or DEFAULT_PATH)
     train, test = read_records(data_dir)
     if limit:
         train, test = train[:limit], test[:max(1, limit // 4)]
+    if extra:
+        train = train + list(extra)
     start = time.time()
     model = fit(train)
     seconds = time.time() - start
