@@ -148,11 +148,28 @@ def _print_eval(report, verbose: bool) -> None:
 def train(
     data: Path = typer.Option(Path("training_data"), "--data", help="Directory with train.jsonl and test.jsonl."),
     out: Path = typer.Option(Path("models/label_classifier.skops"), "--out", help="Where to write the skops model."),
+    from_db: Path | None = typer.Option(None, "--from-db", help="Add the label lines people reviewed in this "
+                                        "archive store to the training data (samples kept in DB.training/)."),
 ) -> None:
     """Train the row-label classifier (fixed seed), print held-out metrics, write model + card."""
     from .classify.train import format_metrics, run
 
-    metrics = run(data, out)
+    if from_db is not None:
+        from .review.training import train_from_db
+        from .store import StoreError
+
+        try:
+            metrics, samples = train_from_db(from_db, data, out)
+        except StoreError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+        typer.echo(f"from review: {len(samples.labels)} label samples from {samples.documents} documents, "
+                   f"{len(samples.cells)} reviewed cells, {len(samples.calibration)} calibration samples "
+                   f"(review log up to #{samples.last_log_id}); written to {from_db}.training/")
+        for why in samples.skipped:
+            err.print(f"[yellow]{why}[/yellow]")
+    else:
+        metrics = run(data, out)
     typer.echo(format_metrics(metrics))
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")
 
