@@ -81,13 +81,12 @@ class CropCache:
 class ReviewApp(App):
     CSS = """
     #status { height: 1; background: $primary; color: $text; padding: 0 1; }
-    #top { height: auto; max-height: 14; }
+    #top { height: 12; }
     #field { width: 2fr; padding: 0 1; }
     #image { width: 1fr; min-width: 30; height: 12; border: round $secondary; }
     #grid { height: 1fr; }
-    #message { height: auto; min-height: 1; padding: 0 1; }
-    #edit { display: none; }
-    #edit.visible { display: block; }
+    #message { height: 2; padding: 0 1; }
+    #edit { height: 3; }
     """
     BINDINGS = [
         Binding("a", "decide('accept')", "accept"),
@@ -110,6 +109,7 @@ class ReviewApp(App):
         self.image_widget = image_widget
         self._grid_doc: tuple[str, str] | None = None  # (sha, table) the grid shows
         self._cells: dict[str, tuple[int, int]] = {}
+        self._shown: dict[str, Text] = {}  # what each grid cell shows, so a move redraws only changes
         self._pending_edit: float | int | None = None
         self._crop_path: Path | None = None
         self.title = "govreport review"
@@ -124,7 +124,7 @@ class ReviewApp(App):
                 if self.inline_images:
                     yield self.image_widget(id="crop")
                 yield Static(id="crop-text")
-        yield Input(placeholder="new value, Enter to save, Esc to cancel", id="edit")
+        yield Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit", disabled=True)
         yield Static(id="message")
         table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
         table.can_focus = False
@@ -202,18 +202,22 @@ class ReviewApp(App):
             table.add_column(f"{v.grid.section}、{_short(v.grid.heading, 16)}", key="label")
             for column in v.grid.columns:
                 table.add_column(_short(column.label, 8), key=column.id)
-            self._cells = {}
+            self._cells, self._shown = {}, {}
             for r, row in enumerate(v.grid.rows):
                 label = _short(f"{row.group[:6]} {row.label}" if row.group else row.label)
-                table.add_row(label, *[self._cell(v, v.grid.field(row, c), queued) for c in v.grid.columns],
-                              key=row.id)
-                for c, column in enumerate(v.grid.columns):
+                cells = [self._cell(v, v.grid.field(row, c), queued) for c in v.grid.columns]
+                table.add_row(label, *cells, key=row.id)
+                for c, (column, text) in enumerate(zip(v.grid.columns, cells)):
                     if (fid := v.grid.field(row, column)):
                         self._cells[fid] = (r, c + 1)
+                        self._shown[fid] = text
             self._grid_doc = key
         else:
             for fid, (r, c) in self._cells.items():
-                table.update_cell_at((r, c), self._cell(v, fid, queued))
+                text = self._cell(v, fid, queued)
+                if text != self._shown.get(fid):
+                    table.update_cell_at((r, c), text)
+                    self._shown[fid] = text
         if v.field_id in self._cells:
             r, c = self._cells[v.field_id]
             table.move_cursor(row=r, column=c, animate=False)
@@ -320,18 +324,18 @@ class ReviewApp(App):
             return
         box = self.query_one("#edit", Input)
         box.value = "" if item["current_value"] is None else _fmt(item["current_value"]).replace(",", "")
-        box.add_class("visible")
+        box.disabled = False
         box.focus()
         self._pending_edit = None
         self.say("type the value as printed; Enter saves, Esc cancels")
 
     def _editing(self) -> bool:
-        return self.query_one("#edit", Input).has_class("visible")
+        return not self.query_one("#edit", Input).disabled
 
     def _close_edit(self) -> None:
         box = self.query_one("#edit", Input)
-        box.remove_class("visible")
         box.value = ""
+        box.disabled = True  # always on screen (no re-layout), typed into only after e
         self._pending_edit = None
         self.set_focus(None)
 
