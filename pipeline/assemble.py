@@ -9,6 +9,7 @@ count, the solver in `cells` decides what the sum rules allow and flags the rest
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import permutations
@@ -21,6 +22,16 @@ from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
 
+# why a row's numbers are doubted (said in the output, and features of the confidence model)
+DOUBT_TWICE = "row label printed twice"
+DOUBT_NOT_LEVEL = "numbers not level with their row label on the page"
+DOUBT_SEVERAL_LABELS = "several row labels precede these numbers; assigned to the nearest one"
+DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the sum rules"
+DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED)
+
+# how a cell's value was read from its row's printed numbers
+READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
+
 
 @dataclass
 class CellRecord:
@@ -32,6 +43,9 @@ class CellRecord:
     label: Hit | None
     notes: list[str] = field(default_factory=list)  # said in the output, no effect on confidence
     doubts: list[str] = field(default_factory=list)  # reasons that cap confidence below "ok"
+    reading: str = "as_printed"  # one of READINGS
+    by_columns: bool = False  # settled by the column sums after the row sums left it open
+    scattered: bool = False  # read from a column-scattered block (labels first, numbers by column)
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -81,6 +95,20 @@ def level_with(label: list[Token], numbers: list[Token]) -> bool:
     return True
 
 
+def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
+    if guess.how == "ambiguous":
+        return "several_readings"
+    if guess.how == "conflict":
+        return "conflict"
+    if guess.source is None:
+        return "lost_cell"
+    if shared[guess.source] > 1:
+        return "split_run"
+    if printed < width:
+        return "placed"
+    return "extra_dropped" if printed > width else "as_printed"
+
+
 class Assembler:
     def __init__(self, template: Template, tokens: list[Token]):
         self.template = template
@@ -94,21 +122,22 @@ class Assembler:
         hits = [h for h in hits if h.row in row_ids]
         records: dict[str, CellRecord] = {}
         undecided: dict[str, tuple] = {}
-        for hit, number_ids, doubt in self._group(table, hits, numbers):
+        for hit, number_ids, doubt, scattered in self._group(table, hits, numbers):
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
             if any(c in records for c in cells):
                 for c in cells:
-                    records[c].doubts.append("row label printed twice")
+                    records[c].doubts.append(DOUBT_TWICE)
                 continue
             printed = [self.tokens[i] for i in number_ids]
             if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
-                doubt = "numbers not level with their row label on the page"
+                doubt = DOUBT_NOT_LEVEL
             got = self._solve(table, cells, printed, hit, section)
             if any(r.guess.how == "ambiguous" for r in got.values()):
-                undecided[row.id] = (cells, printed, hit, doubt)
-            if doubt:
-                for rec in got.values():
+                undecided[row.id] = (cells, printed, hit, doubt, scattered)
+            for rec in got.values():
+                rec.scattered = scattered
+                if doubt:
                     rec.doubts.append(doubt)
             records.update(got)
         self._settle_by_columns(table, section, records, undecided)
@@ -122,7 +151,7 @@ class Assembler:
         re-solved cell is still "inferred": the column sums may be the wrong ones.
         """
         settled = lambda f: f in records and records[f].guess.how in ("direct", "inferred")
-        for row_id, (cells, printed, hit, doubt) in undecided.items():
+        for row_id, (cells, printed, hit, doubt, scattered) in undecided.items():
             pins = {}
             for k, cell in enumerate(cells):
                 if records[cell].guess.how != "ambiguous":
@@ -146,6 +175,7 @@ class Assembler:
                 if rec.guess.how == "direct":
                     rec.guess.how = "inferred"
                 rec.notes.append("settled by the column sums")
+                rec.by_columns, rec.scattered = True, scattered
                 if doubt:
                     rec.doubts.append(doubt)
             records.update(got)
@@ -159,7 +189,7 @@ class Assembler:
         column set (pdfminer prints labels, then numbers column by column); otherwise
         the earlier labels lost their numbers and the run belongs to the last label.
         """
-        groups: list[tuple[Hit, list[int], str | None]] = []
+        groups: list[tuple[Hit, list[int], str | None, bool]] = []  # (label, numbers, doubt, scattered)
         pending: list[Hit] = []
         # label text that names no row (an extra row a body added, a repeated header) ends a
         # number run, so its numbers never run on into the previous row's cells
@@ -181,7 +211,7 @@ class Assembler:
                 k += 1
             while run and pending:
                 if len(pending) == 1:
-                    groups.append((pending.pop(), run, None))
+                    groups.append((pending.pop(), run, None, False))
                     run = []
                     break
                 columns = table.row(pending[0].row).columns
@@ -199,12 +229,11 @@ class Assembler:
                     # most likely the earlier rows printed no numbers, but a scattered
                     # layout with lost cells looks the same: never "ok"
                     last = pending.pop()
-                    groups.extend((hit, [], None) for hit in pending)
+                    groups.extend((hit, [], None, False) for hit in pending)
                     pending = []
-                    groups.append((last, run, "several row labels precede these numbers; "
-                                               "assigned to the nearest one"))
+                    groups.append((last, run, DOUBT_SEVERAL_LABELS, False))
                     run = []
-        groups.extend((hit, [], None) for hit in pending)
+        groups.extend((hit, [], None, False) for hit in pending)
         return groups
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
@@ -219,7 +248,7 @@ class Assembler:
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
-            return [(hit, own, None) for hit, own in zip(block, identity)]
+            return [(hit, own, None, True) for hit, own in zip(block, identity)]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
         best_possible = self._fit(table, block, None)
         if self._fit(table, block, identity) < best_possible and width <= MAX_PERMUTED_COLUMNS:
@@ -229,9 +258,8 @@ class Assembler:
         top = max(fits)
         best = [order for order, fit in zip(readings, fits) if fit == top]
         as_values = {tuple(tuple(self.tokens[i].value for i in own) for own in order) for order in best}
-        doubt = None if len(as_values) == 1 else \
-            "column-scattered numbers: reading order not settled by the sum rules"
-        return [(hit, own, doubt) for hit, own in zip(block, best[0])]
+        doubt = None if len(as_values) == 1 else DOUBT_SCATTERED
+        return [(hit, own, doubt, True) for hit, own in zip(block, best[0])]
 
     def _fit(self, table: Table, block: list[Hit], order: list[list[int]] | None) -> int:
         """How many within-row sum rules a reading satisfies (all of them when order is None)."""
@@ -266,15 +294,17 @@ class Assembler:
         runs = {i: t.text.removesuffix(t.unit or "") for i, t in enumerate(tokens)
                 if not t.blank and is_run(t.text.removesuffix(t.unit or ""))}
         index = {c.id: k for k, c in enumerate(columns)}
-        relations = tuple((index[a], index[b]) for a, b in table.plausible if a in index and b in index)
+        relations = tuple((index[r.larger], index[r.smaller], r.holds) for r in table.plausible
+                          if r.larger in index and r.smaller in index)
         kinds = [c.kind for c in columns]
         guesses = solve(values, len(cells), row_equations(self.template, cells), [c.signed for c in columns],
                         alternatives=run_together_readings(values, runs, len(cells)), pins=pins,
                         convert=convert, prior=lambda reading: plausibility(reading, kinds, relations))
         records = {}
+        shared = Counter(g.source for g in guesses if g.source is not None)
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []
-            rec = CellRecord(cell, guess, source, hit)
+            rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)))
             if guess.source is not None and tokens[guess.source].blank:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
             records[cell] = rec

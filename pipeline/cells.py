@@ -7,6 +7,7 @@ keeps its candidates and is flagged.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -234,18 +235,21 @@ def _pin(cells: list, pins: dict[int, float | int]) -> list | None:
 Convert = Callable[[int, float | int, int | None], float | int]  # (cell, printed value, source) -> value
 
 
-def plausibility(cells: list, kinds: list[str], relations: tuple[tuple[int, int], ...] = ()) -> int:
+Relation = tuple[int, int, Callable[[float, float], bool]]  # (larger cell, smaller cell, holds)
+
+
+def plausibility(cells: list, kinds: list[str], relations: tuple[Relation, ...] = ()) -> float:
     """How plausible a reading of a row is when no sum rule decides: higher is better.
 
     The counts of one row are of similar magnitude (a run `7777166` is 77/77/166 rather
-    than 7/777/166), and the relations the schema declares (a cumulative column is at
-    least the year's column) hold.  Only ever used to order readings of a value that is
-    flagged anyway.
+    than 7/777/166: summed pairwise distance in decades), and the relations the schema
+    declares hold (each broken one costs as much as three decades).  Only ever used to
+    order readings of a value that is flagged anyway.
     """
-    lengths = [len(str(int(abs(v)))) for v, kind in zip(cells, kinds) if kind != "money"]
-    spread = sum(abs(a - b) for a, b in combinations(lengths, 2))
-    broken = sum(1 for a, b in relations if cells[a] < cells[b])
-    return -(spread + 3 * broken)
+    decades = [math.log10(abs(v) + 1) for v, kind in zip(cells, kinds) if kind != "money"]
+    spread = sum(abs(a - b) for a, b in combinations(decades, 2))
+    broken = sum(1 for a, b, holds in relations if not holds(cells[a], cells[b]))
+    return -round(spread + 3 * broken, 9)
 
 
 def solve(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,

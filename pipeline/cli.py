@@ -78,7 +78,8 @@ def _print_summary(rows: list[dict]) -> None:
 @app.command("eval")
 def eval_(
     inputs: list[Path] = typer.Argument(None, help="Report files to extract and score (or use --pred)."),
-    gold: Path = typer.Option(..., "--gold", help="Gold JSON directory, searched recursively."),
+    gold: list[Path] = typer.Option(..., "--gold", help="Gold JSON directory, searched recursively "
+                                    "(repeat for several)."),
     pred: Path | None = typer.Option(None, "--pred", help="Directory of already extracted JSON to score."),
     threshold: float = typer.Option(0.9, "--threshold", help="Confidence below this counts as flagged."),
     max_confident_wrong: int | None = typer.Option(
@@ -97,9 +98,15 @@ def eval_(
 
     if bool(inputs) == (pred is not None):
         raise typer.BadParameter("give either INPUT files or --pred DIR", param_hint="--pred")
-    if not gold.is_dir():
-        raise typer.BadParameter(f"{gold} is not a directory", param_hint="--gold")
-    golds = load_gold_dir(gold)
+    golds: dict = {}
+    for directory in gold:
+        if not directory.is_dir():
+            raise typer.BadParameter(f"{directory} is not a directory", param_hint="--gold")
+        for stem, found in load_gold_dir(directory).items():
+            if stem in golds:
+                raise typer.BadParameter(f"two gold files named {stem}: {golds[stem][0]} and {found[0]}",
+                                         param_hint="--gold")
+            golds[stem] = found
     if pred is not None:
         if not pred.is_dir():
             raise typer.BadParameter(f"{pred} is not a directory", param_hint="--pred")
@@ -142,6 +149,54 @@ def _print_eval(report, verbose: bool) -> None:
             for w in d.wrong():
                 out.print(f"  {d.name}  {w.field_id}: gold {w.gold} value {w.value} "
                           f"confidence {w.confidence:g} status {w.status} -> {w.outcome(report.threshold)}")
+
+
+@app.command("check-years")
+def check_years(
+    results: Path = typer.Argument(None, help="Directory of extract JSON files (searched recursively)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the mismatches as JSON on stdout."),
+) -> None:
+    """Cross-year check: each agency's 结转下年度 (year N) against its 上年结转 (year N+1).
+
+    Exit code 1 when a mismatch is found.
+    """
+    import json
+
+    from .years import from_result
+
+    if results is None or not results.is_dir():
+        raise typer.BadParameter("give a directory of extract JSON files", param_hint="RESULTS")
+    reports = []
+    for path in sorted(results.rglob("*.json")):
+        try:
+            report = from_result(json.loads(path.read_text(encoding="utf-8")), str(path))
+        except (OSError, ValueError, AttributeError):
+            continue  # not an extract result
+        if report is not None:
+            reports.append(report)
+    _report_years(reports, as_json)
+
+
+def _report_years(reports, as_json: bool) -> None:
+    import dataclasses
+    import json
+
+    from .years import compare_years
+
+    mismatches, pairs = compare_years(reports)
+    if as_json:
+        sys.stdout.write(json.dumps({"reports": len(reports), "pairs": pairs,
+                                     "mismatches": [dataclasses.asdict(m) for m in mismatches]},
+                                    ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title=f"结转 across years: {len(reports)} reports, {pairs} consecutive-year pairs")
+        for name in ("agency", "years", "column", "结转下年度 (N)", "上年结转 (N+1)", "reports"):
+            table.add_column(name, overflow="fold")
+        for m in mismatches:
+            table.add_row(m.agency, f"{m.year}→{m.year + 1}", m.column, f"{m.carried_forward:g}",
+                          f"{m.carried_over:g}", f"{Path(m.source).name} / {Path(m.next_source).name}")
+        Console().print(table)
+    raise typer.Exit(1 if mismatches else 0)
 
 
 @app.command("train")

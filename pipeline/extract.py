@@ -14,11 +14,12 @@ from .labels import KeywordSpotter, Spotter, row_labels
 from .cells import normalize
 from .layout import END_HEADINGS, Vocabulary, find_sections, squash, tokenize
 from .model import Document, Result, Token
+from .narrative import narrative_checks
 from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
 from .validate import field_values, run_checks
 
-MIN_REQUEST_ROWS = 6  # distinct section 三 rows that make a document a report
+MIN_REQUEST_ROWS = 6  # distinct section 三 rows (and as many printed numbers) make a document a report
 MIN_DISCLOSURE_EVIDENCE = 2  # or section 二 column headers / rows only one template prints
 
 
@@ -58,10 +59,23 @@ def _unique(version: str, other: str, table_id: str) -> tuple[set[str], set[str]
     return rows, labels
 
 
+# column headers of the statistics table that reports printed before the 2019 template
+OLD_TABLE_HEADERS = ("指标名称", "计量单位")
+
+
+def _prints_old_statistics_table(tokens: list[Token]) -> bool:
+    text = "".join(squash(t.text) for t in tokens if t.kind == "text")
+    return all(h in text for h in OLD_TABLE_HEADERS)
+
+
 def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, list[str]]:
     """Template key from what the tables print (never from the year); None: no report."""
     notes = []
     request_rows = {h.row for h in hits.get("requests", [])}
+    if "requests" in sections:
+        sec = sections["requests"]
+        if sum(1 for t in tokens[sec.start:sec.end] if t.kind == "number") < MIN_REQUEST_ROWS:
+            request_rows = set()  # row names in narrative or an old-style table, no table of numbers
     votes = {"2019": 0, "2021": 0}
     if "disclosure" in sections:
         sec = sections["disclosure"]
@@ -157,6 +171,8 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     result.errors.extend(notes)
     if key is None:
         why = "no table of the 2019 or 2021 政府信息公开工作年度报告 template found"
+        if _prints_old_statistics_table(tokens):
+            why += "; it prints the pre-2019 政府信息公开情况统计表 (指标名称/计量单位/本年度/历年累计)"
         if result.year and result.year < 2019:
             why += f" (report year {result.year} predates the 2019 template)"
         result.errors.append(f"not a supported report: {why}")
@@ -173,7 +189,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
                 result.errors.append(f"section {table.section} ({table.id}) not found")
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
-        result.checks = run_checks(template, result.fields)
+        result.checks = run_checks(template, result.fields) + narrative_checks(doc, template, result.fields)
     lines = doc.lines()
     for fv in result.fields.values():
         if fv.evidence.line is not None and fv.evidence.line < len(lines):

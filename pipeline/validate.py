@@ -66,19 +66,15 @@ def field_values(template: Template, records: dict[str, CellRecord]) -> dict[str
         status = "ok" if confidence >= CONFIDENT else "low_confidence"
         if guess.how == "inferred" or (rec.tokens and rec.tokens[0].blank):
             status = "inferred"
-        if guess.value is not None and guess.value < 0 and not column.signed:
-            status, confidence = "inconsistent", min(confidence, RULE_BROKEN)
-            reasons.append("negative count")
-        if guess.value is not None and column.kind != "money" and not float(guess.value).is_integer():
-            status, confidence = "inconsistent", min(confidence, RULE_BROKEN)
-            reasons.append("a count that is not a whole number")
         out[field_id] = FieldValue(guess.value, round(confidence, 4), status, _evidence(rec),
                                    guess.candidates, reasons)
     return out
 
 
 def run_checks(template: Template, fields: dict[str, FieldValue]) -> list[Check]:
-    """Evaluate every rule instance whose fields all have values; flag the fields of failures."""
+    """Every rule of the schema, named: the sum rules per instance whose fields all have
+    values, and the field rules (bounds, whole numbers) once per table.  The fields of a
+    failing check are flagged inconsistent; their printed values stay."""
     checks = []
     for inst in template.rule_instances():
         values = [fields[f].value for f in inst.fields]
@@ -89,11 +85,35 @@ def run_checks(template: Template, fields: dict[str, FieldValue]) -> list[Check]
         ok = abs(expected - printed) < 1e-6
         checks.append(Check(inst.name, list(inst.fields), expected, printed, ok))
         if not ok:
-            for f in inst.fields:
-                fv = fields[f]
-                fv.status = "inconsistent"
-                fv.confidence = min(fv.confidence, RULE_BROKEN)
-                note = f"rule {inst.name} fails: {expected:g} vs {printed:g}"
-                if note not in fv.reasons:
-                    fv.reasons.append(note)
+            _flag(fields, inst.fields, f"rule {inst.name} fails: {expected:g} vs {printed:g}")
+    for rule in template.field_rules:
+        for table in template.tables:
+            covered = [f for f in rule.fields(table) if fields[f].value is not None]
+            if covered:
+                checks.append(_field_check(rule, f"{table.id}.{rule.id}", covered, fields))
     return checks
+
+
+def _field_check(rule, name: str, covered: list[str], fields: dict[str, FieldValue]) -> Check:
+    broken = [f for f in covered if not rule.holds(fields[f].value)]
+    for f in broken:
+        _flag(fields, [f], f"rule {name} fails: {rule.note}")
+    shown = broken or covered
+    values = [fields[f].value for f in shown]
+    if rule.integer and not (rule.minimum is not None or rule.maximum is not None):
+        printed = values[0] if broken else 0
+        expected = round(printed)
+    elif rule.maximum is not None:
+        expected, printed = rule.maximum, max(values)
+    else:
+        expected, printed = rule.minimum, min(values)
+    return Check(name, shown, expected, printed, not broken)
+
+
+def _flag(fields: dict[str, FieldValue], names, note: str) -> None:
+    for f in names:
+        fv = fields[f]
+        fv.status = "inconsistent"
+        fv.confidence = min(fv.confidence, RULE_BROKEN)
+        if note not in fv.reasons:
+            fv.reasons.append(note)

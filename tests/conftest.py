@@ -7,9 +7,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+def gold_files() -> list[Path]:
+    """Hand-verified gold: the shared set and the real documents from the wild."""
+    return sorted([*(SHARED / "gold").glob("*/*.json"), *(SHARED / "wild/gold").glob("*.json")])
+
+
 def gold_for(path: Path) -> dict | None:
     """Gold file for an input: seeds by stem, report dumps by the report name inside the stem."""
-    for gold in sorted((SHARED / "gold").glob("*/*.json")):
+    for gold in gold_files():
         if gold.stem == path.stem or gold.stem in path.stem:
             return json.loads(gold.read_text(encoding="utf-8"))
     return None
@@ -19,7 +24,7 @@ def gold_inputs() -> list[Path]:
     if not SHARED.exists():
         return []
     return sorted([*(SHARED / "seeds").glob("*.txt"), *(SHARED / "reports/text").glob("*.txt"),
-                   *(SHARED / "reports/pdf").glob("*.pdf")])
+                   *(SHARED / "reports/pdf").glob("*.pdf"), *(SHARED / "wild").glob("*.txt")])
 
 
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared not checked out beside the repo")

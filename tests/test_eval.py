@@ -162,8 +162,9 @@ def test_cli_needs_exactly_one_source_of_predictions(tmp_path):
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared not checked out beside the repo")
 def test_shared_gold_set_passes_the_gate():
     inputs = sorted([*(SHARED / "seeds").glob("*.txt"), *(SHARED / "reports/text").glob("*.txt"),
-                     *(SHARED / "reports/pdf").glob("*.pdf")])
-    result = runner.invoke(app, ["eval", "--gold", str(SHARED / "gold"), *map(str, inputs), "--json",
+                     *(SHARED / "reports/pdf").glob("*.pdf"), *(SHARED / "wild").glob("*.txt")])
+    result = runner.invoke(app, ["eval", "--gold", str(SHARED / "gold"), "--gold", str(SHARED / "wild/gold"),
+                                 *map(str, inputs), "--json",
                                  "--max-confident-wrong", "0", "--min-exact", "1.0"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

@@ -48,6 +48,7 @@ class Style:
     thousands: bool = False  # counts >= 1000 printed 12,345
     money_decimals: bool = False  # money printed with two decimals even when whole (96171.60)
     heading_tag: str = "p_strong"  # p_strong | h3 | p
+    source_indent: bool = False  # the CMS re-indents its HTML source (whitespace between blocks)
     meta_table: bool = False  # CMS: a 索引号/发布机构/成文日期 table above the article
     font: str = "Noto Serif CJK SC"
     font_size_pt: float = 10.5
@@ -67,7 +68,8 @@ def draw_style(rng: random.Random, site: str | None = None) -> Style:
         half_parens=rng.random() < 0.1, partial_note=rng.random() < 0.85, plus_sign=rng.random() < 0.6,
         nbsp_empty=rng.random() < 0.5, wrap_headers=rng.random() < 0.35, thousands=rng.random() < 0.05,
         money_decimals=rng.random() < 0.3, heading_tag=rng.choice(["p_strong", "h3", "p"]),
-        meta_table=site == "cms" and rng.random() < 0.5, font=rng.choice(FONTS),
+        meta_table=site == "cms" and rng.random() < 0.5, source_indent=site == "cms" and rng.random() < 0.5,
+        font=rng.choice(FONTS),
         font_size_pt=rng.choice([9, 10, 10.5, 12]))
 
 
@@ -141,7 +143,9 @@ class _Cells:
         s = self.style
         if s.wrap_headers and header and 4 <= len(text) <= 6 and "（" not in text:
             cut = len(text) // 2
-            escaped = htmllib.escape(text[:cut]) + "<br/>" + htmllib.escape(text[cut:])
+            # Word wraps the label in its source (a browser shows a space there); editors put <br>
+            brk = "\n  " if s.cell == "mso" else "<br/>"
+            escaped = htmllib.escape(text[:cut]) + brk + htmllib.escape(text[cut:])
         else:
             escaped = htmllib.escape(text)
         if not text:
@@ -428,7 +432,7 @@ def article_body(report: Report, style: Style, rng: random.Random, title: str) -
             out += [_para(p, style) for p in text["other"]]
     out += [_para(p, style, indent=False).replace('style="text-indent:2em"', 'style="text-align:right"')
             .replace("<p>", '<p style="text-align:right">') for p in text["sign"]]
-    return "\n".join(out)
+    return ("\n    " if style.source_indent else "\n").join(out)
 
 
 def print_css(style: Style) -> str:

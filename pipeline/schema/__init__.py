@@ -30,6 +30,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A soft relation between two columns of a row that nearly every real report obeys.
+
+    Only used to order readings of a row that no sum rule decides (run-together digits
+    in section 二); never a check, never a reason to change a printed value.
+    """
+    larger: str
+    smaller: str
+    absolute: bool = False  # larger >= |smaller|
+    ratio: tuple[float, float] | None = None  # instead: larger / smaller within [low, high]
+
+    def holds(self, larger: float, smaller: float) -> bool:
+        if self.ratio is not None:
+            return smaller == 0 or self.ratio[0] <= larger / smaller <= self.ratio[1]
+        return larger >= (abs(smaller) if self.absolute else smaller)
+
+
+@dataclass(frozen=True)
 class Row:
     id: str
     labels: tuple[str, ...]
@@ -47,9 +65,7 @@ class Table:
     rows: tuple[Row, ...]
     group_labels: tuple[str, ...] = ()
     printed_flat: bool = False  # all cells printed as one band, rows side by side
-    # soft relations between a row's columns (a, b): a >= b in nearly every real report.
-    # Only used to order readings that no sum rule decides; never a check.
-    plausible: tuple[tuple[str, str], ...] = ()
+    plausible: tuple[Relation, ...] = ()
 
     def row(self, row_id: str) -> Row:
         for row in self.rows:
@@ -115,12 +131,36 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class FieldRule:
+    """A rule every value of some column kinds obeys: a bound, or being a whole number."""
+
+    id: str
+    kinds: tuple[str, ...]
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    note: str = ""
+
+    def holds(self, value: float) -> bool:
+        if self.minimum is not None and value < self.minimum:
+            return False
+        if self.maximum is not None and value > self.maximum:
+            return False
+        return not self.integer or float(value).is_integer()
+
+    def fields(self, table: Table) -> list[str]:
+        return [table.field_id(r.id, c) for r in table.rows for c in r.columns
+                if table.columns[c].kind in self.kinds]
+
+
+@dataclass(frozen=True)
 class Template:
     version: str  # "2019" | "2021"
     name: str
     tables: tuple[Table, ...]
     rules: tuple[Rule, ...]
     hybrid: bool = False
+    field_rules: tuple[FieldRule, ...] = ()
 
     @property
     def key(self) -> str:
@@ -163,11 +203,16 @@ def _table(spec: dict) -> Table:
                  tuple(spec.get("group_labels", ())), bool(spec.get("printed_flat", False)), plausible)
 
 
-def _relation(text: str, columns: dict[str, Column]) -> tuple[str, str]:
-    a, _, b = (part.strip() for part in text.partition(">="))
-    if a not in columns or b not in columns:
-        raise ValueError(f"relation {text!r} names an unknown column")
-    return a, b
+def _relation(spec: dict, columns: dict[str, Column]) -> Relation:
+    if spec["larger"] not in columns or spec["smaller"] not in columns:
+        raise ValueError(f"relation {spec} names an unknown column")
+    ratio = tuple(float(v) for v in spec["ratio"]) if "ratio" in spec else None
+    return Relation(spec["larger"], spec["smaller"], bool(spec.get("absolute", False)), ratio)
+
+
+def _field_rule(spec: dict) -> FieldRule:
+    return FieldRule(spec["id"], tuple(spec["kinds"]), spec.get("min"), spec.get("max"),
+                     bool(spec.get("integer", False)), spec.get("note", ""))
 
 
 def _rule(spec: dict) -> Rule:
@@ -198,7 +243,8 @@ def _derive_hybrid(base: Template, donor: Template) -> Template:
                      base_requests.columns, tuple(rows), group_labels, base_requests.printed_flat,
                      base_requests.plausible)
     tables = tuple(requests if t.id == "requests" else t for t in base.tables)
-    return Template(base.version, base.name + "（混合：单行其他处理）", tables, base.rules, hybrid=True)
+    return Template(base.version, base.name + "（混合：单行其他处理）", tables, base.rules, hybrid=True,
+                    field_rules=base.field_rules)
 
 
 @lru_cache(maxsize=None)
@@ -210,7 +256,7 @@ def load_template(key: str) -> Template:
         raise KeyError(f"unknown template {key!r}; known: {', '.join(VERSIONS + (HYBRID,))}")
     spec = _load_file(key)
     return Template(str(spec["version"]), spec["name"], tuple(_table(t) for t in spec["tables"]),
-                    tuple(_rule(r) for r in spec["rules"]))
+                    tuple(_rule(r) for r in spec["rules"]), field_rules=tuple(_field_rule(r) for r in spec["field_rules"]))
 
 
 def all_templates() -> list[Template]:
