@@ -393,16 +393,16 @@ def plan(found: Iterable[Found], stored: dict[str, tuple[str, dict]], retry_fail
     needs review, or failed without --retry-failed; --reextract: read by other models)."""
     groups: dict[str, list[Found]] = {}
     failed: list[Found] = []
-    paths = 0
+    paths, keys = 0, set()
     for f in found:
         paths += 1
+        keys.add(f.key)
         if f.error is not None:
             failed.append(f)
         else:
             groups.setdefault(f.sha256, []).append(f)
-    tasks, known, duplicates = [], {}, 0
+    tasks, known = [], {}
     for sha, members in groups.items():
-        duplicates += len(members) - 1
         sources = [m.source for m in members]
         if sha in stored:
             status, versions = stored[sha]
@@ -422,10 +422,8 @@ def plan(found: Iterable[Found], stored: dict[str, tuple[str, dict]], retry_fail
         if f.sha256 and f.sha256 in stored and not (retry_failed and stored[f.sha256][0] == "failed"):
             known.setdefault(f.sha256, []).append(f.source)
             continue
-        if f.key in failed_groups:
-            duplicates += 1
         failed_groups.setdefault(f.key, []).append(f)
-    return Plan(tasks, list(failed_groups.values()), known, paths, duplicates)
+    return Plan(tasks, list(failed_groups.values()), known, paths, paths - len(keys))
 
 
 # --- the driver ----------------------------------------------------------------------------------

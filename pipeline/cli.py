@@ -267,7 +267,7 @@ def batch(
         summary = run_batch(paths, db, workers=workers, executor=executor, ray_address=ray_address,
                             retry_failed=retry_failed, reextract=reextract, timeout=timeout, reporter=reporter)
     except (StoreError, ExecutorError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted: stored documents are kept; run the same command to resume[/yellow]")
@@ -296,12 +296,12 @@ def export_(
     try:
         conn = open_store(db, create=False)
     except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     try:
         n = export(conn, fmt, layout, out, threshold)
     except ExportError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     finally:
         conn.close()
@@ -324,7 +324,7 @@ def status(
     try:
         conn = open_store(db, create=False)
     except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     with conn:
         data = status_data(conn, threshold)

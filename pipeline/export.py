@@ -193,8 +193,9 @@ def _csv(rows, layout: str, path: Path) -> int:
 def _jsonl(rows, layout: str, path: Path) -> int:
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
+        names = columns(layout)
         for row, _ in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({c: row[c] for c in names}, ensure_ascii=False) + "\n")
             n += 1
     return n
 

@@ -7,7 +7,8 @@ absent.  The schema version lives in `meta`; `MIGRATIONS` brings older files up 
 
 `fields.current_value` is what exports use: the extracted value until a person reviews the
 field.  Re-extracting never overwrites a reviewed value: `extracted_value` follows the new
-extraction, `current_value` stays, and `conflict` is set when the two differ.
+extraction, `current_value` stays, and `conflict` is set when the new extraction differs from
+the reviewed value and from the extraction the reviewer overruled (a reading nobody has seen).
 
     conn = store.open_store("archive.sqlite")
     store.upsert_result(conn, result, sources=[...], seconds=0.3, model_versions={...})
@@ -310,18 +311,22 @@ def upsert_result(conn: sqlite3.Connection, result: Result | dict, sources: Iter
 
 def _write_fields(conn: sqlite3.Connection, sha: str, fields: dict[str, dict]) -> None:
     old = {r["field_id"]: r for r in conn.execute(
-        "SELECT field_id, current_value, reviewed FROM fields WHERE sha256 = ?", (sha,))}
+        "SELECT field_id, extracted_value, current_value, reviewed, conflict FROM fields WHERE sha256 = ?", (sha,))}
     rows = []
     for field_id, f in fields.items():
         value = _num(f.get("value"))
         prev = old.get(field_id)
         reviewed = bool(prev and prev["reviewed"])
         current = prev["current_value"] if reviewed else value
+        # a conflict is a reading the reviewer has not seen: the new value differs from the
+        # reviewed one and from the extraction the reviewer overruled (or a conflict stays open)
+        conflict = reviewed and not _same(current, value) and (
+            bool(prev["conflict"]) or not _same(prev["extracted_value"], value))
         rows.append((sha, field_id, value, current, float(f.get("confidence", 0.0)), f.get("status", "missing"),
                      json.dumps(f.get("evidence") or {}, ensure_ascii=False),
                      json.dumps(f.get("candidates") or [], ensure_ascii=False),
                      json.dumps(f.get("reasons") or [], ensure_ascii=False),
-                     int(reviewed), int(reviewed and not _same(current, value))))
+                     int(reviewed), int(conflict)))
     conn.executemany(
         "INSERT INTO fields(sha256, field_id, extracted_value, current_value, confidence, status, evidence_json, "
         "candidates_json, reasons_json, reviewed, conflict) VALUES (?,?,?,?,?,?,?,?,?,?,?) "

@@ -137,6 +137,17 @@ def test_reextraction_agreeing_with_the_reviewer_is_no_conflict(conn, extracted)
     assert row["reviewed"] == 1 and row["conflict"] == 0
 
 
+def test_reextraction_repeating_the_overruled_value_is_no_conflict(conn, extracted):
+    sha = extracted["sha256"]
+    store.upsert_result(conn, extracted)
+    field_id = a_field_in_a_rule(extracted)
+    old = extracted["fields"][field_id]["value"]
+    store.record_decision(conn, sha, field_id, "edit", new_value=old + 7, reviewer="li")
+    store.upsert_result(conn, extracted)  # the same misreading again: the reviewer has seen it
+    row = conn.execute("SELECT * FROM fields WHERE sha256 = ? AND field_id = ?", (sha, field_id)).fetchone()
+    assert (row["current_value"], row["conflict"]) == (old + 7, 0)
+
+
 def test_reviewed_field_the_new_extraction_lacks_is_kept(conn, extracted):
     sha = extracted["sha256"]
     store.upsert_result(conn, extracted)
