@@ -1,6 +1,7 @@
-"""Does review make the next extraction better?  Measured on one converter family held out of
-all training: generated reports (pipeline/corpus) published as HTML pages and saved as plain
-text by pandoc (`pandoc -t plain`), a converter none of training_data/ comes from.
+"""Does review make the next extraction better?  Measured on one converter family of the
+generated corpus (pipeline/corpus) that none of training_data/ comes from — by default
+`pandoc_plain`: report pages saved as plain text by pandoc.  The corpus's own HELD_OUT families
+are refused: nothing may ever train on them.
 
     1. extract REVIEW documents of the family into a fresh archive store;
     2. review the queue as a person with the printed tables in front of them would: accept a
@@ -10,7 +11,8 @@ text by pandoc (`pandoc -t plain`), a converter none of training_data/ comes fro
     4. extract TEST other documents of the family, never reviewed, with the old and the new
        model, and score both against the truth.
 
-    .venv/bin/python scripts/review_gain.py [--review 12] [--test 12] [--json out.json]
+    .venv/bin/python scripts/review_gain.py [--family pandoc_plain] [--review 12] [--test 12]
+                                            [--json out.json]
 
 Prints the side-by-side numbers; the trained model goes to a temporary directory (models/ is
 not touched).
@@ -19,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,30 +30,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import store  # noqa: E402
-from pipeline.corpus.render import page_for  # noqa: E402
-from pipeline.corpus.values import report_for  # noqa: E402
+from pipeline.corpus.families import HELD_OUT, available, families_in_training  # noqa: E402
+from pipeline.corpus.generate import corpus_documents, generate  # noqa: E402
 from pipeline.evaluate import evaluate  # noqa: E402
 from pipeline.extract import extract_document, load_document  # noqa: E402
 from pipeline.review.session import Session  # noqa: E402
 from pipeline.review.training import train_from_db  # noqa: E402
 
 SEED = "review-gain"
-FAMILY = "pandoc-plain"
 
 
-def make_family(out: Path, first: int, count: int) -> list[tuple[Path, dict]]:
-    """Documents `first`..`first+count-1` of the family: the text file and its truth."""
-    docs = []
-    for i in range(first, first + count):
-        report = report_for(SEED, i)
-        html = out / f"{FAMILY}_{i:03d}.html"
-        html.write_text(page_for(report).html, encoding="utf-8")
-        text = html.with_suffix(".txt")
-        subprocess.run(["pandoc", "-f", "html", "-t", "plain", "--wrap=none", str(html), "-o", str(text)],
-                       check=True)
-        html.unlink()
-        docs.append((text, report.gold()))
-    return docs
+def make_family(out: Path, family: str, first: int, count: int) -> list[tuple[Path, dict]]:
+    """Documents `first`..`first+count-1` of the family: the file and its truth."""
+    generate(out, count, SEED, [family], start=first, log=lambda _msg: None)
+    docs = [(doc, json.loads(t.read_text(encoding="utf-8"))) for doc, t in corpus_documents(out, family)]
+    return [(doc, gold) for doc, gold in docs if first <= gold["corpus"]["index"] < first + count]
 
 
 def extract_all(docs, spotter=None) -> list[tuple[str, dict]]:
@@ -91,19 +82,24 @@ def simulated_review(db: Path, truth: dict[str, dict]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--family", default="pandoc_plain", help="corpus converter family")
     ap.add_argument("--review", type=int, default=12, help="documents reviewed and trained on")
     ap.add_argument("--test", type=int, default=12, help="unseen documents scored before and after")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
     args = ap.parse_args()
-    if not shutil.which("pandoc"):
-        sys.exit("pandoc is needed (apt-get install pandoc; scripts/setup.sh installs it)")
+    family = args.family
+    if family in HELD_OUT:
+        sys.exit(f"{family} is a held-out family: nothing may train on it")
+    if family in families_in_training(ROOT / "training_data"):
+        sys.exit(f"training_data/ already draws on {family}: pick a family it does not")
+    ok, skipped = available([family])
+    if not ok:
+        sys.exit(f"{family}: {skipped[family]}")
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="govreport-gain-") as tmp:
         tmp = Path(tmp)
-        (tmp / "review").mkdir()
-        (tmp / "test").mkdir()
-        reviewed = make_family(tmp / "review", 0, args.review)
-        unseen = make_family(tmp / "test", 10_000, args.test)
+        reviewed = make_family(tmp / "corpus", family, 0, args.review)
+        unseen = make_family(tmp / "corpus", family, 5000, args.test)
 
         db = tmp / "archive.sqlite"
         conn = store.open_store(db)
@@ -122,11 +118,11 @@ def main() -> None:
 
         after = score(extract_all(unseen, ModelSpotter(path=model)), unseen)
 
-    out = {"family": FAMILY, "reviewed_documents": args.review, "queued_fields": queued, "decisions": decisions,
+    out = {"family": family, "reviewed_documents": args.review, "queued_fields": queued, "decisions": decisions,
            "label_samples": len(samples.labels), "label_sample_documents": samples.documents,
            "held_out_decoded_accuracy_after": metrics["decoded_accuracy"],
            "unseen_before": before, "unseen_after": after, "seconds": round(time.time() - t0)}
-    print(f"family {FAMILY}: {args.review} documents reviewed ({queued} queued fields: {decisions['edit']} "
+    print(f"family {family}: {args.review} documents reviewed ({queued} queued fields: {decisions['edit']} "
           f"corrected, {decisions['accept']} accepted, {decisions['skip']} skipped); {len(samples.labels)} label "
           f"samples from {samples.documents} documents; retrained in {metrics['train_seconds']:.0f} s")
     print(f"\n{args.test} unseen documents of the family, same truth, old model vs retrained model:\n")

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.extract import extract_file
-from pipeline.review.explain import _value
+from pipeline.review.grid import format_value as _value
 
 from .conftest import SHARED, needs_shared
 

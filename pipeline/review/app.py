@@ -22,19 +22,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static
 
 from .. import store
+from .grid import format_value as _fmt
 from .session import FieldView, InvalidValue, Session, parse_value, readable_source, result_of
 
 STATUS_STYLE = {"ok": "green", "low_confidence": "yellow", "inferred": "cyan", "missing": "grey50",
                 "inconsistent": "bold red"}
 LABEL_WIDTH = 22
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
 def _short(text: str, width: int = LABEL_WIDTH) -> str:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from ..model import Document, Result
-from .grid import field_labels, grids, template_key
+from .grid import field_labels, format_value as _value, grids, template_key
 
 EXPLAIN_DPI = 110  # page images: readable digits, ~100 kB per page as JPEG
 STATUS_NAMES = {"ok": "ok", "low_confidence": "low confidence", "inferred": "inferred",
@@ -35,14 +35,6 @@ def explain_file(path: str | Path, ocr_engine: str | None = None) -> str:
 
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _value(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
 def _box_index(line, cell: int | None) -> int | None:

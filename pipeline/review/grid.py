@@ -54,6 +54,15 @@ class FieldLabels:
         return f"{self.group} {self.row}" if self.group else self.row
 
 
+def format_value(value) -> str:
+    """A value as a reviewer reads it: thousands separated, money to the fen, — for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
 def template_key(template: str | None, hybrid: bool = False) -> str | None:
     if template is None:
         return None
