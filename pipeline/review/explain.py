@@ -289,7 +289,7 @@ function select(fid, scroll) {
     const d = el.closest('details'); if (d) d.open = true;
     if (!first && id !== 'cell-' + fid) first = el;
   }
-  if (scroll && first) first.scrollIntoView({block: 'center'});
+  if (scroll && first) first.scrollIntoView({block: 'center', inline: 'nearest'});
   const ev = f.evidence || {};
   let h = `<h3><code>${esc(fid)}</code></h3><p>${esc(f.labels)}</p>` +
     `<p><b>${esc(fmt(f.value))}</b> — ${esc(f.status)}, confidence ${f.confidence.toFixed(2)}</p>`;
