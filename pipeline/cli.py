@@ -227,6 +227,8 @@ def train(
     shared: Path | None = typer.Option(None, "--shared", help="The ../shared checkout: the card then compares the "
                                        "model with the keyword spotter end to end on its gold sets "
                                        "(default: ../shared beside the repository, when present)."),
+    from_db: Path | None = typer.Option(None, "--from-db", help="Add the label lines people reviewed in this "
+                                        "archive store to the training data (samples kept in DB.training/)."),
 ) -> None:
     """Train the row-label classifier (fixed seed), print held-out metrics, write model + card."""
     from .classify.train import format_gold, format_metrics, run
@@ -234,8 +236,204 @@ def train(
     if shared is None:
         beside = Path(__file__).resolve().parents[2] / "shared"
         shared = beside if beside.is_dir() else None
-    metrics = run(data, out, shared=shared)
+    if from_db is not None:
+        from .review.training import train_from_db
+        from .store import StoreError
+
+        try:
+            metrics, samples = train_from_db(from_db, data, out)
+        except StoreError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+        typer.echo(f"from review: {len(samples.labels)} label samples from {samples.documents} documents, "
+                   f"{len(samples.cells)} reviewed cells, {len(samples.calibration)} calibration samples "
+                   f"(review log up to #{samples.last_log_id}); written to {from_db}.training/")
+        for why in samples.skipped:
+            err.print(f"[yellow]{why}[/yellow]")
+    else:
+        metrics = run(data, out, shared=shared)
     typer.echo(format_metrics(metrics))
-    if metrics["gold"]:
+    if metrics.get("gold"):
         typer.echo("\n" + format_gold(metrics["gold"]))
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")
+
+
+@app.command("batch")
+def batch(
+    paths: list[Path] = typer.Argument(..., help="Folders, zip files or report files to process."),
+    db: Path = typer.Option(..., "--db", help="The archive store (SQLite); created when absent."),
+    workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: cores)."),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    ray_address: str | None = typer.Option(None, "--ray-address",
+                                           help="Existing Ray cluster (auto, ray://host:10001); "
+                                                "default starts a local Ray instance."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Extract documents that failed before again."),
+    reextract: bool = typer.Option(False, "--reextract",
+                                   help="Extract again documents read by other model versions "
+                                        "(reviewed values are kept; disagreements flagged as conflicts)."),
+    timeout: float | None = typer.Option(None, "--timeout", min=1,
+                                         help="Seconds one document may take before its worker is stopped."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Extract every report under PATHS into the store: folders walked, zips opened, each
+    document identified by sha256 and read once, documents already stored skipped, so a
+    killed run resumes where it stopped.
+
+    Exit code 1 when any document failed (each is recorded with its error), 2 on bad usage.
+    """
+    from .batch import Reporter, run_batch
+    from .batch_console import RichReporter, print_summary
+    from .executors import ExecutorError
+    from .store import StoreError
+
+    if executor not in ("local", "ray"):
+        raise typer.BadParameter("local or ray", param_hint="--executor")
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise typer.BadParameter(f"no such file or directory: {', '.join(missing)}", param_hint="PATHS")
+    reporter = Reporter() if quiet else RichReporter(err)
+    try:
+        summary = run_batch(paths, db, workers=workers, executor=executor, ray_address=ray_address,
+                            retry_failed=retry_failed, reextract=reextract, timeout=timeout, reporter=reporter)
+    except (StoreError, ExecutorError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted: stored documents are kept; run the same command to resume[/yellow]")
+        raise typer.Exit(130)
+    if not quiet:
+        print_summary(err, summary, str(db))
+    raise typer.Exit(1 if summary.statuses["failed"] or summary.kept else 0)
+
+
+@app.command("export")
+def export_(
+    db: Path = typer.Option(..., "--db", help="The archive store."),
+    fmt: str = typer.Option(..., "--format", "-f", help="csv, xlsx, parquet or jsonl."),
+    out: Path = typer.Option(..., "--out", "-o", help="File to write."),
+    layout: str = typer.Option("long", "--layout", help="long: a row per field; wide: a row per document."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Confidence below this is flagged."),
+) -> None:
+    """Export the store's current values (reviewed where a person reviewed them) for analysts."""
+    from .export import FORMATS, LAYOUTS, ExportError, export
+    from .store import StoreError, open_store
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--format")
+    if layout not in LAYOUTS:
+        raise typer.BadParameter("long or wide", param_hint="--layout")
+    try:
+        conn = open_store(db, create=False)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    try:
+        n = export(conn, fmt, layout, out, threshold)
+    except ExportError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    finally:
+        conn.close()
+    err.print(f"wrote {n} rows ({layout}) to {out}")
+
+
+@app.command("status")
+def status(
+    db: Path = typer.Option(..., "--db", help="The archive store."),
+    failed: bool = typer.Option(False, "--failed", help="List every failed document with its error."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Confidence below this is in the review queue."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout."),
+) -> None:
+    """Counts by status, template, year and agency; the review queue's size; conflicts."""
+    import json
+
+    from .batch_console import failed_documents, print_status, status_data
+    from .store import StoreError, open_store
+
+    try:
+        conn = open_store(db, create=False)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    with conn:
+        data = status_data(conn, threshold)
+        failures = failed_documents(conn) if failed else None
+    conn.close()
+    if as_json:
+        data["last_run"] = data["last_run"] and {k: v for k, v in data["last_run"].items()}
+        if failures is not None:
+            data["failed"] = failures
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    print_status(Console(), data, str(db), failures)
+
+
+@app.command("explain")
+def explain(
+    file: Path = typer.Argument(..., help="One report file: .txt .md .html .pdf or page image."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the HTML page here (default: stdout)."),
+    ocr_engine: str | None = typer.Option(None, "--ocr-engine", help="OCR engine for scanned pages (default rapidocr)."),
+) -> None:
+    """One self-contained HTML page showing how FILE was read: every table cell with its value,
+    status and confidence, linked to its box on the page image or its span of source text."""
+    from .readers import ReaderError
+    from .review.explain import explain_file
+
+    try:
+        page = explain_file(file, ocr_engine)
+    except ReaderError as exc:
+        err.print(f"[red]{file}: {exc}[/red]")
+        raise typer.Exit(1)
+    if out is None:
+        sys.stdout.write(page)
+    else:
+        write_atomic(out, page)
+        err.print(f"wrote {out}")
+
+
+@app.command("review")
+def review(
+    db: Path = typer.Option(..., "--db", help="The archive store written by `govreport batch`."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Fields below this confidence are queued."),
+    agency: str | None = typer.Option(None, "--agency", help="Only documents whose agency contains this."),
+    year: int | None = typer.Option(None, "--year", help="Only documents of this report year."),
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Name logged with each decision (default: login name)."),
+    export_queue: Path | None = typer.Option(None, "--export-queue", help="Write the queue as JSON Lines and exit."),
+    import_decisions: Path | None = typer.Option(None, "--import-decisions",
+                                                 help="Apply a JSON Lines file of decisions and exit."),
+) -> None:
+    """Walk the review queue (lowest confidence first, grouped by document) in a terminal UI:
+    a accept, e edit, b blank, i illegible, s skip, u undo, n next document, o open image, q quit.
+    Every decision is written to the store at once."""
+    import getpass
+
+    from .store import StoreError
+
+    try:
+        from .store import open_store
+
+        conn = open_store(db, create=False)
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    if export_queue is not None or import_decisions is not None:
+        from .review.exchange import export_queue as export, import_decisions as apply
+
+        if import_decisions is not None:
+            report = apply(conn, import_decisions, reviewer)
+            err.print(f"{report.applied} decisions applied, {report.unchanged} already in force, "
+                      f"checks re-run on {report.documents} documents")
+            for message in report.errors:
+                err.print(f"[red]{message}[/red]")
+        if export_queue is not None:
+            n = export(conn, export_queue, threshold, agency, year)
+            err.print(f"{n} queued fields written to {export_queue}")
+        raise typer.Exit(1 if import_decisions is not None and report.errors else 0)
+    conn.close()
+    try:
+        from .review.app import run
+    except ImportError as exc:
+        err.print(f"[red]error:[/red] the review UI needs the 'review' extra ({exc}); pip install govreport[review]")
+        raise typer.Exit(2)
+    session = run(db, reviewer or getpass.getuser(), threshold, agency, year)
+    err.print(f"{len(session.done)} decisions written to {db}; {len(session.items)} fields still queued")

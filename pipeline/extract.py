@@ -201,6 +201,10 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         if note:
             result.errors.append(note)
         assess(template, result.fields, records, result.checks, {p.number: p.path for p in doc.pages}, model)
+    lines = doc.lines()
+    for fv in result.fields.values():
+        if fv.evidence.line is not None and fv.evidence.line < len(lines):
+            fv.evidence.line_text = lines[fv.evidence.line].text
     return result
 
 

@@ -57,6 +57,9 @@ class Page:
     path: str = "text"
     image: Any = None  # rasterized page for OCR, set by readers that have one
     note: str = ""
+    # degrees the page image was rotated (about its centre, counter-clockwise positive) before
+    # OCR: boxes live in that rotated frame, so a crop of the original must rotate it alike
+    deskew: float = 0.0
 
 
 @dataclass
@@ -71,7 +74,8 @@ class Document:
         return [line for page in self.pages for line in page.lines]
 
     def page_info(self) -> list[dict]:
-        return [{"page": p.number, "path": p.path, "width": p.width, "height": p.height} for p in self.pages]
+        return [{"page": p.number, "path": p.path, "width": p.width, "height": p.height,
+                 **({"deskew": p.deskew} if p.deskew else {})} for p in self.pages]
 
 
 @dataclass
@@ -97,10 +101,17 @@ class Evidence:
     bbox: BBox | None = None
     text: str = ""
     crop: str | None = None  # image of the cell, written by `extract --crops`
+    # the source line the value was read from: index in Document.lines(), the cell (grid column
+    # or box index) and the line's text, so a reviewer sees the row as the input printed it
+    line: int | None = None
+    cell: int | None = None
+    line_text: str = ""
 
     def as_dict(self) -> dict:
         out = {"page": self.page, "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
                "text": self.text}
+        if self.line is not None:
+            out.update(line=self.line, cell=self.cell, line_text=self.line_text)
         if self.crop:
             out["crop"] = self.crop
         return out

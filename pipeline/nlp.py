@@ -7,6 +7,7 @@ directory (never the source tree, which may be read-only or shared).
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,8 +22,22 @@ def cache_dir() -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
+_nlp = None
+# jieba's dictionary is process-global: the first call builds it and adds the user
+# dictionary; threads arriving meanwhile must wait, not tokenize with a half-loaded one
+_nlp_lock = threading.Lock()
+
+
 def get_nlp():
+    global _nlp
+    if _nlp is None:
+        with _nlp_lock:
+            if _nlp is None:
+                _nlp = _build_nlp()
+    return _nlp
+
+
+def _build_nlp():
     import jieba
     import spacy
 

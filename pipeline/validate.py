@@ -14,7 +14,7 @@ def _evidence(rec: CellRecord) -> Evidence:
     if rec.tokens:
         t = rec.tokens[0]
         label = rec.label.text if rec.label else ""
-        return Evidence(t.page, t.bbox, f"{label} {t.text}".strip())
+        return Evidence(t.page, t.bbox, f"{label} {t.text}".strip(), line=t.line_no, cell=t.cell_no)
     if rec.label is not None:
         return Evidence(None, None, rec.label.text)
     return Evidence()

@@ -19,15 +19,15 @@ if ! command -v pdftoppm >/dev/null 2>&1; then
     echo "warning: poppler-utils (pdftoppm) missing and no root: scanned PDFs cannot be rasterized" >&2
 fi
 
-# the generated corpus (pipeline/corpus) converts pages with pandoc and a headless Chromium;
-# CJK fonts so printed PDFs carry real glyphs
+# the generated corpus (pipeline/corpus) converts pages with pandoc and a headless Chromium, which
+# also renders `govreport explain` pages in the tests; CJK fonts so printed PDFs carry real glyphs
 missing=()
 command -v pandoc >/dev/null 2>&1 || missing+=(pandoc)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -q "Noto Serif CJK" || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}" ||
-    echo "warning: ${missing[*]} missing and no root: the corpus families that need them are skipped" >&2
+    echo "warning: ${missing[*]} missing and no root: the corpus families and explain browser tests that need them are skipped" >&2
 fi
 
 PYTHON=${PYTHON:-python3}
@@ -40,5 +40,5 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "neither a file nor a directory" || true
-.venv/bin/python -m pip install -q -e ".[ocr,bench,dev,corpus]" 2>&1 | grep -v "neither a file nor a directory" || true
+.venv/bin/python -m pip install -q -e ".[ocr,bench,dev,export,ray,review,corpus]" 2>&1 | grep -v "neither a file nor a directory" || true
 .venv/bin/govreport --version

@@ -251,14 +251,18 @@ labels taken from the keyword spotter's hits, which measured the baseline agains
 
 
 def run(data_dir: Path | None = None, out: Path | None = None, limit: int | None = None,
-        shared: Path | None = None) -> dict:
+        shared: Path | None = None, extra: list[dict] | None = None) -> dict:
     """Train, evaluate on the held-out split, save model and card.  With `shared` (the
-    ../shared checkout) the card also gets the end-to-end comparison on the gold sets."""
+    ../shared checkout) the card also gets the end-to-end comparison on the gold sets.
+    `extra`: more training records (reviewed label lines from `train --from-db`); the
+    held-out test set stays the same, so metrics compare across retrainings."""
     data_dir = Path(data_dir or DATA_DIR)
     out = Path(out or DEFAULT_PATH)
     train, test = read_records(data_dir)
     if limit:
         train, test = train[:limit], test[:max(1, limit // 4)]
+    if extra:
+        train = train + list(extra)
     start = time.time()
     model = fit(train)
     seconds = time.time() - start

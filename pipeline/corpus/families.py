@@ -38,3 +38,24 @@ def available(names: list[str] | None = None) -> tuple[list[str], dict[str, str]
 
 
 assert set(HELD_OUT) <= set(FAMILIES), "a held-out family is not in the registry"
+
+
+def families_in_training(data_dir) -> set[str]:
+    """Corpus families the label classifier's training data draws on.
+
+    Contract with scripts/build_training_data.py: a record made from a corpus document carries
+    `"source": "corpus:<family>"`.  Leave-one-family-out evaluation retrains without a family
+    that appears here (and refuses a held-out family in training data outright)."""
+    import json
+    from pathlib import Path
+
+    found: set[str] = set()
+    for path in sorted(Path(data_dir).glob("*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if '"corpus:' not in line:
+                    continue
+                source = json.loads(line).get("source", "")
+                if source.startswith("corpus:"):
+                    found.add(source.split(":", 1)[1])
+    return found

@@ -231,7 +231,8 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     placed.sort(key=lambda t: t[0])
     carry = grids[-1].xs if grids and grids[-1].ys[-1] > h * 0.85 else None
     note = f"ocr {engine.name}; deskew {info['angle']:+.2f} deg" if info.get("angle") else f"ocr {engine.name}"
-    page = Page(number, [line for _, line in placed], width=float(w), height=float(h), path="ocr", note=note)
+    page = Page(number, [line for _, line in placed], width=float(w), height=float(h), path="ocr", note=note,
+                deskew=float(info.get("angle") or 0.0))
     return page, carry
 
 
@@ -260,6 +261,6 @@ def ocr_document(doc: Document, data: bytes, engine: str | None = None, dpi: int
             doc.errors.append(f"page {page.number}: OCR failed ({type(exc).__name__}: {exc})")
             page.note = (page.note + "; " if page.note else "") + "OCR failed"
             continue
-        page.lines, page.width, page.height = result.lines, result.width, result.height
+        page.lines, page.width, page.height, page.deskew = result.lines, result.width, result.height, result.deskew
         page.path = "ocr"
         page.note = (page.note + "; " if page.note else "") + result.note

@@ -159,7 +159,9 @@ class RapidOcrEngine:
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="ocr-rec")
+            with self._lock:  # two threads' first pages must not build two pools
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="ocr-rec")
         # widest first, so the threads finish together
         order = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1] / max(1, crops[i].shape[0]))
         reads = list(self._pool.map(self._read_one, [crops[i] for i in order]))

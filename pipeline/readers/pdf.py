@@ -86,12 +86,16 @@ def read(data: bytes, source: str) -> Document:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    encrypted = (PDFPasswordIncorrect, PDFEncryptionError)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pages = list(pdf.pages)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+    except encrypted as exc:
         raise ReaderError("encrypted PDF: cannot read without the password") from exc
     except Exception as exc:  # pdfminer raises many types for damaged files
+        # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect())
+        if any(isinstance(arg, encrypted) for arg in exc.args):
+            raise ReaderError("encrypted PDF: cannot read without the password") from exc
         raise ReaderError(f"corrupt or truncated PDF ({type(exc).__name__}: {exc})") from exc
     doc = Document(source, "", "pdf")
     with pdf:

@@ -1,0 +1,383 @@
+"""`govreport review`: a keyboard-first Textual UI over the archive store's review queue.
+
+The screen shows one queued field at a time (lowest confidence first, grouped by document):
+agency, year, printed row and column labels, id, value, confidence, status and why, the
+field's table as a grid with the field under the cursor, the source line, and the cell's crop
+(inline where the terminal shows images, else its path and `o` to open it).  Every decision is
+written to the store at once; an edit is checked against the sum rules before it is saved.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import webbrowser
+from pathlib import Path
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Input, Static
+
+from .. import store
+from .grid import format_value as _fmt
+from .session import FieldView, InvalidValue, Session, parse_value, readable_source, result_of
+
+STATUS_STYLE = {"ok": "green", "low_confidence": "yellow", "inferred": "cyan", "missing": "grey50",
+                "inconsistent": "bold red"}
+LABEL_WIDTH = 22
+
+
+def _short(text: str, width: int = LABEL_WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class CropCache:
+    """Review crops rendered in the background, one PNG per field under `root/<sha>/`."""
+
+    def __init__(self, conn, root: Path):
+        self.conn, self.root = conn, root
+        self._lock = threading.Lock()
+        self._croppers: dict[str, object] = {}
+
+    def path(self, sha: str, field_id: str) -> Path:
+        return self.root / sha[:16] / f"{field_id}.png"
+
+    def make(self, sha: str, field_id: str) -> Path | None:
+        """The crop's path, rendering it when missing; None for documents without page images."""
+        from ..crops import Cropper
+
+        path = self.path(sha, field_id)
+        if path.is_file():
+            return path
+        with self._lock:
+            cropper = self._croppers.get(sha)
+            if cropper is None:
+                result = result_of(self.conn, sha)
+                source = readable_source(self.conn, sha, self.root / sha[:16])
+                if source is None or not any(p.get("path") in ("ocr", "text_layer") for p in result.pages):
+                    self._croppers[sha] = False
+                    return None
+                cropper = self._croppers[sha] = Cropper(result, source)
+            if cropper is False or field_id not in cropper.result.fields:
+                return None
+            crop = cropper.crop(field_id)
+            if crop is None:
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            crop.save(path, compress_level=1)
+            return path
+
+
+class ReviewApp(App):
+    CSS = """
+    #status { height: 1; background: $primary; color: $text; padding: 0 1; }
+    #top { height: 12; }
+    #field { width: 2fr; padding: 0 1; }
+    #image { width: 1fr; min-width: 30; height: 12; border: round $secondary; }
+    #grid { height: 1fr; }
+    #message { height: 2; padding: 0 1; }
+    #edit { height: 3; }
+    """
+    BINDINGS = [
+        Binding("a", "decide('accept')", "accept"),
+        Binding("e", "edit", "edit"),
+        Binding("b", "decide('blank')", "blank"),
+        Binding("i", "decide('illegible')", "illegible"),
+        Binding("s", "skip", "skip"),
+        Binding("u", "undo", "undo"),
+        Binding("n", "next_document", "next doc"),
+        Binding("o", "open_image", "open image"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, session: Session, crops: CropCache | None = None, inline_images: bool = False,
+                 image_widget=None):
+        super().__init__()
+        self.session = session
+        self.crops = crops
+        self.inline_images = inline_images and image_widget is not None
+        self.image_widget = image_widget
+        self._grid_doc: tuple[str, str] | None = None  # (sha, table) the grid shows
+        self._cells: dict[str, tuple[int, int]] = {}
+        self._shown: dict[str, Text] = {}  # what each grid cell shows, so a move redraws only changes
+        self._pending_edit: float | int | None = None
+        self._crop_path: Path | None = None
+        self.title = "govreport review"
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal(id="top"):
+            yield VerticalScroll(Static(id="field-text"), id="field")
+            with Vertical(id="image"):
+                if self.inline_images:
+                    yield self.image_widget(id="crop")
+                yield Static(id="crop-text")
+        yield Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit", disabled=True)
+        yield Static(id="message")
+        table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
+        table.can_focus = False
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    # --- showing -------------------------------------------------------------------------------
+
+    def show(self) -> None:
+        view = self.session.view()
+        n, m = self.session.progress()
+        status = self.query_one("#status", Static)
+        if view is None:
+            status.update(f"govreport review · reviewer {self.session.reviewer} · queue cleared: "
+                          f"{len(self.session.done)} decisions this session · {n} of {m}")
+            self.query_one("#field-text", Static).update(
+                Text("Nothing left to review with these filters. Press q to quit, u to undo the last decision."))
+            self.query_one("#crop-text", Static).update("")
+            self.query_one("#grid", DataTable).clear(columns=True)
+            self._grid_doc = None
+            return
+        status.update(f"govreport review · reviewer {self.session.reviewer} · field {n} of {m} · "
+                      f"document {view.doc_index + 1} of {view.doc_count}")
+        self.query_one("#field-text", Static).update(self._field_text(view))
+        self._show_grid(view)
+        self._show_image(view)
+
+    def _field_text(self, v: FieldView) -> Text:
+        it = v.item
+        t = Text()
+        t.append(f"{it.get('agency') or '(agency unknown)'} · {it.get('year') or '?'} · template "
+                 f"{it.get('template')}{' hybrid' if it.get('hybrid') else ''} · {v.sha256[:12]}\n", style="bold")
+        if v.labels:
+            t.append(f"{v.labels.section}、{v.labels.heading} › ", style="dim")
+            t.append(f"{v.labels.row_path}", style="bold cyan")
+            t.append(" › ", style="dim")
+            t.append(f"{v.labels.column}\n", style="bold cyan")
+        t.append(f"{v.field_id}\n", style="dim")
+        t.append("value ")
+        t.append(_fmt(it["current_value"]), style="bold reverse")
+        if not store._same(it["current_value"], it["extracted_value"]):
+            t.append(f"  (extracted {_fmt(it['extracted_value'])})")
+        t.append(f"   confidence {it['confidence']:.2f}   status ")
+        t.append(it["status"], style=STATUS_STYLE.get(it["status"], ""))
+        if it.get("conflict"):
+            t.append("   re-extraction disagrees with the reviewed value", style="bold magenta")
+        t.append("\n")
+        for c in v.failed_checks:
+            t.append(f"✗ {c.rule}: expected {_fmt(c.expected)}, printed {_fmt(c.printed)}\n", style="red")
+        for reason in it.get("reasons") or []:
+            if not reason.startswith("rule "):  # failed rules are listed above from current values
+                t.append(f"· {reason}\n", style="yellow")
+        if it.get("candidates"):
+            t.append(f"candidates: {', '.join(_fmt(c) for c in it['candidates'])}\n")
+        ev = v.evidence
+        line = ev.get("line_text") or ev.get("text") or ""
+        where = f"page {ev['page']}" if ev.get("page") else "source"
+        t.append(f"{where}: ", style="dim")
+        t.append(line or "(no source text: the value was derived, not printed)", style="italic")
+        return t
+
+    def _show_grid(self, v: FieldView) -> None:
+        table = self.query_one("#grid", DataTable)
+        if v.grid is None:
+            table.clear(columns=True)
+            self._grid_doc = None
+            return
+        key = (v.sha256, v.grid.table)
+        queued = self.session.queued(v.sha256)
+        if self._grid_doc != key:
+            table.clear(columns=True)
+            table.add_column(f"{v.grid.section}、{_short(v.grid.heading, 16)}", key="label")
+            for column in v.grid.columns:
+                table.add_column(_short(column.label, 8), key=column.id)
+            self._cells, self._shown = {}, {}
+            for r, row in enumerate(v.grid.rows):
+                label = _short(f"{row.group[:6]} {row.label}" if row.group else row.label)
+                cells = [self._cell(v, v.grid.field(row, c), queued) for c in v.grid.columns]
+                table.add_row(label, *cells, key=row.id)
+                for c, (column, text) in enumerate(zip(v.grid.columns, cells)):
+                    if (fid := v.grid.field(row, column)):
+                        self._cells[fid] = (r, c + 1)
+                        self._shown[fid] = text
+            self._grid_doc = key
+        else:
+            for fid, (r, c) in self._cells.items():
+                text = self._cell(v, fid, queued)
+                if text != self._shown.get(fid):
+                    table.update_cell_at((r, c), text)
+                    self._shown[fid] = text
+        if v.field_id in self._cells:
+            r, c = self._cells[v.field_id]
+            table.move_cursor(row=r, column=c, animate=False)
+
+    def _cell(self, v: FieldView, field_id: str | None, queued: set[str]) -> Text:
+        if field_id is None:
+            return Text("·", style="grey35")
+        fv = v.values.get(field_id)
+        if fv is None:
+            return Text("?", style="grey50")
+        style = STATUS_STYLE.get(fv.status, "")
+        mark = "•" if field_id in queued else " "
+        return Text(f"{mark}{_fmt(fv.value)}", style=style if field_id in queued else "")
+
+    def _show_image(self, v: FieldView) -> None:
+        text = self.query_one("#crop-text", Static)
+        self._crop_path = None
+        if self.crops is None or not v.evidence.get("bbox"):
+            text.update(Text("no page image: text input" if not v.evidence.get("bbox") else "", style="dim"))
+            return
+        text.update(Text("rendering the cell image…", style="dim"))
+        self._render_crop(v.sha256, v.field_id)
+
+    @work(thread=True, exclusive=True, group="crop")
+    def _render_crop(self, sha: str, field_id: str) -> None:
+        try:
+            path = self.crops.make(sha, field_id)
+        except Exception as exc:  # a crop is a convenience: the review goes on without it
+            self.call_from_thread(self._crop_ready, sha, field_id, None, f"no cell image ({exc})")
+            return
+        self.call_from_thread(self._crop_ready, sha, field_id, path, None)
+        # the next field's crop, so moving on finds it ready
+        nxt = self.session.items[self.session.pos + 1] if self.session.pos + 1 < len(self.session.items) else None
+        if nxt is not None and nxt["evidence"].get("bbox"):
+            try:
+                self.crops.make(nxt["sha256"], nxt["field_id"])
+            except Exception:
+                pass
+
+    def _crop_ready(self, sha: str, field_id: str, path: Path | None, error: str | None) -> None:
+        cur = self.session.current
+        if cur is None or (cur["sha256"], cur["field_id"]) != (sha, field_id):
+            return
+        text = self.query_one("#crop-text", Static)
+        self._crop_path = path
+        if path is None:
+            text.update(Text(error or "no cell image: the source file is not at its stored path", style="dim"))
+            return
+        if self.inline_images:
+            self.query_one("#crop").image = str(path)
+            text.update(Text(str(path), style="dim"))
+        else:
+            text.update(Text(f"cell image: {path}\npress o to open it", style="dim"))
+
+    def say(self, message: str, style: str = "") -> None:
+        self.query_one("#message", Static).update(Text(message, style=style))
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def action_decide(self, action: str) -> None:
+        item = self.session.current
+        if item is None or self._editing():
+            return
+        row = self.session.decide(action)
+        self.say(f"{action}: {item['field_id']} = {_fmt(row['new_value'])}", "green")
+        self.show()
+
+    def action_skip(self) -> None:
+        if self._editing():
+            return
+        self.session.skip()
+        self.show()
+
+    def action_next_document(self) -> None:
+        if self._editing():
+            return
+        self.session.next_document()
+        self.show()
+
+    def action_undo(self) -> None:
+        if self._editing():
+            return
+        row = self.session.undo()
+        if row is None:
+            self.say("nothing to undo in this session", "yellow")
+        else:
+            self.say(f"undone: {row['field_id']} back to {_fmt(row['new_value'])}", "yellow")
+        self.show()
+
+    def action_open_image(self) -> None:
+        if self._crop_path is None:
+            self.say("no cell image for this field", "yellow")
+            return
+        opener = shutil.which("xdg-open") or shutil.which("open")
+        if opener:
+            subprocess.Popen([opener, str(self._crop_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            webbrowser.open(self._crop_path.as_uri())
+        self.say(f"opened {self._crop_path}")
+
+    def action_edit(self) -> None:
+        item = self.session.current
+        if item is None:
+            return
+        box = self.query_one("#edit", Input)
+        box.value = "" if item["current_value"] is None else _fmt(item["current_value"]).replace(",", "")
+        box.disabled = False
+        box.focus()
+        self._pending_edit = None
+        self.say("type the value as printed; Enter saves, Esc cancels")
+
+    def _editing(self) -> bool:
+        return not self.query_one("#edit", Input).disabled
+
+    def _close_edit(self) -> None:
+        box = self.query_one("#edit", Input)
+        box.value = ""
+        box.disabled = True  # always on screen (no re-layout), typed into only after e
+        self._pending_edit = None
+        self.set_focus(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        item = self.session.current
+        if item is None:
+            self._close_edit()
+            return
+        try:
+            value = parse_value(event.value, item["field_id"], store.template_key(item))
+        except InvalidValue as exc:
+            self.say(str(exc), "bold red")
+            return
+        failing = self.session.preview_edit(value)
+        if failing and self._pending_edit != value:
+            # shown before anything is saved: Enter again keeps it (the printed table may be wrong)
+            self._pending_edit = value
+            rules = "; ".join(f"{c.rule}: expected {_fmt(c.expected)}, printed {_fmt(c.printed)}" for c in failing)
+            self.say(f"with {_fmt(value)} the sum rules fail: {rules}. Enter saves anyway, Esc cancels.", "bold red")
+            return
+        self._close_edit()
+        row = self.session.decide("edit", value)
+        self.say(f"edit: {row['field_id']} = {_fmt(row['new_value'])} (was {_fmt(row['old_value'])}); "
+                 "checks re-run", "green")
+        self.show()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self._editing():
+            self._close_edit()
+            self.say("edit cancelled")
+            event.stop()
+
+
+def inline_image_widget():
+    """textual-image's widget when the terminal shows real images (sixel, kitty graphics);
+    None where it would only draw coloured blocks.  Must run before the app starts (it asks
+    the terminal)."""
+    try:
+        from textual_image import renderable
+        from textual_image.widget import Image
+    except Exception:
+        return None
+    return Image if renderable.Image in (renderable.SixelImage, renderable.TGPImage) else None
+
+
+def run(db: Path, reviewer: str, threshold: float, agency: str | None, year: int | None) -> Session:
+    conn = store.open_store(db, create=False)
+    session = Session(conn, reviewer, threshold, agency, year)
+    widget = inline_image_widget()
+    crops = CropCache(conn, db.with_name(db.name + ".crops"))
+    ReviewApp(session, crops, inline_images=widget is not None, image_widget=widget).run()
+    return session

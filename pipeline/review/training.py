@@ -1,0 +1,228 @@
+"""`govreport train --from-db`: what people decided in review becomes training data.
+
+* label samples: each reviewed document is read again and its label candidates are cut
+  exactly as extraction cuts them; a candidate whose printed numbers equal a row's reviewed
+  values (aligned in template order, so rows of zeros do not slide) is labelled with that row.
+  The label classifier is retrained on the base data plus these, through the same code as
+  `govreport train` (pipeline/classify/train.py).
+* cell samples: every reviewed field with its box, source line, extracted and decided value —
+  for re-reading cells (OCR) later.
+* calibration samples: the confidence, status and reasons extraction gave each reviewed field,
+  and whether its value survived review.  `calibration_samples()` is the hook for the
+  confidence calibrator (issue 13), which fits on exactly these.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import store
+from ..cells import to_yuan
+from ..classify.data import NONE, TABLES
+from ..classify.features import record
+from ..model import CONFIDENT
+from ..schema import load_template
+from .session import readable_source
+
+MATCH, KEYWORD_BONUS = 1.0, 0.5
+
+
+@dataclass
+class ReviewSamples:
+    labels: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)
+    calibration: list[dict] = field(default_factory=list)
+    documents: int = 0  # reviewed documents whose labels could be aligned
+    skipped: list[str] = field(default_factory=list)  # documents that gave no label samples, and why
+    last_log_id: int = 0  # review decisions up to this log id were used
+
+    def write(self, out_dir: Path) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("labels", "cells", "calibration"):
+            rows = getattr(self, name)
+            (out_dir / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                                   encoding="utf-8")
+
+
+def reviewed_documents(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT f.sha256 FROM fields f JOIN documents d USING (sha256) "
+        "WHERE f.reviewed = 1 AND d.template IS NOT NULL ORDER BY f.sha256")]
+
+
+def trusted_values(conn: sqlite3.Connection, sha: str, threshold: float = CONFIDENT) -> dict[str, float | None]:
+    """Values a person decided, and values extraction was sure of that no failing check doubts."""
+    failing = store.failing_fields(conn, sha).get(sha, set())
+    out = {}
+    for r in conn.execute("SELECT * FROM fields WHERE sha256 = ?", (sha,)):
+        if r["reviewed"] or (r["status"] == "ok" and r["confidence"] >= threshold and r["field_id"] not in failing):
+            out[r["field_id"]] = r["current_value"]
+    return out
+
+
+def _same(printed: float | int | None, truth: float | None, money: bool) -> bool:
+    if printed is None or truth is None:
+        return False
+    options = (printed, to_yuan(printed, "万元")) if money else (printed,)
+    return any(abs(float(p) - float(truth)) < 1e-6 for p in options)
+
+
+def align(numbers: list[list], truth: list[tuple | None], money: list[list[bool]], keyword: list[list[bool]]):
+    """Monotone assignment of candidates (with the numbers printed after each) to template rows
+    (with their trusted values) maximizing matches; a keyword agreement breaks ties between
+    rows printing the same numbers.  Returns {candidate index: row index}."""
+    n, m = len(numbers), len(truth)
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best = max(score[i + 1][j], score[i][j + 1])
+            row = truth[j]
+            if row is not None and len(numbers[i]) == len(row) and \
+                    all(_same(p, t, mo) for p, t, mo in zip(numbers[i], row, money[j])):
+                best = max(best, MATCH + KEYWORD_BONUS * keyword[i][j] + score[i + 1][j + 1])
+            score[i][j] = best
+    out, i, j = {}, 0, 0
+    while i < n and j < m:
+        row = truth[j]
+        matched = row is not None and len(numbers[i]) == len(row) and \
+            all(_same(p, t, mo) for p, t, mo in zip(numbers[i], row, money[j]))
+        if matched and abs(score[i][j] - (MATCH + KEYWORD_BONUS * keyword[i][j] + score[i + 1][j + 1])) < 1e-9:
+            out[i] = j
+            i, j = i + 1, j + 1
+        elif score[i][j] == score[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def label_samples(doc, key: str, truth: dict[str, float | None], tag: str) -> list[dict]:
+    """Labelled candidate records of one document read again (see the module doc)."""
+    from ..classify.train import keyword_baseline
+    from ..extract import _headings, _vocabulary
+    from ..labels import row_labels
+    from ..classify.candidates import candidates
+    from ..layout import find_sections, tokenize
+
+    template = load_template(key)
+    tokens = tokenize(doc, _vocabulary())
+    sections = find_sections(tokens, _headings())
+    out = []
+    for table_id in TABLES:
+        if table_id not in sections:
+            continue
+        table, section = template.table(table_id), sections[table_id]
+        cands = candidates(tokens, section, row_labels(table_id))
+        if not cands:
+            continue
+        numbers = []
+        for k, c in enumerate(cands):
+            stop = cands[k + 1].token if k + 1 < len(cands) else section.end
+            numbers.append([0 if t.blank else t.value for t in tokens[c.last_token + 1:stop] if t.kind == "number"])
+        truth_rows, money = [], []
+        for row in table.rows:
+            ids = [table.field_id(row.id, col) for col in row.columns]
+            truth_rows.append(tuple(truth[f] for f in ids) if all(f in truth and truth[f] is not None for f in ids)
+                              else None)
+            money.append([table.columns[col].kind == "money" for col in row.columns])
+        records = [record(cands, i, table_id) for i in range(len(cands))]
+        guesses = [keyword_baseline(r) for r in records]
+        keyword = [[g == row.id for row in table.rows] for g in guesses]
+        for i, j in align(numbers, truth_rows, money, keyword).items():
+            rec = dict(records[i], label=table.rows[j].id, doc=tag, source=f"review:{tag}", variant="review",
+                       split="train")
+            out.append(rec)
+    return out
+
+
+def review_samples(conn: sqlite3.Connection, threshold: float = CONFIDENT, ocr_engine: str | None = None) -> ReviewSamples:
+    """Samples from every document a person reviewed (see the module doc)."""
+    from ..extract import load_document
+
+    samples = ReviewSamples()
+    samples.last_log_id = conn.execute("SELECT coalesce(max(id), 0) FROM review_log").fetchone()[0]
+    for sha in reviewed_documents(conn):
+        doc_row = store.document(conn, sha)
+        key = store.template_key(doc_row)
+        rows = conn.execute("SELECT * FROM fields WHERE sha256 = ? AND reviewed = 1", (sha,)).fetchall()
+        for r in rows:
+            ev = json.loads(r["evidence_json"] or "{}")
+            last = store._effective(conn, sha, r["field_id"])
+            correct = store._same(r["extracted_value"], r["current_value"])
+            samples.cells.append({"sha256": sha, "field_id": r["field_id"], "page": ev.get("page"),
+                                  "bbox": ev.get("bbox"), "line_text": ev.get("line_text") or ev.get("text", ""),
+                                  "extracted_value": r["extracted_value"], "value": r["current_value"],
+                                  "action": last[-1]["action"] if last else None, "correct": correct})
+        with tempfile.TemporaryDirectory(prefix="govreport-train-") as tmp:
+            source = readable_source(conn, sha, Path(tmp))
+            if source is None:
+                samples.skipped.append(f"{sha[:12]}: source file not found at its stored paths")
+                continue
+            try:
+                doc = load_document(source, ocr_engine)
+            except Exception as exc:  # one unreadable file costs its samples, not the training
+                samples.skipped.append(f"{sha[:12]}: cannot read {source} ({exc})")
+                continue
+        labels = label_samples(doc, key, trusted_values(conn, sha, threshold), sha[:12])
+        if labels:
+            samples.labels.extend(labels)
+            samples.documents += 1
+        else:
+            samples.skipped.append(f"{sha[:12]}: no printed row lines up with the reviewed values")
+    samples.calibration = calibration_samples(conn)
+    return samples
+
+
+def calibration_samples(conn: sqlite3.Connection) -> list[dict]:
+    """Reviewed fields as (confidence, status, reasons extraction gave) -> whether the value
+    survived review.  The hook for the confidence calibrator (issue 13): it fits on these;
+    nothing in govreport uses them yet."""
+    out = []
+    for r in conn.execute("SELECT * FROM fields WHERE reviewed = 1 ORDER BY sha256, field_id"):
+        out.append({"sha256": r["sha256"], "field_id": r["field_id"], "confidence": r["confidence"],
+                    "status": r["status"], "reasons": json.loads(r["reasons_json"] or "[]"),
+                    "correct": store._same(r["extracted_value"], r["current_value"])})
+    return out
+
+
+def model_version(path: Path) -> str:
+    from ..classify.model import FORMAT
+
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"{Path(path).name} sha256:{digest} format {FORMAT}"
+
+
+def train_from_db(db: Path, data_dir: Path | None = None, out: Path | None = None,
+                  samples_dir: Path | None = None, ocr_engine: str | None = None) -> tuple[dict, ReviewSamples]:
+    """Build review samples, retrain the label classifier on base data + label samples, record
+    the training in the store's runs (which review decisions, which model)."""
+    from ..classify.model import DEFAULT_PATH
+    from ..classify.train import run
+
+    db = Path(db)
+    conn = store.open_store(db, create=False)
+    try:
+        samples = review_samples(conn, ocr_engine=ocr_engine)
+        samples.write(samples_dir or db.with_name(db.name + ".training"))
+        if not samples.labels:
+            raise store.StoreError("no reviewed document gave label samples: review some fields first "
+                                   "(govreport review --db " + str(db) + ")")
+        out = Path(out or DEFAULT_PATH)
+        run_id = store.start_run(conn, ["govreport", "train", "--from-db", str(db)], {})
+        metrics = run(data_dir, out, extra=samples.labels)
+        versions = {"label_classifier": model_version(out)}
+        with store.transaction(conn):
+            conn.execute("UPDATE runs SET model_versions_json = ? WHERE id = ?",
+                         (json.dumps(versions, ensure_ascii=False), run_id))
+        store.finish_run(conn, run_id, {
+            "trained_from_review": {"label_samples": len(samples.labels), "documents": samples.documents,
+                                    "cell_samples": len(samples.cells), "review_log_upto": samples.last_log_id,
+                                    "skipped": samples.skipped},
+            "model": str(out), "held_out_accuracy": metrics.get("decoded_accuracy")})
+        return metrics, samples
+    finally:
+        conn.close()
