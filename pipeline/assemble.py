@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable
 from itertools import permutations
 
-from .cells import (CellGuess, Reading, guesses_from, is_run, joint_solutions, plausibility, row_readings,
+from .cells import (CellGuess, Reading, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan)
 from .labels import Hit
 from .layout import Section, squash
@@ -98,6 +98,24 @@ def level_with(label: list[Token], numbers: list[Token]) -> bool:
     return True
 
 
+def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
+    """A row's printed numbers with empty cells dropped, last first, while they outnumber its
+    cells: an empty cell is a zero only where the template has a cell for it (tables
+    padded to a common width, or a label column left empty, print more)."""
+    out = list(printed)
+    numbers = [k for k, t in enumerate(out) if not t.empty]
+    first, last = (numbers[0], numbers[-1]) if numbers else (len(out), len(out))
+    # label columns (before the numbers), then padding (after them), then inner empties
+    order = list(range(first)) + list(range(len(out) - 1, last, -1)) + list(range(last - 1, first, -1))
+    drop = set()
+    for k in order:
+        if len(out) - len(drop) <= width:
+            break
+        if out[k].empty:
+            drop.add(k)
+    return [t for k, t in enumerate(out) if k not in drop]
+
+
 def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
     if guess.how == "ambiguous":
         return "several_readings"
@@ -120,8 +138,8 @@ class Assembler:
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
         if table.printed_flat:
-            row = self._row(table, table.field_ids(), [self.tokens[i] for i in numbers], None, section)
-            return row.records
+            printed = _without_surplus_empties([self.tokens[i] for i in numbers], len(table.field_ids()))
+            return self._row(table, table.field_ids(), printed, None, section).records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
@@ -145,7 +163,7 @@ class Assembler:
                 for c in cells:
                     records[c].doubts.append(DOUBT_TWICE)
                 continue
-            printed = [self.tokens[i] for i in number_ids]
+            printed = _without_surplus_empties([self.tokens[i] for i in number_ids], len(cells))
             if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
                 doubt = DOUBT_NOT_LEVEL
             solved = self._row(table, cells, printed, hit, section)
@@ -164,6 +182,7 @@ class Assembler:
         if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered):
             return None
         columns = {table.row(h.row).columns for h in ordered}
+        numbers = [i for i in numbers if not self.tokens[i].empty]
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
@@ -350,8 +369,20 @@ class Assembler:
                           if r.larger in index and r.smaller in index)
         kinds = [c.kind for c in columns]
         equations = row_equations(self.template, cells)
-        found = row_readings(values, len(cells), equations, [c.signed for c in columns],
+        signed = [c.signed for c in columns]
+        found = row_readings(values, len(cells), equations, signed,
                              alternatives=run_together_readings(values, runs, len(cells)), convert=convert)
+        lead = next((i for i, t in enumerate(tokens) if not t.empty), len(tokens))
+        if 0 < lead < len(tokens):
+            # empty cells right after the label may be label columns (a colspan), not zeros:
+            # the row read without them too, and only what both readings agree on is settled
+            rest = {i - lead: text for i, text in runs.items() if i >= lead}
+            shifted = row_readings(values[lead:], len(cells), equations, signed,
+                                   alternatives=run_together_readings(values[lead:], rest, len(cells)),
+                                   convert=lambda k, v, src: convert(k, v, None if src is None else src + lead))
+            shifted = [(cells_, [None if src is None else src + lead for src in sources])
+                       for cells_, sources in shifted]
+            found = best_readings(found + shifted)
         empty = None
         if not tokens:
             # a row label with no number after it: its cells were printed empty (zeros), or its

@@ -310,6 +310,12 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     return _distinct(consistent)
 
 
+def best_readings(found: list[Reading]) -> list[Reading]:
+    """Readings from several sources: those settling every cell if any, one per set of values."""
+    determined = [r for r in found if None not in r[0]]
+    return _distinct(determined or found)
+
+
 def _distinct(found: list[Reading]) -> list[Reading]:
     """One reading per distinct set of values: the one the most printed numbers support
     (`0000000` split into seven 0s, not one 0 whose row sum forces the rest)."""

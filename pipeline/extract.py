@@ -35,6 +35,15 @@ def _headings() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def _anchors() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for template in all_templates():
+        for table in template.tables:
+            out[table.id] = tuple(dict.fromkeys(out.get(table.id, ()) + table.anchors))
+    return out
+
+
+@lru_cache(maxsize=1)
 def _vocabulary() -> Vocabulary:
     headings = tuple(normalize(h) for hs in _headings().values() for h in hs) + END_HEADINGS
     labels = {squash(v) for t in all_templates() for table in t.tables for row in table.rows
@@ -169,7 +178,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     with timed(timings, "tokenize/layout"):
         result.agency, result.year = find_metadata(doc)
         tokens = tokenize(doc, _vocabulary())
-        sections = find_sections(tokens, _headings(), _section_labels())
+        sections = find_sections(tokens, _headings(), _section_labels(), _anchors())
     with timed(timings, "label spotting"):
         hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
                 if not load_template(VERSIONS[0]).table(tid).printed_flat}

@@ -202,9 +202,18 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
         if not line.in_table and is_prose(line.text) and not glued_table:
             tokens.append(Token("prose", normalize(line.text), line.page, line.bbox, line_no))
             continue
+        seen_content = False
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)
+            if not box.text.strip():
+                if line.in_table and seen_content:
+                    # a cell printed empty in a table with explicit cells: a blank (zero), which
+                    # assembly drops first when a row has more cells than the template
+                    tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,
+                                        blank=True, empty=True))
+                continue
+            seen_content = True
             if is_prose(box.text) and not glued_table:  # narrative framed as a table cell
                 tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
                 continue
@@ -245,17 +254,26 @@ def _is_heading(token: Token, keys: tuple[str, ...]) -> bool:
 
 
 def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
-                  row_labels: dict[str, tuple[str, ...]] | None = None) -> dict[str, Section]:
+                  row_labels: dict[str, tuple[str, ...]] | None = None,
+                  anchors: dict[str, tuple[str, ...]] | None = None) -> dict[str, Section]:
     """Token spans of each table section, from their headings to the next heading.
 
     `headings` maps table id to heading texts, in printed order of the sections.  A
     heading's words also occur in prose (the introduction lists the report's parts); with
     `row_labels` (table id -> squashed label variants) the occurrence whose span holds the
-    most of the table's row labels is the section, otherwise the first one.
+    most of the table's row labels is the section, otherwise the first one.  `anchors`
+    (text printed where a table begins) stand in for headings a converter dropped.
     """
     order = list(headings)
+    anchors = anchors or {}
     occurrences = {tid: [i for i, t in enumerate(tokens) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
                    for tid in order}
+    is_anchor = set()
+    for tid in order:
+        found = [i for i, t in enumerate(tokens) if anchors.get(tid) and _is_heading(t, anchors[tid])
+                 and i not in occurrences[tid]][:MAX_HEADING_COPIES]
+        is_anchor |= set(found)
+        occurrences[tid] = sorted(occurrences[tid] + found)
     ends = [i for i, t in enumerate(tokens) if _is_heading(t, END_HEADINGS)]
     def span_end(table_id: str, start: int) -> int:
         """Where another section's heading (or the report's closing parts) begins."""
@@ -285,8 +303,9 @@ def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
         if any(a[1] >= b[1] for a, b in zip(picked, picked[1:])):
             continue
         scores = [evidence(tid, i) for tid, i in picked]
-        # more tables, then more row labels under them, then earlier occurrences
-        key = (len(picked), sum(s[0] for s in scores), sum(s[1] for s in scores), -sum(i for _, i in picked))
+        # more tables, then more row labels under them, then headings over anchors, then earlier ones
+        key = (len(picked), sum(s[0] for s in scores), sum(s[1] for s in scores),
+               -sum(i in is_anchor for _, i in picked), -sum(i for _, i in picked))
         if key > best[0]:
             best = (key, dict(picked))
     starts = best[1]

@@ -92,6 +92,7 @@ class Token:
     value: float | None = None  # numbers: parsed value
     unit: str | None = None  # numbers: unit printed in the cell (万元, 元)
     blank: bool = False  # a printed blank marker (—, /, 无): a cell with no number
+    empty: bool = False  # a blank that is an empty cell of a table with explicit cells
     repaired: bool = False
 
 

@@ -69,7 +69,8 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "scattered": float(bool(rec and rec.scattered)),
         "by_columns": float(bool(rec and rec.by_columns)),
         "label_score": rec.label.score if rec and rec.label else 1.0,
-        "blank_marker": float(any(t.blank for t in tokens)),
+        "blank_marker": float(any(t.blank and not t.empty for t in tokens)),
+        "empty_cell": float(any(t.empty for t in tokens)),
         "unit_missing": float(bool(column.unit_ambiguous and tokens and not tokens[0].unit)),
         "ocr_score": min(scores) if scores else 1.0,
         "repaired": float(any(t.repaired for t in tokens)),
@@ -95,7 +96,7 @@ def rule_of_thumb(signals: dict) -> float:
     confidence = BASE[signals["reading"]] * signals["label_score"] * signals["ocr_score"]
     if signals["repaired"]:
         confidence = min(confidence, 0.6)
-    if signals["blank_marker"]:
+    if signals["blank_marker"] or signals["empty_cell"]:
         confidence = min(confidence, 0.75)
     if any(signals[k] for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)
@@ -170,7 +171,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.reasons.append(f"rule {c.rule} fails: " + (c.about or f"{c.expected:g} vs {c.printed:g}"))
         elif fv.confidence >= CONFIDENT:
             fv.status = "ok"
-        elif s["reading"] == "lost_cell" or s["blank_marker"]:
+        elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"

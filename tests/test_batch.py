@@ -259,17 +259,24 @@ def test_reextraction_with_other_models_keeps_reviewed_values(archive, tmp_path)
     field_id, value = conn.execute("SELECT field_id, extracted_value FROM fields WHERE sha256 = ? AND "
                                    "extracted_value IS NOT NULL ORDER BY field_id", (sha,)).fetchone()
     store.record_decision(conn, sha, field_id, "edit", new_value=value + 1, reviewer="test")
-    # pretend an older classifier read it: --reextract reads it again
-    conn.execute("UPDATE documents SET model_versions_json = ? WHERE sha256 = ?",
-                 (json.dumps({**batch.model_versions([]), "label_classifier": "older"}), sha))
-    conn.close()
-    summary = run_batch([folder], db, workers=1, reextract=True)
-    assert summary.extracted == 1
-    conn = store.open_store(db)
-    row = conn.execute("SELECT * FROM fields WHERE sha256 = ? AND field_id = ?", (sha, field_id)).fetchone()
-    assert (row["extracted_value"], row["current_value"], row["reviewed"], row["conflict"]) == \
-        (value, value + 1, 1, 1)
+
+    def reextract_with_older_models_on_record():
+        conn.execute("UPDATE documents SET model_versions_json = ? WHERE sha256 = ?",
+                     (json.dumps({**batch.model_versions([]), "label_classifier": "older"}), sha))
+        conn.close()
+        assert run_batch([folder], db, workers=1, reextract=True).extracted == 1
+        reopened = store.open_store(db)
+        row = reopened.execute("SELECT * FROM fields WHERE sha256 = ? AND field_id = ?", (sha, field_id)).fetchone()
+        return reopened, (row["extracted_value"], row["current_value"], row["reviewed"], row["conflict"])
+
+    # the new models read what the reviewer already overruled: the review stands, nothing new to see
+    conn, row = reextract_with_older_models_on_record()
+    assert row == (value, value + 1, 1, 0)
     assert conn.execute("SELECT extracted_at FROM documents").fetchone()[0] != stamp
+    # the older models had read something else: the new reading is one the reviewer never saw
+    conn.execute("UPDATE fields SET extracted_value = ? WHERE sha256 = ? AND field_id = ?", (value + 7, sha, field_id))
+    conn, row = reextract_with_older_models_on_record()
+    assert row == (value, value + 1, 1, 1)
     conn.close()
 
 

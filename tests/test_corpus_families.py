@@ -41,7 +41,6 @@ EXACT_FLOOR.update({"bs4_get_text": 0.45, "lxml_text_content": 0.45, "crawler_pa
 # (reported with examples); until then the promise test is an expected failure there, and it
 # fails loudly once the family is clean, so the entry is removed and the promise enforced.
 KNOWN_CONFIDENT_WRONG = {
-    "chromium_pdf_pdfminer": "pdfminer's column-scattered text: section 三 values assigned to the wrong rows",
     "weasyprint_pdf_pdfminer": "pdfminer's column-scattered text: section 三 values assigned to the wrong rows",
 }
 

@@ -65,6 +65,7 @@ class Table:
     rows: tuple[Row, ...]
     group_labels: tuple[str, ...] = ()
     printed_flat: bool = False  # all cells printed as one band, rows side by side
+    anchors: tuple[str, ...] = ()  # printed at the table's start: the section when its heading is lost
     plausible: tuple[Relation, ...] = ()
 
     def row(self, row_id: str) -> Row:
@@ -200,7 +201,8 @@ def _table(spec: dict) -> Table:
             raise ValueError(f"table {spec['id']} row {row.id}: unknown columns {unknown}")
     plausible = tuple(_relation(r, columns) for r in spec.get("plausible", ()))
     return Table(spec["id"], str(spec["section"]), tuple(spec.get("headings", ())), columns, rows,
-                 tuple(spec.get("group_labels", ())), bool(spec.get("printed_flat", False)), plausible)
+                 tuple(spec.get("group_labels", ())), bool(spec.get("printed_flat", False)),
+                 anchors=tuple(spec.get("anchors", ())), plausible=plausible)
 
 
 def _relation(spec: dict, columns: dict[str, Column]) -> Relation:
@@ -241,7 +243,7 @@ def _derive_hybrid(base: Template, donor: Template) -> Template:
     group_labels = tuple(g for g in base_requests.group_labels if "其他处理" not in g)
     requests = Table(base_requests.id, base_requests.section, base_requests.headings,
                      base_requests.columns, tuple(rows), group_labels, base_requests.printed_flat,
-                     base_requests.plausible)
+                     anchors=base_requests.anchors, plausible=base_requests.plausible)
     tables = tuple(requests if t.id == "requests" else t for t in base.tables)
     return Template(base.version, base.name + "（混合：单行其他处理）", tables, base.rules, hybrid=True,
                     field_rules=base.field_rules)
