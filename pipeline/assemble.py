@@ -320,31 +320,59 @@ class Assembler:
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
             return [(hit, own, None, True) for hit, own in zip(block, identity)]
+        equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
+                     for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
-        best_possible = self._fit(table, block, None)
-        if self._fit(table, block, identity) < best_possible and width <= MAX_PERMUTED_COLUMNS:
-            readings += [[[chunks[c][r] for c in perm] for r in range(n_rows)]
-                         for perm in permutations(range(width))]
-        fits = [self._fit(table, block, order) for order in readings]
-        top = max(fits)
-        best = [order for order, fit in zip(readings, fits) if fit == top]
-        as_values = {tuple(tuple(self.tokens[i].value for i in own) for own in order) for order in best}
-        doubt = None if len(as_values) == 1 else DOUBT_SCATTERED
-        return [(hit, own, doubt, True) for hit, own in zip(block, best[0])]
+        fits = [self._fit(equations, order) for order in readings]
+        perms: list[tuple[int, ...]] = []
+        if fits[0] < sum(map(len, equations)) and width <= MAX_PERMUTED_COLUMNS:
+            perms = _permutations(width)
+            perm_fits = self._permutation_fits(equations, chunks, perms)
+        top = max(fits + ([max(perm_fits)] if perms else []))
+        # readings in order (identity, row-major, column orders), lazily: thousands may tie
+        best = (order for order in (*(o for o, fit in zip(readings, fits) if fit == top),
+                                     *([[chunks[c][r] for c in perm] for r in range(n_rows)]
+                                       for perm, fit in zip(perms, perm_fits if perms else ()) if fit == top)))
+        first = next(best)
+        values = self._values(first)
+        doubt = DOUBT_SCATTERED if any(self._values(order) != values for order in best) else None
+        return [(hit, own, doubt, True) for hit, own in zip(block, first)]
 
-    def _fit(self, table: Table, block: list[Hit], order: list[list[int]] | None) -> int:
-        """How many within-row sum rules a reading satisfies (all of them when order is None)."""
+    def _values(self, order: list[list[int]]) -> tuple:
+        return tuple(tuple(self.tokens[i].value for i in own) for own in order)
+
+    def _fit(self, equations: list[tuple], order: list[list[int]]) -> int:
+        """How many within-row sum rules (`equations[r]` for row r) a reading satisfies."""
         fit = 0
-        for r, hit in enumerate(block):
-            equations = row_equations(self.template,
-                                      [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
-            if order is None:
-                fit += len(equations)
-                continue
-            values = [self.tokens[i].value or 0 for i in order[r]]
+        for r, own in enumerate(order):
+            values = [self.tokens[i].value or 0 for i in own]
             fit += sum(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
-                       for lhs, rhs in equations)
+                       for lhs, rhs in equations[r])
         return fit
+
+    def _permutation_fits(self, equations: list[tuple], chunks: list[list[int]],
+                          perms: list[tuple[int, ...]]) -> list[int]:
+        """`_fit` of every column order at once (row r of order p reads chunk perm[i] in cell i).
+
+        The sums are added in the same order as `_fit` adds them, in float64, which is exact
+        for the printed counts; values too large for that take the plain path."""
+        import numpy as np
+
+        n_rows = len(chunks[0])
+        values = [[self.tokens[chunks[c][r]].value or 0 for c in range(len(chunks))] for r in range(n_rows)]
+        if any(abs(v) >= 2 ** 50 for row in values for v in row):
+            return [self._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)]) for perm in perms]
+        cells = np.asarray(values, dtype=np.float64)[:, np.asarray(perms)]  # (row, order, cell)
+        fits = np.zeros(len(perms), dtype=np.int64)
+        for r in range(n_rows):
+            for lhs, rhs in equations[r]:
+                left, right = np.zeros(len(perms)), np.zeros(len(perms))
+                for i in lhs:
+                    left = left + cells[r, :, i]
+                for i in rhs:
+                    right = right + cells[r, :, i]
+                fits += np.abs(left - right) < 1e-9
+        return fits.tolist()
 
     # -- cells -----------------------------------------------------------------------
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
@@ -398,6 +426,11 @@ class Assembler:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
             row.records[cell] = rec
         return row
+
+
+@lru_cache(maxsize=8)
+def _permutations(width: int) -> list[tuple[int, ...]]:
+    return list(permutations(range(width)))
 
 
 @dataclass(eq=False)
