@@ -73,6 +73,63 @@ def _exact_rows(rows: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {squash(v): row for row, variants in rows.items() for v in reversed(variants)}
 
 
+class _IsotonicProba:
+    """`model.predict_proba` for the model `govreport train` fits (features, then isotonic
+    CalibratedClassifierCV over a multiclass linear classifier): the same numpy operations in
+    the same order, without sklearn's per-call input validation, which costs more than the
+    prediction (it runs once per class and fold: over a hundred times per section)."""
+
+    def __init__(self, model):
+        import numpy as np
+        from sklearn.preprocessing import LabelEncoder
+
+        self.np = np
+        self.features = [step for _, step in model.steps[:-1]]
+        self.clf = model.steps[-1][1]
+        self.positions = [LabelEncoder().fit(cc.classes).transform(cc.estimator.classes_)
+                          for cc in self.clf.calibrated_classifiers_]
+
+    @staticmethod
+    def applies(model) -> bool:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.isotonic import IsotonicRegression
+
+        clf = getattr(model, "steps", [(None, None)])[-1][1]
+        return (type(clf) is CalibratedClassifierCV and len(clf.classes_) > 2
+                and all(cc.method == "isotonic" and hasattr(cc.estimator, "decision_function")
+                        and len(cc.classes) == len(clf.classes_)
+                        and all(type(c) is IsotonicRegression and c.out_of_bounds == "clip"
+                                and hasattr(c, "X_thresholds_") for c in cc.calibrators)
+                        for cc in clf.calibrated_classifiers_))
+
+    def __call__(self, recs: list[dict]):
+        np = self.np
+        X = recs
+        for step in self.features:
+            X = step.transform(X)
+        mean = np.zeros((X.shape[0], self.clf.classes_.shape[0]))
+        for cc, positions in zip(self.clf.calibrated_classifiers_, self.positions):
+            mean += self._calibrated(cc, positions, X)
+        mean /= len(self.clf.calibrated_classifiers_)
+        return mean
+
+    def _calibrated(self, cc, positions, X):
+        """sklearn's _CalibratedClassifier.predict_proba (multiclass, isotonic)."""
+        np = self.np
+        predictions = cc.estimator.decision_function(X)
+        n_classes = cc.classes.shape[0]
+        proba = np.zeros((X.shape[0], n_classes))
+        for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
+            T = np.asarray(this_pred, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
+            T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
+            proba[:, class_idx] = calibrator.f_(T).astype(T.dtype)
+        denominator = np.sum(proba, axis=1)[:, np.newaxis]
+        uniform_proba = np.full_like(proba, 1 / n_classes)
+        proba = np.divide(proba, denominator, out=uniform_proba, where=denominator != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
+
+
 class ModelSpotter:
     """Classifies every label candidate, then decodes the section in template order.
 
@@ -83,12 +140,14 @@ class ModelSpotter:
 
     def __init__(self, model=None, path: str | Path | None = None):
         self.model = model if model is not None else _cached(str(Path(path) if path else DEFAULT_PATH))
+        self.predict_proba = _IsotonicProba(self.model) if _IsotonicProba.applies(self.model) \
+            else self.model.predict_proba
 
     def probabilities(self, recs: list[dict], allowed: list[str]) -> list[dict[str, float]]:
         classes = list(self.model.classes_)
         keep = [classes.index(c) for c in allowed + [NONE] if c in classes]
         out = []
-        for row in self.model.predict_proba(recs):
+        for row in self.predict_proba(recs):
             sub = {classes[j]: float(row[j]) for j in keep}
             total = sum(sub.values()) or 1.0
             out.append({c: p / total for c, p in sub.items()})
