@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Callable
 
@@ -27,6 +28,7 @@ _NUMBER = re.compile(r"^(?P<sign>[+\-−－]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:
 MAX_CANDIDATES = 20000
 
 
+@lru_cache(maxsize=1 << 16)  # token texts and labels recur within and across documents
 def normalize(text: str) -> str:
     """NFKC (full-width digits and punctuation to ASCII), unified minus signs, no NBSP."""
     text = unicodedata.normalize("NFKC", text)
@@ -279,21 +281,35 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     open come first: those the rules allow, else those breaking the fewest rules.
     """
     signed = signed or [False] * width
+    converted: dict[tuple, float | int] = {}  # thousands of readings place the same few numbers
 
     def placed(cells: list, sources: list) -> list:
         if convert is None:
             return list(cells)
-        return [convert(k, v, sources[k]) if v is not None else None for k, v in enumerate(cells)]
+        out = []
+        for k, v in enumerate(cells):
+            if v is None:
+                out.append(None)
+                continue
+            key = (k, v, type(v), math.copysign(1, v), sources[k])  # 0.0 and -0.0 stay apart
+            if key not in converted:
+                converted[key] = convert(k, v, sources[k])
+            out.append(converted[key])
+        return out
 
     if len(values) == width and not alternatives:
         return [(placed(values, list(range(width))), list(range(width)))]
-    consistent, raw = [], []
+    consistent, raw, broken = [], [], []
     for cells, sources in readings(values, width) + (alternatives or []):
         cells = placed(cells, sources)
         if any(v is not None and v < 0 and not signed[k] for k, v in enumerate(cells)):
             continue  # a placement that makes a count negative is no reading of the row
         raw.append((cells, sources))
-        solved = _propagate(cells, equations, signed)
+        if None in cells:
+            solved = _propagate(cells, equations, signed)
+        else:  # nothing to fill in: _propagate's answer is whether every rule holds
+            broken.append(_violated(cells, equations))
+            solved = None if broken[-1] else list(cells)
         if solved is not None:
             consistent.append((solved, sources))
     # a reading that pins every cell beats one that leaves cells open: an open reading
@@ -305,8 +321,8 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # misread); that reading beats placements that leave cells open to make the rule hold
     complete = [r for r in raw if None not in r[0]]
     if complete:
-        fewest = min(_violated(c, equations) for c, _ in complete)
-        return _distinct([r for r in complete if _violated(r[0], equations) == fewest])
+        fewest = min(broken)
+        return _distinct([r for r, n in zip(complete, broken) if n == fewest])
     return _distinct(consistent)
 
 
