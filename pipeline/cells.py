@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, islice
 from typing import Callable
 
 # Printed in a cell instead of a number.  Counts: the template has no "not applicable"
@@ -299,6 +299,10 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
 
     if len(values) == width and not alternatives:
         return [(placed(values, list(range(width))), list(range(width)))]
+    if len(values) > width and not alternatives:
+        found = _surplus_readings(values, width, equations, signed, placed)
+        if found is not None:
+            return found
     consistent, raw, broken = [], [], []
     for cells, sources in readings(values, width) + (alternatives or []):
         cells = placed(cells, sources)
@@ -324,6 +328,42 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
         fewest = min(broken)
         return _distinct([r for r, n in zip(complete, broken) if n == fewest])
     return _distinct(consistent)
+
+
+def _surplus_readings(values: list, width: int, equations: list[Equation], signed: list[bool],
+                      placed: Callable[[list, list], list]) -> list[Reading] | None:
+    """`row_readings` for more printed numbers than cells, all choices of which to keep
+    scored at once: every such reading is complete, so it is consistent exactly when it
+    breaks no rule.  The sums are added in the order `_violated` adds them, in float64,
+    exact for these magnitudes (so equal to what Python adds); None (use the plain loop) otherwise."""
+    import numpy as np
+
+    if not width or any(v is None for v in values):
+        return None
+    n = len(values)
+    # each printed number as the value of each cell it may land in
+    as_cell = [placed([values[src]] * width, [src] * width) for src in range(n)]
+    if not all(type(v) in (int, float) and abs(v) < INTEGRAL_LIMIT for row in as_cell for v in row):
+        return None
+    keeps = list(islice(combinations(range(n), width), MAX_CANDIDATES))
+    table = np.asarray(as_cell, dtype=np.float64)  # (printed number, cell)
+    chosen = table[np.asarray(keeps), np.arange(width)]  # (reading, cell)
+    negative = (chosen < 0) & ~np.asarray(signed, dtype=bool)
+    allowed = ~negative.any(axis=1)
+    broken = np.zeros(len(keeps), dtype=np.int64)
+    for lhs, rhs in equations:
+        left, right = np.zeros(len(keeps)), np.zeros(len(keeps))
+        for i in lhs:
+            left = left + chosen[:, i]
+        for i in rhs:
+            right = right + chosen[:, i]
+        broken += np.abs(left - right) > 1e-9
+    if not allowed.any():
+        return []
+    # the rules allow some: those; else the printed table is wrong: those breaking the fewest
+    fewest = int(broken[allowed].min())
+    picked = np.flatnonzero(allowed & (broken == fewest))
+    return _distinct([([as_cell[src][k] for k, src in enumerate(keeps[r])], list(keeps[r])) for r in picked])
 
 
 def best_readings(found: list[Reading]) -> list[Reading]:
