@@ -88,15 +88,20 @@ class _IsotonicProba:
         self.clf = model.steps[-1][1]
         self.positions = [LabelEncoder().fit(cc.classes).transform(cc.estimator.classes_)
                           for cc in self.clf.calibrated_classifiers_]
+        # the linear model's coefficients transposed once, C-ordered as scipy's sparse product
+        # wants them (it would otherwise copy them, megabytes, on every call)
+        self.coef_t = [np.ascontiguousarray(cc.estimator.coef_.T) for cc in self.clf.calibrated_classifiers_]
 
     @staticmethod
     def applies(model) -> bool:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import SGDClassifier
 
         clf = getattr(model, "steps", [(None, None)])[-1][1]
         return (type(clf) is CalibratedClassifierCV and len(clf.classes_) > 2
-                and all(cc.method == "isotonic" and hasattr(cc.estimator, "decision_function")
+                and all(cc.method == "isotonic" and type(cc.estimator) is SGDClassifier
+                        and cc.estimator.coef_.ndim == 2
                         and len(cc.classes) == len(clf.classes_)
                         and all(type(c) is IsotonicRegression and c.out_of_bounds == "clip"
                                 and hasattr(c, "X_thresholds_") for c in cc.calibrators)
@@ -108,15 +113,15 @@ class _IsotonicProba:
         for step in self.features:
             X = step.transform(X)
         mean = np.zeros((X.shape[0], self.clf.classes_.shape[0]))
-        for cc, positions in zip(self.clf.calibrated_classifiers_, self.positions):
-            mean += self._calibrated(cc, positions, X)
+        for cc, positions, coef_t in zip(self.clf.calibrated_classifiers_, self.positions, self.coef_t):
+            mean += self._calibrated(cc, positions, coef_t, X)
         mean /= len(self.clf.calibrated_classifiers_)
         return mean
 
-    def _calibrated(self, cc, positions, X):
+    def _calibrated(self, cc, positions, coef_t, X):
         """sklearn's _CalibratedClassifier.predict_proba (multiclass, isotonic)."""
         np = self.np
-        predictions = cc.estimator.decision_function(X)
+        predictions = X.tocsr() @ coef_t + cc.estimator.intercept_  # the linear decision_function
         n_classes = cc.classes.shape[0]
         proba = np.zeros((X.shape[0], n_classes))
         for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
