@@ -329,17 +329,32 @@ class Assembler:
             perms = _permutations(width)
             perm_fits = self._permutation_fits(equations, chunks, perms)
         top = max(fits + ([max(perm_fits)] if perms else []))
-        # readings in order (identity, row-major, column orders), lazily: thousands may tie
-        best = (order for order in (*(o for o, fit in zip(readings, fits) if fit == top),
-                                     *([[chunks[c][r] for c in perm] for r in range(n_rows)]
-                                       for perm, fit in zip(perms, perm_fits if perms else ()) if fit == top)))
-        first = next(best)
+        # the best readings in order (identity, row-major, column orders): the first is read,
+        # and the block is doubted when any other best one gives different values
+        best = [o for o, fit in zip(readings, fits) if fit == top]
+        tied = [perm for perm, fit in zip(perms, perm_fits) if fit == top] if perms else []
+        first = best[0] if best else [[chunks[c][r] for c in tied[0]] for r in range(n_rows)]
         values = self._values(first)
-        doubt = DOUBT_SCATTERED if any(self._values(order) != values for order in best) else None
+        differ = any(self._values(order) != values for order in best[1:]) or \
+            self._permutations_differ(chunks, tied[0 if best else 1:], first)
+        doubt = DOUBT_SCATTERED if differ else None
         return [(hit, own, doubt, True) for hit, own in zip(block, first)]
 
     def _values(self, order: list[list[int]]) -> tuple:
         return tuple(tuple(self.tokens[i].value for i in own) for own in order)
+
+    def _permutations_differ(self, chunks: list[list[int]], perms: list[tuple[int, ...]],
+                             first: list[list[int]]) -> bool:
+        """Whether any column order reads other values than `first` (thousands may tie)."""
+        if not perms:
+            return False
+        import numpy as np
+
+        codes: dict = {}  # one code per value, as tuples compare them (1 == 1.0, None apart)
+        code = [[codes.setdefault(self.tokens[i].value, len(codes)) for i in chunk] for chunk in chunks]
+        by_order = np.asarray(code).T[:, np.asarray(perms)]  # (row, order, cell)
+        wanted = np.asarray([[codes.setdefault(self.tokens[i].value, len(codes)) for i in own] for own in first])
+        return bool((by_order != wanted[:, None, :]).any())
 
     def _fit(self, equations: list[tuple], order: list[list[int]]) -> int:
         """How many within-row sum rules (`equations[r]` for row r) a reading satisfies."""
@@ -364,14 +379,18 @@ class Assembler:
             return [self._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)]) for perm in perms]
         cells = np.asarray(values, dtype=np.float64)[:, np.asarray(perms)]  # (row, order, cell)
         fits = np.zeros(len(perms), dtype=np.int64)
+        rows_of: dict[tuple, list[int]] = {}  # rows with the same equations are scored together
         for r in range(n_rows):
-            for lhs, rhs in equations[r]:
-                left, right = np.zeros(len(perms)), np.zeros(len(perms))
+            rows_of.setdefault(tuple(equations[r]), []).append(r)
+        for same, rows in rows_of.items():
+            block = cells[rows]  # (row, order, cell)
+            for lhs, rhs in same:
+                left, right = np.zeros(block.shape[:2]), np.zeros(block.shape[:2])
                 for i in lhs:
-                    left = left + cells[r, :, i]
+                    left = left + block[:, :, i]
                 for i in rhs:
-                    right = right + cells[r, :, i]
-                fits += np.abs(left - right) < 1e-9
+                    right = right + block[:, :, i]
+                fits += (np.abs(left - right) < 1e-9).sum(axis=0)
         return fits.tolist()
 
     # -- cells -----------------------------------------------------------------------
