@@ -578,30 +578,30 @@ class _IntegerSearch:
         cells = list(self.cells)
         state = tuple(list(x) for x in self._state())
         known_l, known_r, open_l, open_r, open_signed = state
+        signed, put = self.signed, self._put
         changed = True
         while changed:
             changed = False
             for e, (lhs, rhs) in enumerate(self.equations):
-                unknowns = open_l[e] + open_r[e]
-                if not unknowns:
+                left_open, right_open = open_l[e], open_r[e]
+                if not left_open and not right_open:
                     if known_l[e] != known_r[e]:
                         return None
                     continue
-                if unknowns == 1:
-                    left = open_l[e] == 1
-                    i = next(j for j in (lhs if left else rhs) if cells[j] is None)
-                    value = known_r[e] - known_l[e] if left else known_l[e] - known_r[e]
-                    if value < 0 and not self.signed[i]:
+                if left_open + right_open == 1:
+                    i = next(j for j in (lhs if left_open else rhs) if cells[j] is None)
+                    value = known_r[e] - known_l[e] if left_open else known_l[e] - known_r[e]
+                    if value < 0 and not signed[i]:
                         return None
-                    self._put(state, cells, i, value)
+                    put(state, cells, i, value)
                     changed = True
-                elif not open_signed[e] and (open_l[e] == 0 or open_r[e] == 0):
-                    need = known_r[e] - known_l[e] if open_l[e] else known_l[e] - known_r[e]
+                elif not open_signed[e] and (not left_open or not right_open):
+                    need = known_r[e] - known_l[e] if left_open else known_l[e] - known_r[e]
                     if need < 0:
                         return None
                     if need == 0:
                         for i in [j for j in lhs + rhs if cells[j] is None]:
-                            self._put(state, cells, i, 0)
+                            put(state, cells, i, 0)
                         changed = True
         return cells
 
@@ -614,13 +614,15 @@ class _IntegerSearch:
                 self.solutions.append((filled, list(self.chosen)))
             return True
         r = self.order[k]
-        start, state = self.offsets[r], self._state()
+        start, state, cells = self.offsets[r], self._state(), self.cells
         for j, (values, _) in enumerate(self.rows[r]):
             self.steps += 1
             if self.steps > self.budget:
                 return False
             for k_, v in enumerate(values):
-                self._put(state, self.cells, start + k_, v)
+                old = cells[start + k_]
+                if old is not v and (old is None or v is None or old != v):  # whole numbers: equal is unchanged
+                    self._put(state, cells, start + k_, v)
             self.chosen[r] = j
             if self._feasible(r) and not self._search(k + 1):
                 return False
