@@ -83,8 +83,12 @@ class _IsotonicProba:
         import numpy as np
         from sklearn.preprocessing import LabelEncoder
 
-        self.np = np
-        self.features = [step for _, step in model.steps[:-1]]
+        from scipy import sparse
+
+        self.np, self.hstack = np, sparse.hstack
+        # the feature union's transformers, each (record field -> list, vectorizer), applied as
+        # FeatureUnion.transform applies them (without its joblib and routing machinery per call)
+        self.features = [[step for _, step in pipe.steps] for _, pipe in model.steps[0][1].transformer_list]
         self.clf = model.steps[-1][1]
         self.positions = [LabelEncoder().fit(cc.classes).transform(cc.estimator.classes_)
                           for cc in self.clf.calibrated_classifiers_]
@@ -97,8 +101,13 @@ class _IsotonicProba:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.isotonic import IsotonicRegression
         from sklearn.linear_model import SGDClassifier
+        from sklearn.pipeline import FeatureUnion, Pipeline
 
-        clf = getattr(model, "steps", [(None, None)])[-1][1]
+        steps = getattr(model, "steps", [])
+        if len(steps) != 2 or type(steps[0][1]) is not FeatureUnion or steps[0][1].transformer_weights \
+                or not all(type(p) is Pipeline for _, p in steps[0][1].transformer_list):
+            return False
+        clf = steps[1][1]
         return (type(clf) is CalibratedClassifierCV and len(clf.classes_) > 2
                 and all(cc.method == "isotonic" and type(cc.estimator) is SGDClassifier
                         and cc.estimator.coef_.ndim == 2
@@ -109,9 +118,13 @@ class _IsotonicProba:
 
     def __call__(self, recs: list[dict]):
         np = self.np
-        X = recs
-        for step in self.features:
-            X = step.transform(X)
+        parts = []
+        for steps in self.features:
+            X = recs
+            for step in steps:
+                X = step.transform(X)
+            parts.append(X)
+        X = self.hstack(parts).tocsr()
         mean = np.zeros((X.shape[0], self.clf.classes_.shape[0]))
         for cc, positions, coef_t in zip(self.clf.calibrated_classifiers_, self.positions, self.coef_t):
             mean += self._calibrated(cc, positions, coef_t, X)
