@@ -25,11 +25,11 @@ SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") i
 sys.path.insert(0, str(ROOT))
 
 
-def inputs(corpus: Path | None) -> list[Path]:
+def inputs(shared: Path, corpus: Path | None) -> list[Path]:
     from pipeline.corpus.families import HELD_OUT
 
-    found = [*sorted((SHARED / "seeds").glob("*.txt")), *sorted((SHARED / "reports/text").glob("*.txt")),
-             *sorted((SHARED / "reports/pdf").glob("*.pdf")), *sorted((SHARED / "wild").glob("*.txt"))]
+    found = [*sorted((shared / "seeds").glob("*.txt")), *sorted((shared / "reports/text").glob("*.txt")),
+             *sorted((shared / "reports/pdf").glob("*.pdf")), *sorted((shared / "wild").glob("*.txt"))]
     if corpus and corpus.is_dir():
         for family in sorted(p for p in corpus.iterdir() if p.is_dir() and p.name not in HELD_OUT):
             found += sorted(p for p in family.iterdir() if p.is_file() and p.suffix != ".json")
@@ -47,6 +47,7 @@ def main() -> int:
     mode.add_argument("--against", type=Path, help="compare every output with this directory")
     ap.add_argument("--corpus", type=Path, default=ROOT / "build/corpus")
     ap.add_argument("--only", help="substring: only inputs whose path contains it")
+    ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data (default ../shared)")
     args = ap.parse_args()
 
     import pipeline.extract
@@ -64,7 +65,7 @@ def main() -> int:
 
     pipeline.extract.timed = cpu_timed
 
-    paths = [p for p in inputs(args.corpus) if not args.only or args.only in str(p)]
+    paths = [p for p in inputs(args.shared.resolve(), args.corpus) if not args.only or args.only in str(p)]
     if args.save:
         args.save.mkdir(parents=True, exist_ok=True)
     stages: dict[str, float] = {}

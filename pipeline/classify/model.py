@@ -6,6 +6,8 @@ is refused, so a tampered or foreign file cannot run code.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +26,7 @@ TRUSTED_TYPES = [
     "pipeline.classify.features.LayoutFeatures",
     "sklearn.calibration._CalibratedClassifier",  # private sklearn type skops does not pre-trust
 ]
+CACHED_RECORDS = 20_000  # label candidates whose probabilities are kept (about 10 MB)
 # a hit whose row the template order cannot place is kept for review, never "ok"
 OUT_OF_ORDER_SCORE = 0.5
 MIN_OUT_OF_ORDER_PROB = 0.5
@@ -95,6 +98,7 @@ class _IsotonicProba:
         # the linear model's coefficients transposed once, C-ordered as scipy's sparse product
         # wants them (it would otherwise copy them, megabytes, on every call)
         self.coef_t = [np.ascontiguousarray(cc.estimator.coef_.T) for cc in self.clf.calibrated_classifiers_]
+        self.cache: dict[tuple, object] = {}
 
     @staticmethod
     def applies(model) -> bool:
@@ -117,6 +121,20 @@ class _IsotonicProba:
                         for cc in clf.calibrated_classifiers_))
 
     def __call__(self, recs: list[dict]):
+        """Probabilities per record; a record seen before (the same label text, neighbours and
+        place: reports of one template repeat them) is not predicted again.  Every step works
+        row by row, so a row comes out the same in any batch."""
+        keys = [tuple(sorted(rec.items())) for rec in recs]
+        rows = {k: self.cache.get(k) for k in keys}  # local: other threads may clear the cache
+        todo = [k for k, row in rows.items() if row is None]
+        if todo:
+            if len(self.cache) + len(todo) > CACHED_RECORDS:
+                self.cache.clear()
+            for key, row in zip(todo, self._predict([dict(k) for k in todo])):
+                rows[key] = self.cache[key] = row.copy()
+        return self.np.asarray([rows[k] for k in keys]).reshape(len(keys), len(self.clf.classes_))
+
+    def _predict(self, recs: list[dict]):
         np = self.np
         parts = []
         for steps in self.features:
@@ -148,6 +166,21 @@ class _IsotonicProba:
         return proba
 
 
+_FAST: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FAST_LOCK = threading.Lock()
+
+
+def _fast_proba(model):
+    """One `_IsotonicProba` (and its cache) per loaded model, shared by every spotter using it;
+    the model's own predict_proba for other kinds of model."""
+    if not _IsotonicProba.applies(model):
+        return model.predict_proba
+    with _FAST_LOCK:
+        if model not in _FAST:
+            _FAST[model] = _IsotonicProba(model)
+        return _FAST[model]
+
+
 class ModelSpotter:
     """Classifies every label candidate, then decodes the section in template order.
 
@@ -158,8 +191,7 @@ class ModelSpotter:
 
     def __init__(self, model=None, path: str | Path | None = None):
         self.model = model if model is not None else _cached(str(Path(path) if path else DEFAULT_PATH))
-        self.predict_proba = _IsotonicProba(self.model) if _IsotonicProba.applies(self.model) \
-            else self.model.predict_proba
+        self.predict_proba = _fast_proba(self.model)
 
     def probabilities(self, recs: list[dict], allowed: list[str]) -> list[dict[str, float]]:
         classes = list(self.model.classes_)
