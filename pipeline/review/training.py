@@ -122,7 +122,9 @@ def label_samples(doc, key: str, truth: dict[str, float | None], tag: str) -> li
         numbers = []
         for k, c in enumerate(cands):
             stop = cands[k + 1].token if k + 1 < len(cands) else section.end
-            numbers.append([0 if t.blank else t.value for t in tokens[c.last_token + 1:stop] if t.kind == "number"])
+            # empty table cells are kept as blank tokens for the readings; the printed numbers are what align
+            numbers.append([0 if t.blank else t.value for t in tokens[c.last_token + 1:stop]
+                            if t.kind == "number" and not t.empty])
         truth_rows, money = [], []
         for row in table.rows:
             ids = [table.field_id(row.id, col) for col in row.columns]
