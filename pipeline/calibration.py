@@ -64,8 +64,12 @@ def build_model(seed: int = SEED):
 
 
 def fit(rows: list[dict], seed: int = SEED):
+    from threadpoolctl import threadpool_limits
+
     model = build_model(seed)
-    model.fit(features(rows), [r["correct"] for r in rows])
+    # the trees' OpenMP threads crawl when the cores are shared (batch workers, CI): one thread
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(features(rows), [r["correct"] for r in rows])
     model.govreport_format_ = FORMAT
     return model
 
@@ -113,8 +117,9 @@ def cross_validated(rows: list[dict], seed: int = SEED, folds: int = 5) -> np.nd
 
 
 def _predict(model, rows: list[dict]) -> np.ndarray:
-    classes = list(model.classes_)
-    return model.predict_proba(features(rows))[:, classes.index(1)]
+    from .trust import calibrated
+
+    return np.array(calibrated(model, features(rows)))
 
 
 def grouped(rows: list[dict], probs: np.ndarray, key: str) -> dict[str, dict]:
@@ -156,12 +161,13 @@ def reliability_plot(rows: list[dict], probs: np.ndarray, key: str, path: Path) 
 
 # --- the command ------------------------------------------------------------------------------
 
-def run(data: Path | None = None, out: Path | None = None) -> dict:
-    """Cross-validated metrics, then the final fit on all rows; writes model and card."""
+def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | None = None) -> dict:
+    """Cross-validated metrics, then the final fit on all rows (plus `extra`, e.g. reviewed
+    fields); writes model, card and reliability diagram."""
     import skops.io as sio
 
     data, out = Path(data or DATA_PATH), Path(out or DEFAULT_PATH)
-    rows = read_rows(data)
+    rows = read_rows(data) + list(extra or [])
     started = time.time()
     oof = cross_validated(rows)
     metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}),
