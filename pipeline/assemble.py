@@ -370,26 +370,43 @@ class Assembler:
         """`_fit` of every column order at once (row r of order p reads chunk perm[i] in cell i).
 
         The sums are added in the same order as `_fit` adds them, in float64, which is exact
-        for the printed counts; values too large for that take the plain path."""
+        for the printed counts; values too large for that take the plain path.  With whole
+        numbers the order of additions does not matter, so a rule over every cell of a row
+        (total = the rest) only needs the smaller side: the other is the row's sum less it."""
         import numpy as np
 
-        n_rows = len(chunks[0])
-        values = [[self.tokens[chunks[c][r]].value or 0 for c in range(len(chunks))] for r in range(n_rows)]
-        if any(abs(v) >= 2 ** 50 for row in values for v in row):
+        n_rows, width = len(chunks[0]), len(chunks)
+        values = [[self.tokens[chunks[c][r]].value or 0 for c in range(width)] for r in range(n_rows)]
+        if any(abs(v) >= 2 ** 40 for row in values for v in row):
             return [self._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)]) for perm in perms]
-        cells = np.asarray(values, dtype=np.float64)[:, np.asarray(perms)]  # (row, order, cell)
+        whole = all(type(v) is int for row in values for v in row)
+        order = np.asarray(perms)
         fits = np.zeros(len(perms), dtype=np.int64)
         rows_of: dict[tuple, list[int]] = {}  # rows with the same equations are scored together
         for r in range(n_rows):
             rows_of.setdefault(tuple(equations[r]), []).append(r)
+        table = np.asarray(values, dtype=np.float64)  # (row, chunk)
         for same, rows in rows_of.items():
-            block = cells[rows]  # (row, order, cell)
+            block = table[rows]
+            at = {}  # cell i of every order: (row, order)
+
+            def cell(i: int):
+                if i not in at:
+                    at[i] = block[:, order[:, i]]
+                return at[i]
+
             for lhs, rhs in same:
-                left, right = np.zeros(block.shape[:2]), np.zeros(block.shape[:2])
+                if whole and sorted(lhs + rhs) == list(range(width)):
+                    part = np.zeros((len(rows), len(perms)))
+                    for i in min(lhs, rhs, key=len):
+                        part = part + cell(i)
+                    fits += (2 * part == block.sum(axis=1)[:, None]).sum(axis=0)
+                    continue
+                left, right = np.zeros((len(rows), len(perms))), np.zeros((len(rows), len(perms)))
                 for i in lhs:
-                    left = left + block[:, :, i]
+                    left = left + cell(i)
                 for i in rhs:
-                    right = right + block[:, :, i]
+                    right = right + cell(i)
                 fits += (np.abs(left - right) < 1e-9).sum(axis=0)
         return fits.tolist()
 

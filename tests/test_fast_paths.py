@@ -89,3 +89,28 @@ def test_label_probabilities_are_the_models_own_in_any_batch():
         assert np.array_equal(spotter.predict_proba(recs[1::2]), expected[1::2])  # half of them cached now
         assert np.array_equal(spotter.predict_proba(recs), expected)
         assert np.array_equal(spotter.predict_proba(recs[:1]), expected[:1])
+
+
+def test_column_orders_scored_at_once_fit_as_one_by_one():
+    from pipeline.assemble import Assembler, _permutations
+    from pipeline.model import Token
+
+    rng = random.Random(5)
+    for _ in range(200):
+        width, n_rows = rng.randint(2, 6), rng.randint(1, 5)
+        pool = rng.choice([[0, 1, 2, 3, 4, 6, None], [0, 1, 2, 2.5, 0.5, 3, None]])  # counts; money
+        assembler = Assembler.__new__(Assembler)
+        assembler.tokens = [Token("number", "x", value=rng.choice(pool)) for _ in range(width * n_rows)]
+        chunks = [list(range(c * n_rows, (c + 1) * n_rows)) for c in range(width)]
+        equations = []
+        for _ in range(n_rows):
+            row = []
+            for _ in range(rng.randint(0, 2)):
+                picked = rng.sample(range(width), width if rng.random() < 0.6 else rng.randint(2, width))
+                cut = rng.randint(1, len(picked) - 1)
+                row.append((tuple(picked[:cut]), tuple(picked[cut:])))
+            equations.append(tuple(row))
+        perms = _permutations(width)
+        one_by_one = [assembler._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)])
+                      for perm in perms]
+        assert assembler._permutation_fits(equations, chunks, perms) == one_by_one
