@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,7 @@ def batch_throughput(tmp: Path) -> list[str]:
                    check=True, capture_output=True)
     manifest = json.loads((archive / ".manifest.json").read_text(encoding="utf-8"))
     docs = sum(1 for kind in (manifest.values() if isinstance(manifest, dict) else manifest) if kind == "report")
-    lines = ["| workers | documents | wall s | docs/min | load avg |", "|---|---|---|---|---|"]
+    lines = ["| workers | documents | stored | wall s | docs/min | load avg |", "|---|---|---|---|---|---|"]
     rates = {}
     for workers in (1, 2):
         db = tmp / f"w{workers}.sqlite"
@@ -113,9 +114,11 @@ def batch_throughput(tmp: Path) -> list[str]:
                         str(workers), "--quiet"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                        capture_output=True)
         wall = time.perf_counter() - t0
+        with sqlite3.connect(db) as con:
+            status = dict(con.execute("SELECT status, count(*) FROM documents GROUP BY status").fetchall())
         rates[workers] = docs / wall * 60
-        lines.append(f"| {workers} | {docs} | {wall:.1f} | {rates[workers]:.0f} | "
-                     f"{(load + os.getloadavg()[0]) / 2:.1f} |")
+        lines.append(f"| {workers} | {docs} | {', '.join(f'{n} {s}' for s, n in sorted(status.items()))} | "
+                     f"{wall:.1f} | {rates[workers]:.0f} | {(load + os.getloadavg()[0]) / 2:.1f} |")
     lines += ["", f"2 workers / 1 worker: **{rates[2] / rates[1]:.2f}×** (interpreter start and model loading "
               "included, as an archivist sees it)."]
     return lines
