@@ -58,7 +58,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def decode(data: bytes) -> str:
-    """Text of a document: BOM first, then a declared charset, UTF-8, GB18030.
+    """Text of a document: BOM first, then UTF-8, a declared charset (big5...), GB18030.
 
     Raises ReaderError for binary data."""
     for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -71,22 +71,21 @@ def decode(data: bytes) -> str:
         return data.decode(wide, errors="replace")
     if b"\x00" in data[:8192]:
         raise ReaderError("binary data, not a text document")
-    text = None
-    declared = declared_charset(data)
-    if declared and declared not in ("utf-8", "utf-16-le", "utf-16-be", "utf-16"):
-        try:
-            text = data.decode(declared)
-        except UnicodeDecodeError:
-            text = None  # the declaration lies (a page re-saved as UTF-8 keeps its old meta)
-    if text is None:
-        for codec in ("utf-8", "gb18030"):
+    try:
+        # valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page declares (a page re-saved
+        # as UTF-8 keeps its old gbk meta); GBK text is almost never valid UTF-8 by accident
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+        declared = declared_charset(data)
+        for codec in ([declared] if declared and not declared.startswith("utf") else []) + ["gb18030"]:
             try:
                 text = data.decode(codec)
                 break
             except UnicodeDecodeError:
                 continue
-        else:
-            raise ReaderError("not decodable as UTF-8 or GB18030 text")
+        if text is None:
+            raise ReaderError("not decodable as UTF-8, its declared charset or GB18030 text") from None
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t\f")
     if controls > len(text) * 0.01:
         raise ReaderError("binary data, not a text document")

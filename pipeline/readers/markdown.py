@@ -245,6 +245,7 @@ def read(data: bytes, source: str) -> Document:
     pages = [Page(i + 1, lines_from_markdown(chunk, i + 1), path="text")
              for i, chunk in enumerate(text.split("\f"))]
     doc = Document(source, "", "text", [p for p in pages if p.lines] or pages[:1])
-    if textreader.cjk_ratio(text) < 0.05:
+    # measured on what was read: style attributes of pandoc spans are not the document's text
+    if textreader.cjk_ratio(" ".join(line.text for line in doc.lines())) < 0.05:
         doc.errors.append("almost no Chinese text: probably not a report")
     return doc
