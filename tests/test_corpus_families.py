@@ -80,6 +80,8 @@ def test_family_visibly_changes_its_input(corpus, name):
             assert data.startswith(b"%PDF")
         elif family.ext == ".docx":
             assert data.startswith(b"PK")
+        elif family.ext == ".doc":
+            assert data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # an OLE2 compound file
         elif family.ext == ".html":
             assert "<tbody>" in _text(doc)  # the browser's DOM, not the page's source
         else:
