@@ -36,8 +36,18 @@ _LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()]|\([^)]*\))*\)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$^&])")
 _HARD_BREAK = re.compile(r"\\$")
 _FENCE = re.compile(r"^\s*:::")
+_RULE_ONLY = re.compile(r"^[\s|:+=\-]*$")
 _LOST_TABLE = re.compile(r"^\s*\[TABLE\]\s*$")  # pandoc plain's placeholder for a table it cannot draw
-_TAGS = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# pandoc's smart punctuation writes an em dash as --- and an en dash as --: a cell printed "—"
+# (a blank) must not reach the tokenizer as three minus signs
+_DASH_RUN = re.compile(r"(?<![-|:+])-{2,}(?![-|:+])")
+
+
+def _dashes(match: re.Match) -> str:
+    run = len(match.group(0))
+    if run % 3 == 0:
+        return "—" * (run // 3)
+    return "–" * (run // 2) if run % 2 == 0 else match.group(0)
 
 
 def clean(text: str) -> str:
@@ -50,6 +60,7 @@ def clean(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = _ATTRS.sub("", text)
     text = _HARD_BREAK.sub("", text)
+    text = _DASH_RUN.sub(_dashes, text)
     return _ESCAPE.sub(r"\1", text)
 
 
@@ -198,10 +209,11 @@ def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
     out: list[Line] = []
     pending: list[str] = []  # text lines not yet known to be a table header
 
-    def flush(keep: int = 0) -> None:
-        for raw in pending[:len(pending) - keep]:
-            out.extend(textreader.lines_from_text(clean(raw), page))
-        del pending[:len(pending) - keep]
+    def flush() -> None:
+        for raw in pending:
+            if not _RULE_ONLY.match(raw):  # rules and underlines carry no cells
+                out.extend(textreader.lines_from_text(clean(raw), page))
+        pending.clear()
 
     i = 0
     while i < len(lines):
