@@ -51,17 +51,18 @@ def to_docx(data: bytes, ext: str, form: str) -> bytes:
         return result.read_bytes()
 
 
-def _ext(data: bytes, source: str) -> str:
-    """The extension LibreOffice should see: it picks its import filter by content, but a
-    mislabeled name (an RTF called .doc) costs it a retry with the wrong filter first."""
+def _ext(data: bytes) -> str:
+    """The extension LibreOffice should see, from the content: a name suggests an import filter
+    first.  Kingsoft WPS saves .wps as a Word 97 compound file, which LibreOffice opens as .doc
+    (under .wps it would try Microsoft Works first)."""
     if data.lstrip()[:5] == b"{\\rtf":
         return ".rtf"
     if data[:4] == b"PK\x03\x04":
         return ".odt"
-    return ".wps" if Path(source).suffix.lower() == ".wps" else ".doc"
+    return ".doc"
 
 
 def read(data: bytes, source: str, form: str = "Word 97-2003 / WPS document") -> Document:
-    doc = docxreader.read(to_docx(data, _ext(data, source), form), source)
+    doc = docxreader.read(to_docx(data, _ext(data), form), source)
     doc.kind = "office"
     return doc
