@@ -108,7 +108,8 @@ _SCRIPT_START = re.compile(r"^\s*(?:[{\[]|(?:var|let|const|function)\s|window\.|
                            r"[\w$.]+\()")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+(?:[-=:]{3,}\+)+\s*$|"
                             r"^\s*-{3,}(?:[ ]+-{3,})+\s*$", re.MULTILINE)
-_MD_MARKERS = re.compile(r"^:::|\]\{[^}\n]*\}|^#{1,6}\s|^\s*<table[\s>]", re.MULTILINE | re.IGNORECASE)
+_MD_MARKERS = re.compile(r"^:::|\]\{[^}\n]*\}|^#{1,6}\s", re.MULTILINE)
+_RAW_TABLE = re.compile(r"^\s*<table[\s>]", re.MULTILINE | re.IGNORECASE)  # an HTML table among text lines
 
 
 def _zip_kind(data: bytes, suffix: str) -> Sniffed:
@@ -134,14 +135,18 @@ def _zip_kind(data: bytes, suffix: str) -> Sniffed:
 def sniff_text(text: str) -> Sniffed:
     """The form of a decoded text document."""
     head = text[:8192].lstrip("\ufeff \t\r\n")
-    if _HTML_START.match(head) or _HTML_DOC.search(head[:4096]):
-        return Sniffed("html", "Word-saved HTML" if _WORD_HTML.search(text[:65536]) else "HTML")
-    if _ESCAPED_HTML.search(text) and _SCRIPT_START.match(head):
+    word = bool(_WORD_HTML.search(text[:65536]))
+    if _HTML_DOC.search(head[:4096]):
+        return Sniffed("html", "Word-saved HTML" if word else "HTML")
+    if _SCRIPT_START.match(head) and (_ESCAPED_HTML.search(text) or head[:1] in "{[" and _TAG.search(text)):
         return Sniffed("script", "HTML inside JavaScript/JSON strings")
-    if _SCRIPT_START.match(head) and head[:1] in "{[" and _TAG.search(text):
-        return Sniffed("script", "HTML inside JSON strings")
-    if _MD_TABLE_RULE.search(text) or _MD_MARKERS.search(text):
+    # GFM and pandoc markdown keep raw HTML blocks (a <div>, a table with merged cells) between
+    # their own tables and headings: the markdown reader reads both
+    starts_with_markup = _HTML_START.match(head)
+    if _MD_TABLE_RULE.search(text) or _MD_MARKERS.search(text) or not starts_with_markup and _RAW_TABLE.search(text):
         return Sniffed("markdown", "markdown")
+    if starts_with_markup:
+        return Sniffed("html", "Word-saved HTML" if word else "an HTML fragment")
     # a fragment of a page (no <html>, no leading tag) that is mostly markup
     tags = len(_TAG.findall(text))
     if tags >= 20 and tags * 30 > len(text):

@@ -36,6 +36,7 @@ _LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()]|\([^)]*\))*\)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$^&])")
 _HARD_BREAK = re.compile(r"\\$")
 _FENCE = re.compile(r"^\s*:::")
+_TAG = re.compile(r"</?[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")  # raw HTML kept inline (<div id=zoom>, <span>)
 _RULE_ONLY = re.compile(r"^[\s|:+=\-]*$")
 _LOST_TABLE = re.compile(r"^\s*\[TABLE\]\s*$")  # pandoc plain's placeholder for a table it cannot draw
 # pandoc's smart punctuation writes an em dash as --- and an en dash as --: a cell printed "—"
@@ -56,7 +57,7 @@ def clean(text: str) -> str:
     while previous != text:  # nested spans unwrap from the inside
         previous = text
         text = _SPAN.sub(r"\1", text)
-    text = _IMAGE.sub("", text)
+    text = _TAG.sub(" ", _IMAGE.sub("", text))
     text = _LINK.sub(r"\1", text)
     text = _ATTRS.sub("", text)
     text = _HARD_BREAK.sub("", text)
