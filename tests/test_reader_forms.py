@@ -242,3 +242,28 @@ def test_other_office_files_are_refused(tmp_path):
         z.writestr("xl/workbook.xml", "<workbook/>")
     result = extract_file(path)
     assert result.fields == {} and "not a supported input" in result.errors[0]
+
+
+def test_markdown_tables_by_geometry():
+    """Columns come from the rule's dash runs in display width (CJK fills two); wrapped cells
+    join; pandoc's smart --- is the printed dash (a blank), not three minus signs."""
+    from pipeline.readers.markdown import lines_from_markdown
+
+    text = ("  ------------ ------ ------\n"
+            "  行政许可     12     ---\n"
+            "\n"
+            "  其他对外管   3      4\n"
+            "  理服务事项\n"
+            "\n"
+            "  行政处罚     ---    7\n"
+            "  ------------ ------ ------\n"
+            "\n"
+            "+------+-----+\n"
+            "| 商业 | 1   |\n"
+            "| 企业 | 2   |\n"
+            "+------+-----+\n")
+    rows = [[(b.column, b.text) for b in line.boxes] for line in lines_from_markdown(text)]
+    assert rows == [[(0, "行政许可"), (1, "12"), (2, "—")],
+                    [(0, "其他对外管理服务事项"), (1, "3"), (2, "4")],
+                    [(0, "行政处罚"), (1, "—"), (2, "7")],
+                    [(0, "商业企业"), (1, "12")]]
