@@ -151,7 +151,16 @@ def default_spotter() -> tuple[Spotter, str | None]:
 
 def calibrator():
     """The confidence calibrator (None: rule-of-thumb confidences) and a note for Result.errors."""
-    return default_calibrator(), None
+    from .trust import DEFAULT_PATH, CalibratorError
+
+    try:
+        model = default_calibrator()
+    except CalibratorError as exc:
+        return None, f"confidence calibrator unusable ({exc}): rule-of-thumb confidences"
+    if model is None:
+        return None, (f"confidence calibrator {DEFAULT_PATH.name} absent: rule-of-thumb confidences "
+                      "(govreport train --calibrator)")
+    return model, None
 
 
 @contextmanager
