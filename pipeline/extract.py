@@ -243,7 +243,7 @@ def _ocr(doc: Document, data: bytes, engine: str | None) -> None:
     try:
         from .ocr import OcrUnavailable, ocr_document
     except ImportError as exc:
-        doc.errors.append(f"OCR stage unavailable ({exc}); install govreport[ocr]")
+        doc.errors.append(f"OCR stage unavailable ({exc}); reinstall govreport: rapidocr, onnxruntime and opencv are among its dependencies")
         return
     try:
         ocr_document(doc, data, engine)
