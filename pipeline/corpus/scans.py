@@ -209,7 +209,7 @@ CONDITIONS = {c.name: c for c in [
     Condition("combined", ("seal", "faded", "skew", "blur", "speckle", "jpeg"), held_out=True),
     Condition("combined_copier", ("show_through", "shaded_edges", "skew", "jpeg"), held_out=True),
 ]}
-GREY_STEPS = {"skew": skew, "blur": blur, "jpeg": jpeg, "speckle": speckle, "fax": fax, "faded": faded,
+GREY_STEPS = {"jpeg": jpeg, "speckle": speckle, "fax": fax, "faded": faded,
               "shaded_edges": shaded_edges}
 
 
@@ -247,8 +247,11 @@ def make_scan(condition: str, index: int, seed: int | str = 0, font: str | None 
     font = font or rng.choice(TUNING_FONTS + HELD_OUT_FONTS)
     style = _style(report, rng, font)
     page = render_page(report, style, rng)
+    # Word markup names its own fonts per span (Times New Roman, 仿宋_GB2312), which fall back to
+    # one default CJK face here: the drawn family is forced on everything printed
+    html = page.html.replace("</head>", f"<style>* {{font-family:'{font}' !important}}</style></head>", 1)
     dpi = rng.choice(cond.dpi)
-    images = [np.asarray(p.convert("RGB"), np.float32) for p in convert_from_bytes(_print(page.html), dpi=dpi)]
+    images = [np.asarray(p.convert("RGB"), np.float32) for p in convert_from_bytes(_print(html), dpi=dpi)]
     out = []
     for k, rgb in enumerate(images):
         prng = random.Random(f"{seed}:{condition}:{index}:{k}")
@@ -260,11 +263,15 @@ def make_scan(condition: str, index: int, seed: int | str = 0, font: str | None 
                 back = images[k + 1] if k + 1 < len(images) else images[k - 1] if k else None
                 grey = show_through(rgb.mean(axis=2), prng, dpi, None if back is None else back.mean(axis=2))
                 rgb = np.repeat(grey[:, :, None], 3, axis=2) * (rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1))
+            elif step in ("skew", "blur"):  # not point-wise: every channel alike, same draw
+                draw = prng.random()
+                fn = skew if step == "skew" else blur
+                rgb = np.stack([fn(rgb[:, :, c], random.Random(draw), dpi) for c in range(3)], axis=2)
             else:
-                fn = GREY_STEPS[step]
-                colour = rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1)  # keep a seal's red
-                grey = fn(rgb.mean(axis=2), prng, dpi)
-                rgb = np.repeat(grey[:, :, None], 3, axis=2) * (colour if step not in ("fax",) else 1.0)
+                # point-wise on the grey image; the red of a seal is kept by the colour ratio
+                colour = rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1) if step != "fax" else 1.0
+                grey = GREY_STEPS[step](rgb.mean(axis=2), prng, dpi)
+                rgb = np.repeat(grey[:, :, None], 3, axis=2) * colour
         out.append(np.clip(rgb, 0, 255).astype(np.uint8))
     from PIL import Image
 
