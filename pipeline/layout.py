@@ -219,6 +219,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                 continue
             for token in _box_tokens(box.text, base):
                 token.repaired = token.repaired or box.repaired  # keep a repair _box_tokens made (O -> 0)
+                token.agree = box.agree
                 if token.kind == "text" and len(token.text) > GLUED_LINE:
                     for piece in split_headings(token.text, vocabulary.headings):
                         tokens.append(Token("text", piece, token.page, token.bbox, token.line_no,

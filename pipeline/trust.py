@@ -74,6 +74,9 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "unit_missing": float(bool(column.unit_ambiguous and tokens and not tokens[0].unit)),
         "ocr_score": min(scores) if scores else 1.0,
         "repaired": float(any(t.repaired for t in tokens)),
+        # OCR: a second independent read of the cell agreed (1), disagreed (-1), was not made (0)
+        "ocr_agree": float(-1 if any(t.agree is False for t in tokens) else
+                           1 if tokens and all(t.agree for t in tokens) else 0),
         "sum_rules": float(len(sums)),
         "sum_rules_failed": float(sum(not c.ok for c in sums)),
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
@@ -96,11 +99,17 @@ def rule_of_thumb(signals: dict) -> float:
     confidence = BASE[signals["reading"]] * signals["label_score"] * signals["ocr_score"]
     if signals["repaired"]:
         confidence = min(confidence, 0.6)
-    if signals["blank_marker"] or signals["empty_cell"]:
+    if (signals["blank_marker"] or signals["empty_cell"]) and not (
+            signals["sum_rules"] and not signals["sum_rules_failed"]):
+        # a blank no holding sum rule vouches for: the zero is a guess
         confidence = min(confidence, 0.75)
     if any(signals[k] for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)
     if signals["unit_missing"]:
+        confidence = min(confidence, 0.85)
+    if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not (
+            signals["sum_rules"] and not signals["sum_rules_failed"]):
+        # an OCR value no holding sum rule vouches for needs a second read that agrees
         confidence = min(confidence, 0.85)
     if signals["sum_rules_failed"] or signals["field_rule_failed"]:
         confidence = min(confidence, 0.5)
