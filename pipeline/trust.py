@@ -96,7 +96,10 @@ BASE = {"as_printed": 0.99, "extra_dropped": 0.75, "placed": 0.75, "lost_cell": 
 
 def rule_of_thumb(signals: dict) -> float:
     """The pre-calibration confidence: a base per reading, lowered by each doubt."""
-    confidence = BASE[signals["reading"]] * signals["label_score"] * signals["ocr_score"]
+    ocr = signals["ocr_score"]
+    if signals.get("ocr_agree", 0) > 0 and signals["sum_rules"] and not signals["sum_rules_failed"]:
+        ocr = 1.0  # two reads and the sum rules agree: a low recognition score is no doubt left
+    confidence = BASE[signals["reading"]] * signals["label_score"] * ocr
     if signals["repaired"]:
         confidence = min(confidence, 0.6)
     if (signals["blank_marker"] or signals["empty_cell"]) and not (

@@ -342,3 +342,15 @@ def test_held_out_conditions_and_fonts_are_declared():
     held = {n for n, c in scans.CONDITIONS.items() if c.held_out}
     assert "fax" in held and "combined" in held and "clean" not in held
     assert not set(scans.HELD_OUT_FONTS) & set(scans.TUNING_FONTS)
+
+
+def test_two_reads_and_holding_rules_outweigh_a_low_recognition_score():
+    from pipeline.trust import rule_of_thumb
+
+    s = {"reading": "as_printed", "label_score": 1.0, "ocr_score": 0.79, "repaired": 0.0, "blank_marker": 0.0,
+         "empty_cell": 0.0, "unit_missing": 0.0, "sum_rules": 2.0, "sum_rules_failed": 0.0,
+         "field_rule_failed": 0.0, "path": "ocr", "ocr_agree": 1.0,
+         **{k: 0.0 for k in ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_scattered")}}
+    assert rule_of_thumb(s) >= 0.9
+    assert rule_of_thumb({**s, "ocr_agree": 0.0}) < 0.9
+    assert rule_of_thumb({**s, "sum_rules_failed": 1.0}) < 0.9
