@@ -53,13 +53,34 @@ def _score(gold: dict, pred: dict, name: str):
 
 
 def accuracy(args) -> dict:
-    from pipeline.extract import extract_file
+    import copy
+    import pickle
+
+    from pipeline.extract import extract_document, load_document
+    from pipeline.ocr.proofread import proofread
+
+    def extract(pdf: Path) -> dict:
+        """What extract_file does, with the OCR'd document cached (--cache) so that a change
+        after the OCR stage is re-scored without OCR."""
+        cached = Path(args.cache) / f"{pdf.stem}.pkl" if args.cache else None
+        if cached and cached.exists():
+            doc = pickle.loads(cached.read_bytes())
+        else:
+            doc = load_document(pdf)
+            if cached:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(pickle.dumps(doc))
+        doc = copy.deepcopy(doc)
+        result = extract_document(doc)
+        if any(p.path == "ocr" for p in doc.pages):
+            result = proofread(doc, pdf.read_bytes(), result, extract_document)
+        return result.as_dict()
 
     rows: dict[tuple[str, bool], dict] = defaultdict(lambda: defaultdict(float))
     for pdf in _scans(Path(args.scans), set(args.conditions.split(",")) if args.conditions else None):
         gold = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
         t = time.perf_counter()
-        pred = extract_file(pdf).as_dict()
+        pred = extract(pdf)
         seconds = time.perf_counter() - t
         s = _score(gold, pred, pdf.name)
         scan = gold["scan"]
@@ -237,6 +258,7 @@ def main() -> None:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--method", choices=METHODS)
     ap.add_argument("--json", help="also write the summary here")
+    ap.add_argument("--cache", help="accuracy: keep OCR'd documents here (pickles) and reuse them")
     args = ap.parse_args()
     result = {"accuracy": accuracy, "speed": speed, "method": run_method, "doc": write_doc}[args.what](args)
     print(json.dumps(result, ensure_ascii=False))
