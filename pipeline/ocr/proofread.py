@@ -1,6 +1,10 @@
 """The sum rules as the OCR's proof-reader.
 
-After extraction, a sum rule that fails on OCR-read cells is a sign of a misread digit as
+After extraction, a value read once (or twice differently) that is not ok is read again
+from variant crops; two of them giving the kept number make the cell "read twice in
+agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.
+
+A sum rule that fails on OCR-read cells is a sign of a misread digit as
 often as of a wrong printed total.  Before anything is flagged, the cells of every failing
 rule are read again from the page: an enlarged crop, a binarized crop and a loosely padded
 crop (the rapidocr wheel ships one recognizer, so the variety comes from the input).  A
@@ -21,6 +25,7 @@ from ..model import Document, Result, TextBox
 
 MAX_CELLS = 16  # cells of failing rules re-read per document
 MAX_CHANGES = 2  # replacements tried together
+MAX_CONFIRM = 60  # single-read cells confirmed per document
 REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean first read
 
 
@@ -47,13 +52,66 @@ def _boxes(doc: Document, page: int, bbox) -> list[TextBox]:
             if b.bbox is not None and tuple(round(v, 1) for v in b.bbox) == tuple(round(v, 1) for v in bbox)]
 
 
+class _Pages:
+    """Page images as the OCR stage saw them (same dpi, same deskew), made on demand."""
+
+    def __init__(self, data: bytes):
+        self.data, self.grays = data, {}
+
+    def __getitem__(self, page: int) -> np.ndarray:
+        from .preprocess import DEFAULT_STEPS, prepare
+        from .rasterize import DEFAULT_DPI, rasterize_pdf_page
+
+        if page not in self.grays:
+            self.grays[page] = prepare(rasterize_pdf_page(self.data, page, DEFAULT_DPI), DEFAULT_STEPS)[0]
+        return self.grays[page]
+
+
+def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
+    """Values read once, or twice differently (`ocr_agree` < 1), that are not ok: read again
+    from the variant crops; when two of those give the kept number, the cell counts as read
+    twice in agreement.  Never changes a value.  True when a cell was confirmed."""
+    from .engines import get_engine
+
+    todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
+            if fv.value is not None and fv.status != "ok" and fv.signals.get("path") == "ocr"
+            and fv.signals.get("ocr_agree", 1) < 1 and not fv.signals.get("repaired")
+            and fv.evidence.page and fv.evidence.bbox]
+    todo = list(dict.fromkeys(todo))[:MAX_CONFIRM]
+    crops, owners = [], []
+    for page, bbox in todo:
+        for crop in _variants(pages[page], bbox):
+            crops.append(crop)
+            owners.append((page, bbox))
+    if not crops:
+        return False
+    votes: dict[tuple, list[str]] = {}
+    for owner, (text, _) in zip(owners, get_engine().recognize_crops(crops)):
+        votes.setdefault(owner, []).append(text.strip())
+    from . import same_number
+
+    confirmed = False
+    for (page, bbox), texts in votes.items():
+        for box in _boxes(doc, page, bbox):
+            if box.agree is not True and sum(same_number(box.text, t) for t in texts) >= 2:
+                box.agree = True
+                confirmed = True
+    return confirmed
+
+
 def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
-    """`result` of `doc`, or the result of `extract(doc)` after rule-confirmed re-reads."""
+    """`result` of `doc`, or the result of `extract(doc)` after confirming and rule-confirmed
+    re-reads."""
+    pages = _Pages(data)
+    if confirm(doc, pages, result):
+        result = extract(doc)
+    return _by_rules(doc, pages, result, extract)
+
+
+def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
     from ..schema import all_templates
     from ..validate import run_checks
     from .engines import get_engine
-    from .preprocess import DEFAULT_STEPS, prepare
-    from .rasterize import DEFAULT_DPI, rasterize_pdf_page
 
     ocr_pages = {p.number for p in doc.pages if p.path == "ocr"}
     failing = [c for c in result.checks if not c.ok and "[" in c.rule]
@@ -71,12 +129,9 @@ def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
     if not cells or len(cells) > MAX_CELLS:
         return result
     engine = get_engine()
-    grays: dict[int, np.ndarray] = {}
     crops, owners = [], []
     for f, (page, bbox) in cells.items():
-        if page not in grays:
-            grays[page] = prepare(rasterize_pdf_page(data, page, DEFAULT_DPI), DEFAULT_STEPS)[0]
-        for crop in _variants(grays[page], bbox):
+        for crop in _variants(pages[page], bbox):
             crops.append(crop)
             owners.append(f)
     reads: dict[str, list[tuple[str, float]]] = {f: [] for f in cells}
