@@ -103,8 +103,9 @@ def rule_of_thumb(signals: dict) -> float:
     if signals["repaired"]:
         confidence = min(confidence, 0.6)
     if (signals["blank_marker"] or signals["empty_cell"]) and not (
-            signals["sum_rules"] and not signals["sum_rules_failed"]):
-        # a blank no holding sum rule vouches for: the zero is a guess
+            signals["sum_rules"] and not signals["sum_rules_failed"]) and not (
+            signals["empty_cell"] and signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
+        # a blank no holding sum rule vouches for, and no look at the page found empty: a guess
         confidence = min(confidence, 0.75)
     if any(signals[k] for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)

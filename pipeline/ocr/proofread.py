@@ -99,11 +99,39 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     return confirmed
 
 
+def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
+    """Where the rules left a row open on an OCR page, or an empty cell is not ok, the empty
+    cells after row labels are looked at on the page: a cell of the ruled grid with no ink at
+    all is an empty cell (a zero: the second look agrees with the detector's), not a label
+    column the conversion split off.  True when one was confirmed."""
+    from . import _ink_crop
+
+    open_pages = {fv.evidence.page for fv in result.fields.values()
+                  if fv.signals.get("path") == "ocr" and fv.status != "ok" and fv.evidence.page and (
+                      fv.signals.get("empty_cell") or fv.signals.get("reading") in
+                      ("several_readings", "placed", "lost_cell"))}
+    confirmed = False
+    for p in doc.pages:
+        if p.number not in open_pages or p.path != "ocr":
+            continue
+        for line in p.lines:
+            if not line.in_table:
+                continue
+            seen = False
+            for box in line.boxes:
+                seen = seen or bool(box.text.strip())
+                if seen and not box.text.strip() and box.bbox and box.agree is None \
+                        and _ink_crop(pages[p.number], box.bbox) is None:
+                    box.agree = True
+                    confirmed = True
+    return confirmed
+
+
 def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
     """`result` of `doc`, or the result of `extract(doc)` after confirming and rule-confirmed
     re-reads."""
     pages = _Pages(data)
-    if confirm(doc, pages, result):
+    if confirm(doc, pages, result) | confirm_empty(doc, pages, result):
         result = extract(doc)
     return _by_rules(doc, pages, result, extract)
 
