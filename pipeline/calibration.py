@@ -156,12 +156,13 @@ def reliability_plot(rows: list[dict], probs: np.ndarray, key: str, path: Path) 
 
 # --- the command ------------------------------------------------------------------------------
 
-def run(data: Path | None = None, out: Path | None = None) -> dict:
-    """Cross-validated metrics, then the final fit on all rows; writes model and card."""
+def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | None = None) -> dict:
+    """Cross-validated metrics, then the final fit on all rows (plus `extra`, e.g. reviewed
+    fields); writes model, card and reliability diagram."""
     import skops.io as sio
 
     data, out = Path(data or DATA_PATH), Path(out or DEFAULT_PATH)
-    rows = read_rows(data)
+    rows = read_rows(data) + list(extra or [])
     started = time.time()
     oof = cross_validated(rows)
     metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}),

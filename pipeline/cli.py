@@ -175,6 +175,8 @@ def _print_eval(report, verbose: bool) -> None:
 @app.command("check-years")
 def check_years(
     results: Path = typer.Argument(None, help="Directory of extract JSON files (searched recursively)."),
+    db: Path | None = typer.Option(None, "--db", help="Check the archive store instead (current values: "
+                                   "reviewed corrections included)."),
     as_json: bool = typer.Option(False, "--json", help="Print the mismatches as JSON on stdout."),
 ) -> None:
     """Cross-year check: each agency's 结转下年度 (year N) against its 上年结转 (year N+1).
@@ -183,10 +185,22 @@ def check_years(
     """
     import json
 
-    from .years import from_result
+    from .years import from_result, from_store
 
+    if db is not None:
+        from .store import StoreError, open_store
+
+        try:
+            conn = open_store(db, create=False)
+        except StoreError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+        reports = from_store(conn)
+        conn.close()
+        _report_years(reports, as_json)
+        return
     if results is None or not results.is_dir():
-        raise typer.BadParameter("give a directory of extract JSON files", param_hint="RESULTS")
+        raise typer.BadParameter("give a directory of extract JSON files, or --db STORE", param_hint="RESULTS")
     reports = []
     for path in sorted(results.rglob("*.json")):
         try:
@@ -229,10 +243,18 @@ def train(
                                        "(default: ../shared beside the repository, when present)."),
     from_db: Path | None = typer.Option(None, "--from-db", help="Add the label lines people reviewed in this "
                                         "archive store to the training data (samples kept in DB.training/)."),
+    calibrator: bool = typer.Option(False, "--calibrator", help="Fit the confidence calibrator instead (data: "
+                                    "training_data/calibration.jsonl from scripts/build_calibration_data.py; "
+                                    "with --from-db plus the reviewed fields; default --out "
+                                    "models/confidence_calibrator.skops)."),
 ) -> None:
-    """Train the row-label classifier (fixed seed), print held-out metrics, write model + card."""
+    """Train the row-label classifier (fixed seed), print held-out metrics, write model + card;
+    or, with --calibrator, the confidence calibrator."""
     from .classify.train import format_gold, format_metrics, run
 
+    if calibrator:
+        _train_calibrator(data, out, from_db)
+        return
     if shared is None:
         beside = Path(__file__).resolve().parents[2] / "shared"
         shared = beside if beside.is_dir() else None
@@ -256,6 +278,34 @@ def train(
     if metrics.get("gold"):
         typer.echo("\n" + format_gold(metrics["gold"]))
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")
+
+
+def _train_calibrator(data: Path, out: Path, from_db: Path | None) -> None:
+    from . import calibration
+    from .trust import DEFAULT_PATH
+
+    extra = []
+    if from_db is not None:
+        from .review.training import calibration_samples
+        from .store import StoreError, open_store
+
+        try:
+            conn = open_store(from_db, create=False)
+        except StoreError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+        extra = calibration_samples(conn)
+        conn.close()
+        typer.echo(f"from review: {len(extra)} reviewed fields with their signals")
+    source = data / "calibration.jsonl" if data.is_dir() else data
+    target = DEFAULT_PATH if out == Path("models/label_classifier.skops") else out
+    try:
+        metrics = calibration.run(source, target, extra=extra)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    typer.echo(calibration.format_metrics(metrics))
+    typer.echo(f"fitted in {metrics['seconds']:.0f} s; model {target}, card {target.with_suffix('.md')}")
 
 
 @app.command("batch")

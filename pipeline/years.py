@@ -77,3 +77,17 @@ def from_result(data: dict, source: str) -> YearReport | None:
         return None
     values = {fid: f.get("value") for fid, f in data.get("fields", {}).items()}
     return YearReport(source, data["agency"], int(data["year"]), values)
+
+
+def from_store(conn) -> list[YearReport]:
+    """YearReports of every stored document with a template, agency and year: the current
+    values, so that a reviewer's correction is what the check compares."""
+    reports = []
+    for doc in conn.execute("SELECT sha256, agency, year FROM documents WHERE template IS NOT NULL "
+                            "AND agency IS NOT NULL AND year IS NOT NULL ORDER BY sha256"):
+        values = {r["field_id"]: r["current_value"] for r in conn.execute(
+            "SELECT field_id, current_value FROM fields WHERE sha256 = ?", (doc["sha256"],))}
+        path = conn.execute("SELECT path FROM sources WHERE sha256 = ? ORDER BY path LIMIT 1",
+                            (doc["sha256"],)).fetchone()
+        reports.append(YearReport(path["path"] if path else doc["sha256"], doc["agency"], int(doc["year"]), values))
+    return reports

@@ -73,9 +73,10 @@ def test_review_samples_carry_cells_and_calibration(reviewed_store):
     cells = {c["field_id"]: c for c in samples.cells}
     assert cells[MISREAD]["correct"] is False and cells[MISREAD]["action"] == "edit"
     assert cells[MISREAD]["value"] == result["fields"][MISREAD]["value"] - 10
-    calibration = {c["field_id"]: c for c in samples.calibration}
-    assert calibration[MISREAD] == {"sha256": result["sha256"], "field_id": MISREAD, "confidence": 0.55,
-                                    "status": "low_confidence", "reasons": [], "correct": False}
+    calibration = {c["field"]: c for c in samples.calibration}
+    # the signals extraction computed, and the verdict of review
+    assert calibration[MISREAD] == {**result["fields"][MISREAD]["signals"], "correct": 0, "set": "review",
+                                    "doc": result["sha256"], "field": MISREAD}
     assert sum(c["correct"] for c in samples.calibration) == len(samples.calibration) - 1
 
 

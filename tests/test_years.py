@@ -42,3 +42,24 @@ def test_cli_reads_extract_results_and_exits_1_on_a_mismatch(tmp_path):
     bad = runner.invoke(app, ["check-years", str(tmp_path), "--json"])
     assert bad.exit_code == 1
     assert json.loads(bad.stdout)["mismatches"][0]["year"] == 2023
+
+
+def test_cli_checks_the_store_with_reviewed_values(tmp_path):
+    from pipeline import store
+
+    db = tmp_path / "archive.sqlite"
+    conn = store.open_store(db)
+    for sha, year, forward, over in (("a" * 64, 2022, 4, 0), ("b" * 64, 2023, 1, 5)):
+        fields = {"requests.carried_forward.total": {"value": forward, "status": "ok", "confidence": 0.99},
+                  "requests.carried_over.total": {"value": over, "status": "ok", "confidence": 0.99}}
+        store.upsert_result(conn, {"sha256": sha, "source": f"{year}.txt", "template": "2021", "agency": "丙市政府",
+                                   "year": year, "fields": fields}, [store.Source(str(tmp_path / f"{year}.txt"))])
+    runner = CliRunner()
+    bad = runner.invoke(app, ["check-years", "--db", str(db), "--json"])
+    assert bad.exit_code == 1
+    assert [(m["carried_forward"], m["carried_over"]) for m in json.loads(bad.stdout)["mismatches"]] == [(4, 5)]
+    # a reviewer finds 上年结转 misread: the store's current value is what the check compares
+    store.record_decision(conn, "b" * 64, "requests.carried_over.total", "edit", new_value=4, reviewer="t")
+    conn.close()
+    ok = runner.invoke(app, ["check-years", "--db", str(db), "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["pairs"] == 1

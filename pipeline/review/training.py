@@ -7,9 +7,9 @@
   `govreport train` (pipeline/classify/train.py).
 * cell samples: every reviewed field with its box, source line, extracted and decided value —
   for re-reading cells (OCR) later.
-* calibration samples: the confidence, status and reasons extraction gave each reviewed field,
-  and whether its value survived review.  `calibration_samples()` is the hook for the
-  confidence calibrator (issue 13), which fits on exactly these.
+* calibration samples: the signals extraction computed for each reviewed value and whether the
+  value survived review; `govreport train --calibrator --from-db` adds them to the generated
+  calibration data.
 """
 from __future__ import annotations
 
@@ -122,7 +122,9 @@ def label_samples(doc, key: str, truth: dict[str, float | None], tag: str) -> li
         numbers = []
         for k, c in enumerate(cands):
             stop = cands[k + 1].token if k + 1 < len(cands) else section.end
-            numbers.append([0 if t.blank else t.value for t in tokens[c.last_token + 1:stop] if t.kind == "number"])
+            # empty table cells are kept as blank tokens for the readings; the printed numbers are what align
+            numbers.append([0 if t.blank else t.value for t in tokens[c.last_token + 1:stop]
+                            if t.kind == "number" and not t.empty])
         truth_rows, money = [], []
         for row in table.rows:
             ids = [table.field_id(row.id, col) for col in row.columns]
@@ -178,14 +180,20 @@ def review_samples(conn: sqlite3.Connection, threshold: float = CONFIDENT, ocr_e
 
 
 def calibration_samples(conn: sqlite3.Connection) -> list[dict]:
-    """Reviewed fields as (confidence, status, reasons extraction gave) -> whether the value
-    survived review.  The hook for the confidence calibrator (issue 13): it fits on these;
-    nothing in govreport uses them yet."""
-    out = []
-    for r in conn.execute("SELECT * FROM fields WHERE reviewed = 1 ORDER BY sha256, field_id"):
-        out.append({"sha256": r["sha256"], "field_id": r["field_id"], "confidence": r["confidence"],
-                    "status": r["status"], "reasons": json.loads(r["reasons_json"] or "[]"),
-                    "correct": store._same(r["extracted_value"], r["current_value"])})
+    """Reviewed fields as calibrator rows: the signals extraction computed for the value (kept in
+    the stored result) and whether the value survived review (`govreport train --calibrator
+    --from-db` fits on them with the generated data)."""
+    out, results = [], {}
+    for r in conn.execute("SELECT * FROM fields WHERE reviewed = 1 AND extracted_value IS NOT NULL "
+                          "ORDER BY sha256, field_id"):
+        if r["sha256"] not in results:
+            doc = conn.execute("SELECT result_json FROM documents WHERE sha256 = ?", (r["sha256"],)).fetchone()
+            results[r["sha256"]] = json.loads(doc["result_json"]).get("fields", {}) if doc else {}
+        signals = results[r["sha256"]].get(r["field_id"], {}).get("signals")
+        if not signals:  # read before signals were stored: nothing to learn from
+            continue
+        out.append({**signals, "correct": int(store._same(r["extracted_value"], r["current_value"])),
+                    "set": "review", "doc": r["sha256"], "field": r["field_id"]})
     return out
 
 
