@@ -110,8 +110,12 @@ def _numbers_and_dashes(piece: str, base: Token) -> list[Token]:
     return out
 
 
+# an enumerator whose full stop OCR (or a font) gives as a middle dot: "1·属于国家秘密"
+_DOT_ENUMERATOR = re.compile(r"^(\d{1,2})[·•・](?=\D)")
+
+
 def _box_tokens(text: str, base: Token) -> list[Token]:
-    raw = normalize(text).strip()
+    raw = _DOT_ENUMERATOR.sub(r"\1.", normalize(text).strip())
     if not raw:
         return []
     whole = _number(raw, base)

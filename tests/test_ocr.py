@@ -354,3 +354,11 @@ def test_two_reads_and_holding_rules_outweigh_a_low_recognition_score():
     assert rule_of_thumb(s) >= 0.9
     assert rule_of_thumb({**s, "ocr_agree": 0.0}) < 0.9
     assert rule_of_thumb({**s, "sum_rules_failed": 1.0}) < 0.9
+
+
+def test_middle_dot_enumerator_is_label_text_not_a_number():
+    from pipeline.layout import _box_tokens
+    from pipeline.model import Token
+
+    base = Token("text", "", 1, (0, 0, 1, 1), 0, 2, 0.99)
+    assert [(t.kind, t.text) for t in _box_tokens("1·属于国家秘密", base)] == [("text", "1.属于国家秘密")]
