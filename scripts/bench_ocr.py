@@ -220,12 +220,12 @@ def write_doc(args) -> dict:
              "conditions fax, combined, combined_copier and fonts Noto Serif CJK SC, WenQuanYi Micro Hei "
              "(a document is held out when its condition or its font is). Truth: the generator's values; "
              "scoring: pipeline/evaluate.py (threshold 0.9).", "",
-             "| condition | held out | docs | pages | fields | exact | flagged | confident wrong | perfect docs | s/page (extract, loaded machine) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| condition | held out | docs | pages | fields | exact | flagged | confident wrong | perfect docs |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in acc:
         name = f"**{r['condition']}**" if r["condition"] == "all" else r["condition"]
         lines.append(f"| {name} | {'yes' if r['held_out'] else 'no'} | {r['docs']} | {r['pages']} | {r['fields']} | "
-                     f"{r['exact_pct']}% | {r['flagged_pct']}% | {r['confident_wrong']} | {r['perfect_docs']} | {r['s_per_page']} |")
+                     f"{r['exact_pct']}% | {r['flagged_pct']}% | {r['confident_wrong']} | {r['perfect_docs']} |")
     if speed:
         lines += ["", "Speed, each method in its own process on the same rasterized pages (200 dpi), "
                   "OCR time only; peak RSS measured before extraction loads the pipeline's models:", "",
