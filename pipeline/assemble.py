@@ -436,7 +436,8 @@ class Assembler:
         signed = [c.signed for c in columns]
         found = row_readings(values, len(cells), equations, signed,
                              alternatives=run_together_readings(values, runs, len(cells)), convert=convert)
-        lead = next((i for i, t in enumerate(tokens) if not t.empty), len(tokens))
+        # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
+        lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
         if 0 < lead < len(tokens):
             # empty cells right after the label may be label columns (a colspan), not zeros:
             # the row read without them too, and only what both readings agree on is settled

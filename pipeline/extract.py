@@ -242,7 +242,14 @@ def extract_file(path: str | Path, ocr_engine: str | None = None,
     """Never raises for a bad input: the reason lands in `errors`."""
     path = Path(path)
     try:
-        return extract_document(load_document(path, ocr_engine, timings), timings=timings)
+        doc = load_document(path, ocr_engine, timings)
+        result = extract_document(doc, timings=timings)
+        if any(p.path == "ocr" for p in doc.pages) and doc.kind == "pdf":
+            from .ocr.proofread import proofread
+
+            with timed(timings, "ocr proof-reading"):
+                result = proofread(doc, path.read_bytes(), result, lambda d: extract_document(d))
+        return result
     except ReaderError as exc:
         return _failed(path, str(exc))
     except Exception as exc:  # a bug must cost one document, not the batch
@@ -253,7 +260,7 @@ def _ocr(doc: Document, data: bytes, engine: str | None) -> None:
     try:
         from .ocr import OcrUnavailable, ocr_document
     except ImportError as exc:
-        doc.errors.append(f"OCR stage unavailable ({exc}); install govreport[ocr]")
+        doc.errors.append(f"OCR stage unavailable ({exc}); reinstall govreport: rapidocr, onnxruntime and opencv are among its dependencies")
         return
     try:
         ocr_document(doc, data, engine)

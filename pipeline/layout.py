@@ -111,8 +111,12 @@ def _numbers_and_dashes(piece: str, base: Token) -> list[Token]:
     return out
 
 
+# an enumerator whose full stop OCR (or a font) gives as a middle dot: "1·属于国家秘密"
+_DOT_ENUMERATOR = re.compile(r"^(\d{1,2})[·•・](?=\D)")
+
+
 def _box_tokens(text: str, base: Token) -> list[Token]:
-    raw = normalize(text).strip()
+    raw = _DOT_ENUMERATOR.sub(r"\1.", normalize(text).strip())
     if not raw:
         return []
     whole = _number(raw, base)
@@ -212,7 +216,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                     # a cell printed empty in a table with explicit cells: a blank (zero), which
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,
-                                        blank=True, empty=True))
+                                        blank=True, empty=True, agree=box.agree))
                 continue
             seen_content = True
             if is_prose(box.text) and not glued_table:  # narrative framed as a table cell
@@ -220,6 +224,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                 continue
             for token in _box_tokens(box.text, base):
                 token.repaired = token.repaired or box.repaired  # keep a repair _box_tokens made (O -> 0)
+                token.agree = box.agree
                 if token.kind == "text" and len(token.text) > GLUED_LINE:
                     for piece in split_headings(token.text, vocabulary.headings):
                         tokens.append(Token("text", piece, token.page, token.bbox, token.line_no,

@@ -24,6 +24,9 @@ class TextBox:
     score: float | None = None  # OCR recognition score; None for born-digital text
     column: int | None = None  # grid column when the source has a table grid (HTML, PDF/OCR tables)
     repaired: bool = False  # OCR text changed by a character-confusion repair: never "ok"
+    # OCR number cells: did a second, independent read (another crop of the cell, or the
+    # proof-reader's re-reads) give the same text?  None: no second read was made
+    agree: bool | None = None
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Page:
 class Document:
     source: str
     sha256: str
-    kind: str  # text | html | pdf | image
+    kind: str  # text | html | pdf | image | docx | office (.doc/.wps/.rtf/.odt via LibreOffice)
     pages: list[Page] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -94,6 +97,7 @@ class Token:
     blank: bool = False  # a printed blank marker (—, /, 无): a cell with no number
     empty: bool = False  # a blank that is an empty cell of a table with explicit cells
     repaired: bool = False
+    agree: bool | None = None  # TextBox.agree of the OCR cell the number was read from
 
 
 @dataclass

@@ -74,6 +74,9 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "unit_missing": float(bool(column.unit_ambiguous and tokens and not tokens[0].unit)),
         "ocr_score": min(scores) if scores else 1.0,
         "repaired": float(any(t.repaired for t in tokens)),
+        # OCR: a second independent read of the cell agreed (1), disagreed (-1), was not made (0)
+        "ocr_agree": float(-1 if any(t.agree is False for t in tokens) else
+                           1 if tokens and all(t.agree for t in tokens) else 0),
         "sum_rules": float(len(sums)),
         "sum_rules_failed": float(sum(not c.ok for c in sums)),
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
@@ -93,14 +96,24 @@ BASE = {"as_printed": 0.99, "extra_dropped": 0.75, "placed": 0.75, "lost_cell": 
 
 def rule_of_thumb(signals: dict) -> float:
     """The pre-calibration confidence: a base per reading, lowered by each doubt."""
-    confidence = BASE[signals["reading"]] * signals["label_score"] * signals["ocr_score"]
+    ocr = signals["ocr_score"]
+    if signals.get("ocr_agree", 0) > 0 and signals["sum_rules"] and not signals["sum_rules_failed"]:
+        ocr = 1.0  # two reads and the sum rules agree: a low recognition score is no doubt left
+    confidence = BASE[signals["reading"]] * signals["label_score"] * ocr
     if signals["repaired"]:
         confidence = min(confidence, 0.6)
-    if signals["blank_marker"] or signals["empty_cell"]:
+    if (signals["blank_marker"] or signals["empty_cell"]) and not (
+            signals["sum_rules"] and not signals["sum_rules_failed"]) and not (
+            signals["empty_cell"] and signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
+        # a blank no holding sum rule vouches for, and no look at the page found empty: a guess
         confidence = min(confidence, 0.75)
     if any(signals[k] for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)
     if signals["unit_missing"]:
+        confidence = min(confidence, 0.85)
+    if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not (
+            signals["sum_rules"] and not signals["sum_rules_failed"]):
+        # an OCR value no holding sum rule vouches for needs a second read that agrees
         confidence = min(confidence, 0.85)
     if signals["sum_rules_failed"] or signals["field_rule_failed"]:
         confidence = min(confidence, 0.5)

@@ -5,6 +5,12 @@ Each source PDF is rasterized and degraded one way per output file, named
 Everything is seeded: the same inputs give the same scans.
 
     python scripts/make_scans.py [--src ../shared/reports/pdf] [--out build/scans] [--dpi 200]
+
+Official-layout scans (issue 12; pipeline/corpus/scans.py): generated reports rendered as the
+national tables in the machine's CJK fonts, printed by Chromium, rasterized at 150-300 dpi and
+degraded per condition; truth next to each PDF.  Held-out conditions/fonts go under held_out/.
+
+    python scripts/make_scans.py --official 3 [--conditions clean,seal] [--out build/official_scans]
 """
 from __future__ import annotations
 
@@ -151,6 +157,26 @@ def make(src: Path, out: Path, dpi: int, seed: int, only: list[str] | None = Non
     return written
 
 
+def make_official(out: Path, per_condition: int, seed: int, conditions: list[str] | None) -> list[Path]:
+    import json
+
+    from pipeline.corpus.scans import CONDITIONS, make_scan
+
+    written = []
+    for name in conditions or list(CONDITIONS):
+        for index in range(per_condition):
+            scan = make_scan(name, index, seed)
+            where = out / ("held_out" if scan.truth["scan"]["held_out"] else "tuning")
+            where.mkdir(parents=True, exist_ok=True)
+            target = where / f"{scan.stem}.pdf"
+            target.write_bytes(scan.pdf)
+            (where / f"{scan.stem}.json").write_text(json.dumps(scan.truth, ensure_ascii=False, indent=1),
+                                                     encoding="utf-8")
+            written.append(target)
+            print(target, scan.truth["scan"]["font"], scan.truth["scan"]["dpi"], flush=True)
+    return written
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", type=Path, default=DEFAULT_SRC)
@@ -158,7 +184,17 @@ def main() -> None:
     ap.add_argument("--dpi", type=int, default=200)
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--only", nargs="*", help="degradation names (default: all)")
+    ap.add_argument("--official", type=int, default=0, metavar="N",
+                    help="N generated official-layout scans per condition instead (pipeline/corpus/scans.py)")
+    ap.add_argument("--conditions", help="comma-separated official-scan conditions (default: all)")
     args = ap.parse_args()
+    if args.official:
+        import sys
+
+        sys.path.insert(0, str(ROOT))
+        out = args.out if args.out != ROOT / "build" / "scans" else ROOT / "build" / "official_scans"
+        make_official(out, args.official, args.seed, args.conditions.split(",") if args.conditions else None)
+        return
     make(args.src, args.out, args.dpi, args.seed, args.only)
 
 

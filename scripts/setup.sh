@@ -19,12 +19,23 @@ if ! command -v pdftoppm >/dev/null 2>&1; then
     echo "warning: poppler-utils (pdftoppm) missing and no root: scanned PDFs cannot be rasterized" >&2
 fi
 
+# .doc/.wps/.rtf/.odt inputs are converted to DOCX by LibreOffice headless (Writer alone suffices)
+if ! command -v soffice >/dev/null 2>&1; then
+  apt_install --no-install-recommends libreoffice-writer ||
+    echo "warning: libreoffice-writer missing and no root: .doc/.wps/.rtf/.odt inputs get a per-document error" >&2
+fi
+
 # the generated corpus (pipeline/corpus) converts pages with pandoc and a headless Chromium, which
 # also renders `govreport explain` pages in the tests; CJK fonts so printed PDFs carry real glyphs
 missing=()
 command -v pandoc >/dev/null 2>&1 || missing+=(pandoc)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -q "Noto Serif CJK" || missing+=(fonts-noto-cjk)
+# the scan generator (scripts/make_scans.py) prints tables in Song/Ming, Kai and Hei families
+fc-list 2>/dev/null | grep -q "AR PL UMing" || missing+=(fonts-arphic-uming)
+fc-list 2>/dev/null | grep -q "AR PL UKai" || missing+=(fonts-arphic-ukai)
+fc-list 2>/dev/null | grep -q "WenQuanYi Zen Hei" || missing+=(fonts-wqy-zenhei)
+fc-list 2>/dev/null | grep -q "WenQuanYi Micro Hei" || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}" ||
     echo "warning: ${missing[*]} missing and no root: the corpus families and explain browser tests that need them are skipped" >&2
@@ -40,5 +51,5 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "neither a file nor a directory" || true
-.venv/bin/python -m pip install -q -e ".[ocr,bench,dev,export,ray,review,corpus]" 2>&1 | grep -v "neither a file nor a directory" || true
+.venv/bin/python -m pip install -q -e ".[bench,dev,export,ray,review,corpus]" 2>&1 | grep -v "neither a file nor a directory" || true
 .venv/bin/govreport --version

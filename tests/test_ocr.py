@@ -267,3 +267,98 @@ def test_degraded_scan_fixture_extracts_exactly_or_flags(degradation, tmp_path):
     confident_wrong = [f for f, v in result.fields.items() if v.value is not None and f in gold
                        and v.value != gold[f] and v.status == "ok" and v.confidence >= CONFIDENT]
     assert not confident_wrong
+
+
+# --- second reads, dashes, trust evidence, scan conditions (issue 12) -----------------------
+
+def test_flat_ink_tells_a_printed_dash_from_a_one():
+    from pipeline.ocr import _flat_ink
+
+    cell = np.full((40, 80), 255, np.uint8)
+    dash, one = cell.copy(), cell.copy()
+    cv2.line(dash, (30, 20), (50, 20), 0, 2)
+    cv2.line(one, (40, 8), (40, 32), 0, 3)
+    assert _flat_ink(dash, (0, 0, 80, 40)) is True
+    assert _flat_ink(one, (0, 0, 80, 40)) is False
+    assert _flat_ink(cell, (0, 0, 80, 40)) is None
+
+
+def test_same_number_ignores_separators_only():
+    from pipeline.ocr import same_number
+
+    assert same_number("12,345", "12345") and same_number("7", " 7")
+    assert not same_number("1234", "1284") and not same_number("一", "一")
+
+
+def test_ocr_value_without_rule_needs_an_agreeing_second_read():
+    from pipeline.trust import rule_of_thumb
+
+    base = {"reading": "as_printed", "label_score": 1.0, "ocr_score": 0.99, "repaired": 0.0, "blank_marker": 0.0,
+            "empty_cell": 0.0, "unit_missing": 0.0, "sum_rules": 0.0, "sum_rules_failed": 0.0,
+            "field_rule_failed": 0.0, "path": "ocr", "ocr_agree": 0.0,
+            **{k: 0.0 for k in ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_scattered")}}
+    assert rule_of_thumb(base) < 0.9
+    assert rule_of_thumb({**base, "ocr_agree": -1.0}) < 0.9
+    assert rule_of_thumb({**base, "ocr_agree": 1.0}) >= 0.9
+    # a holding sum rule vouches for the value; a failing one never does
+    assert rule_of_thumb({**base, "sum_rules": 2.0}) >= 0.9
+    assert rule_of_thumb({**base, "sum_rules": 2.0, "sum_rules_failed": 1.0}) < 0.9
+    assert rule_of_thumb({**base, "path": "text"}) >= 0.9
+
+
+@pytest.mark.parametrize("step", ["skew", "blur", "jpeg", "speckle", "fax", "faded", "shaded_edges", "show_through"])
+def test_every_scan_condition_changes_the_page(step):
+    import random
+
+    from pipeline.corpus import scans
+
+    page = np.full((300, 240), 255, np.uint8)
+    cv2.rectangle(page, (20, 40), (220, 260), 0, 2)
+    cv2.putText(page, "1234", (40, 150), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    page = page.astype(np.float32)
+    fn = scans.GREY_STEPS.get(step) or {"skew": scans.skew, "blur": scans.blur, "show_through": scans.show_through}[step]
+    out = fn(page, random.Random(1), 200)
+    assert out.shape == page.shape
+    assert float(np.abs(out - page).mean()) > 0.5
+
+
+def test_seal_lands_on_the_table_in_red():
+    import random
+
+    from pipeline.corpus import scans
+
+    page = np.full((600, 500, 3), 255.0, np.float32)
+    for y in range(150, 450, 30):
+        cv2.line(page, (40, y), (460, y), (0, 0, 0), 2)
+    out = scans.seal(page, random.Random(3), 150)
+    red = (out[:, :, 0] > 150) & (out[:, :, 1] < 120)
+    ys = np.nonzero(red)[0]
+    assert red.sum() > 200 and 100 < np.median(ys) < 500
+
+
+def test_held_out_conditions_and_fonts_are_declared():
+    from pipeline.corpus import scans
+
+    held = {n for n, c in scans.CONDITIONS.items() if c.held_out}
+    assert "fax" in held and "combined" in held and "clean" not in held
+    assert not set(scans.HELD_OUT_FONTS) & set(scans.TUNING_FONTS)
+
+
+def test_two_reads_and_holding_rules_outweigh_a_low_recognition_score():
+    from pipeline.trust import rule_of_thumb
+
+    s = {"reading": "as_printed", "label_score": 1.0, "ocr_score": 0.79, "repaired": 0.0, "blank_marker": 0.0,
+         "empty_cell": 0.0, "unit_missing": 0.0, "sum_rules": 2.0, "sum_rules_failed": 0.0,
+         "field_rule_failed": 0.0, "path": "ocr", "ocr_agree": 1.0,
+         **{k: 0.0 for k in ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_scattered")}}
+    assert rule_of_thumb(s) >= 0.9
+    assert rule_of_thumb({**s, "ocr_agree": 0.0}) < 0.9
+    assert rule_of_thumb({**s, "sum_rules_failed": 1.0}) < 0.9
+
+
+def test_middle_dot_enumerator_is_label_text_not_a_number():
+    from pipeline.layout import _box_tokens
+    from pipeline.model import Token
+
+    base = Token("text", "", 1, (0, 0, 1, 1), 0, 2, 0.99)
+    assert [(t.kind, t.text) for t in _box_tokens("1·属于国家秘密", base)] == [("text", "1.属于国家秘密")]

@@ -41,6 +41,13 @@ def repair_number(text: str) -> str | None:
     return " ".join(tokens) if tokens and all(is_number(t) for t in tokens) else None
 
 
+def same_number(a: str, b: str) -> bool:
+    """Two reads of one cell give the same number (thousands separators and spaces aside)."""
+    def norm(t: str) -> str:
+        return t.replace(",", "").replace("，", "").replace(" ", "").strip()
+    return is_number(norm(a)) and norm(a) == norm(b)
+
+
 # --- crops ---------------------------------------------------------------------------
 
 def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarray | None:
@@ -71,6 +78,33 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
     yb = max(stats[i, 1] + stats[i, 3] for i in keep)
     crop = region[max(0, ya - pad):yb + pad, max(0, xa - pad):xb + pad]
     return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR) if crop.size else None
+
+
+# What OCR makes of a printed dash (a blank cell): CJK "one", katakana long vowel, underscores
+_DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
+
+
+def _flat_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool | None:
+    """Is the cell's ink one flat stroke (a dash), not a digit?  None when no ink is found.
+    "一" is how OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    x0, y0, x1, y1 = max(0, x0 + inset), max(0, y0 + inset), min(w, x1 - inset), min(h, y1 - inset)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    region = gray[y0:y1, x0:x1]
+    if region.max() - region.min() < 40:
+        return None
+    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = [i for i in range(1, n) if stats[i, 4] >= 6
+            and stats[i, 3] < (y1 - y0) * 0.95 and stats[i, 2] < (x1 - x0) * 0.95]
+    if not keep:
+        return None
+    big = max(keep, key=lambda i: stats[i, 4])
+    return bool(stats[big, 3] * 2.5 < stats[big, 2])
 
 
 def _box_crop(bgr: np.ndarray, bbox, pad: int = 2) -> np.ndarray:
@@ -107,8 +141,10 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         scores[key] = min((p.score for p in parts), default=1.0)
     numeric = _numeric_columns(texts)
 
-    # second look at doubtful number cells and at blank-looking cells of number columns
-    todo, crops = [], []
+    # second look at doubtful number cells and at blank-looking cells of number columns; every
+    # other number cell gets a second, independent read from its own tight crop, whose
+    # agreement with the page read is evidence (TextBox.agree) for values no sum rule checks
+    todo, crops, second = [], [], set()
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -120,16 +156,22 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             or (in_numeric and text and not is_number(text) and not is_blank_marker(text) and len(text) <= 12
                 and (_NUMBERISH.match(text) or digits * 2 >= len(text) or len(text) <= 2))
         missing = in_numeric and not text
-        if doubtful or missing:
+        if doubtful or missing or is_number(text):
             crop = _ink_crop(gray, cell.bbox)
             if crop is not None:
                 todo.append(key)
                 crops.append(crop)
+                if not (doubtful or missing):
+                    second.add(key)
     repaired: set[tuple[int, int]] = set()
+    agree: dict[tuple[int, int], bool] = {}
     if crops:
         for key, (text2, score2) in zip(todo, engine.recognize_crops(crops)):
             text2 = text2.strip()
             old = texts[key]
+            if key in second:
+                agree[key] = same_number(old, text2)
+                continue
             if not old:
                 # a number the page-level detector missed: keep only a clean, fairly sure
                 # read (ink in an empty cell may be a ruling remnant), never fully trusted
@@ -140,12 +182,21 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 if is_number(old) and text2 != old:
                     # two readings disagree: keep the better one, flag the doubt
                     scores[key] = min(score2, scores[key], REPAIRED_SCORE)
+                    agree[key] = False
                 elif not is_number(old):
                     # the first read mixed in letters: the close-up is likely right, not sure
                     scores[key] = min(score2, SECOND_LOOK_SCORE)
+                    agree[key] = False
                 else:
                     scores[key] = score2  # two reads agree
+                    agree[key] = True
                 texts[key] = text2
+            elif is_number(old):
+                agree[key] = same_number(old, text2)
+    for cell in grid.cells:
+        key = (cell.r0, cell.c0)
+        if _DASH_READS.match(texts[key]) and not is_blank_marker(texts[key]) and _flat_ink(gray, cell.bbox):
+            texts[key] = "—"  # a printed dash: a blank cell, as the text path reads it
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -162,7 +213,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         cells = sorted((c for c in grid.cells if c.r0 == r), key=lambda c: c.c0)
         boxes = [TextBox(texts[(c.r0, c.c0)], c.bbox, score=round(scores[(c.r0, c.c0)], 4),
                          column=colmap.get(c.c0, c.c0),
-                         repaired=(c.r0, c.c0) in repaired) for c in cells]
+                         repaired=(c.r0, c.c0) in repaired, agree=agree.get((c.r0, c.c0))) for c in cells]
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out

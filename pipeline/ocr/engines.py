@@ -78,8 +78,8 @@ class RapidOcrEngine:
             from rapidocr import RapidOCR
             from rapidocr.utils.process_img import get_rotate_crop_image
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise OcrUnavailable("the rapidocr engine is not installed: pip install 'govreport[ocr]' "
-                                 "(rapidocr, onnxruntime, opencv-python-headless)") from exc
+            raise OcrUnavailable("the rapidocr engine is not installed: reinstall govreport (rapidocr, "
+                                 "onnxruntime and opencv-python-headless are among its dependencies)") from exc
         models = Path(rapidocr.__file__).resolve().parent / "models"
         det = sorted(models.glob("*det*.onnx"))
         rec = sorted(models.glob("*rec*.onnx"))

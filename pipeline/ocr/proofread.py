@@ -1,0 +1,210 @@
+"""The sum rules as the OCR's proof-reader.
+
+After extraction, a value read once (or twice differently) that is not ok is read again
+from variant crops; two of them giving the kept number make the cell "read twice in
+agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.
+
+A sum rule that fails on OCR-read cells is a sign of a misread digit as
+often as of a wrong printed total.  Before anything is flagged, the cells of every failing
+rule are read again from the page: an enlarged crop, a binarized crop and a loosely padded
+crop (the rapidocr wheel ships one recognizer, so the variety comes from the input).  A
+re-read value replaces the first read only when exactly one smallest set of replacements
+makes every rule those cells take part in hold and breaks none; the replaced cell keeps
+`agree=True` (a re-read and the rules agree) and says so in its reasons.  Otherwise nothing
+changes and the rules stay failed: a printed total that is wrong stays as printed.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+
+from ..cells import is_number, parse_number
+from ..model import Document, Result, TextBox
+
+MAX_CELLS = 16  # cells of failing rules re-read per document
+MAX_CHANGES = 2  # replacements tried together
+MAX_CONFIRM = 60  # single-read cells confirmed per document
+REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean first read
+
+
+def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
+    import cv2
+
+    from . import _ink_crop
+
+    out = []
+    tight = _ink_crop(gray, bbox)
+    if tight is not None:
+        out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+        grey = cv2.cvtColor(tight, cv2.COLOR_BGR2GRAY)
+        binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+        out.append(cv2.cvtColor(binary, cv2.COLOR_GRAY2BGR))
+    loose = _ink_crop(gray, bbox, inset=3, pad=14)
+    if loose is not None:
+        out.append(loose)
+    return out
+
+
+def _boxes(doc: Document, page: int, bbox) -> list[TextBox]:
+    return [b for p in doc.pages if p.number == page for line in p.lines for b in line.boxes
+            if b.bbox is not None and tuple(round(v, 1) for v in b.bbox) == tuple(round(v, 1) for v in bbox)]
+
+
+class _Pages:
+    """Page images as the OCR stage saw them (same dpi, same deskew), made on demand."""
+
+    def __init__(self, data: bytes):
+        self.data, self.grays = data, {}
+
+    def __getitem__(self, page: int) -> np.ndarray:
+        from .preprocess import DEFAULT_STEPS, prepare
+        from .rasterize import DEFAULT_DPI, rasterize_pdf_page
+
+        if page not in self.grays:
+            self.grays[page] = prepare(rasterize_pdf_page(self.data, page, DEFAULT_DPI), DEFAULT_STEPS)[0]
+        return self.grays[page]
+
+
+def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
+    """Values read once, or twice differently (`ocr_agree` < 1), that are not ok: read again
+    from the variant crops; when two of those give the kept number, the cell counts as read
+    twice in agreement.  Never changes a value.  True when a cell was confirmed."""
+    from .engines import get_engine
+
+    todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
+            if fv.value is not None and fv.status != "ok" and fv.signals.get("path") == "ocr"
+            and fv.signals.get("ocr_agree", 1) < 1 and not fv.signals.get("repaired")
+            and fv.evidence.page and fv.evidence.bbox]
+    todo = list(dict.fromkeys(todo))[:MAX_CONFIRM]
+    crops, owners = [], []
+    for page, bbox in todo:
+        for crop in _variants(pages[page], bbox):
+            crops.append(crop)
+            owners.append((page, bbox))
+    if not crops:
+        return False
+    votes: dict[tuple, list[str]] = {}
+    for owner, (text, _) in zip(owners, get_engine().recognize_crops(crops)):
+        votes.setdefault(owner, []).append(text.strip())
+    from . import same_number
+
+    confirmed = False
+    for (page, bbox), texts in votes.items():
+        for box in _boxes(doc, page, bbox):
+            if box.agree is not True and sum(same_number(box.text, t) for t in texts) >= 2:
+                box.agree = True
+                confirmed = True
+    return confirmed
+
+
+def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
+    """Where the rules left a row open on an OCR page, or an empty cell is not ok, the empty
+    cells after row labels are looked at on the page: a cell of the ruled grid with no ink at
+    all is an empty cell (a zero: the second look agrees with the detector's), not a label
+    column the conversion split off.  True when one was confirmed."""
+    from . import _ink_crop
+
+    open_pages = {fv.evidence.page for fv in result.fields.values()
+                  if fv.signals.get("path") == "ocr" and fv.status != "ok" and fv.evidence.page and (
+                      fv.signals.get("empty_cell") or fv.signals.get("reading") in
+                      ("several_readings", "placed", "lost_cell"))}
+    confirmed = False
+    for p in doc.pages:
+        if p.number not in open_pages or p.path != "ocr":
+            continue
+        for line in p.lines:
+            if not line.in_table:
+                continue
+            seen = False
+            for box in line.boxes:
+                seen = seen or bool(box.text.strip())
+                if seen and not box.text.strip() and box.bbox and box.agree is None \
+                        and _ink_crop(pages[p.number], box.bbox) is None:
+                    box.agree = True
+                    confirmed = True
+    return confirmed
+
+
+def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
+    """`result` of `doc`, or the result of `extract(doc)` after confirming and rule-confirmed
+    re-reads."""
+    pages = _Pages(data)
+    if confirm(doc, pages, result) | confirm_empty(doc, pages, result):
+        result = extract(doc)
+    return _by_rules(doc, pages, result, extract)
+
+
+def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
+    from ..schema import all_templates
+    from ..validate import run_checks
+    from .engines import get_engine
+
+    ocr_pages = {p.number for p in doc.pages if p.path == "ocr"}
+    failing = [c for c in result.checks if not c.ok and "[" in c.rule]
+    if not ocr_pages or not failing or result.template is None:
+        return result
+    template = next((t for t in all_templates() if t.version == result.template and t.hybrid == result.hybrid), None)
+    if template is None:
+        return result
+    cells: dict[str, tuple[int, tuple]] = {}
+    for check in failing:
+        for f in check.fields:
+            ev = result.fields[f].evidence
+            if ev.page in ocr_pages and ev.bbox and f not in cells:
+                cells[f] = (ev.page, ev.bbox)
+    if not cells or len(cells) > MAX_CELLS:
+        return result
+    engine = get_engine()
+    crops, owners = [], []
+    for f, (page, bbox) in cells.items():
+        for crop in _variants(pages[page], bbox):
+            crops.append(crop)
+            owners.append(f)
+    reads: dict[str, list[tuple[str, float]]] = {f: [] for f in cells}
+    for f, (text, score) in zip(owners, engine.recognize_crops(crops)):
+        text = text.strip().replace(",", "")
+        if is_number(text):
+            reads[f].append((text, score))
+    options: dict[str, dict[float, tuple[str, float]]] = {}
+    for f, rs in reads.items():
+        current = result.fields[f].value
+        for text, score in rs:
+            value = parse_number(text).value
+            if value != current:
+                best = options.setdefault(f, {}).get(value)
+                options[f][value] = (text, max(score, best[1] if best else 0.0))
+    if not options:
+        return result
+    involved = {c.rule for c in result.checks if "[" in c.rule and set(c.fields) & set(options)}
+    fixes = []
+    for n in range(1, MAX_CHANGES + 1):
+        for chosen in itertools.combinations(sorted(options), n):
+            for values in itertools.product(*(sorted(options[f]) for f in chosen)):
+                trial = dict(result.fields)
+                for f, v in zip(chosen, values):
+                    trial[f] = replace(trial[f], value=v)
+                checks = [c for c in run_checks(template, trial) if "[" in c.rule]
+                if all(c.ok for c in checks if c.rule in involved) and \
+                        sum(not c.ok for c in checks) < sum(not c.ok for c in result.checks if "[" in c.rule):
+                    fixes.append(dict(zip(chosen, values)))
+        if fixes:
+            break
+    if len(fixes) != 1:  # none, or several readings fit: leave it to review
+        return result
+    changed = []
+    for f, value in fixes[0].items():
+        page, bbox = cells[f]
+        text, score = options[f][value]
+        for box in _boxes(doc, page, bbox):
+            box.text, box.score, box.agree, box.repaired = text, min(REREAD_SCORE, score), True, False
+            changed.append(f)
+    if not changed:
+        return result
+    fixed = extract(doc)
+    for f, value in fixes[0].items():
+        if f in changed and f in fixed.fields:
+            fixed.fields[f].reasons.append(
+                f"OCR first read {result.fields[f].value:g}; re-read as {value:g}, which the sum rules confirm")
+    return fixed
