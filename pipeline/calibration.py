@@ -21,7 +21,7 @@ from .model import CONFIDENT
 from .trust import DEFAULT_PATH, FORMAT, NEVER_OK_CAP
 
 SEED = 11
-DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration.jsonl"
+DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration.jsonl.gz"
 ECE_BINS = 15
 META = ("correct", "set", "doc", "field")
 
@@ -41,9 +41,25 @@ def rows_for(result, truth: dict, set_name: str, doc: str) -> list[dict]:
 
 
 def read_rows(path: Path = DATA_PATH) -> list[dict]:
-    if not Path(path).is_file():
+    """Rows of a calibration file (.jsonl, or .jsonl.gz as shipped)."""
+    import gzip
+
+    path = Path(path)
+    if not path.is_file():
         raise FileNotFoundError(f"{path} missing: run scripts/build_calibration_data.py")
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def write_rows(rows: list[dict], path: Path) -> None:
+    import gzip
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def features(rows: list[dict]) -> list[dict]:
@@ -60,7 +76,7 @@ def build_model(seed: int = SEED):
                                            min_samples_leaf=40, l2_regularization=1.0, random_state=seed)
     model = Pipeline([("signals", DictVectorizer(sparse=False)), ("trees", trees)])
     # isotonic on held-out folds: the trees rank, the folds say how often each rank is right
-    return CalibratedClassifierCV(model, method="isotonic", cv=5)
+    return CalibratedClassifierCV(model, method="isotonic", cv=3)
 
 
 def fit(rows: list[dict], seed: int = SEED):
@@ -218,7 +234,7 @@ Data: `{data.name}`, {m['rows']} fields of {m['docs']} generated documents
 (scripts/build_calibration_data.py): converter families and scan conditions tuning may use.
 Held-out families and conditions, and every document the gold gate scores, are never in it.
 Model: scikit-learn HistGradientBoostingClassifier over the signals (DictVectorizer), calibrated by
-isotonic regression on 5 cross-validation folds (CalibratedClassifierCV); seed {SEED};
+isotonic regression on 3 cross-validation folds (CalibratedClassifierCV); seed {SEED};
 fitted in {m['seconds']:.0f} s.  Trained {_dt.date.today().isoformat()}.
 
 ## Out-of-fold metrics (folds split by document)

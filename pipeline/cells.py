@@ -67,6 +67,15 @@ def is_blank_marker(text: str) -> bool:
     return normalize(text).strip() in BLANK_MARKERS
 
 
+_DASH_RUN = re.compile(r"^-{3,}$")
+
+
+def is_dash_run(text: str) -> bool:
+    """Three or more hyphens: markdown's em dash printed for a zero cell, or a rule line; the
+    caller tells them apart by what stands beside it."""
+    return bool(_DASH_RUN.match(normalize(text).strip()))
+
+
 def to_yuan(value: float | int, unit: str | None) -> float | int:
     """Money in yuan; 万元 values are scaled and rounded to the fen to kill float noise."""
     if unit == "万元":

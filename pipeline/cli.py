@@ -244,7 +244,7 @@ def train(
     from_db: Path | None = typer.Option(None, "--from-db", help="Add the label lines people reviewed in this "
                                         "archive store to the training data (samples kept in DB.training/)."),
     calibrator: bool = typer.Option(False, "--calibrator", help="Fit the confidence calibrator instead (data: "
-                                    "training_data/calibration.jsonl from scripts/build_calibration_data.py; "
+                                    "training_data/calibration.jsonl.gz from scripts/build_calibration_data.py; "
                                     "with --from-db plus the reviewed fields; default --out "
                                     "models/confidence_calibrator.skops)."),
 ) -> None:
@@ -297,7 +297,7 @@ def _train_calibrator(data: Path, out: Path, from_db: Path | None) -> None:
         extra = calibration_samples(conn)
         conn.close()
         typer.echo(f"from review: {len(extra)} reviewed fields with their signals")
-    source = data / "calibration.jsonl" if data.is_dir() else data
+    source = data / "calibration.jsonl.gz" if data.is_dir() else data
     target = DEFAULT_PATH if out == Path("models/label_classifier.skops") else out
     try:
         metrics = calibration.run(source, target, extra=extra)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from .cells import DIGIT_LOOKALIKES, is_blank_marker, normalize, parse_number
+from .cells import DIGIT_LOOKALIKES, is_blank_marker, is_dash_run, normalize, parse_number
 from .model import Document, Line, Token
 
 # page numbers and footers that conversion leaves between table rows: "- 3 -", "第 3 页", "3/6"
@@ -122,7 +122,8 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
     whole = _number(raw, base)
     if whole is not None:
         return [whole]
-    if is_blank_marker(raw):
+    # a cell of its own holding "---" is a dash cell; a line of hyphens is a rule
+    if is_blank_marker(raw) or (is_dash_run(raw) and base.cell_no > 0):
         return [Token("number", raw, base.page, base.bbox, base.line_no, base.cell_no, base.score, blank=True)]
     tokens: list[Token] = []
 
@@ -145,7 +146,7 @@ def _box_tokens(text: str, base: Token) -> list[Token]:
         elif piece in ("万元", "元") and tokens and tokens[-1].kind == "number" and not tokens[-1].unit:
             tokens[-1].unit = piece  # "22.67 万元": the unit printed apart from its number
             tokens[-1].text += piece
-        elif is_blank_marker(piece) and tokens:
+        elif tokens and (is_blank_marker(piece) or (is_dash_run(piece) and not set(tokens[-1].text) <= set("-|: "))):
             tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
                                 base.score, blank=True))
         elif _CJK.search(piece):

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Build training_data/calibration.jsonl: one row per extracted field with known truth.
+"""Build training_data/calibration.jsonl.gz: one row per extracted field with known truth.
 
     .venv/bin/python scripts/build_calibration_data.py --corpus build/corpus [--scans build/scans] \
-        [--synth 40] [--out training_data/calibration.jsonl]
+        [--synth 40] [--out training_data/calibration.jsonl.gz]
 
 Sources (never the held-out converter families or scan conditions, never a document the gold
 gate scores):
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.calibration import DATA_PATH, rows_for  # noqa: E402
+from pipeline.calibration import DATA_PATH, rows_for, write_rows  # noqa: E402
 from pipeline.corpus.families import HELD_OUT  # noqa: E402
 from pipeline.extract import extract_file  # noqa: E402
 
@@ -92,10 +92,7 @@ def main() -> int:
         rows += scan_rows(args.scans)
     if not rows:
         ap.error("nothing to build from: give --corpus, --synth or --scans")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(rows, args.out)
     wrong = sum(1 for r in rows if not r["correct"])
     print(f"{len(rows)} rows ({wrong} wrong values) from {len({r['doc'] for r in rows})} documents "
           f"in {time.time() - started:.0f} s -> {args.out}", file=sys.stderr)

@@ -155,3 +155,16 @@ def test_blank_zero_cells_print_in_the_styles_real_reports_use():
     share = {b: zeros.count(b) / len(zeros) for b in set(zeros)}
     assert share["0"] > 0.7
     assert {"", "—", "/"} <= set(share)
+
+
+def test_a_table_the_converter_left_out_is_not_asked_of_the_reader():
+    from pipeline.corpus.generate import dropped_tables
+    from pipeline.corpus.values import report_for
+    from pipeline.labels import row_labels
+
+    report = report_for("dropped", 0)
+    printed = [label for table in report.template.tables if table.id != "requests"
+               for row in table.rows for label in row_labels(table.id)[row.id][:1]]
+    assert dropped_tables(report, "\n".join(printed) + "\n[TABLE]\n") == ["requests"]
+    assert dropped_tables(report, "\n".join(printed + [label for labels in row_labels("requests").values()
+                                                         for label in labels[:1]])) == []

@@ -36,6 +36,15 @@ def test_blank_markers_after_a_label():
     assert [t.blank for t in tokens] == [False, True, True]
 
 
+def test_markdown_em_dash_cells_are_blanks_but_rule_lines_are_not():
+    # pandoc/markdown print a dash cell as "---": one blank cell, never minus signs
+    assert [t.blank for t in _box_tokens("（三）不予公开 --- 3", BASE)] == [False, True, False]
+    assert [t.blank for t in _box_tokens("0 --- 4", BASE)] == [False, True, False]
+    # a table's separator row or a horizontal rule is no cell
+    assert all(t.kind == "text" for t in _box_tokens("---|---|---", BASE))
+    assert all(t.kind == "text" for t in _box_tokens("----", BASE))
+
+
 def test_page_furniture_and_prose():
     assert is_footer(Line([TextBox("- 3 -")], 1))
     assert is_footer(Line([TextBox("第 2 页 共 6 页")], 1))
