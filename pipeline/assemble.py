@@ -320,31 +320,95 @@ class Assembler:
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
             return [(hit, own, None, True) for hit, own in zip(block, identity)]
+        equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
+                     for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
-        best_possible = self._fit(table, block, None)
-        if self._fit(table, block, identity) < best_possible and width <= MAX_PERMUTED_COLUMNS:
-            readings += [[[chunks[c][r] for c in perm] for r in range(n_rows)]
-                         for perm in permutations(range(width))]
-        fits = [self._fit(table, block, order) for order in readings]
-        top = max(fits)
-        best = [order for order, fit in zip(readings, fits) if fit == top]
-        as_values = {tuple(tuple(self.tokens[i].value for i in own) for own in order) for order in best}
-        doubt = None if len(as_values) == 1 else DOUBT_SCATTERED
-        return [(hit, own, doubt, True) for hit, own in zip(block, best[0])]
+        fits = [self._fit(equations, order) for order in readings]
+        perms: list[tuple[int, ...]] = []
+        if fits[0] < sum(map(len, equations)) and width <= MAX_PERMUTED_COLUMNS:
+            perms = _permutations(width)
+            perm_fits = self._permutation_fits(equations, chunks, perms)
+        top = max(fits + ([max(perm_fits)] if perms else []))
+        # the best readings in order (identity, row-major, column orders): the first is read,
+        # and the block is doubted when any other best one gives different values
+        best = [o for o, fit in zip(readings, fits) if fit == top]
+        tied = [perm for perm, fit in zip(perms, perm_fits) if fit == top] if perms else []
+        first = best[0] if best else [[chunks[c][r] for c in tied[0]] for r in range(n_rows)]
+        values = self._values(first)
+        differ = any(self._values(order) != values for order in best[1:]) or \
+            self._permutations_differ(chunks, tied[0 if best else 1:], first)
+        doubt = DOUBT_SCATTERED if differ else None
+        return [(hit, own, doubt, True) for hit, own in zip(block, first)]
 
-    def _fit(self, table: Table, block: list[Hit], order: list[list[int]] | None) -> int:
-        """How many within-row sum rules a reading satisfies (all of them when order is None)."""
+    def _values(self, order: list[list[int]]) -> tuple:
+        return tuple(tuple(self.tokens[i].value for i in own) for own in order)
+
+    def _permutations_differ(self, chunks: list[list[int]], perms: list[tuple[int, ...]],
+                             first: list[list[int]]) -> bool:
+        """Whether any column order reads other values than `first` (thousands may tie)."""
+        if not perms:
+            return False
+        import numpy as np
+
+        codes: dict = {}  # one code per value, as tuples compare them (1 == 1.0, None apart)
+        code = [[codes.setdefault(self.tokens[i].value, len(codes)) for i in chunk] for chunk in chunks]
+        by_order = np.asarray(code).T[:, np.asarray(perms)]  # (row, order, cell)
+        wanted = np.asarray([[codes.setdefault(self.tokens[i].value, len(codes)) for i in own] for own in first])
+        return bool((by_order != wanted[:, None, :]).any())
+
+    def _fit(self, equations: list[tuple], order: list[list[int]]) -> int:
+        """How many within-row sum rules (`equations[r]` for row r) a reading satisfies."""
         fit = 0
-        for r, hit in enumerate(block):
-            equations = row_equations(self.template,
-                                      [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
-            if order is None:
-                fit += len(equations)
-                continue
-            values = [self.tokens[i].value or 0 for i in order[r]]
+        for r, own in enumerate(order):
+            values = [self.tokens[i].value or 0 for i in own]
             fit += sum(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
-                       for lhs, rhs in equations)
+                       for lhs, rhs in equations[r])
         return fit
+
+    def _permutation_fits(self, equations: list[tuple], chunks: list[list[int]],
+                          perms: list[tuple[int, ...]]) -> list[int]:
+        """`_fit` of every column order at once (row r of order p reads chunk perm[i] in cell i).
+
+        The sums are added in the same order as `_fit` adds them, in float64, which is exact
+        for the printed counts; values too large for that take the plain path.  With whole
+        numbers the order of additions does not matter, so a rule over every cell of a row
+        (total = the rest) only needs the smaller side: the other is the row's sum less it."""
+        import numpy as np
+
+        n_rows, width = len(chunks[0]), len(chunks)
+        values = [[self.tokens[chunks[c][r]].value or 0 for c in range(width)] for r in range(n_rows)]
+        if any(abs(v) >= 2 ** 40 for row in values for v in row):
+            return [self._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)]) for perm in perms]
+        whole = all(type(v) is int for row in values for v in row)
+        order = np.asarray(perms)
+        fits = np.zeros(len(perms), dtype=np.int64)
+        rows_of: dict[tuple, list[int]] = {}  # rows with the same equations are scored together
+        for r in range(n_rows):
+            rows_of.setdefault(tuple(equations[r]), []).append(r)
+        table = np.asarray(values, dtype=np.float64)  # (row, chunk)
+        for same, rows in rows_of.items():
+            block = table[rows]
+            at = {}  # cell i of every order: (row, order)
+
+            def cell(i: int):
+                if i not in at:
+                    at[i] = block[:, order[:, i]]
+                return at[i]
+
+            for lhs, rhs in same:
+                if whole and sorted(lhs + rhs) == list(range(width)):
+                    part = np.zeros((len(rows), len(perms)))
+                    for i in min(lhs, rhs, key=len):
+                        part = part + cell(i)
+                    fits += (2 * part == block.sum(axis=1)[:, None]).sum(axis=0)
+                    continue
+                left, right = np.zeros((len(rows), len(perms))), np.zeros((len(rows), len(perms)))
+                for i in lhs:
+                    left = left + cell(i)
+                for i in rhs:
+                    right = right + cell(i)
+                fits += (np.abs(left - right) < 1e-9).sum(axis=0)
+        return fits.tolist()
 
     # -- cells -----------------------------------------------------------------------
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
@@ -399,6 +463,11 @@ class Assembler:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
             row.records[cell] = rec
         return row
+
+
+@lru_cache(maxsize=8)
+def _permutations(width: int) -> list[tuple[int, ...]]:
+    return list(permutations(range(width)))
 
 
 @dataclass(eq=False)

@@ -64,8 +64,12 @@ def build_model(seed: int = SEED):
 
 
 def fit(rows: list[dict], seed: int = SEED):
+    from threadpoolctl import threadpool_limits
+
     model = build_model(seed)
-    model.fit(features(rows), [r["correct"] for r in rows])
+    # the trees' OpenMP threads crawl when the cores are shared (batch workers, CI): one thread
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(features(rows), [r["correct"] for r in rows])
     model.govreport_format_ = FORMAT
     return model
 
@@ -113,8 +117,9 @@ def cross_validated(rows: list[dict], seed: int = SEED, folds: int = 5) -> np.nd
 
 
 def _predict(model, rows: list[dict]) -> np.ndarray:
-    classes = list(model.classes_)
-    return model.predict_proba(features(rows))[:, classes.index(1)]
+    from .trust import calibrated
+
+    return np.array(calibrated(model, features(rows)))
 
 
 def grouped(rows: list[dict], probs: np.ndarray, key: str) -> dict[str, dict]:

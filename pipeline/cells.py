@@ -11,7 +11,8 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import combinations
+from functools import lru_cache
+from itertools import combinations, islice
 from typing import Callable
 
 # Printed in a cell instead of a number.  Counts: the template has no "not applicable"
@@ -27,6 +28,7 @@ _NUMBER = re.compile(r"^(?P<sign>[+\-−－]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:
 MAX_CANDIDATES = 20000
 
 
+@lru_cache(maxsize=1 << 16)  # token texts and labels recur within and across documents
 def normalize(text: str) -> str:
     """NFKC (full-width digits and punctuation to ASCII), unified minus signs, no NBSP."""
     text = unicodedata.normalize("NFKC", text)
@@ -279,21 +281,39 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     open come first: those the rules allow, else those breaking the fewest rules.
     """
     signed = signed or [False] * width
+    converted: dict[tuple, float | int] = {}  # thousands of readings place the same few numbers
 
     def placed(cells: list, sources: list) -> list:
         if convert is None:
             return list(cells)
-        return [convert(k, v, sources[k]) if v is not None else None for k, v in enumerate(cells)]
+        out = []
+        for k, v in enumerate(cells):
+            if v is None:
+                out.append(None)
+                continue
+            key = (k, v, type(v), math.copysign(1, v), sources[k])  # 0.0 and -0.0 stay apart
+            if key not in converted:
+                converted[key] = convert(k, v, sources[k])
+            out.append(converted[key])
+        return out
 
     if len(values) == width and not alternatives:
         return [(placed(values, list(range(width))), list(range(width)))]
-    consistent, raw = [], []
+    if len(values) > width and not alternatives:
+        found = _surplus_readings(values, width, equations, signed, placed)
+        if found is not None:
+            return found
+    consistent, raw, broken = [], [], []
     for cells, sources in readings(values, width) + (alternatives or []):
         cells = placed(cells, sources)
         if any(v is not None and v < 0 and not signed[k] for k, v in enumerate(cells)):
             continue  # a placement that makes a count negative is no reading of the row
         raw.append((cells, sources))
-        solved = _propagate(cells, equations, signed)
+        if None in cells:
+            solved = _propagate(cells, equations, signed)
+        else:  # nothing to fill in: _propagate's answer is whether every rule holds
+            broken.append(_violated(cells, equations))
+            solved = None if broken[-1] else list(cells)
         if solved is not None:
             consistent.append((solved, sources))
     # a reading that pins every cell beats one that leaves cells open: an open reading
@@ -305,9 +325,45 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # misread); that reading beats placements that leave cells open to make the rule hold
     complete = [r for r in raw if None not in r[0]]
     if complete:
-        fewest = min(_violated(c, equations) for c, _ in complete)
-        return _distinct([r for r in complete if _violated(r[0], equations) == fewest])
+        fewest = min(broken)
+        return _distinct([r for r, n in zip(complete, broken) if n == fewest])
     return _distinct(consistent)
+
+
+def _surplus_readings(values: list, width: int, equations: list[Equation], signed: list[bool],
+                      placed: Callable[[list, list], list]) -> list[Reading] | None:
+    """`row_readings` for more printed numbers than cells, all choices of which to keep
+    scored at once: every such reading is complete, so it is consistent exactly when it
+    breaks no rule.  The sums are added in the order `_violated` adds them, in float64,
+    exact for these magnitudes (so equal to what Python adds); None (use the plain loop) otherwise."""
+    import numpy as np
+
+    if not width or any(v is None for v in values):
+        return None
+    n = len(values)
+    # each printed number as the value of each cell it may land in
+    as_cell = [placed([values[src]] * width, [src] * width) for src in range(n)]
+    if not all(type(v) in (int, float) and abs(v) < INTEGRAL_LIMIT for row in as_cell for v in row):
+        return None
+    keeps = list(islice(combinations(range(n), width), MAX_CANDIDATES))
+    table = np.asarray(as_cell, dtype=np.float64)  # (printed number, cell)
+    chosen = table[np.asarray(keeps), np.arange(width)]  # (reading, cell)
+    negative = (chosen < 0) & ~np.asarray(signed, dtype=bool)
+    allowed = ~negative.any(axis=1)
+    broken = np.zeros(len(keeps), dtype=np.int64)
+    for lhs, rhs in equations:
+        left, right = np.zeros(len(keeps)), np.zeros(len(keeps))
+        for i in lhs:
+            left = left + chosen[:, i]
+        for i in rhs:
+            right = right + chosen[:, i]
+        broken += np.abs(left - right) > 1e-9
+    if not allowed.any():
+        return []
+    # the rules allow some: those; else the printed table is wrong: those breaking the fewest
+    fewest = int(broken[allowed].min())
+    picked = np.flatnonzero(allowed & (broken == fewest))
+    return _distinct([([as_cell[src][k] for k, src in enumerate(keeps[r])], list(keeps[r])) for r in picked])
 
 
 def best_readings(found: list[Reading]) -> list[Reading]:
@@ -371,6 +427,14 @@ def joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed
     reading chosen per row), with cells the equations determine filled in; None when the
     search exceeds `budget` steps (too open to settle).
     """
+    if _integral(rows, equations):
+        return _IntegerSearch(rows, equations, signed, limit, budget).run()
+    return _plain_joint_solutions(rows, equations, signed, limit, budget)
+
+
+def _plain_joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed: list[bool],
+                           limit: int, budget: int) -> list[tuple[list, list[int]]] | None:
+    """The search of `joint_solutions` for any cell values (money with fen)."""
     offsets, n = [], 0
     for row in rows:
         offsets.append(n)
@@ -418,6 +482,153 @@ def joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed
         return True
 
     return solutions if search(0) else None
+
+
+INTEGRAL_LIMIT = 2 ** 40  # sums of such counts compare exactly however they are added
+
+
+def _integral(rows: list[list[Reading]], equations: list[Equation]) -> bool:
+    """Whether `_IntegerSearch` gives exactly what the plain search gives: whole-number cells
+    (counts), every row with a reading, no cell twice in one equation."""
+    return (all(rows) and all(len(set(lhs + rhs)) == len(lhs) + len(rhs) for lhs, rhs in equations)
+            and all(v is None or (type(v) is int and -INTEGRAL_LIMIT < v < INTEGRAL_LIMIT)
+                    for row in rows for values, _ in row for v in values))
+
+
+class _IntegerSearch:
+    """`joint_solutions` for whole-number cells, step for step the same search, made cheap.
+
+    The plain search re-adds every equation at every step.  Here each equation keeps its known
+    sums and unknown counts per side, updated as cells change, so a step checks only the
+    equations of the row it sets (the others held at the parent step) and the leaf's
+    propagation goes through the equations in the same order, each in constant time.  Integer
+    sums do not depend on the order of additions, so every comparison comes out the same.
+    """
+
+    def __init__(self, rows: list[list[Reading]], equations: list[Equation], signed: list[bool],
+                 limit: int, budget: int):
+        self.rows, self.equations, self.signed = rows, equations, signed
+        self.limit, self.budget = limit, budget
+        self.offsets, n = [], 0
+        for row in rows:
+            self.offsets.append(n)
+            n += len(row[0][0])
+        self.order = sorted(range(len(rows)), key=lambda r: (len(rows[r]), r))
+        self.cells: list = [None] * n
+        self.chosen = [0] * len(rows)
+        self.solutions: list[tuple[list, list[int]]] = []
+        self.steps = 0
+        # (equation, on its left side) for each cell; per equation: known sum and unknown cells
+        # per side, and how many unknown cells may be negative
+        self.where: list[list[tuple[int, bool]]] = [[] for _ in range(n)]
+        for e, (lhs, rhs) in enumerate(equations):
+            for i in lhs:
+                self.where[i].append((e, True))
+            for i in rhs:
+                self.where[i].append((e, False))
+        self.known_l, self.known_r = [0] * len(equations), [0] * len(equations)
+        self.open_l = [len(lhs) for lhs, _ in equations]
+        self.open_r = [len(rhs) for _, rhs in equations]
+        self.open_signed = [sum(signed[i] for i in lhs + rhs) for lhs, rhs in equations]
+        self.signed_l = [any(signed[i] for i in lhs) for lhs, _ in equations]
+        self.signed_r = [any(signed[i] for i in rhs) for _, rhs in equations]
+        self.touching = [sorted({e for i in range(self.offsets[r], self.offsets[r] + len(row[0][0]))
+                                 for e, _ in self.where[i]}) for r, row in enumerate(rows)]
+
+    def run(self) -> list[tuple[list, list[int]]] | None:
+        return self.solutions if self._search(0) else None
+
+    def _put(self, state: tuple, cells: list, i: int, new) -> None:
+        old = cells[i]
+        if old is None and new is None:
+            return
+        known_l, known_r, open_l, open_r, open_signed = state
+        signed = self.signed[i]
+        for e, left in self.where[i]:
+            known, open_ = (known_l, open_l) if left else (known_r, open_r)
+            if old is None:
+                open_[e] -= 1
+                open_signed[e] -= signed
+            else:
+                known[e] -= old
+            if new is None:
+                open_[e] += 1
+                open_signed[e] += signed
+            else:
+                known[e] += new
+        cells[i] = new
+
+    def _state(self) -> tuple:
+        return self.known_l, self.known_r, self.open_l, self.open_r, self.open_signed
+
+    def _feasible(self, r: int) -> bool:
+        known_l, known_r, open_l, open_r = self.known_l, self.known_r, self.open_l, self.open_r
+        for e in self.touching[r]:
+            if open_l[e] == 0 and open_r[e] == 0:
+                if known_l[e] != known_r[e]:
+                    return False
+            elif open_r[e] == 0 and not self.signed_l[e] and known_l[e] > known_r[e]:
+                return False
+            elif open_l[e] == 0 and not self.signed_r[e] and known_r[e] > known_l[e]:
+                return False
+        return True
+
+    def _propagate(self) -> list | None:
+        """`_propagate(cells, equations, signed)` on the current cells."""
+        cells = list(self.cells)
+        state = tuple(list(x) for x in self._state())
+        known_l, known_r, open_l, open_r, open_signed = state
+        signed, put = self.signed, self._put
+        changed = True
+        while changed:
+            changed = False
+            for e, (lhs, rhs) in enumerate(self.equations):
+                left_open, right_open = open_l[e], open_r[e]
+                if not left_open and not right_open:
+                    if known_l[e] != known_r[e]:
+                        return None
+                    continue
+                if left_open + right_open == 1:
+                    i = next(j for j in (lhs if left_open else rhs) if cells[j] is None)
+                    value = known_r[e] - known_l[e] if left_open else known_l[e] - known_r[e]
+                    if value < 0 and not signed[i]:
+                        return None
+                    put(state, cells, i, value)
+                    changed = True
+                elif not open_signed[e] and (not left_open or not right_open):
+                    need = known_r[e] - known_l[e] if left_open else known_l[e] - known_r[e]
+                    if need < 0:
+                        return None
+                    if need == 0:
+                        for i in [j for j in lhs + rhs if cells[j] is None]:
+                            put(state, cells, i, 0)
+                        changed = True
+        return cells
+
+    def _search(self, k: int) -> bool:
+        if len(self.solutions) >= self.limit:
+            return True
+        if k == len(self.order):
+            filled = self._propagate()
+            if filled is not None:
+                self.solutions.append((filled, list(self.chosen)))
+            return True
+        r = self.order[k]
+        start, state, cells = self.offsets[r], self._state(), self.cells
+        for j, (values, _) in enumerate(self.rows[r]):
+            self.steps += 1
+            if self.steps > self.budget:
+                return False
+            for k_, v in enumerate(values):
+                old = cells[start + k_]
+                if old is not v and (old is None or v is None or old != v):  # whole numbers: equal is unchanged
+                    self._put(state, cells, start + k_, v)
+            self.chosen[r] = j
+            if self._feasible(r) and not self._search(k + 1):
+                return False
+        for k_ in range(len(self.rows[r][0][0])):
+            self._put(state, self.cells, start + k_, None)
+        return True
 
 
 def _most_plausible(readings: list[tuple[list, list]], prior: Callable[[list], float]):

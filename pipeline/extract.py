@@ -59,14 +59,15 @@ def _section_labels() -> dict[str, tuple[tuple[str, ...], ...]]:
             for tid in _headings()}
 
 
-def _unique(version: str, other: str, table_id: str) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=None)
+def _unique(version: str, other: str, table_id: str) -> tuple[frozenset[str], frozenset[str]]:
     """Row ids and column labels printed only by `version` in this table."""
     mine, theirs = load_template(version).table(table_id), load_template(other).table(table_id)
     rows = {r.id for r in mine.rows} - {r.id for r in theirs.rows}
     their_labels = [squash(l) for c in theirs.columns.values() for l in c.labels]
     labels = {squash(l) for c in mine.columns.values() for l in c.labels
               if not any(squash(l) in t or t in squash(l) for t in their_labels)}
-    return rows, labels
+    return frozenset(rows), frozenset(labels)
 
 
 # column headers of the statistics table that reports printed before the 2019 template
@@ -151,7 +152,16 @@ def default_spotter() -> tuple[Spotter, str | None]:
 
 def calibrator():
     """The confidence calibrator (None: rule-of-thumb confidences) and a note for Result.errors."""
-    return default_calibrator(), None
+    from .trust import DEFAULT_PATH, CalibratorError
+
+    try:
+        model = default_calibrator()
+    except CalibratorError as exc:
+        return None, f"confidence calibrator unusable ({exc}): rule-of-thumb confidences"
+    if model is None:
+        return None, (f"confidence calibrator {DEFAULT_PATH.name} absent: rule-of-thumb confidences "
+                      "(govreport train --calibrator)")
+    return model, None
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 from .cells import DIGIT_LOOKALIKES, is_blank_marker, normalize, parse_number
@@ -235,6 +236,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
 
 # --- sections ------------------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 16)  # token texts and labels recur within and across documents
 def squash(text: str) -> str:
     """Matching form of a label: NFKC, no whitespace or punctuation, digits and CJK kept."""
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", normalize(text).lower())

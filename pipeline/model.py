@@ -69,7 +69,7 @@ class Page:
 class Document:
     source: str
     sha256: str
-    kind: str  # text | html | pdf | image
+    kind: str  # text | html | pdf | image | docx | office (.doc/.wps/.rtf/.odt via LibreOffice)
     pages: list[Page] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 

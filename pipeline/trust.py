@@ -152,10 +152,15 @@ def default_calibrator():
 
 
 def calibrated(model, rows: list[dict]) -> list[float]:
+    from threadpoolctl import threadpool_limits
+
     if not rows:
         return []
     classes = list(model.classes_)
-    return [float(p[classes.index(1)]) for p in model.predict_proba(rows)]
+    # a few hundred rows: OpenMP threads cost more than they save, and batch workers share the cores
+    with threadpool_limits(limits=1, user_api="openmp"):
+        probs = model.predict_proba(rows)
+    return [float(p[classes.index(1)]) for p in probs]
 
 
 # --- status --------------------------------------------------------------------------------

@@ -19,6 +19,12 @@ if ! command -v pdftoppm >/dev/null 2>&1; then
     echo "warning: poppler-utils (pdftoppm) missing and no root: scanned PDFs cannot be rasterized" >&2
 fi
 
+# .doc/.wps/.rtf/.odt inputs are converted to DOCX by LibreOffice headless (Writer alone suffices)
+if ! command -v soffice >/dev/null 2>&1; then
+  apt_install --no-install-recommends libreoffice-writer ||
+    echo "warning: libreoffice-writer missing and no root: .doc/.wps/.rtf/.odt inputs get a per-document error" >&2
+fi
+
 # the generated corpus (pipeline/corpus) converts pages with pandoc and a headless Chromium, which
 # also renders `govreport explain` pages in the tests; CJK fonts so printed PDFs carry real glyphs
 missing=()

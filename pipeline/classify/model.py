@@ -6,6 +6,8 @@ is refused, so a tampered or foreign file cannot run code.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +26,7 @@ TRUSTED_TYPES = [
     "pipeline.classify.features.LayoutFeatures",
     "sklearn.calibration._CalibratedClassifier",  # private sklearn type skops does not pre-trust
 ]
+CACHED_RECORDS = 20_000  # label candidates whose probabilities are kept (about 10 MB)
 # a hit whose row the template order cannot place is kept for review, never "ok"
 OUT_OF_ORDER_SCORE = 0.5
 MIN_OUT_OF_ORDER_PROB = 0.5
@@ -73,6 +76,111 @@ def _exact_rows(rows: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {squash(v): row for row, variants in rows.items() for v in reversed(variants)}
 
 
+class _IsotonicProba:
+    """`model.predict_proba` for the model `govreport train` fits (features, then isotonic
+    CalibratedClassifierCV over a multiclass linear classifier): the same numpy operations in
+    the same order, without sklearn's per-call input validation, which costs more than the
+    prediction (it runs once per class and fold: over a hundred times per section)."""
+
+    def __init__(self, model):
+        import numpy as np
+        from sklearn.preprocessing import LabelEncoder
+
+        from scipy import sparse
+
+        self.np, self.hstack = np, sparse.hstack
+        # the feature union's transformers, each (record field -> list, vectorizer), applied as
+        # FeatureUnion.transform applies them (without its joblib and routing machinery per call)
+        self.features = [[step for _, step in pipe.steps] for _, pipe in model.steps[0][1].transformer_list]
+        self.clf = model.steps[-1][1]
+        self.positions = [LabelEncoder().fit(cc.classes).transform(cc.estimator.classes_)
+                          for cc in self.clf.calibrated_classifiers_]
+        # the linear model's coefficients transposed once, C-ordered as scipy's sparse product
+        # wants them (it would otherwise copy them, megabytes, on every call)
+        self.coef_t = [np.ascontiguousarray(cc.estimator.coef_.T) for cc in self.clf.calibrated_classifiers_]
+        self.cache: dict[tuple, object] = {}
+
+    @staticmethod
+    def applies(model) -> bool:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import SGDClassifier
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        steps = getattr(model, "steps", [])
+        if len(steps) != 2 or type(steps[0][1]) is not FeatureUnion or steps[0][1].transformer_weights \
+                or not all(type(p) is Pipeline for _, p in steps[0][1].transformer_list):
+            return False
+        clf = steps[1][1]
+        return (type(clf) is CalibratedClassifierCV and len(clf.classes_) > 2
+                and all(cc.method == "isotonic" and type(cc.estimator) is SGDClassifier
+                        and cc.estimator.coef_.ndim == 2
+                        and len(cc.classes) == len(clf.classes_)
+                        and all(type(c) is IsotonicRegression and c.out_of_bounds == "clip"
+                                and hasattr(c, "X_thresholds_") for c in cc.calibrators)
+                        for cc in clf.calibrated_classifiers_))
+
+    def __call__(self, recs: list[dict]):
+        """Probabilities per record; a record seen before (the same label text, neighbours and
+        place: reports of one template repeat them) is not predicted again.  Every step works
+        row by row, so a row comes out the same in any batch."""
+        keys = [tuple(sorted(rec.items())) for rec in recs]
+        rows = {k: self.cache.get(k) for k in keys}  # local: other threads may clear the cache
+        todo = [k for k, row in rows.items() if row is None]
+        if todo:
+            if len(self.cache) + len(todo) > CACHED_RECORDS:
+                self.cache.clear()
+            for key, row in zip(todo, self._predict([dict(k) for k in todo])):
+                rows[key] = self.cache[key] = row.copy()
+        return self.np.asarray([rows[k] for k in keys]).reshape(len(keys), len(self.clf.classes_))
+
+    def _predict(self, recs: list[dict]):
+        np = self.np
+        parts = []
+        for steps in self.features:
+            X = recs
+            for step in steps:
+                X = step.transform(X)
+            parts.append(X)
+        X = self.hstack(parts).tocsr()
+        mean = np.zeros((X.shape[0], self.clf.classes_.shape[0]))
+        for cc, positions, coef_t in zip(self.clf.calibrated_classifiers_, self.positions, self.coef_t):
+            mean += self._calibrated(cc, positions, coef_t, X)
+        mean /= len(self.clf.calibrated_classifiers_)
+        return mean
+
+    def _calibrated(self, cc, positions, coef_t, X):
+        """sklearn's _CalibratedClassifier.predict_proba (multiclass, isotonic)."""
+        np = self.np
+        predictions = X.tocsr() @ coef_t + cc.estimator.intercept_  # the linear decision_function
+        n_classes = cc.classes.shape[0]
+        proba = np.zeros((X.shape[0], n_classes))
+        for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
+            T = np.asarray(this_pred, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
+            T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
+            proba[:, class_idx] = calibrator.f_(T).astype(T.dtype)
+        denominator = np.sum(proba, axis=1)[:, np.newaxis]
+        uniform_proba = np.full_like(proba, 1 / n_classes)
+        proba = np.divide(proba, denominator, out=uniform_proba, where=denominator != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
+
+
+_FAST: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FAST_LOCK = threading.Lock()
+
+
+def _fast_proba(model):
+    """One `_IsotonicProba` (and its cache) per loaded model, shared by every spotter using it;
+    the model's own predict_proba for other kinds of model."""
+    if not _IsotonicProba.applies(model):
+        return model.predict_proba
+    with _FAST_LOCK:
+        if model not in _FAST:
+            _FAST[model] = _IsotonicProba(model)
+        return _FAST[model]
+
+
 class ModelSpotter:
     """Classifies every label candidate, then decodes the section in template order.
 
@@ -83,12 +191,13 @@ class ModelSpotter:
 
     def __init__(self, model=None, path: str | Path | None = None):
         self.model = model if model is not None else _cached(str(Path(path) if path else DEFAULT_PATH))
+        self.predict_proba = _fast_proba(self.model)
 
     def probabilities(self, recs: list[dict], allowed: list[str]) -> list[dict[str, float]]:
         classes = list(self.model.classes_)
         keep = [classes.index(c) for c in allowed + [NONE] if c in classes]
         out = []
-        for row in self.model.predict_proba(recs):
+        for row in self.predict_proba(recs):
             sub = {classes[j]: float(row[j]) for j in keep}
             total = sum(sub.values()) or 1.0
             out.append({c: p / total for c, p in sub.items()})

@@ -6,6 +6,8 @@ A family reads one *source* artifact of a rendered page and writes what that too
     pdf_chromium     the page printed to PDF by headless Chromium
     pdf_weasyprint   the page printed to PDF by WeasyPrint
     docx_pandoc      the page converted to DOCX by pandoc
+    docx_libreoffice the page opened in LibreOffice Writer and saved as DOCX
+    doc_libreoffice  the same, saved as Word 97-2003 .doc
 
 Sources are made in batches (one browser for all pages) by `make_sources`; families are
 cheap functions of a source.  Each family declares what it needs; `missing(family)` says
@@ -54,6 +56,7 @@ def _bin(name: str, apt: str) -> Need:
 CHROMIUM = Need("chromium", "chromium", "apt-get install chromium (scripts/setup.sh installs it)")
 PANDOC = _bin("pandoc", "pandoc")
 PDFTOTEXT = _bin("pdftotext", "poppler-utils")
+SOFFICE = _bin("soffice", "--no-install-recommends libreoffice-writer")
 BS4, LXML = _py("bs4", "beautifulsoup4"), _py("lxml", "lxml")
 WEASYPRINT = _py("weasyprint", "weasyprint")
 
@@ -62,8 +65,11 @@ SOURCES: dict[str, tuple[Need, ...]] = {
     "pdf_chromium": (CHROMIUM,),
     "pdf_weasyprint": (WEASYPRINT,),
     "docx_pandoc": (PANDOC,),
+    "docx_libreoffice": (SOFFICE,),
+    "doc_libreoffice": (SOFFICE,),
 }
-SOURCE_EXT = {"html": ".html", "pdf_chromium": ".pdf", "pdf_weasyprint": ".pdf", "docx_pandoc": ".docx"}
+SOURCE_EXT = {"html": ".html", "pdf_chromium": ".pdf", "pdf_weasyprint": ".pdf", "docx_pandoc": ".docx",
+              "docx_libreoffice": ".docx", "doc_libreoffice": ".doc"}
 
 
 @dataclass(frozen=True)
@@ -294,6 +300,10 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            "pandoc -t docx, then docx2txt.process"),
     Family("pandoc_docx_pandoc_plain", "docx_pandoc", ".txt", (PANDOC,), pandoc_from_docx,
            "pandoc -t docx, then pandoc -f docx -t plain"),
+    Family("libreoffice_docx", "docx_libreoffice", ".docx", (), pdf_itself,
+           "LibreOffice Writer headless: the page saved as DOCX (MS Word 2007 XML)"),
+    Family("libreoffice_doc", "doc_libreoffice", ".doc", (), pdf_itself,
+           "LibreOffice Writer headless: the page saved as Word 97-2003 .doc"),
 ]}
 
 
@@ -316,5 +326,29 @@ def make_sources(source: str, pages: list[tuple[Path, Page]], out: list[Path]) -
     elif source == "docx_pandoc":
         for (path, page), dst in zip(pages, out):
             dst.write_bytes(pandoc("html", "docx", page.html.encode("utf-8"), out_file=True))
+    elif source in ("docx_libreoffice", "doc_libreoffice"):
+        libreoffice_convert([path for path, _page in pages], out,
+                            "docx:MS Word 2007 XML" if source == "docx_libreoffice" else "doc:MS Word 97")
     else:
         raise ValueError(f"unknown source {source}")
+
+
+def libreoffice_convert(pages: list[Path], out: list[Path], target: str) -> None:
+    """One LibreOffice run converts a batch of saved pages (its start-up dominates a single file)."""
+    ext = "." + target.split(":", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="govreport-lo-") as tmp:
+        names = []
+        for k, page in enumerate(pages):
+            name = Path(tmp) / f"p{k:05d}.html"
+            name.write_bytes(page.read_bytes())
+            names.append(name)
+        for start in range(0, len(names), 50):
+            chunk = names[start:start + 50]
+            profile = (Path(tmp) / "profile").as_uri()  # private: never fights a running LibreOffice
+            run = subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile}",
+                                  "--convert-to", target, "--outdir", str(Path(tmp) / "out"), *map(str, chunk)],
+                                 capture_output=True, timeout=60 + 20 * len(chunk))
+            if run.returncode:
+                raise RuntimeError(f"soffice --convert-to {target}: {run.stderr.decode(errors='replace')[:300]}")
+        for name, dst in zip(names, out):
+            dst.write_bytes((Path(tmp) / "out" / name.with_suffix(ext).name).read_bytes())

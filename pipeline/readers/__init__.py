@@ -16,23 +16,11 @@ class ReaderError(Exception):
     """The input cannot be read as a report (corrupt, encrypted, empty, not text...)."""
 
 
-def _sniff(data: bytes, suffix: str) -> str:
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    if data[:8] in (b"\x89PNG\r\n\x1a\n",) or data[:3] == b"\xff\xd8\xff" or data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image"
-    if suffix in (".html", ".htm", ".xhtml"):
-        return "html"
-    head = data[:4096].lower()
-    if b"<html" in head or b"<table" in head or b"<!doctype html" in head:
-        return "html"
-    return "text"
-
-
 def _readers() -> dict[str, Callable[[bytes, str], Document]]:
-    from . import html, pdf, text
+    from . import docx, html, markdown, mhtml, office, pdf, script, text
 
-    readers = {"text": text.read, "html": html.read, "pdf": pdf.read}
+    readers = {"text": text.read, "markdown": markdown.read, "html": html.read, "script": script.read,
+               "mhtml": mhtml.read, "docx": docx.read, "office": office.read, "pdf": pdf.read}
     try:
         from ..ocr import reader as image_reader  # optional stage, filled in by the OCR issue
         readers["image"] = image_reader.read
@@ -49,10 +37,14 @@ def read_document(path: str | Path) -> Document:
         raise ReaderError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not data.strip():
         raise ReaderError(f"{path.name}: empty file")
-    kind = _sniff(data, path.suffix.lower())
-    reader = _readers().get(kind)
+    from .detect import sniff  # imported here: detect needs ReaderError from this module
+
+    found = sniff(data, path.suffix)
+    if found.kind == "unsupported":
+        raise ReaderError(f"{path.name}: {found.form} is not a supported input")
+    reader = _readers().get(found.kind)
     if reader is None:
-        raise ReaderError(f"{path.name}: {kind} input needs the OCR stage, which is not installed")
-    doc = reader(data, str(path))
+        raise ReaderError(f"{path.name}: {found.kind} input needs the OCR stage, which is not installed")
+    doc = reader(data, str(path)) if found.kind != "office" else reader(data, str(path), found.form)
     doc.sha256 = hashlib.sha256(data).hexdigest()
     return doc

@@ -3,13 +3,14 @@ and tables that a page carries escaped inside script or JSON strings."""
 from __future__ import annotations
 
 import html as htmllib
-import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ..model import Document, Line, Page, TextBox
+from . import script as scriptreader
 from . import text as textreader
+from .detect import decode
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
                "tr", "table", "title", "header", "footer", "ul", "ol", "blockquote", "pre"}
@@ -143,21 +144,14 @@ class _Parser(HTMLParser):
         self._flush()
 
 
-def _unescape_script(script: str) -> list[str]:
-    """HTML fragments embedded as JS/JSON string literals."""
-    fragments = []
-    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'', script, re.DOTALL):
-        literal = match.group(1) if match.group(1) is not None else match.group(2)
-        if not _ESCAPED_TABLE.search(literal):
-            continue
-        try:
-            decoded = json.loads('"' + literal.replace("\n", "\\n") + '"')
-        except (json.JSONDecodeError, ValueError):
-            decoded = literal.encode("utf-8").decode("unicode_escape", errors="ignore")
-        fragments.append(htmllib.unescape(decoded) if "&lt;" in decoded else decoded)
-    if not fragments and "&lt;table" in script.lower():
-        fragments.append(htmllib.unescape(script))
-    return fragments
+def _script_html(script: str) -> str:
+    """HTML a script carries in its string literals, when it carries a table."""
+    if not _ESCAPED_TABLE.search(script):
+        return ""
+    found = scriptreader.html_of(script)
+    if not found and "&lt;table" in script.lower():
+        return htmllib.unescape(script)
+    return found
 
 
 def parse_lines(markup: str, depth: int = 0) -> list[Line]:
@@ -167,19 +161,13 @@ def parse_lines(markup: str, depth: int = 0) -> list[Line]:
     lines = parser.lines
     if depth < 2:
         for script in parser.scripts:
-            for fragment in _unescape_script(script):
+            fragment = _script_html(script)
+            if fragment:
                 lines.extend(parse_lines(fragment, depth + 1))
     return lines
 
 
 def read(data: bytes, source: str) -> Document:
-    text = textreader.decode(data)
-    head = text[:2048].lower()
-    declared = re.search(r'charset=["\']?([\w-]+)', head)
-    if declared and declared.group(1) in ("gbk", "gb2312", "gb18030"):
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            pass
-    lines = parse_lines(text)
+    # the charset comes from the BOM, then <meta charset> / http-equiv, then UTF-8 or GB18030
+    lines = parse_lines(decode(data))
     return Document(source, "", "html", [Page(1, lines, path="html")])

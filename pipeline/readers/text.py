@@ -1,10 +1,10 @@
-"""Plain text and markdown: decode (UTF-8, BOM, GB18030/GBK), split lines into cells."""
+"""Plain text: lines split into cells at tabs and pipes (decoding lives in detect)."""
 from __future__ import annotations
 
 import re
 
 from ..model import Document, Line, Page, TextBox
-from . import ReaderError
+from .detect import decode
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CELL_SPLIT = re.compile(r"\t|\|")
@@ -12,30 +12,9 @@ _CELL_SPLIT = re.compile(r"\t|\|")
 _MD_RULE = re.compile(r"^[\s|:\-–—]+$")
 
 
-def _cjk_ratio(text: str) -> float:
+def cjk_ratio(text: str) -> float:
     printable = [c for c in text if not c.isspace()]
     return len(_CJK.findall(text)) / max(len(printable), 1)
-
-
-def decode(data: bytes) -> str:
-    """Decode bytes of a Chinese text document, or raise ReaderError for binary data."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
-        raise ReaderError("binary data, not a text document")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ReaderError("not decodable as UTF-8 or GB18030 text") from exc
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t\f")
-    if controls > len(text) * 0.01:
-        raise ReaderError("binary data, not a text document")
-    return text
 
 
 def split_cells(raw_line: str) -> list[str]:
@@ -79,6 +58,6 @@ def read(data: bytes, source: str) -> Document:
     pages = [Page(i + 1, lines_from_text(chunk, i + 1), path="text")
              for i, chunk in enumerate(text.split("\f"))]
     doc = Document(source, "", "text", [p for p in pages if p.lines] or pages[:1])
-    if _cjk_ratio(text) < 0.05:
+    if cjk_ratio(text) < 0.05:
         doc.errors.append("almost no Chinese text: probably not a report")
     return doc

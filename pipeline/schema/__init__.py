@@ -7,7 +7,7 @@ spells a field id out.  The hybrid template (2021 section 二 with the 2019 sing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import yaml
@@ -181,7 +181,11 @@ class Template:
         return self.table(table_id).columns[column_id]
 
     def rule_instances(self) -> list[RuleInstance]:
-        return [inst for rule in self.rules for inst in rule.instances(self.table(rule.table))]
+        return list(self._rule_instances)
+
+    @cached_property
+    def _rule_instances(self) -> tuple[RuleInstance, ...]:  # assembly asks for them per row and table
+        return tuple(inst for rule in self.rules for inst in rule.instances(self.table(rule.table)))
 
 
 def _column(cid: str, spec: dict) -> Column:

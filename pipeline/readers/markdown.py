@@ -1,0 +1,264 @@
+"""Markdown and the plain text pandoc writes: tables read by their geometry.
+
+Converters print a table in one of these forms, all of which this reader turns into one `Line`
+per row with each cell a `TextBox` at its grid column (like the HTML reader):
+
+    pipe tables      | a | b |  with a |---|---| rule (GFM, html2text)
+    grid tables      +---+---+ borders, a row's cells wrapped over several | a | b | lines
+    simple tables    a rule of dash runs (---- ----) gives the columns; one line per row
+    multiline tables the same rule, rows separated by blank lines, cells wrapped over lines
+    raw HTML tables  <table> blocks that GFM/pandoc markdown keep for merged cells
+
+Column positions count display width (a CJK character fills two columns), as pandoc lays
+them out.  Everything else goes through the plain-text reader, with markdown residue (pandoc
+spans `[x]{...}`, fenced divs, escapes, links) removed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..model import Document, Line, Page, TextBox
+from . import text as textreader
+
+_SEGMENTED_RULE = re.compile(r"^\s*-{2,}(?:[ ]+-{2,})+\s*$")
+_FULL_RULE = re.compile(r"^\s*-{3,}\s*$")
+_GRID_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+_HTML_TABLE_START = re.compile(r"<table[\s>]", re.IGNORECASE)
+_HTML_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
+
+# pandoc markdown residue
+_SPAN = re.compile(r"\[([^\[\]]*)\]\{[^{}]*\}")  # [text]{lang="EN-US"} (innermost first)
+_ATTRS = re.compile(r"\s*\{[#.][^{}]*\}\s*$")  # heading attributes {#id .class}
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$^&])")
+_HARD_BREAK = re.compile(r"\\$")
+_FENCE = re.compile(r"^\s*:::")
+_TAG = re.compile(r"</?[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")  # raw HTML kept inline (<div id=zoom>, <span>)
+_RULE_ONLY = re.compile(r"^[\s|:+=\-]*$")
+_LOST_TABLE = re.compile(r"^\s*\[TABLE\]\s*$")  # pandoc plain's placeholder for a table it cannot draw
+# pandoc's smart punctuation writes an em dash as --- and an en dash as --: a cell printed "—"
+# (a blank) must not reach the tokenizer as three minus signs
+_DASH_RUN = re.compile(r"(?<![-|:+])-{2,}(?![-|:+])")
+
+
+def _dashes(match: re.Match) -> str:
+    run = len(match.group(0))
+    if run % 3 == 0:
+        return "—" * (run // 3)
+    return "–" * (run // 2) if run % 2 == 0 else match.group(0)
+
+
+def clean(text: str) -> str:
+    """Markdown inline residue out of one line or cell."""
+    previous = None
+    while previous != text:  # nested spans unwrap from the inside
+        previous = text
+        text = _SPAN.sub(r"\1", text)
+    text = _TAG.sub(" ", _IMAGE.sub("", text))
+    text = _LINK.sub(r"\1", text)
+    text = _ATTRS.sub("", text)
+    text = _HARD_BREAK.sub("", text)
+    text = _DASH_RUN.sub(_dashes, text)
+    return _ESCAPE.sub(r"\1", text)
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _chunks(line: str) -> list[tuple[int, str]]:
+    """(display column, text) of each run of non-space characters."""
+    out, pos, start, buf = [], 0, 0, []
+    for char in line:
+        if char.isspace():
+            if buf:
+                out.append((start, "".join(buf)))
+                buf = []
+        else:
+            if not buf:
+                start = pos
+            buf.append(char)
+        pos += _width(char)
+    if buf:
+        out.append((start, "".join(buf)))
+    return out
+
+
+def _column(starts: list[int], pos: int) -> int:
+    """The column a chunk starting at `pos` belongs to: the last one starting at or before it."""
+    col = 0
+    for k, start in enumerate(starts):
+        if start <= pos:
+            col = k
+    return col
+
+
+def _row(lines: list[str], starts: list[int], separators: bool = False) -> list[str]:
+    """One table row printed over `lines`: the text in each column, wrapped parts joined."""
+    cells: list[list[str]] = [[] for _ in starts]
+    for line in lines:
+        parts: list[list[str]] = [[] for _ in starts]
+        for pos, chunk in _chunks(line):
+            if separators:
+                chunk = chunk.strip("|")
+                if not chunk:
+                    continue
+            parts[_column(starts, pos)].append(chunk)
+        for k, words in enumerate(parts):
+            if words:
+                cells[k].append(" ".join(words))
+    # a cell wrapped over lines continues the same label or number: no separator
+    return [clean("".join(parts)).strip() for parts in cells]
+
+
+def _table_line(cells: list[str], page: int) -> Line | None:
+    if not any(cells):
+        return None
+    return Line([TextBox(text, column=k) for k, text in enumerate(cells)], page, in_table=True)
+
+
+def _rule_starts(rule: str) -> list[int]:
+    return [m.start() for m in re.finditer(r"-+", rule)]
+
+
+def _grid_table(lines: list[str], i: int, page: int) -> tuple[list[Line], int]:
+    """A grid table from its top border at lines[i]; returns (rows, index after it)."""
+    border = lines[i]
+    starts = [m.start() + 1 for m in re.finditer(r"\+", border)][:-1]
+    out, row = [], []
+    i += 1
+    while i < len(lines) and lines[i].strip()[:1] in ("|", "+"):
+        if _GRID_BORDER.match(lines[i]):
+            line = _table_line(_row(row, starts, separators=True), page)
+            if line:
+                out.append(line)
+            row = []
+        else:
+            row.append(lines[i])
+        i += 1
+    if row:
+        line = _table_line(_row(row, starts, separators=True), page)
+        if line:
+            out.append(line)
+    return out, i
+
+
+def _dashed_table(lines: list[str], i: int, page: int, header: list[str]) -> tuple[list[Line], int]:
+    """A pandoc simple or multiline table whose column rule is lines[i]."""
+    starts = _rule_starts(lines[i])
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    # a closing rule ends a multiline or headerless table; look for it among table-indented lines
+    end = None
+    for j in range(i + 1, min(len(lines), i + 2000)):
+        if _FULL_RULE.match(lines[j]) or _SEGMENTED_RULE.match(lines[j]):
+            end = j
+            break
+        if lines[j].strip() and len(lines[j]) - len(lines[j].lstrip()) < indent:
+            break
+    out = []
+    if header:
+        line = _table_line(_row(header, starts), page)
+        if line:
+            out.append(line)
+    if end is not None:
+        body = lines[i + 1:end]
+        multiline = any(not line.strip() for line in body)
+        groups, current = [], []
+        for line in body:
+            if not line.strip():
+                if current:
+                    groups.append(current)
+                current = []
+            elif multiline:
+                current.append(line)
+            else:
+                groups.append([line])
+        if current:
+            groups.append(current)
+        after = end + 1
+    else:  # a simple table ends at a blank line
+        groups = []
+        after = i + 1
+        while after < len(lines) and lines[after].strip():
+            groups.append([lines[after]])
+            after += 1
+    for group in groups:
+        line = _table_line(_row(group, starts), page)
+        if line:
+            out.append(line)
+    return out, after
+
+
+def _html_block(lines: list[str], i: int) -> tuple[list[Line], int]:
+    from . import html as htmlreader
+
+    j = i
+    depth = 0
+    while j < len(lines):
+        depth += len(_HTML_TABLE_START.findall(lines[j])) - len(_HTML_TABLE_END.findall(lines[j]))
+        j += 1
+        if depth <= 0:
+            break
+    return htmlreader.parse_lines("\n".join(lines[i:j])), j
+
+
+def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[Line] = []
+    pending: list[str] = []  # text lines not yet known to be a table header
+
+    def flush() -> None:
+        for raw in pending:
+            if not _RULE_ONLY.match(raw):  # rules and underlines carry no cells
+                out.extend(textreader.lines_from_text(clean(raw), page))
+        pending.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _FENCE.match(line) or _LOST_TABLE.match(line):
+            i += 1
+            continue
+        if _HTML_TABLE_START.search(line) and line.lstrip().startswith("<"):
+            flush()
+            rows, i = _html_block(lines, i)
+            out.extend(rows)
+            continue
+        if _GRID_BORDER.match(line):
+            flush()
+            rows, i = _grid_table(lines, i, page)
+            out.extend(rows)
+            continue
+        if _SEGMENTED_RULE.match(line) and not _PIPE_RULE.match(line):
+            # the header of a table sits right above its rule, after a full rule or a blank line
+            k = len(pending)
+            while k > 0 and pending[k - 1].strip() and not _FULL_RULE.match(pending[k - 1]):
+                k -= 1
+            header = pending[k:]
+            if k > 0 and _FULL_RULE.match(pending[k - 1]):
+                k -= 1
+            del pending[k:]
+            flush()
+            rows, i = _dashed_table(lines, i, page, header)
+            out.extend(rows)
+            continue
+        pending.append(line)
+        i += 1
+    flush()
+    return out
+
+
+def read(data: bytes, source: str) -> Document:
+    from .detect import decode
+
+    text = decode(data)
+    pages = [Page(i + 1, lines_from_markdown(chunk, i + 1), path="text")
+             for i, chunk in enumerate(text.split("\f"))]
+    doc = Document(source, "", "text", [p for p in pages if p.lines] or pages[:1])
+    # measured on what was read: style attributes of pandoc spans are not the document's text
+    if textreader.cjk_ratio(" ".join(line.text for line in doc.lines())) < 0.05:
+        doc.errors.append("almost no Chinese text: probably not a report")
+    return doc

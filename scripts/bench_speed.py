@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Speed of text documents per stage (warm, CPU per document), this checkout against another one
+side by side in one run, and batch throughput with 1 and 2 workers.
+
+    .venv/bin/python scripts/bench_speed.py [--before DIR] [--corpus build/corpus] [--batch]
+
+--before DIR   another checkout (e.g. `git archive <commit> | tar -x -C DIR`) measured in the same
+               run, on the same inputs, one child process after the other.
+--corpus DIR   also the generated corpus's text families (held-out families left out).
+--batch        `govreport batch` over a mixed archive (scripts/make_archive.py, no bad inputs)
+               with --workers 1, then 2: documents per minute and the ratio.
+
+Times are CPU seconds of the extracting process (the machine is shared: wall time says more
+about the other jobs than about the pipeline); wall times and the load average are printed too.
+The first document of each child pays for loading the models and is not counted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared next to the repo (or next to the main checkout, from a worktree under ../wt/)
+SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if p.is_dir()),
+              ROOT.parent / "shared").resolve()
+STAGES = ("read", "tokenize/layout", "label spotting", "assembly", "checks", "trust")
+TEXT_SUFFIXES = (".txt", ".md", ".html")
+
+
+def text_inputs(corpus: Path | None) -> list[Path]:
+    found = [*sorted((SHARED / "seeds").glob("*.txt")), *sorted((SHARED / "reports/text").glob("*.txt"))]
+    if corpus and corpus.is_dir():
+        sys.path.insert(0, str(ROOT))
+        from pipeline.corpus.families import HELD_OUT
+
+        for family in sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("_")):
+            if family.name not in HELD_OUT:
+                found += sorted(p for p in family.iterdir() if p.suffix in TEXT_SUFFIXES)
+    return found
+
+
+def worker(tree: Path, inputs: list[Path], out: Path) -> None:
+    """Extract every input with the pipeline of `tree`, timing stages in CPU seconds."""
+    sys.path.insert(0, str(tree))
+    import pipeline.extract
+    from pipeline.extract import extract_file
+
+    @contextmanager
+    def cpu_timed(timings, name):
+        start = time.process_time()
+        try:
+            yield
+        finally:
+            if timings is not None:
+                timings[name] = timings.get(name, 0.0) + time.process_time() - start
+
+    pipeline.extract.timed = cpu_timed
+    assert Path(pipeline.extract.__file__).resolve().is_relative_to(tree.resolve()), pipeline.extract.__file__
+    extract_file(inputs[0])  # loads the models
+    runs = []
+    for path in inputs:
+        stages: dict[str, float] = {}
+        t0, c0 = time.perf_counter(), time.process_time()
+        extract_file(path, timings=stages)
+        runs.append({"name": f"{path.parent.name}/{path.name}", "cpu": time.process_time() - c0,
+                     "wall": time.perf_counter() - t0, "stages": stages})
+    out.write_text(json.dumps(runs), encoding="utf-8")
+
+
+def measure(tree: Path, inputs: list[Path], tmp: Path) -> dict:
+    out = tmp / f"{abs(hash(str(tree)))}.json"
+    load = os.getloadavg()[0]
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(tree), "--worker-out", str(out),
+                    *map(str, inputs)], check=True, env={**os.environ, "PYTHONPATH": str(tree)})
+    return {"runs": json.loads(out.read_text(encoding="utf-8")), "load": (load + os.getloadavg()[0]) / 2}
+
+
+def stage_table(results: dict[str, dict]) -> list[str]:
+    lines = ["| checkout | docs | CPU ms/doc | " + " | ".join(STAGES) + " | wall ms/doc | slowest (CPU) | load avg |",
+             "|---|---|---|" + "---|" * len(STAGES) + "---|---|---|"]
+    for label, res in results.items():
+        runs = res["runs"]
+        n = len(runs)
+        per = {s: 1000 * sum(r["stages"].get(s, 0.0) for r in runs) / n for s in STAGES}
+        slow = max(runs, key=lambda r: r["cpu"])
+        lines.append(f"| {label} | {n} | {1000 * sum(r['cpu'] for r in runs) / n:.0f} | "
+                     + " | ".join(f"{per[s]:.1f}" for s in STAGES)
+                     + f" | {1000 * sum(r['wall'] for r in runs) / n:.0f} | `{slow['name']}` {1000 * slow['cpu']:.0f} ms"
+                     f" | {res['load']:.1f} |")
+    return lines
+
+
+def batch_throughput(tmp: Path) -> list[str]:
+    archive = tmp / "archive"
+    subprocess.run([sys.executable, str(ROOT / "scripts/make_archive.py"), str(archive), "--no-bad"],
+                   check=True, capture_output=True)
+    manifest = json.loads((archive / ".manifest.json").read_text(encoding="utf-8"))
+    docs = sum(1 for kind in (manifest.values() if isinstance(manifest, dict) else manifest) if kind == "report")
+    lines = ["| workers | documents | wall s | docs/min | load avg |", "|---|---|---|---|---|"]
+    rates = {}
+    for workers in (1, 2):
+        db = tmp / f"w{workers}.sqlite"
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pipeline", "batch", str(archive), "--db", str(db), "--workers",
+                        str(workers), "--quiet"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       capture_output=True)
+        wall = time.perf_counter() - t0
+        rates[workers] = docs / wall * 60
+        lines.append(f"| {workers} | {docs} | {wall:.1f} | {rates[workers]:.0f} | "
+                     f"{(load + os.getloadavg()[0]) / 2:.1f} |")
+    lines += ["", f"2 workers / 1 worker: **{rates[2] / rates[1]:.2f}×** (interpreter start and model loading "
+              "included, as an archivist sees it)."]
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before", type=Path, help="another checkout measured in the same run")
+    ap.add_argument("--corpus", type=Path, help="also the generated corpus's text families")
+    ap.add_argument("--batch", action="store_true", help="batch throughput with 1 and 2 workers")
+    ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("inputs", nargs="*", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.inputs, args.worker_out)
+        return
+    inputs = text_inputs(args.corpus)
+    print(f"{len(inputs)} text documents; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}",
+          file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="govreport-speed-") as tmp:
+        tmp = Path(tmp)
+        results = {}
+        if args.before:
+            results[f"before ({args.before.name})"] = measure(args.before, inputs, tmp)
+        results["this checkout"] = measure(ROOT, inputs, tmp)
+        lines = ["CPU milliseconds per document, warm, per stage as `pipeline/extract.py` times them:", "",
+                 *stage_table(results)]
+        if args.before:
+            ratio = (sum(r["cpu"] for r in results[f"before ({args.before.name})"]["runs"])
+                     / sum(r["cpu"] for r in results["this checkout"]["runs"]))
+            lines += ["", f"Speed-up (CPU, same run, same inputs): **{ratio:.1f}×**."]
+        if args.batch:
+            lines += ["", *batch_throughput(tmp)]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

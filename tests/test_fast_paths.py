@@ -1,0 +1,116 @@
+"""The fast paths give exactly what the plain code gives (speed work must not change outputs)."""
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pipeline.cells as cells
+from pipeline.cells import _IntegerSearch, _integral, _plain_joint_solutions, row_readings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _random_joint(rng: random.Random):
+    n_rows, width = rng.randint(1, 5), rng.randint(2, 4)
+    rows = [[([None if rng.random() < 0.3 else rng.randint(-1 if rng.random() < 0.1 else 0, 6)
+               for _ in range(width)], list(range(width))) for _ in range(rng.randint(1, 4))]
+            for _ in range(n_rows)]
+    equations = []
+    for _ in range(rng.randint(1, 6)):
+        picked = rng.sample(range(n_rows * width), min(n_rows * width, rng.randint(2, 5)))
+        cut = rng.randint(1, len(picked) - 1)
+        equations.append((tuple(picked[:cut]), tuple(picked[cut:])))
+    signed = [rng.random() < 0.15 for _ in range(n_rows * width)]
+    return rows, equations, signed, rng.choice([2, 5, 64]), rng.choice([5, 30, 1000])
+
+
+def test_integer_joint_search_is_the_plain_search_step_for_step():
+    rng = random.Random(14)
+    outcomes = set()
+    for _ in range(1500):
+        rows, equations, signed, limit, budget = _random_joint(rng)
+        assert _integral(rows, equations)
+        plain = _plain_joint_solutions(rows, equations, signed, limit, budget)
+        assert _IntegerSearch(rows, equations, signed, limit, budget).run() == plain
+        outcomes.add("budget" if plain is None else "limit" if len(plain) == limit else "some" if plain else "none")
+    assert outcomes == {"budget", "limit", "some", "none"}  # every way the search can end was compared
+
+
+def test_money_cells_take_the_plain_joint_search():
+    assert not _integral([[([1.5, None], [0, 1])]], [((0,), (1,))])
+    assert not _integral([[([1, 2], [0, 1])]], [((0, 1), (1,))])  # a cell twice in one equation
+
+
+def test_surplus_numbers_scored_at_once_give_the_plain_readings(monkeypatch):
+    rng = random.Random(3)
+    pool = [0, 1, 2, 3, 5, 10, 12, -1, 2.5, 0.1, 0.2, 0.30000000000000004, -0.0]
+    fast_used = 0
+    for _ in range(600):
+        width = rng.randint(1, 7)
+        values = [rng.choice(pool) for _ in range(width + rng.randint(1, 8))]
+        equations = []
+        for _ in range(rng.randint(0, 3) if width > 1 else 0):
+            picked = rng.sample(range(width), rng.randint(2, width))
+            cut = rng.randint(1, len(picked) - 1)
+            equations.append((tuple(picked[:cut]), tuple(picked[cut:])))
+        signed = [rng.random() < 0.2 for _ in range(width)]
+        convert = rng.choice([None, lambda k, v, s: v * 10000 if k == 0 else int(v) if float(v).is_integer() else v])
+        fast = row_readings(values, width, equations, signed, None, convert)
+        with monkeypatch.context() as m:
+            m.setattr(cells, "_surplus_readings", lambda *a: None)
+            plain = row_readings(values, width, equations, signed, None, convert)
+        assert repr(fast) == repr(plain)  # repr: 1 and 1.0, 0.0 and -0.0 must not differ either
+        fast_used += bool(fast)
+    assert fast_used > 100
+
+
+@pytest.mark.skipif(not (REPO / "models/label_classifier.skops").is_file(), reason="no trained model")
+def test_label_probabilities_are_the_models_own_in_any_batch():
+    from pipeline.classify.features import record
+    from pipeline.classify.candidates import candidates
+    from pipeline.classify.model import ModelSpotter, _IsotonicProba
+    from pipeline.extract import _anchors, _headings, _section_labels, _vocabulary
+    from pipeline.labels import row_labels
+    from pipeline.layout import find_sections, tokenize
+    from pipeline.readers import read_document
+
+    spotter = ModelSpotter()
+    assert isinstance(spotter.predict_proba, _IsotonicProba)
+    tokens = tokenize(read_document(REPO / "samples/xixia_2020_text.txt"), _vocabulary())
+    sections = find_sections(tokens, _headings(), _section_labels(), _anchors())
+    for table_id, section in sections.items():
+        cands = candidates(tokens, section, row_labels(table_id))
+        recs = [record(cands, i, table_id) for i in range(len(cands))]
+        if not recs:
+            continue
+        expected = spotter.model.predict_proba(recs)
+        spotter.predict_proba.cache.clear()
+        assert np.array_equal(spotter.predict_proba(recs[1::2]), expected[1::2])  # half of them cached now
+        assert np.array_equal(spotter.predict_proba(recs), expected)
+        assert np.array_equal(spotter.predict_proba(recs[:1]), expected[:1])
+
+
+def test_column_orders_scored_at_once_fit_as_one_by_one():
+    from pipeline.assemble import Assembler, _permutations
+    from pipeline.model import Token
+
+    rng = random.Random(5)
+    for _ in range(200):
+        width, n_rows = rng.randint(2, 6), rng.randint(1, 5)
+        pool = rng.choice([[0, 1, 2, 3, 4, 6, None], [0, 1, 2, 2.5, 0.5, 3, None]])  # counts; money
+        assembler = Assembler.__new__(Assembler)
+        assembler.tokens = [Token("number", "x", value=rng.choice(pool)) for _ in range(width * n_rows)]
+        chunks = [list(range(c * n_rows, (c + 1) * n_rows)) for c in range(width)]
+        equations = []
+        for _ in range(n_rows):
+            row = []
+            for _ in range(rng.randint(0, 2)):
+                picked = rng.sample(range(width), width if rng.random() < 0.6 else rng.randint(2, width))
+                cut = rng.randint(1, len(picked) - 1)
+                row.append((tuple(picked[:cut]), tuple(picked[cut:])))
+            equations.append(tuple(row))
+        perms = _permutations(width)
+        one_by_one = [assembler._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)])
+                      for perm in perms]
+        assert assembler._permutation_fits(equations, chunks, perms) == one_by_one

@@ -1,0 +1,269 @@
+"""The input form is detected from the content, whatever the file is called, and each form is
+read to the same fields as the page it was made from.
+
+The documents are generated reports (pipeline/corpus) turned into each form by the real tools
+archives got them from: pandoc (DOCX, markdown, GFM, plain), LibreOffice (.doc, .odt),
+Python's email package (MHTML), JSON/JS string escaping, GBK/UTF-16 encoders.  Each is saved
+under a misleading name, extracted, and scored against the generated truth with
+`govreport eval`'s scorer: every field exact, none confidently wrong.
+"""
+import base64
+import email.charset
+import email.mime.multipart
+import email.mime.text
+import io
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from pipeline.corpus.converters import pandoc
+from pipeline.corpus.render import page_for
+from pipeline.corpus.values import report_for
+from pipeline.evaluate import score_document
+from pipeline.extract import extract_file
+from pipeline.readers import ReaderError, read_document
+from pipeline.readers.detect import OLE2, decode, sniff
+from pipeline.readers.html import parse_lines
+
+SEED = "readers"
+HAS_PANDOC = shutil.which("pandoc") is not None
+HAS_SOFFICE = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
+needs_pandoc = pytest.mark.skipif(not HAS_PANDOC, reason="pandoc not installed (scripts/setup.sh installs it)")
+needs_soffice = pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice not installed (scripts/setup.sh installs it)")
+
+
+def generated(index: int, site: str | None = None):
+    report = report_for(SEED, index)
+    return report, page_for(report, site)
+
+
+def shape(doc_or_lines):
+    lines = doc_or_lines.lines() if hasattr(doc_or_lines, "lines") else doc_or_lines
+    return [([(b.column, b.text) for b in line.boxes], line.in_table) for line in lines]
+
+
+def assert_reads_like_the_page(path, page):
+    """A form that carries the page's HTML is read to exactly the lines of the page itself (whose
+    extraction the HTML families and test_word_html_in_gbk_under_a_doc_name score)."""
+    assert shape(read_document(path)) == shape(parse_lines(page.html))
+
+
+def assert_reads_truth(path, report):
+    result = extract_file(path)
+    score = score_document(report.gold(), result.as_dict(), path.name)
+    assert score.template_correct, (result.template, result.errors)
+    assert score.confident_wrong == 0, [o.to_dict(0.9) for o in score.wrong()]
+    assert score.exact == score.scored, [o.to_dict(0.9) for o in score.wrong()][:5]
+
+
+# --- sniffing: bytes -> form ----------------------------------------------------------------
+
+PIPE_MD = "# 年度报告\n\n| 信息内容 | 本年新制作数量 |\n|---|---|\n| 规章 | 0 |\n"
+GRID_MD = "+------+------+\n| 规章 | 0    |\n+------+------+\n"
+SIMPLE_MD = "  ------ ------\n  规章   0\n  ------ ------\n"
+WORD_HTML = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta charset=gbk></head>'
+             "<body><p class=MsoNormal style='mso-line-height-alt:12pt'>规章<o:p></o:p></p></body></html>")
+
+
+@pytest.mark.parametrize("data,suffix,kind", [
+    (b"<table><tr><td>\xe8\xa7\x84\xe7\xab\xa0</td></tr></table>", ".txt", "html"),
+    (WORD_HTML.encode("gbk"), ".doc", "html"),
+    (b'var data = {"content": "\\u003ctable\\u003e\\u003ctr\\u003e\\u003ctd\\u003e0\\u003c\\/td\\u003e"};',
+     ".html", "script"),
+    (json.dumps({"data": {"content": "<table><tr><td>规章</td></tr></table>"}}).encode(), ".txt", "script"),
+    (b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"x\"\r\n\r\n--x\r\n", ".doc", "mhtml"),
+    (PIPE_MD.encode(), ".txt", "markdown"),
+    (GRID_MD.encode(), ".txt", "markdown"),
+    (SIMPLE_MD.encode(), ".html", "markdown"),
+    ("某某县2020年政府信息公开工作年度报告\n规章\t0\n".encode("utf-16"), ".html", "text"),
+    (OLE2 + b"\x00" * 504, ".txt", "office"),
+    (b"{\\rtf1\\ansi hello}", ".txt", "office"),
+    (b"%PDF-1.7\n", ".txt", "pdf"),
+])
+def test_form_is_sniffed_from_content_not_extension(data, suffix, kind):
+    assert sniff(data, suffix).kind == kind
+
+
+def test_zip_forms():
+    import zipfile
+
+    def archive(files):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+        return buf.getvalue()
+    assert sniff(archive({"[Content_Types].xml": "", "word/document.xml": ""}), ".zip").kind == "docx"
+    assert sniff(archive({"mimetype": "application/vnd.oasis.opendocument.text"}), ".zip").kind == "office"
+    assert sniff(archive({"[Content_Types].xml": "", "xl/workbook.xml": ""}), ".docx").kind == "docx"
+    assert sniff(archive({"[Content_Types].xml": "", "xl/workbook.xml": ""}), ".xlsx").kind == "unsupported"
+
+
+@pytest.mark.parametrize("data,expected", [
+    ("规章".encode("utf-8-sig"), "规章"), ("规章".encode("utf-16"), "规章"),
+    ("规章\t12\n".encode("utf-16-le") * 20, "规章\t12\n" * 20),  # UTF-16 without a BOM
+    ('<meta charset="gb2312"><p>规章</p>'.encode("gbk"), '<meta charset="gb2312"><p>规章</p>'),
+    ("<meta http-equiv=Content-Type content='text/html; charset=gbk'>規章".encode("gb18030"),
+     "<meta http-equiv=Content-Type content='text/html; charset=gbk'>規章"),
+    ("无声明的国标文本".encode("gb18030"), "无声明的国标文本"),
+    # a page re-saved as UTF-8 that kept its old gbk declaration
+    ('<meta charset="gbk"><p>规章</p>'.encode("utf-8"), '<meta charset="gbk"><p>规章</p>'),
+])
+def test_charsets(data, expected):
+    assert decode(data) == expected
+
+
+# --- real converters on generated reports -------------------------------------------------
+
+@needs_pandoc
+def test_docx_from_pandoc_reads_every_field(tmp_path):
+    report, page = generated(0)
+    path = tmp_path / "report.txt"  # a DOCX under a misleading name
+    path.write_bytes(pandoc("html", "docx", page.html.encode("utf-8"), out_file=True))
+    assert_reads_truth(path, report)
+
+
+def test_docx_merged_cells_appear_once_like_html():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("前言")
+    table = document.add_table(rows=3, cols=3)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "A"  # vMerge
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "B"  # gridSpan
+    for col, text in ((1, "1"), (2, "2")):
+        table.cell(1, col).text = text
+    for col, text in enumerate(("C", "3", "4")):
+        table.cell(2, col).text = text
+    document.add_paragraph("后记")
+    buf = io.BytesIO()
+    document.save(buf)
+    from pipeline.readers.docx import read
+    lines = read(buf.getvalue(), "t.docx").lines()
+    html = parse_lines("<p>前言</p><table><tr><td rowspan=2>A</td><td colspan=2>B</td></tr>"
+                       "<tr><td>1</td><td>2</td></tr><tr><td>C</td><td>3</td><td>4</td></tr></table><p>后记</p>")
+    assert shape(lines) == shape(html)
+
+
+@needs_pandoc
+@pytest.mark.parametrize("fmt,name", [("markdown", "report.md"), ("gfm", "report.txt")])
+def test_pandoc_markdown_reads_every_field(tmp_path, fmt, name):
+    report, page = generated(1)
+    path = tmp_path / name
+    path.write_bytes(pandoc("html", fmt, page.html.encode("utf-8")))
+    assert_reads_truth(path, report)
+
+
+def test_word_html_in_gbk_under_a_doc_name(tmp_path):
+    report, page = generated(2, site="word")
+    assert "mso-" in page.html and "<o:p>" in page.html and "<!--[if" in page.html
+    html = page.html.replace('charset="utf-8"', 'charset="gbk"').replace("charset=utf-8", "charset=gbk")
+    assert "gbk" in html[:2048].lower()
+    path = tmp_path / "report.doc"
+    path.write_bytes(html.encode("gb18030"))
+    assert_reads_truth(path, report)
+
+
+def test_html_in_a_javascript_string(tmp_path):
+    _, page = generated(3)
+    # what a client-rendered site ships: the article escaped the way JSON encoders escape it
+    literal = json.dumps(page.html, ensure_ascii=True).replace("<", "\\u003c").replace("/", "\\/")
+    path = tmp_path / "report.txt"
+    path.write_text(f"window.__INITIAL_STATE__ = {{\"article\": {{\"id\": 7, \"content\": {literal}}}}};\n",
+                    encoding="utf-8")
+    assert sniff(path.read_bytes(), ".txt").kind == "script"
+    assert_reads_like_the_page(path, page)
+
+
+def test_mhtml_with_quoted_printable_gb18030_part(tmp_path):
+    _, page = generated(6)
+    archive = email.mime.multipart.MIMEMultipart("related")
+    charset = email.charset.Charset("gb18030")
+    charset.body_encoding = email.charset.QP
+    archive.attach(email.mime.text.MIMEText(page.html, "html", charset))
+    image = email.mime.text.MIMEText(base64.b64encode(b"\x89PNG").decode(), "plain", "us-ascii")
+    archive.attach(image)
+    path = tmp_path / "report.doc"  # Word saves "single file web page" as .mht, sites rename it .doc
+    path.write_bytes(archive.as_bytes())
+    assert b"quoted-printable" in path.read_bytes()
+    assert sniff(path.read_bytes(), ".doc").kind == "mhtml"
+    assert_reads_like_the_page(path, page)
+
+
+@needs_soffice
+def test_doc_through_libreoffice(tmp_path):
+    report, page = generated(5)
+    src = tmp_path / "page.html"
+    src.write_text(page.html, encoding="utf-8")
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to", "doc:MS Word 97",
+                    "--outdir", str(tmp_path / "out"), str(src)], check=True, capture_output=True, timeout=180)
+    path = tmp_path / "report.wps"
+    path.write_bytes((tmp_path / "out" / "page.doc").read_bytes())
+    assert path.read_bytes()[:8] == OLE2
+    assert_reads_truth(path, report)
+
+
+# --- bad input: a clear error per document ---------------------------------------------------
+
+def test_doc_without_libreoffice_names_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    path = tmp_path / "report.doc"
+    path.write_bytes(OLE2 + bytes(range(256)) * 8)
+    with pytest.raises(ReaderError, match="LibreOffice"):
+        read_document(path)
+    result = extract_file(path)
+    assert result.fields == {} and "LibreOffice" in result.errors[0] and "libreoffice-writer" in result.errors[0]
+
+
+def test_empty_and_corrupt_docx_are_clear_errors(tmp_path):
+    import docx
+
+    buf = io.BytesIO()
+    docx.Document().save(buf)
+    empty = tmp_path / "empty.docx"
+    empty.write_bytes(buf.getvalue())
+    with pytest.raises(ReaderError, match="no text"):
+        read_document(empty)
+    corrupt = tmp_path / "corrupt.docx"
+    corrupt.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    result = extract_file(corrupt)
+    assert result.fields == {} and "DOCX" in result.errors[0]
+
+
+def test_other_office_files_are_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "report.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    result = extract_file(path)
+    assert result.fields == {} and "not a supported input" in result.errors[0]
+
+
+def test_markdown_tables_by_geometry():
+    """Columns come from the rule's dash runs in display width (CJK fills two); wrapped cells
+    join; pandoc's smart --- is the printed dash (a blank), not three minus signs."""
+    from pipeline.readers.markdown import lines_from_markdown
+
+    text = ("  ------------ ------ ------\n"
+            "  行政许可     12     ---\n"
+            "\n"
+            "  其他对外管   3      4\n"
+            "  理服务事项\n"
+            "\n"
+            "  行政处罚     ---    7\n"
+            "  ------------ ------ ------\n"
+            "\n"
+            "+------+-----+\n"
+            "| 商业 | 1   |\n"
+            "| 企业 | 2   |\n"
+            "+------+-----+\n")
+    rows = [[(b.column, b.text) for b in line.boxes] for line in lines_from_markdown(text)]
+    assert rows == [[(0, "行政许可"), (1, "12"), (2, "—")],
+                    [(0, "其他对外管理服务事项"), (1, "3"), (2, "4")],
+                    [(0, "行政处罚"), (1, "—"), (2, "7")],
+                    [(0, "商业企业"), (1, "12")]]
