@@ -206,7 +206,8 @@ def write_doc(args) -> dict:
     import platform
     import subprocess as sp
 
-    acc = [row for f in args.inputs.split(",") if "acc" in Path(f).name
+    # each accuracy file is one set of documents, named by its file name (acc_<set>.json)
+    acc = [{**row, "set": Path(f).stem.removeprefix("acc_")} for f in args.inputs.split(",") if "acc" in Path(f).name
            for row in json.loads(Path(f).read_text(encoding="utf-8"))["accuracy"]]
     speed = next((json.loads(Path(f).read_text(encoding="utf-8")) for f in args.inputs.split(",")
                   if "speed" in Path(f).name), None)
@@ -220,11 +221,11 @@ def write_doc(args) -> dict:
              "conditions fax, combined, combined_copier and fonts Noto Serif CJK SC, WenQuanYi Micro Hei "
              "(a document is held out when its condition or its font is). Truth: the generator's values; "
              "scoring: pipeline/evaluate.py (threshold 0.9).", "",
-             "| condition | held out | docs | pages | fields | exact | flagged | confident wrong | perfect docs |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| set | condition | held out | docs | pages | fields | exact | flagged | confident wrong | perfect docs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in acc:
         name = f"**{r['condition']}**" if r["condition"] == "all" else r["condition"]
-        lines.append(f"| {name} | {'yes' if r['held_out'] else 'no'} | {r['docs']} | {r['pages']} | {r['fields']} | "
+        lines.append(f"| {r['set']} | {name} | {'yes' if r['held_out'] else 'no'} | {r['docs']} | {r['pages']} | {r['fields']} | "
                      f"{r['exact_pct']}% | {r['flagged_pct']}% | {r['confident_wrong']} | {r['perfect_docs']} |")
     if speed:
         lines += ["", "Speed, each method in its own process on the same rasterized pages (200 dpi), "
