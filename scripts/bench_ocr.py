@@ -206,7 +206,8 @@ def write_doc(args) -> dict:
     import platform
     import subprocess as sp
 
-    acc = [row for f in args.inputs.split(",") if "acc" in Path(f).name
+    # each accuracy file is one set of documents, named by its file name (acc_<set>.json)
+    acc = [{**row, "set": Path(f).stem.removeprefix("acc_")} for f in args.inputs.split(",") if "acc" in Path(f).name
            for row in json.loads(Path(f).read_text(encoding="utf-8"))["accuracy"]]
     speed = next((json.loads(Path(f).read_text(encoding="utf-8")) for f in args.inputs.split(",")
                   if "speed" in Path(f).name), None)
@@ -220,15 +221,16 @@ def write_doc(args) -> dict:
              "conditions fax, combined, combined_copier and fonts Noto Serif CJK SC, WenQuanYi Micro Hei "
              "(a document is held out when its condition or its font is). Truth: the generator's values; "
              "scoring: pipeline/evaluate.py (threshold 0.9).", "",
-             "| condition | held out | docs | pages | fields | exact | flagged | confident wrong | perfect docs |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| set | condition | held out | docs | pages | fields | exact | flagged | confident wrong | perfect docs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in acc:
         name = f"**{r['condition']}**" if r["condition"] == "all" else r["condition"]
-        lines.append(f"| {name} | {'yes' if r['held_out'] else 'no'} | {r['docs']} | {r['pages']} | {r['fields']} | "
+        lines.append(f"| {r['set']} | {name} | {'yes' if r['held_out'] else 'no'} | {r['docs']} | {r['pages']} | {r['fields']} | "
                      f"{r['exact_pct']}% | {r['flagged_pct']}% | {r['confident_wrong']} | {r['perfect_docs']} |")
     if speed:
         lines += ["", "Speed, each method in its own process on the same rasterized pages (200 dpi), "
-                  "OCR time only; peak RSS measured before extraction loads the pipeline's models:", "",
+                  "OCR time only; peak RSS measured before extraction loads the pipeline's models; the "
+                  "accuracy columns here are `extract_document` on each method's pages (no proof-reader):", "",
                   "| method | pages | s/page | peak RSS MB | exact | flagged | confident wrong |", "|---|---|---|---|---|---|---|"]
         for m in METHODS:
             r = speed.get(m)
@@ -237,6 +239,8 @@ def write_doc(args) -> dict:
                              f"{r['flagged_pct']}% | {r['confident_wrong']} |")
         lines += ["", f"Speed-up of ours: {speed.get('speedup_vs_rapidocr_default')}x vs rapidocr defaults, "
                   f"{speed.get('speedup_vs_rapidocr_engine')}x vs rapidocr with the pipeline's engine settings."]
+    if args.note:
+        lines += ["", args.note]
     lines.append("<!-- bench_ocr:end -->")
     block = "\n".join(lines)
     doc = ROOT / "docs" / "benchmarks.md"
@@ -252,6 +256,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("what", choices=["accuracy", "speed", "method", "doc"])
     ap.add_argument("--inputs", help="doc: comma-separated JSON files written by accuracy/speed --json")
+    ap.add_argument("--note", help="doc: a paragraph of remarks on this run")
     ap.add_argument("--scans", default=str(ROOT / "build" / "official_scans"))
     ap.add_argument("--conditions", help="comma-separated conditions (default: all)")
     ap.add_argument("--max-docs", type=int, default=0)
