@@ -49,7 +49,20 @@ def read_rows(path: Path = DATA_PATH) -> list[dict]:
         raise FileNotFoundError(f"{path} missing: run scripts/build_calibration_data.py")
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        return with_context([json.loads(line) for line in fh if line.strip()])
+
+
+def with_context(rows: list[dict]) -> list[dict]:
+    """The table-context signals trust.assess adds at extraction, computed over each document's
+    table as the data holds it."""
+    from .trust import add_table_context
+
+    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for r in rows:
+        groups[(r["set"], r["doc"])][r["field"]] = r
+    for fields in groups.values():
+        add_table_context(fields)
+    return rows
 
 
 def write_rows(rows: list[dict], path: Path) -> None:
@@ -87,6 +100,8 @@ def fit(rows: list[dict], seed: int = SEED):
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(features(rows), [r["correct"] for r in rows])
     model.govreport_format_ = FORMAT
+    # the input paths it has measured: a field read any other way keeps the rule of thumb
+    model.govreport_paths_ = sorted({str(r["path"]) for r in rows})
     return model
 
 
@@ -102,17 +117,39 @@ def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> fl
     return float(total)
 
 
+OK_LEVELS = (0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999)
+OK_ERROR_RATE = 0.001  # the most errors among ok values any set may show
+MIN_SET = 1000  # sets smaller than this say too little about a 1-in-1,000 rate
+
+
+def ok_level(rows: list[dict], probs: np.ndarray) -> float:
+    """The lowest level of the shown confidence at which every set's out-of-fold error among
+    values at or above it is at most OK_ERROR_RATE (a single error allowed where a set has fewer
+    than 1/OK_ERROR_RATE values at that level: it cannot show a smaller rate)."""
+    correct = np.array([r["correct"] for r in rows], dtype=float)
+    shown = np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, probs)])
+    sets = defaultdict(list)
+    for i, r in enumerate(rows):
+        sets[r["set"]].append(i)
+    for level in OK_LEVELS:
+        ok = shown >= level
+        if all((ok[idx] & (correct[idx] == 0)).sum() <= max(1.0, OK_ERROR_RATE * ok[idx].sum())
+               for idx in map(np.array, sets.values()) if len(idx) >= MIN_SET):
+            return level
+    return 1.0
+
+
 def never_ok(row: dict) -> bool:
     """Signals under which trust.assess never marks a value ok (mirrors its rules)."""
     return row["reading"] in ("several_readings", "conflict") or bool(row["repaired"]) \
         or row["narrative"] < 0 or bool(row["sum_rules_failed"]) or bool(row["field_rule_failed"])
 
 
-def summarize(rows: list[dict], probs: np.ndarray) -> dict:
-    """ECE, confident errors and flagged fraction of a set of rows at the ok threshold."""
+def summarize(rows: list[dict], probs: np.ndarray, level: float = CONFIDENT) -> dict:
+    """ECE, confident errors and flagged fraction of a set of rows at the ok level."""
     correct = np.array([r["correct"] for r in rows], dtype=float)
     shown = np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, probs)])
-    ok = shown >= CONFIDENT
+    ok = shown >= level
     return {"fields": len(rows), "accuracy": float(correct.mean()) if len(rows) else 0.0,
             "ece": ece(shown, correct), "ok": int(ok.sum()),
             "ok_errors": int((ok & (correct == 0)).sum()),
@@ -138,11 +175,11 @@ def _predict(model, rows: list[dict]) -> np.ndarray:
     return np.array(calibrated(model, features(rows)))
 
 
-def grouped(rows: list[dict], probs: np.ndarray, key: str) -> dict[str, dict]:
+def grouped(rows: list[dict], probs: np.ndarray, key: str, level: float = CONFIDENT) -> dict[str, dict]:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         groups[str(r[key])].append(i)
-    return {g: summarize([rows[i] for i in idx], probs[idx]) for g, idx in sorted(groups.items())}
+    return {g: summarize([rows[i] for i in idx], probs[idx], level) for g, idx in sorted(groups.items())}
 
 
 def reliability_plot(rows: list[dict], probs: np.ndarray, key: str, path: Path) -> None:
@@ -186,10 +223,12 @@ def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | N
     rows = read_rows(data) + list(extra or [])
     started = time.time()
     oof = cross_validated(rows)
-    metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}),
-               "overall": summarize(rows, oof), "by_path": grouped(rows, oof, "path"),
-               "by_set": grouped(rows, oof, "set")}
+    level = ok_level(rows, oof)
+    metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}), "ok_level": level,
+               "overall": summarize(rows, oof, level), "by_path": grouped(rows, oof, "path", level),
+               "by_set": grouped(rows, oof, "set", level)}
     model = fit(rows)
+    model.govreport_ok_level_ = level
     metrics["seconds"] = time.time() - started
     out.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, out)
@@ -200,7 +239,8 @@ def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | N
 
 
 def format_metrics(m: dict) -> str:
-    lines = [f"{m['rows']} fields of {m['docs']} documents, 5-fold by document (out-of-fold):",
+    lines = [f"{m['rows']} fields of {m['docs']} documents, 5-fold by document (out-of-fold); "
+             f"ok at confidence >= {m['ok_level']}:",
              f"{'group':34s} {'fields':>7s} {'acc':>7s} {'ECE':>7s} {'ok':>7s} {'ok err':>7s} {'flagged':>8s}"]
     for title, groups in (("overall", {"all": m["overall"]}), ("path", m["by_path"]), ("set", m["by_set"])):
         for name, s in groups.items():
@@ -216,7 +256,9 @@ def card(m: dict, data: Path, plot: str) -> str:
 
 Maps a field's evidence ("signals", `pipeline/trust.py: field_signals`) to the probability that
 its value is right.  `trust.assess` shows that probability as the field's confidence and marks a
-value `ok` at {CONFIDENT} or above — except values that are never ok whatever they measure (one of
+value `ok` at the ok level {m['ok_level']} or above (the lowest level, not below {CONFIDENT}, at which
+every generated family's out-of-fold error among ok values is at most 1 in 1,000, or one error
+where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
 several readings, a reading in conflict with the rules, an OCR character repair, a value the
 narrative contradicts), whose shown confidence is capped at {NEVER_OK_CAP}, and values in a failing
 rule, which are `inconsistent`.
@@ -226,8 +268,11 @@ path (text / html / text_layer / ocr), table, column kind, reading (as_printed, 
 lost_cell, extra_dropped, several_readings, conflict), number of candidate readings, scattered
 block, settled by column sums, row-label probability, printed dash, money without unit, lowest
 OCR score, OCR repair, sum rules covering the cell and how many fail, a failing field rule,
-narrative agreement (+1 / 0 / -1), digits of the value, and each doubt (label printed twice,
-numbers not level with the label, several labels before the numbers, scattered order unsettled).
+narrative agreement (+1 / 0 / -1), digits of the value, each doubt (label printed twice,
+numbers not level with the label, several labels before the numbers, scattered order unsettled),
+and the field's table as context: shares of its values not read as printed, read from a
+scattered block, and in a failing rule.  Only the input paths in the data (`govreport_paths_`)
+are calibrated; OCR'd fields keep the rule of thumb until scans are in the data.
 
 ## Fit
 Data: `{data.name}`, {m['rows']} fields of {m['docs']} generated documents
@@ -242,8 +287,8 @@ fitted in {m['seconds']:.0f} s.  Trained {_dt.date.today().isoformat()}.
 {format_metrics(m)}
 ```
 acc = share of values right; ECE = expected calibration error ({ECE_BINS} bins) of the shown
-confidence; ok / ok err = values at or above {CONFIDENT} and the wrong ones among them;
-flagged = share below {CONFIDENT} (sent to review).
+confidence; ok / ok err = values at or above the ok level and the wrong ones among them;
+flagged = share below it (sent to review).
 
 ![reliability by input path]({plot})
 

@@ -5,7 +5,9 @@ the value was read from its row's printed numbers, the row label's probability, 
 and re-reads, the rules covering the cell and whether they hold, what the narrative says.
 A calibrator fitted on generated documents with known truth (`govreport train --calibrator`,
 card in models/confidence_calibrator.md) maps the signals to a probability; without its model
-file a documented rule of thumb stands in and the result says so.
+file a documented rule of thumb stands in and the result says so.  The calibrator only speaks
+for the input paths its data measured (`govreport_paths_`); a field read another way (e.g. OCR
+before scans are in the data) keeps the rule of thumb.
 
 Statuses follow from the probability and the checks:
   missing        no value;
@@ -86,6 +88,22 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
     for doubt, key in _DOUBT_KEYS.items():
         signals[key] = float(bool(rec and doubt in rec.doubts))
     return signals
+
+
+def add_table_context(signals: dict[str, dict]) -> None:
+    """What the rest of a field's table went through, as signals of the field: errors come in
+    blocks (a wrong column order, a shifted row), so a value among many unsure neighbours is
+    less sure than the same value in a table read as printed.  Keys: field id -> its signals."""
+    by_table: dict[str, list[dict]] = {}
+    for s in signals.values():
+        by_table.setdefault(str(s["table"]), []).append(s)
+    for group in by_table.values():
+        n = len(group)
+        unprinted = sum(s["reading"] != "as_printed" for s in group) / n
+        scattered = sum(bool(s["scattered"] or s["by_columns"]) for s in group) / n
+        failing = sum(bool(s["sum_rules_failed"]) for s in group) / n
+        for s in group:
+            s["table_unprinted"], s["table_scattered"], s["table_failing"] = unprinted, scattered, failing
 
 
 # --- the rule of thumb that stands in when no calibrator is installed ----------------------
@@ -170,8 +188,14 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     """Set every field's signals, confidence, status and the reasons behind them."""
     ids = [f for f in template.field_ids() if fields[f].value is not None]
     signals = {f: field_signals(f, records.get(f), template, page_paths, checks) for f in ids}
-    probs = calibrated(model, [signals[f] for f in ids]) if model is not None else \
-        [rule_of_thumb(signals[f]) for f in ids]
+    add_table_context(signals)
+    measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
+    # the calibrated probability at or above which the measured error among ok values is at most
+    # 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
+    ok_level = max(CONFIDENT, getattr(model, "govreport_ok_level_", CONFIDENT)) if model is not None else CONFIDENT
+    by_model = [f for f in ids if signals[f]["path"] in measured]
+    probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}
+    probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
     failing = {f: c for c in checks if not c.ok and not c.rule.startswith("narrative.") for f in c.fields}
     contradicted = {f: c for c in checks if not c.ok and c.rule.startswith("narrative.") for f in c.fields}
     for field_id, p in zip(ids, probs):
@@ -187,7 +211,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             c = failing[field_id]
             fv.status = "inconsistent"
             fv.reasons.append(f"rule {c.rule} fails: " + (c.about or f"{c.expected:g} vs {c.printed:g}"))
-        elif fv.confidence >= CONFIDENT:
+        elif fv.confidence >= (ok_level if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
         elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
             fv.status = "inferred"
