@@ -41,9 +41,7 @@ EXACT_FLOOR.update({"bs4_get_text": 0.45, "lxml_text_content": 0.45, "crawler_pa
 # Families on which the product marks wrong values confident today: the lead fixes the core
 # (reported with examples); until then the promise test is an expected failure there, and it
 # fails loudly once the family is clean, so the entry is removed and the promise enforced.
-KNOWN_CONFIDENT_WRONG = {
-    "weasyprint_pdf_pdfminer": "pdfminer's column-scattered text: section 三 values assigned to the wrong rows",
-}
+KNOWN_CONFIDENT_WRONG: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
