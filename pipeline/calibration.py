@@ -141,8 +141,10 @@ def ok_level(rows: list[dict], probs: np.ndarray) -> float:
 
 def never_ok(row: dict) -> bool:
     """Signals under which trust.assess never marks a value ok (mirrors its rules)."""
-    return row["reading"] in ("several_readings", "conflict") or bool(row["repaired"]) \
-        or row["narrative"] < 0 or bool(row["sum_rules_failed"]) or bool(row["field_rule_failed"])
+    from .trust import never_ok_signals
+
+    return never_ok_signals(row) or row["narrative"] < 0 or bool(row["sum_rules_failed"]) \
+        or bool(row["field_rule_failed"])
 
 
 def summarize(rows: list[dict], probs: np.ndarray, level: float = CONFIDENT) -> dict:

@@ -16,7 +16,8 @@ Statuses follow from the probability and the checks:
   inferred       not printed as such (a lost cell, a printed dash), below CONFIDENT;
   low_confidence everything else.
 Never ok, whatever the probability: a value one of several readings gives, a reading in
-conflict with the rules, an OCR character repair, a value the narrative contradicts.
+conflict with the rules, an OCR character repair, a layout doubt, a value the narrative
+contradicts.
 """
 from __future__ import annotations
 
@@ -183,6 +184,20 @@ def calibrated(model, rows: list[dict]) -> list[float]:
 
 # --- status --------------------------------------------------------------------------------
 
+def never_ok_signals(s: dict) -> bool:
+    """Evidence under which a value is never ok, whatever any model measures: the rules leave
+    it open, OCR repaired a character, or the layout raised a doubt (label printed twice, numbers
+    not level with their label, several labels before the numbers, a scattered order unsettled)
+    that the generated data hardly shows, so no measurement vouches for it."""
+    return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
+        any(s[k] for k in _DOUBT_KEYS.values())
+
+
+def ok_level(model) -> float:
+    """The confidence at or above which a calibrated value is ok (chosen when it was fitted)."""
+    return max(CONFIDENT, getattr(model, "govreport_ok_level_", CONFIDENT)) if model is not None else CONFIDENT
+
+
 def assess(template: Template, fields: dict[str, FieldValue], records: dict[str, CellRecord],
            checks: list[Check], page_paths: dict[int, str], model=None) -> None:
     """Set every field's signals, confidence, status and the reasons behind them."""
@@ -192,7 +207,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
     # the calibrated probability at or above which the measured error among ok values is at most
     # 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
-    ok_level = max(CONFIDENT, getattr(model, "govreport_ok_level_", CONFIDENT)) if model is not None else CONFIDENT
+    level = ok_level(model)
     by_model = [f for f in ids if signals[f]["path"] in measured]
     probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}
     probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
@@ -202,7 +217,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
         fv.signals = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}
         fv.reasons.extend(_reasons(s, rec))
-        never_ok = s["reading"] in ("several_readings", "conflict") or s["repaired"] or field_id in contradicted
+        never_ok = never_ok_signals(s) or field_id in contradicted
         fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
         if field_id in contradicted:
             c = contradicted[field_id]
@@ -211,7 +226,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             c = failing[field_id]
             fv.status = "inconsistent"
             fv.reasons.append(f"rule {c.rule} fails: " + (c.about or f"{c.expected:g} vs {c.printed:g}"))
-        elif fv.confidence >= (ok_level if field_id in probs_of else CONFIDENT):
+        elif fv.confidence >= (level if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
         elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
             fv.status = "inferred"
