@@ -42,6 +42,7 @@ TRUSTED_TYPES = [
     "numpy.dtype",
 ]
 _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered"), DOUBTS)}
+_ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels")
 
 
 class CalibratorError(RuntimeError):
@@ -186,11 +187,12 @@ def calibrated(model, rows: list[dict]) -> list[float]:
 
 def never_ok_signals(s: dict) -> bool:
     """Evidence under which a value is never ok, whatever any model measures: the rules leave
-    it open, OCR repaired a character, or the layout raised a doubt (label printed twice, numbers
-    not level with their label, several labels before the numbers, a scattered order unsettled)
-    that the generated data hardly shows, so no measurement vouches for it."""
+    it open, OCR repaired a character, or the layout raised a doubt about which row a number
+    belongs to (label printed twice, numbers not level with their label, several labels before
+    the numbers) that the generated data hardly shows, so no measurement vouches for it.  (An
+    unsettled scattered order is measured: the pdfminer families print it all the time.)"""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
-        any(s[k] for k in _DOUBT_KEYS.values())
+        any(s[k] for k in _ROW_DOUBTS)
 
 
 def ok_level(model) -> float:
