@@ -28,6 +28,17 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """govreport."""
 
 
+def _existing_store(db: Path):
+    """The archive store at `db`, or a clear error and exit code 2."""
+    from .store import StoreError, open_store
+
+    try:
+        return open_store(db, create=False)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)  # unwrapped: paths stay whole
+        raise typer.Exit(2)
+
+
 @app.command()
 def extract(
     inputs: list[Path] = typer.Argument(..., help="Report files: .txt .md .html .pdf or page images."),
@@ -188,13 +199,7 @@ def check_years(
     from .years import from_result, from_store
 
     if db is not None:
-        from .store import StoreError, open_store
-
-        try:
-            conn = open_store(db, create=False)
-        except StoreError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2)
+        conn = _existing_store(db)
         reports = from_store(conn)
         conn.close()
         _report_years(reports, as_json)
@@ -287,13 +292,8 @@ def _train_calibrator(data: Path, out: Path, from_db: Path | None) -> None:
     extra = []
     if from_db is not None:
         from .review.training import calibration_samples
-        from .store import StoreError, open_store
 
-        try:
-            conn = open_store(from_db, create=False)
-        except StoreError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2)
+        conn = _existing_store(from_db)
         extra = calibration_samples(conn)
         conn.close()
         typer.echo(f"from review: {len(extra)} reviewed fields with their signals")
@@ -366,17 +366,12 @@ def export_(
 ) -> None:
     """Export the store's current values (reviewed where a person reviewed them) for analysts."""
     from .export import FORMATS, LAYOUTS, ExportError, export
-    from .store import StoreError, open_store
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--format")
     if layout not in LAYOUTS:
         raise typer.BadParameter("long or wide", param_hint="--layout")
-    try:
-        conn = open_store(db, create=False)
-    except StoreError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+    conn = _existing_store(db)
     try:
         n = export(conn, fmt, layout, out, threshold)
     except ExportError as exc:
@@ -398,13 +393,8 @@ def status(
     import json
 
     from .batch_console import failed_documents, print_status, status_data
-    from .store import StoreError, open_store
 
-    try:
-        conn = open_store(db, create=False)
-    except StoreError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+    conn = _existing_store(db)
     with conn:
         data = status_data(conn, threshold)
         failures = failed_documents(conn) if failed else None
@@ -457,15 +447,7 @@ def review(
     Every decision is written to the store at once."""
     import getpass
 
-    from .store import StoreError
-
-    try:
-        from .store import open_store
-
-        conn = open_store(db, create=False)
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
+    conn = _existing_store(db)
     if export_queue is not None or import_decisions is not None:
         from .review.exchange import export_queue as export, import_decisions as apply
 
