@@ -122,7 +122,7 @@ OK_ERROR_RATE = 0.001  # the most errors among ok values any set may show
 MIN_SET = 1000  # sets smaller than this say too little about a 1-in-1,000 rate
 
 
-def ok_level(rows: list[dict], probs: np.ndarray) -> float:
+def choose_ok_level(rows: list[dict], probs: np.ndarray) -> float:
     """The lowest level of the shown confidence at which every set's out-of-fold error among
     values at or above it is at most OK_ERROR_RATE (a single error allowed where a set has fewer
     than 1/OK_ERROR_RATE values at that level: it cannot show a smaller rate)."""
@@ -225,7 +225,7 @@ def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | N
     rows = read_rows(data) + list(extra or [])
     started = time.time()
     oof = cross_validated(rows)
-    level = ok_level(rows, oof)
+    level = choose_ok_level(rows, oof)
     metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}), "ok_level": level,
                "overall": summarize(rows, oof, level), "by_path": grouped(rows, oof, "path", level),
                "by_set": grouped(rows, oof, "set", level)}
@@ -261,8 +261,9 @@ its value is right.  `trust.assess` shows that probability as the field's confid
 value `ok` at the ok level {m['ok_level']} or above (the lowest level, not below {CONFIDENT}, at which
 every generated family's out-of-fold error among ok values is at most 1 in 1,000, or one error
 where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
-several readings, a reading in conflict with the rules, an OCR character repair, a value the
-narrative contradicts), whose shown confidence is capped at {NEVER_OK_CAP}, and values in a failing
+several readings, a reading in conflict with the rules, an OCR character repair, a doubt about
+which row a number belongs to, a value the narrative contradicts), whose shown confidence is
+capped at {NEVER_OK_CAP}, and values in a failing
 rule, which are `inconsistent`.
 
 ## Signals

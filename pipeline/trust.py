@@ -12,8 +12,8 @@ before scans are in the data) keeps the rule of thumb.
 Statuses follow from the probability and the checks:
   missing        no value;
   inconsistent   a sum or field rule the value takes part in fails (the printed value stays);
-  ok             probability >= CONFIDENT and nothing below forbids it;
-  inferred       not printed as such (a lost cell, a printed dash), below CONFIDENT;
+  ok             probability >= the ok level (>= CONFIDENT) and nothing below forbids it;
+  inferred       not printed as such (a lost cell, a printed dash), below the ok level;
   low_confidence everything else.
 Never ok, whatever the probability: a value one of several readings gives, a reading in
 conflict with the rules, an OCR character repair, a layout doubt, a value the narrative
