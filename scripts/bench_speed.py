@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,14 +52,7 @@ def worker(tree: Path, inputs: list[Path], out: Path) -> None:
     import pipeline.extract
     from pipeline.extract import extract_file
 
-    @contextmanager
-    def cpu_timed(timings, name):
-        start = time.process_time()
-        try:
-            yield
-        finally:
-            if timings is not None:
-                timings[name] = timings.get(name, 0.0) + time.process_time() - start
+    from same_outputs import cpu_timed  # scripts/ is on sys.path: this script's own directory
 
     pipeline.extract.timed = cpu_timed
     assert Path(pipeline.extract.__file__).resolve().is_relative_to(tree.resolve()), pipeline.extract.__file__

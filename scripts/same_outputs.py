@@ -25,6 +25,18 @@ SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") i
 sys.path.insert(0, str(ROOT))
 
 
+@contextmanager
+def cpu_timed(timings, name):
+    """pipeline.extract.timed in CPU seconds: other jobs share the machine.  Patched in rather
+    than a clock option so that it also times older checkouts (bench_speed.py --before)."""
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.process_time() - start
+
+
 def inputs(shared: Path, corpus: Path | None) -> list[Path]:
     from pipeline.corpus.families import HELD_OUT
 
@@ -53,15 +65,6 @@ def main() -> int:
     import pipeline.extract
     from pipeline.extract import extract_file
     from pipeline.output import to_json
-
-    @contextmanager
-    def cpu_timed(timings, name):  # stage times in CPU seconds: other jobs share the machine
-        start = time.process_time()
-        try:
-            yield
-        finally:
-            if timings is not None:
-                timings[name] = timings.get(name, 0.0) + time.process_time() - start
 
     pipeline.extract.timed = cpu_timed
 

@@ -50,23 +50,31 @@ def same_number(a: str, b: str) -> bool:
 
 # --- crops ---------------------------------------------------------------------------
 
-def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarray | None:
-    """The inked part of a cell (rulings cut away by the inset), padded; None if blank."""
-    import cv2
-
+def _inked_region(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
+    """A cell's inside (rulings cut away by the inset); None when too small or flat (Otsu
+    would invent ink from the noise of a flat cell)."""
     h, w = gray.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
     x0, y0, x1, y1 = max(0, x0 + inset), max(0, y0 + inset), min(w, x1 - inset), min(h, y1 - inset)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     region = gray[y0:y1, x0:x1]
-    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    if region.max() - region.min() < 40:  # flat cell: Otsu would invent ink from noise
+    return None if region.max() - region.min() < 40 else region
+
+
+def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarray | None:
+    """The inked part of a cell (rulings cut away by the inset), padded; None if blank."""
+    import cv2
+
+    region = _inked_region(gray, bbox, inset)
+    if region is None:
         return None
+    height, width = region.shape[:2]
+    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     # drop stray ruling remnants touching the cell edge and specks
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = [i for i in range(1, n) if stats[i, 4] >= 6 and stats[i, 3] >= 4
-            and stats[i, 3] < (y1 - y0) * 0.95 and stats[i, 2] < (x1 - x0) * 0.95]
+            and stats[i, 3] < height * 0.95 and stats[i, 2] < width * 0.95]
     if not keep:
         return None
     # glyphs of one value are of similar height; speckle and dust are much smaller
@@ -89,18 +97,14 @@ def _flat_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool | None:
     "一" is how OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
     import cv2
 
-    h, w = gray.shape[:2]
-    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    x0, y0, x1, y1 = max(0, x0 + inset), max(0, y0 + inset), min(w, x1 - inset), min(h, y1 - inset)
-    if x1 - x0 < 4 or y1 - y0 < 4:
+    region = _inked_region(gray, bbox, inset)
+    if region is None:
         return None
-    region = gray[y0:y1, x0:x1]
-    if region.max() - region.min() < 40:
-        return None
+    height, width = region.shape[:2]
     ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = [i for i in range(1, n) if stats[i, 4] >= 6
-            and stats[i, 3] < (y1 - y0) * 0.95 and stats[i, 2] < (x1 - x0) * 0.95]
+            and stats[i, 3] < height * 0.95 and stats[i, 2] < width * 0.95]
     if not keep:
         return None
     big = max(keep, key=lambda i: stats[i, 4])
