@@ -326,12 +326,14 @@ def outdated(stored: dict, current: dict) -> bool:
 # --- the worker side ---------------------------------------------------------------------------
 
 def warm_up() -> None:
-    """Load what every document needs once per worker process: tokenizer, classifier, schema."""
-    from .extract import _headings, _vocabulary, default_spotter
+    """Load what every document needs once per worker process: tokenizer, classifier,
+    confidence calibrator, schema."""
+    from .extract import _headings, _vocabulary, calibrator, default_spotter
     from .nlp import get_nlp
 
     get_nlp()
     default_spotter()
+    calibrator()
     _headings()
     _vocabulary()
     _static_versions()
@@ -496,7 +498,11 @@ def run_batch(paths: list[str | Path], db: str | Path, workers: int | None = Non
     summary = BatchSummary(executor=executor)
     versions = model_versions()
     run_id = store.start_run(conn, argv if argv is not None else sys.argv, versions)
+    pool = None
     try:
+        if executor == "local":  # its models load while the archive is walked; Ray starts only if needed
+            pool = make_executor(executor, workers, ray_address, timeout=timeout, limits=limits)
+            pool.prepare()
         found = []
         for f in discover(paths, limits):
             reporter.discovering(f)
@@ -515,17 +521,16 @@ def run_batch(paths: list[str | Path], db: str | Path, workers: int | None = Non
             reporter.stored({"display": f.display, "result": {"errors": [f.error]}}, "failed", what)
         if the_plan.tasks:
             sources = {t.key: t.sources for t in the_plan.tasks}
-            pool = make_executor(executor, workers, ray_address, timeout=timeout, limits=limits)
+            pool = pool or make_executor(executor, workers, ray_address, timeout=timeout, limits=limits)
             summary.workers = pool.workers
-            try:
-                for outcome in pool.run(the_plan.tasks):
-                    _store_outcome(conn, outcome, sources[outcome["key"]], run_id, summary, reporter)
-            finally:
-                pool.close()
+            for outcome in pool.run(the_plan.tasks):
+                _store_outcome(conn, outcome, sources[outcome["key"]], run_id, summary, reporter)
     except KeyboardInterrupt:
         summary.interrupted = True
         raise
     finally:
+        if pool is not None:
+            pool.close()
         summary.wall_seconds = time.perf_counter() - t0
         summary.queue = store.queue_size(conn)
         store.finish_run(conn, run_id, summary.as_dict())

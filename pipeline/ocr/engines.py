@@ -89,6 +89,11 @@ class RapidOcrEngine:
                                  "(pip install --force-reinstall rapidocr)")
         self.det_side = det_side or int(os.environ.get("GOVREPORT_OCR_DET_SIDE", self.DET_SIDE))
         self.threads = threads or _threads()
+        import cv2
+
+        # OpenCV's own thread pool (resize, warps) must share the engine's cores: left at every
+        # core, two batch workers' pools oversubscribe the machine (a scan took 1.5x as long).
+        cv2.setNumThreads(self.threads)
 
         def build(n: int):
             return RapidOCR(params={
