@@ -122,21 +122,40 @@ OK_ERROR_RATE = 0.001  # the most errors among ok values any set may show
 MIN_SET = 1000  # sets smaller than this say too little about a 1-in-1,000 rate
 
 
-def choose_ok_level(rows: list[dict], probs: np.ndarray) -> float:
-    """The lowest level of the shown confidence at which every set's out-of-fold error among
-    values at or above it is at most OK_ERROR_RATE (a single error allowed where a set has fewer
-    than 1/OK_ERROR_RATE values at that level: it cannot show a smaller rate)."""
+def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
+    """An ok level per risk group (trust.risk_group): of the pairs of levels at which every set's
+    out-of-fold error among ok values is at most OK_ERROR_RATE (a single error allowed where a
+    set has fewer than 1/OK_ERROR_RATE ok values: it cannot show a smaller rate), the one that
+    flags the fewest values.  1.0 for every group when none is safe."""
+    from itertools import product
+
+    from .trust import risk_group
+
     correct = np.array([r["correct"] for r in rows], dtype=float)
     shown = np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, probs)])
+    names = sorted({risk_group(r) for r in rows})
+    groups = np.array([risk_group(r) for r in rows])
     sets = defaultdict(list)
     for i, r in enumerate(rows):
         sets[r["set"]].append(i)
-    for level in OK_LEVELS:
-        ok = shown >= level
-        if all((ok[idx] & (correct[idx] == 0)).sum() <= max(1.0, OK_ERROR_RATE * ok[idx].sum())
-               for idx in map(np.array, sets.values()) if len(idx) >= MIN_SET):
-            return level
-    return 1.0
+    sized = [np.array(idx) for idx in sets.values() if len(idx) >= MIN_SET]
+    best, best_flagged = {g: 1.0 for g in names}, None
+    for levels in product(OK_LEVELS, repeat=len(names)):
+        threshold = np.select([groups == g for g in names], levels)
+        ok = shown >= threshold
+        if all((ok[idx] & (correct[idx] == 0)).sum() <= max(1.0, OK_ERROR_RATE * ok[idx].sum()) for idx in sized):
+            flagged = int((~ok).sum())
+            if best_flagged is None or flagged < best_flagged:
+                best, best_flagged = dict(zip(names, levels)), flagged
+    return best
+
+
+def ok_mask(rows: list[dict], shown: np.ndarray, levels: dict[str, float] | float) -> np.ndarray:
+    from .trust import risk_group
+
+    if isinstance(levels, float):
+        return shown >= levels
+    return shown >= np.array([levels.get(risk_group(r), max(levels.values())) for r in rows])
 
 
 def never_ok(row: dict) -> bool:
@@ -147,11 +166,11 @@ def never_ok(row: dict) -> bool:
         or bool(row["field_rule_failed"])
 
 
-def summarize(rows: list[dict], probs: np.ndarray, level: float = CONFIDENT) -> dict:
-    """ECE, confident errors and flagged fraction of a set of rows at the ok level."""
+def summarize(rows: list[dict], probs: np.ndarray, level: dict[str, float] | float = CONFIDENT) -> dict:
+    """ECE, confident errors and flagged fraction of a set of rows at the ok level(s)."""
     correct = np.array([r["correct"] for r in rows], dtype=float)
     shown = np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, probs)])
-    ok = shown >= level
+    ok = ok_mask(rows, shown, level)
     return {"fields": len(rows), "accuracy": float(correct.mean()) if len(rows) else 0.0,
             "ece": ece(shown, correct), "ok": int(ok.sum()),
             "ok_errors": int((ok & (correct == 0)).sum()),
@@ -177,7 +196,8 @@ def _predict(model, rows: list[dict]) -> np.ndarray:
     return np.array(calibrated(model, features(rows)))
 
 
-def grouped(rows: list[dict], probs: np.ndarray, key: str, level: float = CONFIDENT) -> dict[str, dict]:
+def grouped(rows: list[dict], probs: np.ndarray, key: str, level: dict[str, float] | float = CONFIDENT
+            ) -> dict[str, dict]:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         groups[str(r[key])].append(i)
@@ -225,12 +245,12 @@ def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | N
     rows = read_rows(data) + list(extra or [])
     started = time.time()
     oof = cross_validated(rows)
-    level = choose_ok_level(rows, oof)
+    level = choose_ok_levels(rows, oof)
     metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}), "ok_level": level,
                "overall": summarize(rows, oof, level), "by_path": grouped(rows, oof, "path", level),
                "by_set": grouped(rows, oof, "set", level)}
     model = fit(rows)
-    model.govreport_ok_level_ = level
+    model.govreport_ok_levels_ = level
     metrics["seconds"] = time.time() - started
     out.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, out)
@@ -240,9 +260,15 @@ def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | N
     return metrics
 
 
+def describe_levels(levels: dict[str, float] | float) -> str:
+    if isinstance(levels, float):
+        return f"{levels:g}"
+    return ", ".join(f"{v:g} ({k})" for k, v in sorted(levels.items()))
+
+
 def format_metrics(m: dict) -> str:
     lines = [f"{m['rows']} fields of {m['docs']} documents, 5-fold by document (out-of-fold); "
-             f"ok at confidence >= {m['ok_level']}:",
+             f"ok at confidence >= {describe_levels(m['ok_level'])}:",
              f"{'group':34s} {'fields':>7s} {'acc':>7s} {'ECE':>7s} {'ok':>7s} {'ok err':>7s} {'flagged':>8s}"]
     for title, groups in (("overall", {"all": m["overall"]}), ("path", m["by_path"]), ("set", m["by_set"])):
         for name, s in groups.items():
@@ -258,9 +284,12 @@ def card(m: dict, data: Path, plot: str) -> str:
 
 Maps a field's evidence ("signals", `pipeline/trust.py: field_signals`) to the probability that
 its value is right.  `trust.assess` shows that probability as the field's confidence and marks a
-value `ok` at the ok level {m['ok_level']} or above (the lowest level, not below {CONFIDENT}, at which
-every generated family's out-of-fold error among ok values is at most 1 in 1,000, or one error
-where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
+value `ok` at its risk group's ok level or above: {describe_levels(m['ok_level'])}.  A field is
+"rebuilt" when its table was read in a scattered order (a text layer printing a table column by
+column) or half its values or more were not read as printed (placed, split, lost cells), "plain"
+otherwise (`trust.risk_group`).  The pair of levels (each not below {CONFIDENT}) is
+the one that flags fewest values while every generated family's out-of-fold error among ok values
+is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
 several readings, a reading in conflict with the rules, an OCR character repair, a doubt about
 which row a number belongs to, a value the narrative contradicts), whose shown confidence is
 capped at {NEVER_OK_CAP}, and values in a failing

@@ -43,6 +43,9 @@ TRUSTED_TYPES = [
 ]
 _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered"), DOUBTS)}
 _ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels")
+# readings only the sum rules justify: with no rule over the cell they are guesses (a lone
+# "246" split into three one-digit cells, where the source had two blank cells)
+_RULE_READINGS = ("split_run", "placed", "lost_cell", "extra_dropped")
 
 
 class CalibratorError(RuntimeError):
@@ -187,17 +190,35 @@ def calibrated(model, rows: list[dict]) -> list[float]:
 
 def never_ok_signals(s: dict) -> bool:
     """Evidence under which a value is never ok, whatever any model measures: the rules leave
-    it open, OCR repaired a character, or the layout raised a doubt about which row a number
+    it open, a reading only the rules could justify has no rule over its cell, OCR repaired a
+    character, or the layout raised a doubt about which row a number
     belongs to (label printed twice, numbers not level with their label, several labels before
     the numbers) that the generated data hardly shows, so no measurement vouches for it.  (An
     unsettled scattered order is measured: the pdfminer families print it all the time.)"""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
-        any(s[k] for k in _ROW_DOUBTS)
+        any(s[k] for k in _ROW_DOUBTS) or (s["reading"] in _RULE_READINGS and not s["sum_rules"])
 
 
-def ok_level(model) -> float:
-    """The confidence at or above which a calibrated value is ok (chosen when it was fitted)."""
-    return max(CONFIDENT, getattr(model, "govreport_ok_level_", CONFIDENT)) if model is not None else CONFIDENT
+def risk_group(s: dict) -> str:
+    """"rebuilt": the field's table was read in a scattered order (a text layer printing a table
+    column by column) or half its values or more were not read as printed (placed, split, lost
+    cells): such tables err coherently, at confidences where plainly printed ones do not, so
+    each group has its own ok level.  "plain" otherwise."""
+    rebuilt = s.get("scattered") or s.get("by_columns") or s.get("table_scattered") \
+        or s.get("table_unprinted", 0.0) >= 0.5
+    return "rebuilt" if rebuilt else "plain"
+
+
+def ok_level(model, signals: dict | None = None) -> float:
+    """The confidence at or above which a calibrated value is ok (chosen per risk group when
+    the calibrator was fitted; without signals, the strictest of them)."""
+    if model is None:
+        return CONFIDENT
+    levels = getattr(model, "govreport_ok_levels_", None) or {}
+    if not levels:
+        return max(CONFIDENT, getattr(model, "govreport_ok_level_", CONFIDENT))
+    level = levels.get(risk_group(signals), max(levels.values())) if signals is not None else max(levels.values())
+    return max(CONFIDENT, level)
 
 
 def assess(template: Template, fields: dict[str, FieldValue], records: dict[str, CellRecord],
@@ -207,9 +228,6 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     signals = {f: field_signals(f, records.get(f), template, page_paths, checks) for f in ids}
     add_table_context(signals)
     measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
-    # the calibrated probability at or above which the measured error among ok values is at most
-    # 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
-    level = ok_level(model)
     by_model = [f for f in ids if signals[f]["path"] in measured]
     probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}
     probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
@@ -228,7 +246,9 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             c = failing[field_id]
             fv.status = "inconsistent"
             fv.reasons.append(f"rule {c.rule} fails: " + (c.about or f"{c.expected:g} vs {c.printed:g}"))
-        elif fv.confidence >= (level if field_id in probs_of else CONFIDENT):
+        # the calibrated probability at or above which the measured error among ok values is at
+        # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
+        elif fv.confidence >= (ok_level(model, s) if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
         elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
             fv.status = "inferred"
@@ -249,7 +269,9 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
                "several_readings": "several readings fit the sum rules",
                "conflict": "no reading of the row fits the sum rules"}
     if s["reading"] in explain:
-        out.append(explain[s["reading"]])
+        unverified = s["reading"] in _RULE_READINGS and not s["sum_rules"]
+        out.append(explain[s["reading"]] + ("; but no sum rule covers this cell, so nothing checks it"
+                                            if unverified else ""))
     if s["repaired"]:
         out.append("OCR character repaired")
     if s["unit_missing"]:

@@ -45,6 +45,25 @@ def test_fitted_calibrator_ranks_readings_by_how_often_they_are_right(tmp_path):
     assert calibration.ece(oof, np.array([r["correct"] for r in rows], dtype=float)) < 0.03
 
 
+def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
+    # plain fields err only at 0.92; fields of tables read in a scattered order err at 0.99
+    base = {**_rows(1)[0], "reading": "as_printed"}
+    rows, probs = [], []
+    for i in range(3000):
+        wrong = i % 100 == 0
+        rows.append({**base, "set": "plain", "correct": int(not wrong), "table_scattered": 0.0})
+        probs.append(0.92 if wrong else 0.96)
+    for i in range(2000):
+        wrong = i % 200 == 0
+        rows.append({**base, "set": "rebuilt", "correct": int(not wrong), "table_scattered": 0.5})
+        probs.append(0.99 if wrong else 0.999)
+    levels = calibration.choose_ok_levels(rows, np.array(probs))
+    assert levels == {"plain": 0.93, "rebuilt": 0.993}
+    model = type("Fitted", (), {"govreport_ok_levels_": levels})()
+    assert trust.ok_level(model, rows[0]) == 0.93 and trust.ok_level(model, rows[-1]) == 0.993
+    assert trust.ok_level(model) == 0.993  # without a field: the strictest
+
+
 def test_train_calibrator_command_writes_a_loadable_model_and_card(tmp_path):
     data = tmp_path / "calibration.jsonl"
     import json
