@@ -19,7 +19,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from .. import store
 from .grid import format_value as _fmt
@@ -80,6 +80,7 @@ class ReviewApp(App):
     #grid { height: 1fr; }
     #message { height: 2; padding: 0 1; }
     #edit { height: 3; }
+    #keys { height: 1; background: $panel; }
     """
     BINDINGS = [
         Binding("a", "decide('accept')", "accept"),
@@ -122,7 +123,20 @@ class ReviewApp(App):
         table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
         table.can_focus = False
         yield table
-        yield Footer()
+        # a fixed legend, not Textual's Footer: the Footer re-mounts its keys whenever the focus
+        # moves (into the edit box and back), ~100 ms a field on a 2-core machine
+        yield Static(self._legend(), id="keys")
+
+    def _legend(self) -> Text:
+        t = Text()
+        for b in self.BINDINGS:
+            t.append(f" {b.key} ", style="bold reverse")
+            t.append(f" {b.description}  ")
+        t.append(" Enter ", style="bold reverse")
+        t.append(" save edit  ")
+        t.append(" Esc ", style="bold reverse")
+        t.append(" cancel edit")
+        return t
 
     def on_mount(self) -> None:
         self.show()
