@@ -246,10 +246,10 @@ class ReviewApp(App):
             text.update(Text("no page image: text input" if not v.evidence.get("bbox") else "", style="dim"))
             return
         text.update(Text("rendering the cell image…", style="dim"))
-        self._render_crop(v.sha256, v.field_id)
+        self._render_crop(v.sha256, v.field_id, self.session.peek())
 
     @work(thread=True, exclusive=True, group="crop")
-    def _render_crop(self, sha: str, field_id: str) -> None:
+    def _render_crop(self, sha: str, field_id: str, nxt: dict | None) -> None:
         try:
             path = self.crops.make(sha, field_id)
         except Exception as exc:  # a crop is a convenience: the review goes on without it
@@ -257,7 +257,6 @@ class ReviewApp(App):
             return
         self.call_from_thread(self._crop_ready, sha, field_id, path, None)
         # the next field's crop, so moving on finds it ready
-        nxt = self.session.items[self.session.pos + 1] if self.session.pos + 1 < len(self.session.items) else None
         if nxt is not None and nxt["evidence"].get("bbox"):
             try:
                 self.crops.make(nxt["sha256"], nxt["field_id"])
