@@ -14,12 +14,16 @@ import threading
 import webbrowser
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Static
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from .. import store
 from .grid import format_value as _fmt
@@ -71,6 +75,90 @@ class CropCache:
             return path
 
 
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - cell_len(text))
+    return fill + text if right else text + fill
+
+
+class GridView(Widget):
+    """The field's table drawn line by line from cached rows: a cell change or a cursor move
+    redraws only the rows it touches (Textual's DataTable re-rendered every row on any cell
+    update: ~40 ms a field on a 2-core machine).  Row 0 is the column header; rows scroll to
+    keep the cursor in view."""
+
+    DEFAULT_CSS = "GridView { height: 1fr; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._header: list[str] = []
+        self._labels: list[str] = []
+        self._cells: list[list[Text]] = []
+        self._widths: list[int] = []
+        self._cursor: tuple[int, int] | None = None
+        self._top = 0  # first table row on screen
+        self._lines: dict[int, Strip] = {}  # table row -> rendered line (-1: the header)
+
+    def set_grid(self, header: list[str], labels: list[str], cells: list[list[Text]]) -> None:
+        """A new table: `header` is the label column's title then the columns', `cells` by row."""
+        self._header, self._labels, self._cells = header, labels, cells
+        # in terminal cells: a Chinese character takes two
+        self._widths = [max(map(cell_len, header[:1] + labels), default=0) + 1] + [
+            max([cell_len(h)] + [row[c].cell_len for row in cells]) + 1 for c, h in enumerate(header[1:])]
+        self._cursor, self._top = None, 0
+        self._lines.clear()
+        self.refresh()
+
+    def update_cell(self, row: int, column: int, text: Text) -> None:
+        self._cells[row][column] = text
+        self._redraw_row(row)
+
+    def move_cursor(self, row: int, column: int) -> None:
+        old, self._cursor = self._cursor, (row, column)
+        shown = max(1, self.size.height - 1)
+        if not self._top <= row < self._top + shown:
+            self._top = max(0, min(row - shown // 2, len(self._labels) - shown))
+            self._lines.clear()
+            self.refresh()
+            return
+        if old is not None:
+            self._redraw_row(old[0])
+        self._redraw_row(row)
+
+    def _redraw_row(self, row: int) -> None:
+        self._lines.pop(row, None)
+        y = row - self._top + 1
+        if 0 < y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def on_resize(self) -> None:
+        self._lines.clear()
+
+    def _line(self, row: int) -> Strip:
+        if row < 0:
+            t = Text(_pad(self._header[0], self._widths[0]), style="bold")
+            for h, w in zip(self._header[1:], self._widths[1:]):
+                t.append(_pad(h, w, right=True), style="bold")
+        else:
+            t = Text(_pad(self._labels[row], self._widths[0]))
+            for c, (cell, w) in enumerate(zip(self._cells[row], self._widths[1:])):
+                cell = cell.copy()
+                cell.truncate(w - 1, overflow="ellipsis")
+                cell.pad_left(w - cell.cell_len)
+                if self._cursor == (row, c):
+                    cell.stylize("reverse")
+                t.append_text(cell)
+        return Strip(t.render(self.app.console), t.cell_len)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = -1 if y == 0 else self._top + y - 1
+        if not self._header or row >= len(self._labels):
+            return Strip.blank(width, self.rich_style)
+        if row not in self._lines:
+            self._lines[row] = self._line(row)
+        return self._lines[row].apply_style(self.rich_style).extend_cell_length(width).crop(0, width)
+
+
 class ReviewApp(App):
     CSS = """
     #status { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -120,9 +208,7 @@ class ReviewApp(App):
                 yield Static(id="crop-text")
         yield Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit", disabled=True)
         yield Static(id="message")
-        table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
-        table.can_focus = False
-        yield table
+        yield GridView(id="grid")
         # a fixed legend, not Textual's Footer: the Footer re-mounts its keys whenever the focus
         # moves (into the edit box and back), ~100 ms a field on a 2-core machine
         yield Static(self._legend(), id="keys")
@@ -153,7 +239,7 @@ class ReviewApp(App):
             self.query_one("#field-text", Static).update(
                 Text("Nothing left to review with these filters. Press q to quit, u to undo the last decision."))
             self.query_one("#crop-text", Static).update("")
-            self.query_one("#grid", DataTable).clear(columns=True)
+            self.query_one("#grid", GridView).set_grid([], [], [])
             self._grid_doc = None
             return
         status.update(f"govreport review · reviewer {self.session.reviewer} · field {n} of {m} · "
@@ -197,37 +283,36 @@ class ReviewApp(App):
         return t
 
     def _show_grid(self, v: FieldView) -> None:
-        table = self.query_one("#grid", DataTable)
+        grid = self.query_one("#grid", GridView)
         if v.grid is None:
-            table.clear(columns=True)
+            grid.set_grid([], [], [])
             self._grid_doc = None
             return
         key = (v.sha256, v.grid.table)
         queued = self.session.queued(v.sha256)
         if self._grid_doc != key:
-            table.clear(columns=True)
-            table.add_column(f"{v.grid.section}、{_short(v.grid.heading, 16)}", key="label")
-            for column in v.grid.columns:
-                table.add_column(_short(column.label, 8), key=column.id)
+            header = [f"{v.grid.section}、{_short(v.grid.heading, 16)}"] + [_short(c.label, 6) for c in v.grid.columns]
+            labels = [_short(f"{row.group[:6]} {row.label}" if row.group else row.label) for row in v.grid.rows]
+            cells = []
             self._cells, self._shown = {}, {}
             for r, row in enumerate(v.grid.rows):
-                label = _short(f"{row.group[:6]} {row.label}" if row.group else row.label)
-                cells = [self._cell(v, v.grid.field(row, c), queued) for c in v.grid.columns]
-                table.add_row(label, *cells, key=row.id)
-                for c, (column, text) in enumerate(zip(v.grid.columns, cells)):
-                    if (fid := v.grid.field(row, column)):
-                        self._cells[fid] = (r, c + 1)
+                cells.append([])
+                for c, column in enumerate(v.grid.columns):
+                    fid = v.grid.field(row, column)
+                    cells[-1].append(text := self._cell(v, fid, queued))
+                    if fid:
+                        self._cells[fid] = (r, c)
                         self._shown[fid] = text
+            grid.set_grid(header, labels, cells)
             self._grid_doc = key
         else:
             for fid, (r, c) in self._cells.items():
                 text = self._cell(v, fid, queued)
                 if text != self._shown.get(fid):
-                    table.update_cell_at((r, c), text)
+                    grid.update_cell(r, c, text)
                     self._shown[fid] = text
         if v.field_id in self._cells:
-            r, c = self._cells[v.field_id]
-            table.move_cursor(row=r, column=c, animate=False)
+            grid.move_cursor(*self._cells[v.field_id])
 
     def _cell(self, v: FieldView, field_id: str | None, queued: set[str]) -> Text:
         if field_id is None:
