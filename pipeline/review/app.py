@@ -164,6 +164,8 @@ class ReviewApp(App):
     #status { height: 1; background: $primary; color: $text; padding: 0 1; }
     #top { height: 12; }
     #field { width: 2fr; padding: 0 1; }
+    #field-text { min-height: 12; }
+    #crop-text { height: 1fr; }
     #image { width: 1fr; min-width: 30; height: 12; border: round $secondary; }
     #grid { height: 1fr; }
     #message { height: 2; padding: 0 1; }
@@ -206,7 +208,9 @@ class ReviewApp(App):
                 if self.inline_images:
                     yield self.image_widget(id="crop")
                 yield Static(id="crop-text")
-        yield Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit", disabled=True)
+        box = Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit")
+        box.can_focus = False  # typed into only after e
+        yield box
         yield Static(id="message")
         yield GridView(id="grid")
         # a fixed legend, not Textual's Footer: the Footer re-mounts its keys whenever the focus
@@ -232,17 +236,16 @@ class ReviewApp(App):
     def show(self) -> None:
         view = self.session.view()
         n, m = self.session.progress()
-        status = self.query_one("#status", Static)
         if view is None:
-            status.update(f"govreport review · reviewer {self.session.reviewer} · queue cleared: "
+            self._put("#status", f"govreport review · reviewer {self.session.reviewer} · queue cleared: "
                           f"{len(self.session.done)} decisions this session · {n} of {m}")
             self.query_one("#field-text", Static).update(
                 Text("Nothing left to review with these filters. Press q to quit, u to undo the last decision."))
-            self.query_one("#crop-text", Static).update("")
+            self._put("#crop-text", "")
             self.query_one("#grid", GridView).set_grid([], [], [])
             self._grid_doc = None
             return
-        status.update(f"govreport review · reviewer {self.session.reviewer} · field {n} of {m} · "
+        self._put("#status", f"govreport review · reviewer {self.session.reviewer} · field {n} of {m} · "
                       f"document {view.doc_index + 1} of {view.doc_count}")
         self.query_one("#field-text", Static).update(self._field_text(view))
         self._show_grid(view)
@@ -325,12 +328,11 @@ class ReviewApp(App):
         return Text(f"{mark}{_fmt(fv.value)}", style=style if field_id in queued else "")
 
     def _show_image(self, v: FieldView) -> None:
-        text = self.query_one("#crop-text", Static)
         self._crop_path = None
         if self.crops is None or not v.evidence.get("bbox"):
-            text.update(Text("no page image: text input" if not v.evidence.get("bbox") else "", style="dim"))
+            self._put("#crop-text", Text("no page image: text input" if not v.evidence.get("bbox") else "", style="dim"))
             return
-        text.update(Text("rendering the cell image…", style="dim"))
+        self._put("#crop-text", Text("rendering the cell image…", style="dim"))
         self._render_crop(v.sha256, v.field_id, self.session.peek())
 
     @work(thread=True, exclusive=True, group="crop")
@@ -352,19 +354,22 @@ class ReviewApp(App):
         cur = self.session.current
         if cur is None or (cur["sha256"], cur["field_id"]) != (sha, field_id):
             return
-        text = self.query_one("#crop-text", Static)
         self._crop_path = path
         if path is None:
-            text.update(Text(error or "no cell image: the source file is not at its stored path", style="dim"))
+            self._put("#crop-text", Text(error or "no cell image: the source file is not at its stored path", style="dim"))
             return
         if self.inline_images:
             self.query_one("#crop").image = str(path)
-            text.update(Text(str(path), style="dim"))
+            self._put("#crop-text", Text(str(path), style="dim"))
         else:
-            text.update(Text(f"cell image: {path}\npress o to open it", style="dim"))
+            self._put("#crop-text", Text(f"cell image: {path}\npress o to open it", style="dim"))
 
     def say(self, message: str, style: str = "") -> None:
-        self.query_one("#message", Static).update(Text(message, style=style))
+        self._put("#message", Text(message, style=style))
+
+    def _put(self, selector: str, content: str | Text) -> None:
+        """New content for a widget whose size the CSS fixes: no re-layout of the screen."""
+        self.query_one(selector, Static).update(content, layout=False)
 
     # --- actions -------------------------------------------------------------------------------
 
@@ -415,18 +420,19 @@ class ReviewApp(App):
             return
         box = self.query_one("#edit", Input)
         box.value = "" if item["current_value"] is None else _fmt(item["current_value"]).replace(",", "")
-        box.disabled = False
+        box.can_focus = True
         box.focus()
         self._pending_edit = None
         self.say("type the value as printed; Enter saves, Esc cancels")
 
     def _editing(self) -> bool:
-        return not self.query_one("#edit", Input).disabled
+        return self.focused is self.query_one("#edit", Input)
 
     def _close_edit(self) -> None:
         box = self.query_one("#edit", Input)
         box.value = ""
-        box.disabled = True  # always on screen (no re-layout), typed into only after e
+        box.can_focus = False  # always on screen, typed into only after e; not disabled:
+        # toggling that re-styles and re-lays out the screen (~40 ms a field)
         self._pending_edit = None
         self.set_focus(None)
 
