@@ -621,9 +621,6 @@ def current_fields(conn: sqlite3.Connection, sha: str) -> dict[str, FieldValue]:
 def checks_for(conn: sqlite3.Connection, sha: str, overrides: dict[str, float | None] | None = None) -> list[Check]:
     """The template's checks over the current values (plus `overrides`, e.g. an edit being
     considered) — without storing anything."""
-    from .schema import load_template
-    from .validate import run_checks
-
     doc = conn.execute("SELECT template, hybrid FROM documents WHERE sha256 = ?", (sha,)).fetchone()
     if doc is None:
         raise StoreError(f"no document {sha}")
@@ -631,11 +628,21 @@ def checks_for(conn: sqlite3.Connection, sha: str, overrides: dict[str, float | 
     if key is None:
         return []
     # the rules read values only: the evidence JSON current_fields decodes is not needed
-    fields = {r[0]: FieldValue(_plain(r[1])) for r in conn.execute(
+    values = {r[0]: FieldValue(_plain(r[1])) for r in conn.execute(
         "SELECT field_id, current_value FROM fields WHERE sha256 = ?", (sha,))}
+    return template_checks(key, values, overrides)
+
+
+def template_checks(key: str, fields: dict[str, FieldValue],
+                    overrides: dict[str, float | None] | None = None) -> list[Check]:
+    """The checks of template `key` over `fields` (not changed) with `overrides` in place."""
+    from .schema import load_template
+    from .validate import run_checks
+
+    fields = dict(fields)
     for field_id, value in (overrides or {}).items():
         if field_id in fields:
-            fields[field_id].value = value
+            fields[field_id] = FieldValue(value)
     template = load_template(key)
     for field_id in template.field_ids():  # a field absent from the store is simply missing
         fields.setdefault(field_id, FieldValue())

@@ -171,10 +171,17 @@ class Session:
         return self._values[sha]
 
     def checks(self, sha: str, overrides: dict[str, float | None] | None = None) -> list[Check]:
-        if overrides:
-            return store.checks_for(self.conn, sha, overrides)
-        if sha not in self._checks:
-            self._checks[sha] = store.checks_for(self.conn, sha)
+        """The document's checks over the values this session holds (the store's current values,
+        kept in step with every decision), without reading the store again."""
+        if overrides or sha not in self._checks:
+            items = self.fields_of(sha)
+            key = store.template_key(items[0]) if items else None
+            if key is None:
+                return store.checks_for(self.conn, sha, overrides)
+            checks = store.template_checks(key, self.values(sha), overrides)
+            if overrides:
+                return checks
+            self._checks[sha] = checks
         return self._checks[sha]
 
     def queued(self, sha: str) -> set[str]:
