@@ -453,11 +453,11 @@ class ReviewApp(App):
             rules = "; ".join(f"{c.rule}: expected {_fmt(c.expected)}, printed {_fmt(c.printed)}" for c in failing)
             self.say(f"with {_fmt(value)} the sum rules fail: {rules}. Enter saves anyway, Esc cancels.", "bold red")
             return
-        self._close_edit()
         row = self.session.decide("edit", value)
         self.say(f"edit: {row['field_id']} = {_fmt(row['new_value'])} (was {_fmt(row['old_value'])}); "
                  "checks re-run", "green")
         self.show()
+        self._close_edit()  # after show: the next field's widgets are first in line to be drawn
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape" and self._editing():
