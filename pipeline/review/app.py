@@ -114,15 +114,26 @@ class GridView(Widget):
 
     def move_cursor(self, row: int, column: int) -> None:
         old, self._cursor = self._cursor, (row, column)
-        shown = max(1, self.size.height - 1)
-        if not self._top <= row < self._top + shown:
-            self._top = max(0, min(row - shown // 2, len(self._labels) - shown))
-            self._lines.clear()
+        if self._scroll_to_cursor():
             self.refresh()
             return
         if old is not None:
             self._redraw_row(old[0])
         self._redraw_row(row)
+
+    def _scroll_to_cursor(self) -> bool:
+        """Rows from the top when they all fit, else the cursor's row in view; whether that moved."""
+        shown = max(1, self.size.height - 1)
+        row = self._cursor[0] if self._cursor else 0
+        top = self._top
+        if len(self._labels) <= shown:
+            top = 0
+        elif not top <= row < top + shown:
+            top = max(0, min(row - shown // 2, len(self._labels) - shown))
+        moved, self._top = top != self._top, top
+        if moved:
+            self._lines.clear()
+        return moved
 
     def _redraw_row(self, row: int) -> None:
         self._lines.pop(row, None)
@@ -131,6 +142,7 @@ class GridView(Widget):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def on_resize(self) -> None:
+        self._scroll_to_cursor()
         self._lines.clear()
 
     def _line(self, row: int) -> Strip:
@@ -330,7 +342,8 @@ class ReviewApp(App):
     def _show_image(self, v: FieldView) -> None:
         self._crop_path = None
         if self.crops is None or not v.evidence.get("bbox"):
-            self._put("#crop-text", Text("no page image: text input" if not v.evidence.get("bbox") else "", style="dim"))
+            why = "no page image: text input" if not v.evidence.get("bbox") else ""
+            self._put("#crop-text", Text(why, style="dim"))
             return
         self._put("#crop-text", Text("rendering the cell image…", style="dim"))
         self._render_crop(v.sha256, v.field_id, self.session.peek())
@@ -356,7 +369,8 @@ class ReviewApp(App):
             return
         self._crop_path = path
         if path is None:
-            self._put("#crop-text", Text(error or "no cell image: the source file is not at its stored path", style="dim"))
+            error = error or "no cell image: the source file is not at its stored path"
+            self._put("#crop-text", Text(error, style="dim"))
             return
         if self.inline_images:
             self.query_one("#crop").image = str(path)
