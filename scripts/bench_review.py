@@ -22,8 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import concurrent.futures
 import cProfile
 import hashlib
+import multiprocessing
 import os
 import pstats
 import statistics
@@ -39,7 +41,6 @@ from textual import _time, events  # noqa: E402
 from textual._compositor import CompositorUpdate  # noqa: E402
 
 from pipeline import store  # noqa: E402
-from pipeline.extract import extract_file  # noqa: E402
 from pipeline.review.app import ReviewApp  # noqa: E402
 from pipeline.review.session import Session  # noqa: E402
 
@@ -48,6 +49,10 @@ MISREAD = "requests.granted.total"
 
 
 def build(db: Path, docs: int) -> None:
+    """Run in a child process: the extraction's models stay out of the reviewing process, whose
+    heap (and so the garbage collector's pauses) is then that of `govreport review`."""
+    from pipeline.extract import extract_file
+
     base = extract_file(SAMPLE).as_dict()
     conn = store.open_store(db)
     for i in range(docs):
@@ -144,7 +149,8 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "archive.sqlite"
-        build(db, args.docs)
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.submit(build, db, args.docs).result()
         r = asyncio.run(drive(db, args.fields, args.profile))
 
     def ms(xs: list[float]) -> str:

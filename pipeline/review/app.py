@@ -8,6 +8,7 @@ written to the store at once; an edit is checked against the sum rules before it
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import threading
@@ -242,6 +243,9 @@ class ReviewApp(App):
 
     def on_mount(self) -> None:
         self.show()
+        # what exists now (modules, widgets, the queue so far) lives as long as the review: keep
+        # it out of the collector's full passes, which otherwise stall a key press by 20-70 ms
+        gc.freeze()
 
     # --- showing -------------------------------------------------------------------------------
 
