@@ -468,4 +468,4 @@ def review(
         err.print(f"[red]error:[/red] the review UI needs the 'review' extra ({exc}); pip install govreport[review]")
         raise typer.Exit(2)
     session = run(db, reviewer or getpass.getuser(), threshold, agency, year)
-    err.print(f"{len(session.done)} decisions written to {db}; {len(session.items)} fields still queued")
+    err.print(f"{len(session.done)} decisions written to {db}; {session.size()} fields still queued")

@@ -413,12 +413,7 @@ def in_queue(row: sqlite3.Row, failing: set[str], threshold: float) -> bool:
     return is_flagged(row["status"], row["confidence"], threshold) or row["field_id"] in failing
 
 
-def review_queue(conn: sqlite3.Connection, threshold: float = CONFIDENT, agency: str | None = None,
-                 year: int | None = None, sha256: str | None = None, limit: int | None = None) -> list[dict]:
-    """Fields a person should look at: unreviewed fields below `threshold` confidence, not
-    `ok`, or in a failing check; and reviewed fields whose re-extraction disagrees (conflict).
-    Documents in order of their least confident queued field, fields within a document
-    lowest confidence first (ties in field id order)."""
+def _queue_filter(agency: str | None, year: int | None, sha256: str | None) -> tuple[list[str], list]:
     where, args = ["d.status != 'failed'"], []
     if agency:
         where.append("d.agency LIKE ?")
@@ -429,20 +424,62 @@ def review_queue(conn: sqlite3.Connection, threshold: float = CONFIDENT, agency:
     if sha256:
         where.append("d.sha256 = ?")
         args.append(sha256)
+    return where, args
+
+
+def review_queue(conn: sqlite3.Connection, threshold: float = CONFIDENT, agency: str | None = None,
+                 year: int | None = None, sha256: str | None = None, limit: int | None = None) -> list[dict]:
+    """Fields a person should look at: unreviewed fields below `threshold` confidence, not
+    `ok`, or in a failing check; and reviewed fields whose re-extraction disagrees (conflict).
+    Documents in order of their least confident queued field, fields within a document
+    lowest confidence first (ties in field id order)."""
+    where, args = _queue_filter(agency, year, sha256)
     rows = conn.execute(
         "SELECT f.*, d.agency, d.year, d.template, d.hybrid FROM fields f JOIN documents d USING (sha256) "
         f"WHERE {' AND '.join(where)} AND (f.reviewed = 0 OR f.conflict = 1)", args).fetchall()
     failing = failing_fields(conn, sha256)
     items = [dict(r) for r in rows if in_queue(r, failing.get(r["sha256"], set()), threshold)]
-    lowest: dict[str, float] = {}
-    for it in items:
-        lowest[it["sha256"]] = min(lowest.get(it["sha256"], 1.0), it["confidence"])
-    items.sort(key=lambda it: (lowest[it["sha256"]], it["sha256"], it["confidence"], it["field_id"]))
+    items.sort(key=_queue_order(items))
     for it in items:
         it["in_failing_check"] = it["field_id"] in failing.get(it["sha256"], set())
         for name in ("evidence", "candidates", "reasons"):
             it[name] = json.loads(it.pop(f"{name}_json"))
     return items[:limit] if limit else items
+
+
+def _queue_order(items: list) -> Callable:
+    """The queue's sort key: documents by their least confident queued field, then fields by confidence."""
+    lowest: dict[str, float] = {}
+    for it in items:
+        lowest[it["sha256"]] = min(lowest.get(it["sha256"], 1.0), it["confidence"])
+    return lambda it: (lowest[it["sha256"]], it["sha256"], it["confidence"], it["field_id"])
+
+
+def queue_documents(conn: sqlite3.Connection, threshold: float = CONFIDENT, agency: str | None = None,
+                    year: int | None = None) -> list[tuple[str, int]]:
+    """(sha256, number of queued fields) of the documents `review_queue` lists, in its order,
+    without reading the fields' evidence: a review session loads a document's fields when it
+    gets there (`review_queue(sha256=...)`).  Reads only the flagged rows and, by primary key,
+    the fields of failing checks, not every unreviewed row."""
+    where, args = _queue_filter(agency, year, None)
+    cond = " AND ".join(where)
+    flagged = conn.execute(
+        "SELECT f.sha256, f.field_id, f.confidence FROM fields f JOIN documents d USING (sha256) "
+        f"WHERE {cond} AND (f.conflict = 1 OR (f.reviewed = 0 AND (f.status != 'ok' OR f.confidence < ?)))",
+        [*args, threshold]).fetchall()
+    # the failing checks' (document, field) pairs first, then their rows by primary key
+    in_failing = conn.execute(
+        "WITH bad(sha256, field_id) AS MATERIALIZED (SELECT DISTINCT c.sha256, j.value FROM checks c, "
+        "json_each(c.fields_json) j WHERE c.ok = 0) "
+        "SELECT f.sha256, f.field_id, f.confidence FROM bad CROSS JOIN fields f ON f.sha256 = bad.sha256 "
+        f"AND f.field_id = bad.field_id JOIN documents d ON d.sha256 = f.sha256 WHERE f.reviewed = 0 AND {cond}",
+        args).fetchall()
+    rows = list({(r["sha256"], r["field_id"]): r for r in flagged + in_failing}.values())
+    rows.sort(key=_queue_order(rows))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["sha256"]] = counts.get(r["sha256"], 0) + 1
+    return list(counts.items())
 
 
 def queue_size(conn: sqlite3.Connection, threshold: float = CONFIDENT) -> int:
@@ -481,12 +518,14 @@ def _decided_value(action: str, field: sqlite3.Row, new_value: float | None) -> 
 
 
 def record_decision(conn: sqlite3.Connection, sha: str, field_id: str, action: str,
-                    new_value: float | None = None, reviewer: str = "", note: str | None = None) -> dict:
+                    new_value: float | None = None, reviewer: str = "", note: str | None = None,
+                    recheck: bool = False) -> dict:
     """Log a person's decision and apply it to current_value, in one transaction.
 
     accept: the current value is right (or `new_value`, e.g. the extraction's value when
     resolving a conflict); edit: `new_value`; blank: the cell is printed empty (0);
-    illegible / reject: no value (NULL).  Clears the conflict flag.  Returns the log row."""
+    illegible / reject: no value (NULL).  Clears the conflict flag.  With `recheck`, a changed
+    value re-runs the document's checks in the same transaction.  Returns the log row."""
     if action not in ACTIONS or action == "undo":
         raise StoreError(f"unknown decision {action!r}; one of {', '.join(a for a in ACTIONS if a != 'undo')}")
     if not reviewer:
@@ -499,6 +538,8 @@ def record_decision(conn: sqlite3.Connection, sha: str, field_id: str, action: s
             "VALUES (?,?,?,?,?,?,?,?)", (sha, field_id, action, field["current_value"], value, reviewer, _now(), note))
         conn.execute("UPDATE fields SET current_value = ?, reviewed = 1, conflict = 0 WHERE sha256 = ? "
                      "AND field_id = ?", (value, sha, field_id))
+        if recheck and not _same(value, field["current_value"]):
+            _store_checks(conn, sha, checks_for(conn, sha))
         _refresh_status(conn, sha)
         return dict(conn.execute("SELECT * FROM review_log WHERE id = ?", (cur.lastrowid,)).fetchone())
 
@@ -517,9 +558,10 @@ def _effective(conn: sqlite3.Connection, sha: str, field_id: str) -> list[sqlite
 
 
 def undo(conn: sqlite3.Connection, sha: str, field_id: str, reviewer: str = "",
-         note: str | None = None) -> dict | None:
+         note: str | None = None, recheck: bool = False) -> dict | None:
     """Undo the latest decision in force on a field: current_value goes back to what it was
-    before it, `reviewed` to whether an earlier decision remains.  Logged as an `undo` row.
+    before it, `reviewed` to whether an earlier decision remains.  Logged as an `undo` row
+    (with `recheck`, a changed value re-runs the checks in the same transaction).
     Returns the log row, or None when there is nothing to undo."""
     if not reviewer:
         raise StoreError("an undo needs a reviewer name")
@@ -538,6 +580,8 @@ def undo(conn: sqlite3.Connection, sha: str, field_id: str, reviewer: str = "",
         conflict = reviewed and not _same(restored, field["extracted_value"]) and bool(field["conflict"])
         conn.execute("UPDATE fields SET current_value = ?, reviewed = ?, conflict = ? WHERE sha256 = ? "
                      "AND field_id = ?", (restored, int(reviewed), int(conflict), sha, field_id))
+        if recheck and not _same(restored, field["current_value"]):
+            _store_checks(conn, sha, checks_for(conn, sha))
         _refresh_status(conn, sha)
         return dict(conn.execute("SELECT * FROM review_log WHERE id = ?", (cur.lastrowid,)).fetchone())
 
@@ -557,15 +601,17 @@ def template_key(row: sqlite3.Row) -> str | None:
     return HYBRID if row["hybrid"] else row["template"]
 
 
+def _plain(value: float | None) -> float | int | None:
+    """A stored REAL as the extraction gave it: whole numbers as int."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def current_fields(conn: sqlite3.Connection, sha: str) -> dict[str, FieldValue]:
     """The document's fields as FieldValues carrying current values (what exports show)."""
     out = {}
     for r in conn.execute("SELECT * FROM fields WHERE sha256 = ? ORDER BY field_id", (sha,)):
         ev = json.loads(r["evidence_json"] or "{}")
-        value = r["current_value"]
-        if value is not None and float(value).is_integer():
-            value = int(value)
-        out[r["field_id"]] = FieldValue(value, r["confidence"], r["status"],
+        out[r["field_id"]] = FieldValue(_plain(r["current_value"]), r["confidence"], r["status"],
                                         Evidence(ev.get("page"), tuple(ev["bbox"]) if ev.get("bbox") else None,
                                                  ev.get("text", "")),
                                         json.loads(r["candidates_json"]), json.loads(r["reasons_json"]))
@@ -575,19 +621,28 @@ def current_fields(conn: sqlite3.Connection, sha: str) -> dict[str, FieldValue]:
 def checks_for(conn: sqlite3.Connection, sha: str, overrides: dict[str, float | None] | None = None) -> list[Check]:
     """The template's checks over the current values (plus `overrides`, e.g. an edit being
     considered) — without storing anything."""
-    from .schema import load_template
-    from .validate import run_checks
-
-    doc = document(conn, sha)
+    doc = conn.execute("SELECT template, hybrid FROM documents WHERE sha256 = ?", (sha,)).fetchone()
     if doc is None:
         raise StoreError(f"no document {sha}")
     key = template_key(doc)
     if key is None:
         return []
-    fields = current_fields(conn, sha)
+    # the rules read values only: the evidence JSON current_fields decodes is not needed
+    values = {r[0]: FieldValue(_plain(r[1])) for r in conn.execute(
+        "SELECT field_id, current_value FROM fields WHERE sha256 = ?", (sha,))}
+    return template_checks(key, values, overrides)
+
+
+def template_checks(key: str, fields: dict[str, FieldValue],
+                    overrides: dict[str, float | None] | None = None) -> list[Check]:
+    """The checks of template `key` over `fields` (not changed) with `overrides` in place."""
+    from .schema import load_template
+    from .validate import run_checks
+
+    fields = dict(fields)
     for field_id, value in (overrides or {}).items():
         if field_id in fields:
-            fields[field_id].value = value
+            fields[field_id] = FieldValue(value)
     template = load_template(key)
     for field_id in template.field_ids():  # a field absent from the store is simply missing
         fields.setdefault(field_id, FieldValue())
@@ -596,14 +651,18 @@ def checks_for(conn: sqlite3.Connection, sha: str, overrides: dict[str, float | 
 
 def rerun_checks(conn: sqlite3.Connection, sha: str) -> list[Check]:
     """Re-run the document's checks from current values and store them (one transaction)."""
-    checks = checks_for(conn, sha)
     with transaction(conn):
-        conn.execute("DELETE FROM checks WHERE sha256 = ?", (sha,))
-        conn.executemany(
-            "INSERT INTO checks(sha256, rule, fields_json, expected, printed, ok) VALUES (?,?,?,?,?,?)",
-            [(sha, c.rule, json.dumps(c.fields), c.expected, c.printed, int(c.ok)) for c in checks])
+        checks = checks_for(conn, sha)
+        _store_checks(conn, sha, checks)
         _refresh_status(conn, sha)
     return checks
+
+
+def _store_checks(conn: sqlite3.Connection, sha: str, checks: list[Check]) -> None:
+    conn.execute("DELETE FROM checks WHERE sha256 = ?", (sha,))
+    conn.executemany(
+        "INSERT INTO checks(sha256, rule, fields_json, expected, printed, ok) VALUES (?,?,?,?,?,?)",
+        [(sha, c.rule, json.dumps(c.fields), c.expected, c.printed, int(c.ok)) for c in checks])
 
 
 # --- summaries -------------------------------------------------------------------------------

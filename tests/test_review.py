@@ -154,6 +154,79 @@ def test_skip_and_next_document_move_without_deciding(archive, tmp_path, misread
     assert session.view().doc_index == 1
 
 
+@pytest.fixture
+def three_documents(archive, tmp_path, misread_report):
+    """The archive's document and two more copies under other keys: a queue of three documents."""
+    _db, conn, sha, printed = archive
+    for i in (1, 2):
+        other = copy.deepcopy(misread_report[0])
+        other["sha256"] = f"{i}" * 64
+        store.upsert_result(conn, other, [Source(str(tmp_path / f"copy{i}.txt"))])
+        store.rerun_checks(conn, other["sha256"])
+    return conn, printed
+
+
+def _keys(items):
+    return {(it["sha256"], it["field_id"]) for it in items}
+
+
+def test_session_reads_a_document_when_it_gets_there(three_documents):
+    conn, _printed = three_documents
+    queued = len(store.review_queue(conn))
+    reads = []
+    conn.set_trace_callback(lambda sql: reads.append(sql) if "evidence_json" in sql or "f.*" in sql else None)
+    session = Session(conn, "tester")
+    assert len(reads) == 1  # the first document's queued fields; the others are only counted
+    n, m = session.progress()
+    assert (n, m) == (1, queued)
+    session.next_document()
+    assert len(reads) == 2
+    conn.set_trace_callback(None)
+    assert session.view().doc_index == 1 and session.view().doc_count == 3
+
+
+def test_session_queue_stays_what_the_store_queues_through_decisions(three_documents):
+    """Each decision updates only its document's part of the queue; after every step the
+    session's remaining fields are exactly the store's queue, and its checks the store's."""
+    conn, printed = three_documents
+    session = Session(conn, "tester")
+
+    def in_step():
+        assert _keys(session.items) == _keys(store.review_queue(conn))
+        assert session.current is None or _keys([session.current]) <= _keys(session.items)
+        assert session.progress()[1] == len(session.done) + len(session.items)
+        for sha in session.documents():
+            assert [(c.rule, c.ok) for c in session.checks(sha)] == \
+                [(c.rule, c.ok) for c in store.checks_for(conn, sha)]
+
+    assert session.current["field_id"] == MISREAD
+    session.decide("edit", printed)  # the rules pass again: their fields leave the queue
+    in_step()
+    session.decide("accept")
+    in_step()
+    session.decide("blank")  # a changed value re-runs the checks
+    in_step()
+    first = session.current["sha256"]
+    while session.current["sha256"] == first:  # clear the document: it leaves the list
+        session.decide("accept")
+    in_step()
+    assert session.view().doc_count == 2 and first not in session.documents()
+    session.undo()  # its last field comes back, and with it the document, where we are
+    in_step()
+    assert session.current["sha256"] == first and session.view().doc_count == 3
+    session.decide("accept")
+    second = session.current["sha256"]
+    session.skip()  # a skipped field stays queued, behind us
+    session.decide("accept")
+    session.next_document()
+    in_step()
+    assert session.current["sha256"] not in (first, second) and second in session.documents()
+    while session.done:
+        session.undo()
+        in_step()
+    assert _keys(session.items) == _keys(store.review_queue(conn)) and store.review_log(conn)[-1]["action"] == "undo"
+
+
 def test_export_queue_then_import_decisions(archive, tmp_path):
     db, conn, sha, printed = archive
     queue = tmp_path / "queue.jsonl"

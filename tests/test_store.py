@@ -263,6 +263,54 @@ def test_review_queue_lowest_confidence_first_grouped_by_document(conn, extracte
     assert store.review_queue(conn, year=1999) == []
 
 
+def test_queue_documents_order_and_count_what_review_queue_lists(conn, extracted):
+    """The light listing a review session starts from: the same documents in the same order,
+    each with as many fields as review_queue gives it (flagged ones, fields of failing checks,
+    conflicts), under the same filters."""
+    for i, (conf, broken) in enumerate([(0.5, False), (0.3, True), (0.95, False), (0.99, True)]):
+        doc = copy.deepcopy(extracted)
+        doc["sha256"] = f"{i}" * 64
+        doc["agency"] = f"agency {i % 2}"
+        field_id = a_field_in_a_rule(doc)
+        doc["fields"][field_id].update(confidence=conf, status="low_confidence")
+        if broken:  # a misread: its rules fail, their fields are queued though read confidently
+            doc["fields"][field_id]["value"] += 10
+        store.upsert_result(conn, doc)
+        store.rerun_checks(conn, doc["sha256"])
+    store.record_decision(conn, "0" * 64, a_field_in_a_rule(extracted), "accept", reviewer="li")
+
+    def grouped(queue):
+        out: dict[str, int] = {}
+        for it in queue:
+            out[it["sha256"]] = out.get(it["sha256"], 0) + 1
+        return list(out.items())
+
+    for kwargs in ({}, {"threshold": 0.999}, {"agency": "agency 1"}, {"year": 1999}):
+        assert store.queue_documents(conn, **kwargs) == grouped(store.review_queue(conn, **kwargs))
+
+
+def test_a_decision_with_recheck_stores_its_checks_in_the_same_transaction(conn, extracted):
+    sha = extracted["sha256"]
+    store.upsert_result(conn, extracted)
+    field_id = a_field_in_a_rule(extracted)
+    value = extracted["fields"][field_id]["value"]
+    store.record_decision(conn, sha, field_id, "edit", new_value=value + 1, reviewer="li", recheck=True)
+    stored = {r[0] for r in conn.execute("SELECT rule FROM checks WHERE sha256 = ? AND ok = 0", (sha,))}
+    assert stored and stored == {c.rule for c in store.checks_for(conn, sha) if not c.ok}
+    assert store.document(conn, sha)["status"] == "needs_review"
+    store.undo(conn, sha, field_id, reviewer="li", recheck=True)
+    stored = {r[0] for r in conn.execute("SELECT rule FROM checks WHERE sha256 = ? AND ok = 0", (sha,))}
+    assert stored == {c["rule"] for c in extracted["checks"] if not c["ok"]}
+    # a failing check rolls the decision back with it: nothing half-written
+    conn.execute("CREATE TRIGGER no_checks BEFORE INSERT ON checks BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    before = len(store.review_log(conn))
+    with pytest.raises(sqlite3.DatabaseError):
+        store.record_decision(conn, sha, field_id, "edit", new_value=value + 2, reviewer="li", recheck=True)
+    assert len(store.review_log(conn)) == before
+    assert conn.execute("SELECT current_value FROM fields WHERE sha256 = ? AND field_id = ?",
+                        (sha, field_id)).fetchone()[0] == value
+
+
 def test_checks_rerun_from_current_values(conn, extracted):
     sha = extracted["sha256"]
     store.upsert_result(conn, extracted)

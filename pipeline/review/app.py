@@ -8,18 +8,23 @@ written to the store at once; an edit is checked against the sum rules before it
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import threading
 import webbrowser
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from .. import store
 from .grid import format_value as _fmt
@@ -71,15 +76,114 @@ class CropCache:
             return path
 
 
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - cell_len(text))
+    return fill + text if right else text + fill
+
+
+class GridView(Widget):
+    """The field's table drawn line by line from cached rows: a cell change or a cursor move
+    redraws only the rows it touches (Textual's DataTable re-rendered every row on any cell
+    update: ~40 ms a field on a 2-core machine).  Row 0 is the column header; rows scroll to
+    keep the cursor in view."""
+
+    DEFAULT_CSS = "GridView { height: 1fr; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._header: list[str] = []
+        self._labels: list[str] = []
+        self._cells: list[list[Text]] = []
+        self._widths: list[int] = []
+        self._cursor: tuple[int, int] | None = None
+        self._top = 0  # first table row on screen
+        self._lines: dict[int, Strip] = {}  # table row -> rendered line (-1: the header)
+
+    def set_grid(self, header: list[str], labels: list[str], cells: list[list[Text]]) -> None:
+        """A new table: `header` is the label column's title then the columns', `cells` by row."""
+        self._header, self._labels, self._cells = header, labels, cells
+        # in terminal cells: a Chinese character takes two
+        self._widths = [max(map(cell_len, header[:1] + labels), default=0) + 1] + [
+            max([cell_len(h)] + [row[c].cell_len for row in cells]) + 1 for c, h in enumerate(header[1:])]
+        self._cursor, self._top = None, 0
+        self._lines.clear()
+        self.refresh()
+
+    def update_cell(self, row: int, column: int, text: Text) -> None:
+        self._cells[row][column] = text
+        self._redraw_row(row)
+
+    def move_cursor(self, row: int, column: int) -> None:
+        old, self._cursor = self._cursor, (row, column)
+        if self._scroll_to_cursor():
+            self.refresh()
+            return
+        if old is not None:
+            self._redraw_row(old[0])
+        self._redraw_row(row)
+
+    def _scroll_to_cursor(self) -> bool:
+        """Rows from the top when they all fit, else the cursor's row in view; whether that moved."""
+        shown = max(1, self.size.height - 1)
+        row = self._cursor[0] if self._cursor else 0
+        top = self._top
+        if len(self._labels) <= shown:
+            top = 0
+        elif not top <= row < top + shown:
+            top = max(0, min(row - shown // 2, len(self._labels) - shown))
+        moved, self._top = top != self._top, top
+        if moved:
+            self._lines.clear()
+        return moved
+
+    def _redraw_row(self, row: int) -> None:
+        self._lines.pop(row, None)
+        y = row - self._top + 1
+        if 0 < y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+        self._lines.clear()
+
+    def _line(self, row: int) -> Strip:
+        if row < 0:
+            t = Text(_pad(self._header[0], self._widths[0]), style="bold")
+            for h, w in zip(self._header[1:], self._widths[1:]):
+                t.append(_pad(h, w, right=True), style="bold")
+        else:
+            t = Text(_pad(self._labels[row], self._widths[0]))
+            for c, (cell, w) in enumerate(zip(self._cells[row], self._widths[1:])):
+                cell = cell.copy()
+                cell.truncate(w - 1, overflow="ellipsis")
+                cell.pad_left(w - cell.cell_len)
+                if self._cursor == (row, c):
+                    cell.stylize("reverse")
+                t.append_text(cell)
+        return Strip(t.render(self.app.console), t.cell_len)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = -1 if y == 0 else self._top + y - 1
+        if not self._header or row >= len(self._labels):
+            return Strip.blank(width, self.rich_style)
+        if row not in self._lines:
+            self._lines[row] = self._line(row)
+        return self._lines[row].apply_style(self.rich_style).extend_cell_length(width).crop(0, width)
+
+
 class ReviewApp(App):
     CSS = """
     #status { height: 1; background: $primary; color: $text; padding: 0 1; }
     #top { height: 12; }
     #field { width: 2fr; padding: 0 1; }
+    #field-text { min-height: 12; }
+    #crop-text { height: 1fr; }
     #image { width: 1fr; min-width: 30; height: 12; border: round $secondary; }
     #grid { height: 1fr; }
     #message { height: 2; padding: 0 1; }
     #edit { height: 3; }
+    #keys { height: 1; background: $panel; }
     """
     BINDINGS = [
         Binding("a", "decide('accept')", "accept"),
@@ -117,32 +221,47 @@ class ReviewApp(App):
                 if self.inline_images:
                     yield self.image_widget(id="crop")
                 yield Static(id="crop-text")
-        yield Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit", disabled=True)
+        box = Input(placeholder="e: edit the value (Enter saves, Esc cancels)", id="edit")
+        box.can_focus = False  # typed into only after e
+        yield box
         yield Static(id="message")
-        table = DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
-        table.can_focus = False
-        yield table
-        yield Footer()
+        yield GridView(id="grid")
+        # a fixed legend, not Textual's Footer: the Footer re-mounts its keys whenever the focus
+        # moves (into the edit box and back), ~100 ms a field on a 2-core machine
+        yield Static(self._legend(), id="keys")
+
+    def _legend(self) -> Text:
+        t = Text()
+        for b in self.BINDINGS:
+            t.append(f" {b.key} ", style="bold reverse")
+            t.append(f" {b.description}  ")
+        t.append(" Enter ", style="bold reverse")
+        t.append(" save edit  ")
+        t.append(" Esc ", style="bold reverse")
+        t.append(" cancel edit")
+        return t
 
     def on_mount(self) -> None:
         self.show()
+        # what exists now (modules, widgets, the queue so far) lives as long as the review: keep
+        # it out of the collector's full passes, which otherwise stall a key press by 20-70 ms
+        gc.freeze()
 
     # --- showing -------------------------------------------------------------------------------
 
     def show(self) -> None:
         view = self.session.view()
         n, m = self.session.progress()
-        status = self.query_one("#status", Static)
         if view is None:
-            status.update(f"govreport review · reviewer {self.session.reviewer} · queue cleared: "
+            self._put("#status", f"govreport review · reviewer {self.session.reviewer} · queue cleared: "
                           f"{len(self.session.done)} decisions this session · {n} of {m}")
             self.query_one("#field-text", Static).update(
                 Text("Nothing left to review with these filters. Press q to quit, u to undo the last decision."))
-            self.query_one("#crop-text", Static).update("")
-            self.query_one("#grid", DataTable).clear(columns=True)
+            self._put("#crop-text", "")
+            self.query_one("#grid", GridView).set_grid([], [], [])
             self._grid_doc = None
             return
-        status.update(f"govreport review · reviewer {self.session.reviewer} · field {n} of {m} · "
+        self._put("#status", f"govreport review · reviewer {self.session.reviewer} · field {n} of {m} · "
                       f"document {view.doc_index + 1} of {view.doc_count}")
         self.query_one("#field-text", Static).update(self._field_text(view))
         self._show_grid(view)
@@ -183,37 +302,36 @@ class ReviewApp(App):
         return t
 
     def _show_grid(self, v: FieldView) -> None:
-        table = self.query_one("#grid", DataTable)
+        grid = self.query_one("#grid", GridView)
         if v.grid is None:
-            table.clear(columns=True)
+            grid.set_grid([], [], [])
             self._grid_doc = None
             return
         key = (v.sha256, v.grid.table)
         queued = self.session.queued(v.sha256)
         if self._grid_doc != key:
-            table.clear(columns=True)
-            table.add_column(f"{v.grid.section}、{_short(v.grid.heading, 16)}", key="label")
-            for column in v.grid.columns:
-                table.add_column(_short(column.label, 8), key=column.id)
+            header = [f"{v.grid.section}、{_short(v.grid.heading, 16)}"] + [_short(c.label, 6) for c in v.grid.columns]
+            labels = [_short(f"{row.group[:6]} {row.label}" if row.group else row.label) for row in v.grid.rows]
+            cells = []
             self._cells, self._shown = {}, {}
             for r, row in enumerate(v.grid.rows):
-                label = _short(f"{row.group[:6]} {row.label}" if row.group else row.label)
-                cells = [self._cell(v, v.grid.field(row, c), queued) for c in v.grid.columns]
-                table.add_row(label, *cells, key=row.id)
-                for c, (column, text) in enumerate(zip(v.grid.columns, cells)):
-                    if (fid := v.grid.field(row, column)):
-                        self._cells[fid] = (r, c + 1)
+                cells.append([])
+                for c, column in enumerate(v.grid.columns):
+                    fid = v.grid.field(row, column)
+                    cells[-1].append(text := self._cell(v, fid, queued))
+                    if fid:
+                        self._cells[fid] = (r, c)
                         self._shown[fid] = text
+            grid.set_grid(header, labels, cells)
             self._grid_doc = key
         else:
             for fid, (r, c) in self._cells.items():
                 text = self._cell(v, fid, queued)
                 if text != self._shown.get(fid):
-                    table.update_cell_at((r, c), text)
+                    grid.update_cell(r, c, text)
                     self._shown[fid] = text
         if v.field_id in self._cells:
-            r, c = self._cells[v.field_id]
-            table.move_cursor(row=r, column=c, animate=False)
+            grid.move_cursor(*self._cells[v.field_id])
 
     def _cell(self, v: FieldView, field_id: str | None, queued: set[str]) -> Text:
         if field_id is None:
@@ -226,16 +344,16 @@ class ReviewApp(App):
         return Text(f"{mark}{_fmt(fv.value)}", style=style if field_id in queued else "")
 
     def _show_image(self, v: FieldView) -> None:
-        text = self.query_one("#crop-text", Static)
         self._crop_path = None
         if self.crops is None or not v.evidence.get("bbox"):
-            text.update(Text("no page image: text input" if not v.evidence.get("bbox") else "", style="dim"))
+            why = "no page image: text input" if not v.evidence.get("bbox") else ""
+            self._put("#crop-text", Text(why, style="dim"))
             return
-        text.update(Text("rendering the cell image…", style="dim"))
-        self._render_crop(v.sha256, v.field_id)
+        self._put("#crop-text", Text("rendering the cell image…", style="dim"))
+        self._render_crop(v.sha256, v.field_id, self.session.peek())
 
     @work(thread=True, exclusive=True, group="crop")
-    def _render_crop(self, sha: str, field_id: str) -> None:
+    def _render_crop(self, sha: str, field_id: str, nxt: dict | None) -> None:
         try:
             path = self.crops.make(sha, field_id)
         except Exception as exc:  # a crop is a convenience: the review goes on without it
@@ -243,7 +361,6 @@ class ReviewApp(App):
             return
         self.call_from_thread(self._crop_ready, sha, field_id, path, None)
         # the next field's crop, so moving on finds it ready
-        nxt = self.session.items[self.session.pos + 1] if self.session.pos + 1 < len(self.session.items) else None
         if nxt is not None and nxt["evidence"].get("bbox"):
             try:
                 self.crops.make(nxt["sha256"], nxt["field_id"])
@@ -254,19 +371,23 @@ class ReviewApp(App):
         cur = self.session.current
         if cur is None or (cur["sha256"], cur["field_id"]) != (sha, field_id):
             return
-        text = self.query_one("#crop-text", Static)
         self._crop_path = path
         if path is None:
-            text.update(Text(error or "no cell image: the source file is not at its stored path", style="dim"))
+            error = error or "no cell image: the source file is not at its stored path"
+            self._put("#crop-text", Text(error, style="dim"))
             return
         if self.inline_images:
             self.query_one("#crop").image = str(path)
-            text.update(Text(str(path), style="dim"))
+            self._put("#crop-text", Text(str(path), style="dim"))
         else:
-            text.update(Text(f"cell image: {path}\npress o to open it", style="dim"))
+            self._put("#crop-text", Text(f"cell image: {path}\npress o to open it", style="dim"))
 
     def say(self, message: str, style: str = "") -> None:
-        self.query_one("#message", Static).update(Text(message, style=style))
+        self._put("#message", Text(message, style=style))
+
+    def _put(self, selector: str, content: str | Text) -> None:
+        """New content for a widget whose size the CSS fixes: no re-layout of the screen."""
+        self.query_one(selector, Static).update(content, layout=False)
 
     # --- actions -------------------------------------------------------------------------------
 
@@ -317,18 +438,19 @@ class ReviewApp(App):
             return
         box = self.query_one("#edit", Input)
         box.value = "" if item["current_value"] is None else _fmt(item["current_value"]).replace(",", "")
-        box.disabled = False
+        box.can_focus = True
         box.focus()
         self._pending_edit = None
         self.say("type the value as printed; Enter saves, Esc cancels")
 
     def _editing(self) -> bool:
-        return not self.query_one("#edit", Input).disabled
+        return self.focused is self.query_one("#edit", Input)
 
     def _close_edit(self) -> None:
         box = self.query_one("#edit", Input)
         box.value = ""
-        box.disabled = True  # always on screen (no re-layout), typed into only after e
+        box.can_focus = False  # always on screen, typed into only after e; not disabled:
+        # toggling that re-styles and re-lays out the screen (~40 ms a field)
         self._pending_edit = None
         self.set_focus(None)
 
@@ -349,11 +471,11 @@ class ReviewApp(App):
             rules = "; ".join(f"{c.rule}: expected {_fmt(c.expected)}, printed {_fmt(c.printed)}" for c in failing)
             self.say(f"with {_fmt(value)} the sum rules fail: {rules}. Enter saves anyway, Esc cancels.", "bold red")
             return
-        self._close_edit()
         row = self.session.decide("edit", value)
         self.say(f"edit: {row['field_id']} = {_fmt(row['new_value'])} (was {_fmt(row['old_value'])}); "
                  "checks re-run", "green")
         self.show()
+        self._close_edit()  # after show: the next field's widgets are first in line to be drawn
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape" and self._editing():
