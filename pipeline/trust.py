@@ -22,6 +22,8 @@ contradicts.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -172,15 +174,121 @@ def default_calibrator():
 
 
 def calibrated(model, rows: list[dict]) -> list[float]:
-    from threadpoolctl import threadpool_limits
-
     if not rows:
         return []
+    fast = _fast_trees(model)
+    if fast is not None:
+        return fast(rows).tolist()
+    from threadpoolctl import threadpool_limits
+
     classes = list(model.classes_)
     # a few hundred rows: OpenMP threads cost more than they save, and batch workers share the cores
     with threadpool_limits(limits=1, user_api="openmp"):
         probs = model.predict_proba(rows)
     return [float(p[classes.index(1)]) for p in probs]
+
+
+class _TreesProba:
+    """`model.predict_proba(rows)[:, 1]` for the model `calibration.fit` builds (isotonic
+    CalibratedClassifierCV over DictVectorizer + binary HistGradientBoosting without categorical
+    features): the same float operations in the same order, without what made it cost more
+    than the rest of a document: sklearn's input validation per fold, DictVectorizer's sparse
+    detour (three times over the same rows), and a thread pool set up per call."""
+
+    def __init__(self, model):
+        import numpy as np
+        from sklearn.ensemble._hist_gradient_boosting.common import X_DTYPE
+
+        self.np = np
+        folds = model.calibrated_classifiers_
+        vocabularies = [cc.estimator.steps[0][1].vocabulary_ for cc in folds]
+        # one matrix over the union of the folds' vocabularies; each fold reads its own columns
+        self.vocabulary = {name: i for i, name in enumerate(dict.fromkeys(n for v in vocabularies for n in v))}
+        self.separator = folds[0].estimator.steps[0][1].separator
+        self.dtype = X_DTYPE
+        self.folds = []
+        for cc, vocabulary in zip(folds, vocabularies):
+            trees = cc.estimator.steps[1][1]
+            columns = np.empty(len(vocabulary), dtype=np.intp)
+            for name, j in vocabulary.items():
+                columns[j] = self.vocabulary[name]
+            known_bitsets, f_idx_map = trees._bin_mapper.make_known_categories_bitsets()
+            self.folds.append((columns, trees, known_bitsets, f_idx_map, cc.calibrators[0]))
+
+    @staticmethod
+    def applies(model) -> bool:
+        import numpy as np
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.pipeline import Pipeline
+
+        def fold_applies(cc) -> bool:
+            steps = getattr(cc.estimator, "steps", [])
+            if type(cc.estimator) is not Pipeline or len(steps) != 2:
+                return False
+            vectorizer, trees = steps[0][1], steps[1][1]
+            return (cc.method == "isotonic" and list(cc.classes) == [0, 1] and len(cc.calibrators) == 1
+                    and type(vectorizer) is DictVectorizer and not vectorizer.sparse
+                    and vectorizer.dtype is np.float64
+                    and type(trees) is HistGradientBoostingClassifier and list(trees.classes_) == [0, 1]
+                    and trees.n_trees_per_iteration_ == 1 and trees.is_categorical_ is None
+                    and not any(p.nodes["is_categorical"].any() for (p,) in trees._predictors)
+                    and type(cc.calibrators[0]) is IsotonicRegression
+                    and cc.calibrators[0].out_of_bounds == "clip" and hasattr(cc.calibrators[0], "X_thresholds_"))
+
+        return (type(model) is CalibratedClassifierCV and list(model.classes_) == [0, 1]
+                and all(fold_applies(cc) for cc in model.calibrated_classifiers_))
+
+    def matrix(self, rows: list[dict]):
+        """DictVectorizer.transform (dense) of every fold at once: str values one-hot as
+        "key=value", numbers as they are, unknown names dropped, duplicates summed from zero."""
+        np, vocabulary, sep = self.np, self.vocabulary, self.separator
+        at_rows, at_cols, values = [], [], []
+        for i, row in enumerate(rows):
+            for f, v in row.items():
+                if isinstance(v, str):
+                    j, v = vocabulary.get(f"{f}{sep}{v}"), 1
+                else:
+                    j = vocabulary.get(f)
+                if j is not None:
+                    at_rows.append(i)
+                    at_cols.append(j)
+                    values.append(v)
+        X = np.zeros((len(rows), len(vocabulary)), dtype=self.dtype)
+        np.add.at(X, (np.array(at_rows, dtype=np.intp), np.array(at_cols, dtype=np.intp)),
+                  np.array(values, dtype=self.dtype))
+        return X
+
+    def __call__(self, rows: list[dict]):
+        np = self.np
+        X = self.matrix(rows)
+        mean = np.zeros(len(rows))
+        for columns, trees, known_bitsets, f_idx_map, isotonic in self.folds:
+            Xf = np.ascontiguousarray(X[:, columns])
+            raw = np.zeros(len(rows), dtype=trees._baseline_prediction.dtype)
+            raw += trees._baseline_prediction[0, 0]
+            for (predictor,) in trees._predictors:
+                raw += predictor.predict(Xf, known_bitsets, f_idx_map, 1)
+            T = np.clip(np.asarray(raw, dtype=isotonic.X_thresholds_.dtype), isotonic.X_min_, isotonic.X_max_)
+            proba = isotonic.f_(T).astype(T.dtype)
+            proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+            mean += proba
+        mean /= len(self.folds)
+        return mean
+
+
+_FAST: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FAST_LOCK = threading.Lock()
+
+
+def _fast_trees(model) -> _TreesProba | None:
+    """One `_TreesProba` per loaded model (None: another kind of model, sklearn predicts)."""
+    with _FAST_LOCK:
+        if model not in _FAST:
+            _FAST[model] = _TreesProba(model) if _TreesProba.applies(model) else None
+        return _FAST[model]
 
 
 # --- status --------------------------------------------------------------------------------
