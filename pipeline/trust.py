@@ -312,7 +312,11 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
            checks: list[Check], page_paths: dict[int, str], model=None) -> None:
     """Set every field's signals, confidence, status and the reasons behind them."""
     ids = [f for f in template.field_ids() if fields[f].value is not None]
-    signals = {f: field_signals(f, records.get(f), template, page_paths, checks) for f in ids}
+    covering: dict[str, list[Check]] = {}  # field -> the checks naming it, in order
+    for c in checks:
+        for f in dict.fromkeys(c.fields):
+            covering.setdefault(f, []).append(c)
+    signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, [])) for f in ids}
     add_table_context(signals)
     measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
     # the calibrated probability at or above which the measured error among ok values is at most
@@ -325,7 +329,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     contradicted = {f: c for c in checks if not c.ok and c.rule.startswith("narrative.") for f in c.fields}
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
-        fv.signals = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}
+        fv.signals = {k: (_round4(v) if isinstance(v, float) else v) for k, v in s.items()}
         fv.reasons.extend(_reasons(s, rec))
         never_ok = never_ok_signals(s) or field_id in contradicted
         fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
@@ -342,6 +346,12 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
+
+
+def _round4(v: float) -> float:
+    """round(v, 4), skipping its decimal conversion for whole numbers (most signals are flags
+    and counts), which it leaves as they are (-0.0 included)."""
+    return v if v.is_integer() else round(v, 4)
 
 
 def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
