@@ -33,6 +33,7 @@ from .schema import Template
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "models" / "confidence_calibrator.skops"
 FORMAT = 1  # bumped when the signals change incompatibly
+CACHED_ROWS = 20_000  # signal rows whose calibrated probabilities are kept
 NEVER_OK_CAP = 0.89  # shown confidence of a value that may not be ok, whatever it measures
 TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
@@ -178,7 +179,7 @@ def calibrated(model, rows: list[dict]) -> list[float]:
         return []
     fast = _fast_trees(model)
     if fast is not None:
-        return fast(rows).tolist()
+        return fast(rows)
     from threadpoolctl import threadpool_limits
 
     classes = list(model.classes_)
@@ -200,6 +201,7 @@ class _TreesProba:
         from sklearn.ensemble._hist_gradient_boosting.common import X_DTYPE
 
         self.np = np
+        self.cache: dict[tuple, float] = {}
         folds = model.calibrated_classifiers_
         vocabularies = [cc.estimator.steps[0][1].vocabulary_ for cc in folds]
         # one matrix over the union of the folds' vocabularies; each fold reads its own columns
@@ -262,6 +264,20 @@ class _TreesProba:
         return X
 
     def __call__(self, rows: list[dict]):
+        """Every row is predicted on its own, so equal rows (a document repeats a few dozen
+        signal rows over its two hundred fields; documents repeat each other's) are predicted
+        once: equal keys give the same matrix row (0.0 and -0.0 both become 0.0 there)."""
+        keys = [tuple(row.items()) for row in rows]
+        probs = {k: self.cache.get(k) for k in keys}  # local: other threads may clear the cache
+        todo = [k for k, p in probs.items() if p is None]
+        if todo:
+            if len(self.cache) + len(todo) > CACHED_ROWS:
+                self.cache.clear()
+            for key, p in zip(todo, self.predict([dict(k) for k in todo]).tolist()):
+                probs[key] = self.cache[key] = p
+        return [probs[k] for k in keys]
+
+    def predict(self, rows: list[dict]):
         np = self.np
         X = self.matrix(rows)
         mean = np.zeros(len(rows))

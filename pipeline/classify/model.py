@@ -207,8 +207,8 @@ class ModelSpotter:
         cands = candidates(tokens, section, rows)
         if not cands:
             return []
-        order = [r for r in row_order(section.table_id) if r in rows] + [r for r in rows
-                                                                          if r not in row_order(section.table_id)]
+        printed = row_order(section.table_id)
+        order = [r for r in printed if r in rows] + [r for r in rows if r not in printed]
         probs = self.probabilities([record(cands, i, section.table_id) for i in range(len(cands))], order)
         decoded = decode(probs, order)
         exact = _exact_rows(rows)
