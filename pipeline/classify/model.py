@@ -89,8 +89,9 @@ class _IsotonicProba:
         from scipy import sparse
 
         from scipy.interpolate import interp1d
+        from sklearn import config_context
 
-        self.np, self.hstack, self.interp1d = np, sparse.hstack, interp1d
+        self.np, self.hstack, self.interp1d, self.config_context = np, sparse.hstack, interp1d, config_context
         # the feature union's transformers, each (record field -> list, vectorizer), applied as
         # FeatureUnion.transform applies them (without its joblib and routing machinery per call)
         self.features = [[step for _, step in pipe.steps] for _, pipe in model.steps[0][1].transformer_list]
@@ -173,7 +174,10 @@ class _IsotonicProba:
 
     def _predict(self, recs: list[dict]):
         np = self.np
-        parts = [self._part(k, steps, recs) for k, steps in enumerate(self.features)]
+        # the transformers' inputs are the records this class builds: sklearn's parameter and
+        # finiteness checks (a fifth of the transforms' time) only validate what is known valid
+        with self.config_context(skip_parameter_validation=True, assume_finite=True):
+            parts = [self._part(k, steps, recs) for k, steps in enumerate(self.features)]
         X = self.hstack(parts).tocsr()
         mean = np.zeros((X.shape[0], self.clf.classes_.shape[0]))
         for cc, positions, coef_t in zip(self.clf.calibrated_classifiers_, self.positions, self.coef_t):
