@@ -208,14 +208,33 @@ class _TreesProba:
         self.vocabulary = {name: i for i, name in enumerate(dict.fromkeys(n for v in vocabularies for n in v))}
         self.separator = folds[0].estimator.steps[0][1].separator
         self.dtype = X_DTYPE
+        # every tree of every fold as one node table: the rows walk all trees at once (sklearn
+        # walks one tree per call, and with a few dozen rows the calls cost more than the walk)
+        feature, threshold, missing_left, left, right, leaf, value, roots = [], [], [], [], [], [], [], []
         self.folds = []
+        at = 0
         for cc, vocabulary in zip(folds, vocabularies):
             trees = cc.estimator.steps[1][1]
             columns = np.empty(len(vocabulary), dtype=np.intp)
             for name, j in vocabulary.items():
                 columns[j] = self.vocabulary[name]
-            known_bitsets, f_idx_map = trees._bin_mapper.make_known_categories_bitsets()
-            self.folds.append((columns, trees, known_bitsets, f_idx_map, cc.calibrators[0]))
+            first = len(roots)
+            for (predictor,) in trees._predictors:
+                nodes = predictor.nodes
+                roots.append(at)
+                feature.append(columns[nodes["feature_idx"]])
+                threshold.append(nodes["num_threshold"])
+                missing_left.append(nodes["missing_go_to_left"].astype(bool))
+                left.append(nodes["left"].astype(np.intp) + at)
+                right.append(nodes["right"].astype(np.intp) + at)
+                leaf.append(nodes["is_leaf"].astype(bool))
+                value.append(nodes["value"])
+                at += len(nodes)
+            self.folds.append((first, len(roots), trees._baseline_prediction, cc.calibrators[0]))
+        self.feature, self.threshold = np.concatenate(feature), np.concatenate(threshold)
+        self.missing_left, self.leaf = np.concatenate(missing_left), np.concatenate(leaf)
+        self.children = np.stack([np.concatenate(right), np.concatenate(left)], axis=1).ravel()  # [2n]: right, [2n+1]: left
+        self.value, self.roots = np.concatenate(value), np.asarray(roots, dtype=np.intp)
 
     @staticmethod
     def applies(model) -> bool:
@@ -277,16 +296,36 @@ class _TreesProba:
                 probs[key] = self.cache[key] = p
         return [probs[k] for k in keys]
 
+    def leaves(self, X):
+        """The leaf value each row reaches in each tree, (row, tree): sklearn's walk (a missing
+        value goes where the node sends missing values, else left when <= the threshold)."""
+        np = self.np
+        n_trees, width = len(self.roots), X.shape[1]
+        flat = X.ravel()
+        missing = bool(np.isnan(flat).any())
+        node = np.tile(self.roots, len(X))
+        start = np.repeat(np.arange(len(X)) * width, n_trees)  # where each (row, tree)'s row starts in `flat`
+        active = np.flatnonzero(~self.leaf[node])
+        while active.size:
+            at = node[active]
+            x = flat[start[active] + self.feature[at]]
+            go_left = x <= self.threshold[at]
+            if missing:
+                go_left |= np.isnan(x) & self.missing_left[at]
+            step = self.children[2 * at + go_left]
+            node[active] = step
+            active = active[~self.leaf[step]]
+        return self.value[node].reshape(len(X), n_trees)
+
     def predict(self, rows: list[dict]):
         np = self.np
-        X = self.matrix(rows)
+        leaves = self.leaves(self.matrix(rows))
         mean = np.zeros(len(rows))
-        for columns, trees, known_bitsets, f_idx_map, isotonic in self.folds:
-            Xf = np.ascontiguousarray(X[:, columns])
-            raw = np.zeros(len(rows), dtype=trees._baseline_prediction.dtype)
-            raw += trees._baseline_prediction[0, 0]
-            for (predictor,) in trees._predictors:
-                raw += predictor.predict(Xf, known_bitsets, f_idx_map, 1)
+        for first, last, baseline, isotonic in self.folds:
+            raw = np.zeros(len(rows), dtype=baseline.dtype)
+            raw += baseline[0, 0]
+            for t in range(first, last):  # tree after tree, as sklearn adds them
+                raw += leaves[:, t]
             T = np.clip(np.asarray(raw, dtype=isotonic.X_thresholds_.dtype), isotonic.X_min_, isotonic.X_max_)
             proba = isotonic.f_(T).astype(T.dtype)
             proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
