@@ -254,11 +254,21 @@ class Section:
     end: int
 
 
-def _is_heading(token: Token, keys: tuple[str, ...]) -> bool:
+def _heading_text(token: Token) -> str | None:
+    """The squashed text of a token that may be a heading (short label text, no prose)."""
     if token.kind != "text" or len(token.text) > 40 or is_prose(token.text):
-        return False
-    s = squash(token.text)
-    return any(squash(k) in s for k in keys)
+        return None
+    return squash(token.text)
+
+
+@lru_cache(maxsize=64)
+def _squashed(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(squash(k) for k in keys)
+
+
+def _is_heading(text: str | None, keys: tuple[str, ...]) -> bool:
+    """`text` from `_heading_text` (computed once per token, asked for every table)."""
+    return text is not None and any(k in text for k in _squashed(tuple(keys)))
 
 
 def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
@@ -274,15 +284,16 @@ def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
     """
     order = list(headings)
     anchors = anchors or {}
-    occurrences = {tid: [i for i, t in enumerate(tokens) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
+    texts = [_heading_text(t) for t in tokens]
+    occurrences = {tid: [i for i, t in enumerate(texts) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
                    for tid in order}
     is_anchor = set()
     for tid in order:
-        found = [i for i, t in enumerate(tokens) if anchors.get(tid) and _is_heading(t, anchors[tid])
+        found = [i for i, t in enumerate(texts) if anchors.get(tid) and _is_heading(t, anchors[tid])
                  and i not in occurrences[tid]][:MAX_HEADING_COPIES]
         is_anchor |= set(found)
         occurrences[tid] = sorted(occurrences[tid] + found)
-    ends = [i for i, t in enumerate(tokens) if _is_heading(t, END_HEADINGS)]
+    ends = [i for i, t in enumerate(texts) if _is_heading(t, END_HEADINGS)]
     def span_end(table_id: str, start: int) -> int:
         """Where another section's heading (or the report's closing parts) begins."""
         others = [i for tid, occ in occurrences.items() if tid != table_id for i in occ] + ends
