@@ -115,7 +115,27 @@ def _numbers_and_dashes(piece: str, base: Token) -> list[Token]:
 _DOT_ENUMERATOR = re.compile(r"^(\d{1,2})[·•・](?=\D)")
 
 
+_TOKEN_FIELDS = ("kind", "text", "value", "unit", "blank", "empty", "repaired", "agree")
+CACHED_BOXES = 50_000  # box texts whose tokens are kept (cells and labels recur within and across reports)
+_box_cache: dict[tuple[str, bool], tuple[tuple, ...]] = {}
+
+
 def _box_tokens(text: str, base: Token) -> list[Token]:
+    """`_plain_box_tokens`, whose tokens depend only on the text and on whether the box is a
+    line's first cell; the rest of every token is the box's place (page, bbox, line, cell, score)."""
+    key = (text, base.cell_no > 0)
+    made = _box_cache.get(key)
+    if made is None:
+        if len(_box_cache) >= CACHED_BOXES:
+            _box_cache.clear()
+        made = _box_cache[key] = tuple(tuple(getattr(t, f) for f in _TOKEN_FIELDS)
+                                       for t in _plain_box_tokens(text, base))
+    return [Token(kind, text, base.page, base.bbox, base.line_no, base.cell_no, base.score, value=value, unit=unit,
+                  blank=blank, empty=empty, repaired=repaired, agree=agree)
+            for kind, text, value, unit, blank, empty, repaired, agree in made]
+
+
+def _plain_box_tokens(text: str, base: Token) -> list[Token]:
     raw = _DOT_ENUMERATOR.sub(r"\1.", normalize(text).strip())
     if not raw:
         return []
