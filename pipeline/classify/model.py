@@ -102,6 +102,11 @@ class _IsotonicProba:
         # wants them (it would otherwise copy them, megabytes, on every call)
         self.coef_t = [np.ascontiguousarray(cc.estimator.coef_.T) for cc in self.clf.calibrated_classifiers_]
         self.cache: dict[tuple, object] = {}
+        # per fold: its calibrators' ranges as arrays, where they all take float64 inputs
+        self.bounds = {id(cc): (np.array([c.X_min_ for c in cc.calibrators], dtype=np.float64),
+                                np.array([c.X_max_ for c in cc.calibrators], dtype=np.float64))
+                       for cc in self.clf.calibrated_classifiers_
+                       if all(c.X_thresholds_.dtype == np.float64 for c in cc.calibrators)}
         self.rows: list[dict[str, tuple]] = [{} for _ in self.features]  # per transformer: string -> CSR row
         self.shapes: list[tuple | None] = [None for _ in self.features]  # CSR class, width, dtypes
 
@@ -204,10 +209,16 @@ class _IsotonicProba:
         predictions = X.tocsr() @ coef_t + cc.estimator.intercept_  # the linear decision_function
         n_classes = cc.classes.shape[0]
         proba = np.zeros((X.shape[0], n_classes))
-        for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
-            T = np.asarray(this_pred, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
-            T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
-            proba[:, class_idx] = self._interp(calibrator.f_, T).astype(T.dtype)
+        bounds = self.bounds.get(id(cc))
+        if bounds is not None and isinstance(predictions, np.ndarray) and predictions.dtype == np.float64:
+            # every class's clip to its calibrator's range at once (elementwise: the same values)
+            for class_idx, T, calibrator in zip(positions, np.clip(predictions, *bounds).T, cc.calibrators):
+                proba[:, class_idx] = self._interp(calibrator.f_, T)
+        else:
+            for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
+                T = np.asarray(this_pred, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
+                T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
+                proba[:, class_idx] = self._interp(calibrator.f_, T).astype(T.dtype)
         denominator = np.sum(proba, axis=1)[:, np.newaxis]
         uniform_proba = np.full_like(proba, 1 / n_classes)
         proba = np.divide(proba, denominator, out=uniform_proba, where=denominator != 0)
