@@ -42,6 +42,22 @@ def _die_with_parent() -> None:
         pass
 
 
+def _exit_with_driver(lifeline) -> None:
+    """Exit as soon as the driver is gone.  Workers forked from the fork server are not the
+    driver's children (PR_SET_PDEATHSIG watches the fork server, which itself lives as long as
+    they do), so each holds the read end of a pipe only the driver writes: EOF means it died."""
+    import threading
+
+    def watch() -> None:
+        try:
+            lifeline.recv()
+        except (EOFError, OSError):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-driver", daemon=True).start()
+
+
 def _how_it_died(code: int | None) -> str:
     if code is None:
         return "worker process stopped"
@@ -55,8 +71,9 @@ def _how_it_died(code: int | None) -> str:
 
 # --- local processes ---------------------------------------------------------------------------
 
-def _worker_main(conn, ocr_threads: int, limits: Limits) -> None:
+def _worker_main(conn, lifeline, ocr_threads: int, limits: Limits) -> None:
     _die_with_parent()
+    _exit_with_driver(lifeline)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     os.environ.setdefault("GOVREPORT_OCR_THREADS", str(ocr_threads))
     try:
@@ -79,9 +96,11 @@ def _worker_main(conn, ocr_threads: int, limits: Limits) -> None:
 class _Worker:
     def __init__(self, ctx, ocr_threads: int, limits: Limits):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, ocr_threads, limits), daemon=True)
+        lifeline, self._lifeline = ctx.Pipe(duplex=False)  # never written: closed when the driver dies
+        self.proc = ctx.Process(target=_worker_main, args=(child, lifeline, ocr_threads, limits), daemon=True)
         self.proc.start()
         child.close()
+        lifeline.close()
         self.queue: deque[tuple[int, Task]] = deque()
         self.ready = False
         self.head_since: float | None = None  # when the task at the head of the queue started
@@ -100,6 +119,7 @@ class _Worker:
             self.proc.kill()
         self.proc.join(5)
         self.conn.close()
+        self._lifeline.close()
 
 
 class LocalExecutor:

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -339,3 +340,45 @@ def test_a_dying_or_hanging_worker_costs_one_document(archive, tmp_path):
     assert "worker process exited with code 3" in outcomes["dies"]["result"]["errors"][0]
     assert "timed out after 5 s" in outcomes["hangs"]["result"]["errors"][0]
     assert outcomes["fine"]["result"]["template"] is not None
+
+
+DRIVER_THAT_HANGS_A_WORKER = """
+import os, sys
+from pipeline.batch import Task
+from pipeline.executors import LocalExecutor
+pool = LocalExecutor(workers=1)
+fifo = sys.argv[1]
+for outcome in pool.run([Task("hangs", fifo, fifo)]):
+    pass
+"""
+
+
+def _wchan(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return ""
+
+
+def test_a_busy_worker_exits_when_the_driver_is_killed(tmp_path):
+    # the worker is not the driver's child (it is forked by the fork server), and it is stuck
+    # in a document: it must still go when the driver dies by kill -9
+    fifo = tmp_path / "never_written.txt"
+    os.mkfifo(fifo)
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER_THAT_HANGS_A_WORKER, str(fifo)], cwd=REPO)
+
+    def busy_workers() -> list[int]:  # blocked opening the FIFO: no fd yet, the kernel waits for a writer
+        out = subprocess.run(["pgrep", "-f", "multiprocessing.forkserver"], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split() if _wchan(int(p)) == "wait_for_partner"]
+
+    deadline = time.monotonic() + 120
+    while not busy_workers() and time.monotonic() < deadline and driver.poll() is None:
+        time.sleep(0.2)
+    stuck = busy_workers()
+    assert stuck, "the worker never opened the document"
+    driver.kill()
+    driver.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{p}").exists() for p in stuck) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in stuck if Path(f"/proc/{p}").exists()]
