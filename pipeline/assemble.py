@@ -324,7 +324,7 @@ class Assembler:
                      for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
         fits = [self._fit(equations, order) for order in readings]
-        perms: list[tuple[int, ...]] = []
+        perms: tuple[tuple[int, ...], ...] = ()
         if fits[0] < sum(map(len, equations)) and width <= MAX_PERMUTED_COLUMNS:
             perms = _permutations(width)
             perm_fits = self._permutation_fits(equations, chunks, perms)
@@ -332,27 +332,27 @@ class Assembler:
         # the best readings in order (identity, row-major, column orders): the first is read,
         # and the block is doubted when any other best one gives different values
         best = [o for o, fit in zip(readings, fits) if fit == top]
-        tied = [perm for perm, fit in zip(perms, perm_fits) if fit == top] if perms else []
-        first = best[0] if best else [[chunks[c][r] for c in tied[0]] for r in range(n_rows)]
+        tied = [k for k, fit in enumerate(perm_fits) if fit == top] if perms else []
+        first = best[0] if best else [[chunks[c][r] for c in perms[tied[0]]] for r in range(n_rows)]
         values = self._values(first)
         differ = any(self._values(order) != values for order in best[1:]) or \
-            self._permutations_differ(chunks, tied[0 if best else 1:], first)
+            self._permutations_differ(chunks, _permutation_array(width)[tied[0 if best else 1:]], first)
         doubt = DOUBT_SCATTERED if differ else None
         return [(hit, own, doubt, True) for hit, own in zip(block, first)]
 
     def _values(self, order: list[list[int]]) -> tuple:
         return tuple(tuple(self.tokens[i].value for i in own) for own in order)
 
-    def _permutations_differ(self, chunks: list[list[int]], perms: list[tuple[int, ...]],
-                             first: list[list[int]]) -> bool:
-        """Whether any column order reads other values than `first` (thousands may tie)."""
-        if not perms:
+    def _permutations_differ(self, chunks: list[list[int]], perms, first: list[list[int]]) -> bool:
+        """Whether any column order (rows of the array `perms`) reads other values than `first`
+        (thousands may tie)."""
+        if not len(perms):
             return False
         import numpy as np
 
         codes: dict = {}  # one code per value, as tuples compare them (1 == 1.0, None apart)
         code = [[codes.setdefault(self.tokens[i].value, len(codes)) for i in chunk] for chunk in chunks]
-        by_order = np.asarray(code).T[:, np.asarray(perms)]  # (row, order, cell)
+        by_order = np.asarray(code).T[:, perms]  # (row, order, cell)
         wanted = np.asarray([[codes.setdefault(self.tokens[i].value, len(codes)) for i in own] for own in first])
         return bool((by_order != wanted[:, None, :]).any())
 
@@ -380,7 +380,7 @@ class Assembler:
         if any(abs(v) >= 2 ** 40 for row in values for v in row):
             return [self._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)]) for perm in perms]
         whole = all(type(v) is int for row in values for v in row)
-        order = np.asarray(perms)
+        order = _permutation_array(width) if perms is _permutations(width) else np.asarray(perms)
         fits = np.zeros(len(perms), dtype=np.int64)
         rows_of: dict[tuple, list[int]] = {}  # rows with the same equations are scored together
         for r in range(n_rows):
@@ -466,8 +466,19 @@ class Assembler:
 
 
 @lru_cache(maxsize=8)
-def _permutations(width: int) -> list[tuple[int, ...]]:
-    return list(permutations(range(width)))
+@lru_cache(maxsize=None)
+def _permutations(width: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(permutations(range(width)))
+
+
+@lru_cache(maxsize=None)
+def _permutation_array(width: int):
+    """`_permutations(width)` as an array (building it costs milliseconds at 7 columns)."""
+    import numpy as np
+
+    order = np.asarray(_permutations(width))
+    order.flags.writeable = False
+    return order
 
 
 @dataclass(eq=False)

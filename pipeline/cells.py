@@ -354,9 +354,9 @@ def _surplus_readings(values: list, width: int, equations: list[Equation], signe
     as_cell = [placed([values[src]] * width, [src] * width) for src in range(n)]
     if not all(type(v) in (int, float) and abs(v) < INTEGRAL_LIMIT for row in as_cell for v in row):
         return None
-    keeps = list(islice(combinations(range(n), width), MAX_CANDIDATES))
+    keeps, keep_array = _keeps(n, width)
     table = np.asarray(as_cell, dtype=np.float64)  # (printed number, cell)
-    chosen = table[np.asarray(keeps), np.arange(width)]  # (reading, cell)
+    chosen = table[keep_array, np.arange(width)]  # (reading, cell)
     negative = (chosen < 0) & ~np.asarray(signed, dtype=bool)
     allowed = ~negative.any(axis=1)
     broken = np.zeros(len(keeps), dtype=np.int64)
@@ -372,7 +372,24 @@ def _surplus_readings(values: list, width: int, equations: list[Equation], signe
     # the rules allow some: those; else the printed table is wrong: those breaking the fewest
     fewest = int(broken[allowed].min())
     picked = np.flatnonzero(allowed & (broken == fewest))
-    return _distinct([([as_cell[src][k] for k, src in enumerate(keeps[r])], list(keeps[r])) for r in picked])
+    # `_distinct` of these readings (thousands, few distinct): every source is printed, so the
+    # first reading of each set of values stays; the float64 values compare as the numbers do
+    first: dict[tuple, int] = {}
+    for r, cells in zip(picked.tolist(), chosen[picked].tolist()):
+        first.setdefault(tuple(cells), r)
+    return [([as_cell[src][k] for k, src in enumerate(keeps[r])], list(keeps[r])) for r in first.values()]
+
+
+@lru_cache(maxsize=64)
+def _keeps(n: int, width: int):
+    """Which `width` of `n` printed numbers to keep, every choice (up to MAX_CANDIDATES), as
+    tuples and as an array: rows of a table print the same counts of numbers."""
+    import numpy as np
+
+    keeps = tuple(islice(combinations(range(n), width), MAX_CANDIDATES))
+    keep_array = np.asarray(keeps)
+    keep_array.flags.writeable = False
+    return keeps, keep_array
 
 
 def best_readings(found: list[Reading]) -> list[Reading]:

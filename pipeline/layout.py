@@ -115,7 +115,27 @@ def _numbers_and_dashes(piece: str, base: Token) -> list[Token]:
 _DOT_ENUMERATOR = re.compile(r"^(\d{1,2})[·•・](?=\D)")
 
 
+_TOKEN_FIELDS = ("kind", "text", "value", "unit", "blank", "empty", "repaired", "agree")
+CACHED_BOXES = 50_000  # box texts whose tokens are kept (cells and labels recur within and across reports)
+_box_cache: dict[tuple[str, bool], tuple[tuple, ...]] = {}
+
+
 def _box_tokens(text: str, base: Token) -> list[Token]:
+    """`_plain_box_tokens`, whose tokens depend only on the text and on whether the box is a
+    line's first cell; the rest of every token is the box's place (page, bbox, line, cell, score)."""
+    key = (text, base.cell_no > 0)
+    made = _box_cache.get(key)
+    if made is None:
+        if len(_box_cache) >= CACHED_BOXES:
+            _box_cache.clear()
+        made = _box_cache[key] = tuple(tuple(getattr(t, f) for f in _TOKEN_FIELDS)
+                                       for t in _plain_box_tokens(text, base))
+    return [Token(kind, text, base.page, base.bbox, base.line_no, base.cell_no, base.score, value=value, unit=unit,
+                  blank=blank, empty=empty, repaired=repaired, agree=agree)
+            for kind, text, value, unit, blank, empty, repaired, agree in made]
+
+
+def _plain_box_tokens(text: str, base: Token) -> list[Token]:
     raw = _DOT_ENUMERATOR.sub(r"\1.", normalize(text).strip())
     if not raw:
         return []
@@ -254,11 +274,21 @@ class Section:
     end: int
 
 
-def _is_heading(token: Token, keys: tuple[str, ...]) -> bool:
+def _heading_text(token: Token) -> str | None:
+    """The squashed text of a token that may be a heading (short label text, no prose)."""
     if token.kind != "text" or len(token.text) > 40 or is_prose(token.text):
-        return False
-    s = squash(token.text)
-    return any(squash(k) in s for k in keys)
+        return None
+    return squash(token.text)
+
+
+@lru_cache(maxsize=64)
+def _squashed(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(squash(k) for k in keys)
+
+
+def _is_heading(text: str | None, keys: tuple[str, ...]) -> bool:
+    """`text` from `_heading_text` (computed once per token, asked for every table)."""
+    return text is not None and any(k in text for k in _squashed(tuple(keys)))
 
 
 def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
@@ -274,15 +304,16 @@ def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
     """
     order = list(headings)
     anchors = anchors or {}
-    occurrences = {tid: [i for i, t in enumerate(tokens) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
+    texts = [_heading_text(t) for t in tokens]
+    occurrences = {tid: [i for i, t in enumerate(texts) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
                    for tid in order}
     is_anchor = set()
     for tid in order:
-        found = [i for i, t in enumerate(tokens) if anchors.get(tid) and _is_heading(t, anchors[tid])
+        found = [i for i, t in enumerate(texts) if anchors.get(tid) and _is_heading(t, anchors[tid])
                  and i not in occurrences[tid]][:MAX_HEADING_COPIES]
         is_anchor |= set(found)
         occurrences[tid] = sorted(occurrences[tid] + found)
-    ends = [i for i, t in enumerate(tokens) if _is_heading(t, END_HEADINGS)]
+    ends = [i for i, t in enumerate(texts) if _is_heading(t, END_HEADINGS)]
     def span_end(table_id: str, start: int) -> int:
         """Where another section's heading (or the report's closing parts) begins."""
         others = [i for tid, occ in occurrences.items() if tid != table_id for i in occ] + ends

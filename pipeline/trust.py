@@ -22,6 +22,8 @@ contradicts.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from .schema import Template
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "models" / "confidence_calibrator.skops"
 FORMAT = 1  # bumped when the signals change incompatibly
+CACHED_ROWS = 20_000  # signal rows whose calibrated probabilities are kept
 NEVER_OK_CAP = 0.89  # shown confidence of a value that may not be ok, whatever it measures
 TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
@@ -175,15 +178,175 @@ def default_calibrator():
 
 
 def calibrated(model, rows: list[dict]) -> list[float]:
-    from threadpoolctl import threadpool_limits
-
     if not rows:
         return []
+    fast = _fast_trees(model)
+    if fast is not None:
+        return fast(rows)
+    from threadpoolctl import threadpool_limits
+
     classes = list(model.classes_)
     # a few hundred rows: OpenMP threads cost more than they save, and batch workers share the cores
     with threadpool_limits(limits=1, user_api="openmp"):
         probs = model.predict_proba(rows)
     return [float(p[classes.index(1)]) for p in probs]
+
+
+class _TreesProba:
+    """`model.predict_proba(rows)[:, 1]` for the model `calibration.fit` builds (isotonic
+    CalibratedClassifierCV over DictVectorizer + binary HistGradientBoosting without categorical
+    features): the same float operations in the same order, without what made it cost more
+    than the rest of a document: sklearn's input validation per fold, DictVectorizer's sparse
+    detour (three times over the same rows), and a thread pool set up per call."""
+
+    def __init__(self, model):
+        import numpy as np
+        from sklearn.ensemble._hist_gradient_boosting.common import X_DTYPE
+
+        self.np = np
+        self.cache: dict[tuple, float] = {}
+        folds = model.calibrated_classifiers_
+        vocabularies = [cc.estimator.steps[0][1].vocabulary_ for cc in folds]
+        # one matrix over the union of the folds' vocabularies; each fold reads its own columns
+        self.vocabulary = {name: i for i, name in enumerate(dict.fromkeys(n for v in vocabularies for n in v))}
+        self.separator = folds[0].estimator.steps[0][1].separator
+        self.dtype = X_DTYPE
+        # every tree of every fold as one node table: the rows walk all trees at once (sklearn
+        # walks one tree per call, and with a few dozen rows the calls cost more than the walk)
+        feature, threshold, missing_left, left, right, leaf, value, roots = [], [], [], [], [], [], [], []
+        self.folds = []
+        at = 0
+        for cc, vocabulary in zip(folds, vocabularies):
+            trees = cc.estimator.steps[1][1]
+            columns = np.empty(len(vocabulary), dtype=np.intp)
+            for name, j in vocabulary.items():
+                columns[j] = self.vocabulary[name]
+            first = len(roots)
+            for (predictor,) in trees._predictors:
+                nodes = predictor.nodes
+                roots.append(at)
+                feature.append(columns[nodes["feature_idx"]])
+                threshold.append(nodes["num_threshold"])
+                missing_left.append(nodes["missing_go_to_left"].astype(bool))
+                left.append(nodes["left"].astype(np.intp) + at)
+                right.append(nodes["right"].astype(np.intp) + at)
+                leaf.append(nodes["is_leaf"].astype(bool))
+                value.append(nodes["value"])
+                at += len(nodes)
+            self.folds.append((first, len(roots), trees._baseline_prediction, cc.calibrators[0]))
+        self.feature, self.threshold = np.concatenate(feature), np.concatenate(threshold)
+        self.missing_left, self.leaf = np.concatenate(missing_left), np.concatenate(leaf)
+        self.children = np.stack([np.concatenate(right), np.concatenate(left)], axis=1).ravel()  # [2n]: right, [2n+1]: left
+        self.value, self.roots = np.concatenate(value), np.asarray(roots, dtype=np.intp)
+
+    @staticmethod
+    def applies(model) -> bool:
+        import numpy as np
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.pipeline import Pipeline
+
+        def fold_applies(cc) -> bool:
+            steps = getattr(cc.estimator, "steps", [])
+            if type(cc.estimator) is not Pipeline or len(steps) != 2:
+                return False
+            vectorizer, trees = steps[0][1], steps[1][1]
+            return (cc.method == "isotonic" and list(cc.classes) == [0, 1] and len(cc.calibrators) == 1
+                    and type(vectorizer) is DictVectorizer and not vectorizer.sparse
+                    and vectorizer.dtype is np.float64
+                    and type(trees) is HistGradientBoostingClassifier and list(trees.classes_) == [0, 1]
+                    and trees.n_trees_per_iteration_ == 1 and trees.is_categorical_ is None
+                    and not any(p.nodes["is_categorical"].any() for (p,) in trees._predictors)
+                    and type(cc.calibrators[0]) is IsotonicRegression
+                    and cc.calibrators[0].out_of_bounds == "clip" and hasattr(cc.calibrators[0], "X_thresholds_"))
+
+        return (type(model) is CalibratedClassifierCV and list(model.classes_) == [0, 1]
+                and all(fold_applies(cc) for cc in model.calibrated_classifiers_))
+
+    def matrix(self, rows: list[dict]):
+        """DictVectorizer.transform (dense) of every fold at once: str values one-hot as
+        "key=value", numbers as they are, unknown names dropped, duplicates summed from zero."""
+        np, vocabulary, sep = self.np, self.vocabulary, self.separator
+        at_rows, at_cols, values = [], [], []
+        for i, row in enumerate(rows):
+            for f, v in row.items():
+                if isinstance(v, str):
+                    j, v = vocabulary.get(f"{f}{sep}{v}"), 1
+                else:
+                    j = vocabulary.get(f)
+                if j is not None:
+                    at_rows.append(i)
+                    at_cols.append(j)
+                    values.append(v)
+        X = np.zeros((len(rows), len(vocabulary)), dtype=self.dtype)
+        np.add.at(X, (np.array(at_rows, dtype=np.intp), np.array(at_cols, dtype=np.intp)),
+                  np.array(values, dtype=self.dtype))
+        return X
+
+    def __call__(self, rows: list[dict]):
+        """Every row is predicted on its own, so equal rows (a document repeats a few dozen
+        signal rows over its two hundred fields; documents repeat each other's) are predicted
+        once: equal keys give the same matrix row (0.0 and -0.0 both become 0.0 there)."""
+        keys = [tuple(row.items()) for row in rows]
+        probs = {k: self.cache.get(k) for k in keys}  # local: other threads may clear the cache
+        todo = [k for k, p in probs.items() if p is None]
+        if todo:
+            if len(self.cache) + len(todo) > CACHED_ROWS:
+                self.cache.clear()
+            for key, p in zip(todo, self.predict([dict(k) for k in todo]).tolist()):
+                probs[key] = self.cache[key] = p
+        return [probs[k] for k in keys]
+
+    def leaves(self, X):
+        """The leaf value each row reaches in each tree, (row, tree): sklearn's walk (a missing
+        value goes where the node sends missing values, else left when <= the threshold)."""
+        np = self.np
+        n_trees, width = len(self.roots), X.shape[1]
+        flat = X.ravel()
+        missing = bool(np.isnan(flat).any())
+        node = np.tile(self.roots, len(X))
+        start = np.repeat(np.arange(len(X)) * width, n_trees)  # where each (row, tree)'s row starts in `flat`
+        active = np.flatnonzero(~self.leaf[node])
+        while active.size:
+            at = node[active]
+            x = flat[start[active] + self.feature[at]]
+            go_left = x <= self.threshold[at]
+            if missing:
+                go_left |= np.isnan(x) & self.missing_left[at]
+            step = self.children[2 * at + go_left]
+            node[active] = step
+            active = active[~self.leaf[step]]
+        return self.value[node].reshape(len(X), n_trees)
+
+    def predict(self, rows: list[dict]):
+        np = self.np
+        leaves = self.leaves(self.matrix(rows))
+        mean = np.zeros(len(rows))
+        for first, last, baseline, isotonic in self.folds:
+            raw = np.zeros(len(rows), dtype=baseline.dtype)
+            raw += baseline[0, 0]
+            for t in range(first, last):  # tree after tree, as sklearn adds them
+                raw += leaves[:, t]
+            T = np.clip(np.asarray(raw, dtype=isotonic.X_thresholds_.dtype), isotonic.X_min_, isotonic.X_max_)
+            proba = isotonic.f_(T).astype(T.dtype)
+            proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+            mean += proba
+        mean /= len(self.folds)
+        return mean
+
+
+_FAST: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FAST_LOCK = threading.Lock()
+
+
+def _fast_trees(model) -> _TreesProba | None:
+    """One `_TreesProba` per loaded model (None: another kind of model, sklearn predicts)."""
+    with _FAST_LOCK:
+        if model not in _FAST:
+            _FAST[model] = _TreesProba(model) if _TreesProba.applies(model) else None
+        return _FAST[model]
 
 
 # --- status --------------------------------------------------------------------------------
@@ -225,7 +388,11 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
            checks: list[Check], page_paths: dict[int, str], model=None) -> None:
     """Set every field's signals, confidence, status and the reasons behind them."""
     ids = [f for f in template.field_ids() if fields[f].value is not None]
-    signals = {f: field_signals(f, records.get(f), template, page_paths, checks) for f in ids}
+    covering: dict[str, list[Check]] = {}  # field -> the checks naming it, in order
+    for c in checks:
+        for f in dict.fromkeys(c.fields):
+            covering.setdefault(f, []).append(c)
+    signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, [])) for f in ids}
     add_table_context(signals)
     measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
     by_model = [f for f in ids if signals[f]["path"] in measured]
@@ -235,7 +402,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     contradicted = {f: c for c in checks if not c.ok and c.rule.startswith("narrative.") for f in c.fields}
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
-        fv.signals = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}
+        fv.signals = {k: (_round4(v) if isinstance(v, float) else v) for k, v in s.items()}
         fv.reasons.extend(_reasons(s, rec))
         never_ok = never_ok_signals(s) or field_id in contradicted
         fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
@@ -254,6 +421,12 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
+
+
+def _round4(v: float) -> float:
+    """round(v, 4), skipping its decimal conversion for whole numbers (most signals are flags
+    and counts), which it leaves as they are (-0.0 included)."""
+    return v if v.is_integer() else round(v, 4)
 
 
 def _reasons(s: dict, rec: CellRecord | None) -> list[str]:

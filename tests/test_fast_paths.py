@@ -114,3 +114,59 @@ def test_column_orders_scored_at_once_fit_as_one_by_one():
         one_by_one = [assembler._fit(equations, [[chunks[c][r] for c in perm] for r in range(n_rows)])
                       for perm in perms]
         assert assembler._permutation_fits(equations, chunks, perms) == one_by_one
+
+
+def test_box_tokens_kept_per_text_are_the_plain_ones():
+    from pipeline.layout import _box_tokens, _plain_box_tokens
+    from pipeline.model import Token
+    from pipeline.readers import read_document
+
+    rng = random.Random(7)
+    texts = [box.text for line in read_document(REPO / "samples/xixia_2020_text.txt").lines() for box in line.boxes]
+    texts += ["12—6——", "22.67 万元", "lOl", "1·属于国家秘密", "40000041.属于", "---", "总计———", "", "  "]
+    for _ in range(3):
+        for text in texts:
+            base = Token("text", "", rng.choice([1, 2, None]), (0, 1, 2, 3), rng.randint(0, 50), rng.choice([0, 1, 3]),
+                         rng.choice([None, 0.5]))
+            assert _box_tokens(text, base) == _plain_box_tokens(text, base)
+
+
+@pytest.mark.skipif(not (REPO / "models/confidence_calibrator.skops").is_file(), reason="no calibrator")
+def test_calibrated_probabilities_are_the_models_own():
+    from threadpoolctl import threadpool_limits
+
+    import gzip
+    import json
+
+    from pipeline.calibration import DATA_PATH, features, with_context
+    from pipeline.trust import _fast_trees, default_calibrator
+
+    model = default_calibrator()
+    fast = _fast_trees(model)
+    assert fast is not None
+    with gzip.open(DATA_PATH, "rt", encoding="utf-8") as fh:  # every 50th field: all sets, quickly
+        rows = features(with_context([json.loads(line) for k, line in enumerate(fh) if k % 50 == 0]))
+    rng = random.Random(11)
+    for k in range(12):
+        batch = [dict(r) for r in rng.sample(rows, rng.randint(1, 120))]
+        for row in batch:  # missing values, unseen categories and keys take sklearn's paths too
+            if rng.random() < 0.1:
+                row[rng.choice(list(row))] = rng.choice([None, float("nan"), "unseen", -0.0, 1e12])
+            if rng.random() < 0.05:
+                row["unknown_signal"] = 1.0
+        with threadpool_limits(limits=1, user_api="openmp"):
+            expected = model.predict_proba(batch)[:, 1]
+        if k % 3 == 0:
+            fast.cache.clear()
+        assert np.array_equal(fast.predict(batch), expected)
+        assert fast(batch) == expected.tolist()  # through the cache of equal rows
+
+
+def test_round4_is_round():
+    from pipeline.trust import _round4
+
+    rng = random.Random(4)
+    values = [0.0, -0.0, 1.0, -3.0, 2.0 ** 60, 0.00005, 0.00015, 1e-20, float("inf"), float("-inf")]
+    values += [rng.uniform(-100, 100) for _ in range(20000)] + [rng.randint(-99, 99) / 8 for _ in range(2000)]
+    for v in values:
+        assert repr(_round4(v)) == repr(round(v, 4))

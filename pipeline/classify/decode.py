@@ -10,6 +10,7 @@ candidate's own (high) probability.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 NONE = "none"
 _FLOOR = 1e-6  # a calibrated 0 must not make a path impossible
@@ -34,13 +35,13 @@ def decode(probs: list[dict[str, float]], order: list[str]) -> list[str]:
             if best[j] > neg:
                 new[j], ptr[j] = best[j] + stay, (j, NONE)
         run_max, run_arg = neg, -1  # best over j' < k, maintained as k grows
-        for k in range(1, m + 1):
+        for k, (row, prob) in enumerate(zip(order, [p.get(r, 0.0) for r in order]), 1):
             if best[k - 1] > run_max:
                 run_max, run_arg = best[k - 1], k - 1
             if run_max > neg:
-                score = run_max + _log(p.get(order[k - 1], 0.0))
+                score = run_max + math.log(_FLOOR if _FLOOR > prob else prob)  # _log, inlined
                 if score > new[k]:
-                    new[k], ptr[k] = score, (run_arg, order[k - 1])
+                    new[k], ptr[k] = score, (run_arg, row)
         back.append(ptr)
         best = new
     j = max(range(m + 1), key=lambda k: best[k])
@@ -55,6 +56,11 @@ def decode(probs: list[dict[str, float]], order: list[str]) -> list[str]:
 def row_order(table_id: str) -> list[str]:
     """Row ids of every template version merged into one printed order (2019's single
     （六）其他处理 row and 2021's three sub-rows sit side by side: never both printed)."""
+    return list(_row_order(table_id))
+
+
+@lru_cache(maxsize=None)
+def _row_order(table_id: str) -> tuple[str, ...]:  # the templates are fixed data: once per table
     from ..schema import all_templates
 
     order: list[str] = []
@@ -65,4 +71,4 @@ def row_order(table_id: str) -> list[str]:
                 continue
             before = [r for r in rows[:k] if r in order]
             order.insert(order.index(before[-1]) + 1 if before else 0, row)
-    return order
+    return tuple(order)

@@ -16,7 +16,7 @@ from ..layout import Section, squash
 from ..model import Token
 from .candidates import candidates, strip_enumerator
 from .decode import NONE, decode, row_order
-from .features import record
+from .features import FieldText, WordText, record
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "models" / "label_classifier.skops"
 FORMAT = 1  # bumped when records or feature transformers change incompatibly
@@ -88,7 +88,10 @@ class _IsotonicProba:
 
         from scipy import sparse
 
-        self.np, self.hstack = np, sparse.hstack
+        from scipy.interpolate import interp1d
+        from sklearn import config_context
+
+        self.np, self.hstack, self.interp1d, self.config_context = np, sparse.hstack, interp1d, config_context
         # the feature union's transformers, each (record field -> list, vectorizer), applied as
         # FeatureUnion.transform applies them (without its joblib and routing machinery per call)
         self.features = [[step for _, step in pipe.steps] for _, pipe in model.steps[0][1].transformer_list]
@@ -99,6 +102,13 @@ class _IsotonicProba:
         # wants them (it would otherwise copy them, megabytes, on every call)
         self.coef_t = [np.ascontiguousarray(cc.estimator.coef_.T) for cc in self.clf.calibrated_classifiers_]
         self.cache: dict[tuple, object] = {}
+        # per fold: its calibrators' ranges as arrays, where they all take float64 inputs
+        self.bounds = {id(cc): (np.array([c.X_min_ for c in cc.calibrators], dtype=np.float64),
+                                np.array([c.X_max_ for c in cc.calibrators], dtype=np.float64))
+                       for cc in self.clf.calibrated_classifiers_
+                       if all(c.X_thresholds_.dtype == np.float64 for c in cc.calibrators)}
+        self.rows: list[dict[str, tuple]] = [{} for _ in self.features]  # per transformer: string -> CSR row
+        self.shapes: list[tuple | None] = [None for _ in self.features]  # CSR class, width, dtypes
 
     @staticmethod
     def applies(model) -> bool:
@@ -134,14 +144,45 @@ class _IsotonicProba:
                 rows[key] = self.cache[key] = row.copy()
         return self.np.asarray([rows[k] for k in keys]).reshape(len(keys), len(self.clf.classes_))
 
-    def _predict(self, recs: list[dict]):
-        np = self.np
-        parts = []
-        for steps in self.features:
+    def _part(self, k: int, steps, recs: list[dict]):
+        """One transformer's rows.  A text field's rows depend on that field's string only
+        (tf-idf is computed and normalised row by row), and label texts and their neighbours
+        recur within and across reports: each string is transformed once, its CSR row kept."""
+        field = steps[0].field if type(steps[0]) in (FieldText, WordText) else None
+        if field is None:
             X = recs
             for step in steps:
                 X = step.transform(X)
-            parts.append(X)
+            return X
+        np, cache = self.np, self.rows[k]
+        strings = [rec[field] for rec in recs]
+        rows = {s: cache.get(s) for s in strings}  # local: other threads may clear the cache
+        todo = [s for s, row in rows.items() if row is None]
+        if todo:
+            X = [{field: s} for s in todo]
+            for step in steps:
+                X = step.transform(X)
+            X = X.tocsr()
+            if len(cache) + len(todo) > CACHED_RECORDS:
+                cache.clear()
+            for i, s in enumerate(todo):
+                a, b = X.indptr[i], X.indptr[i + 1]
+                rows[s] = cache[s] = (X.indices[a:b].copy(), X.data[a:b].copy())
+            self.shapes[k] = (type(X), X.shape[1], X.dtype, X.indices.dtype)
+        kind, width, dtype, index_dtype = self.shapes[k]
+        picked = [rows[s] for s in strings]
+        indptr = np.zeros(len(picked) + 1, dtype=index_dtype)
+        np.cumsum([len(ix) for ix, _ in picked], out=indptr[1:])
+        indices = np.concatenate([ix for ix, _ in picked]).astype(index_dtype, copy=False)
+        data = np.concatenate([d for _, d in picked]).astype(dtype, copy=False)
+        return kind((data, indices, indptr), shape=(len(picked), width))
+
+    def _predict(self, recs: list[dict]):
+        np = self.np
+        # the transformers' inputs are the records this class builds: sklearn's parameter and
+        # finiteness checks (a fifth of the transforms' time) only validate what is known valid
+        with self.config_context(skip_parameter_validation=True, assume_finite=True):
+            parts = [self._part(k, steps, recs) for k, steps in enumerate(self.features)]
         X = self.hstack(parts).tocsr()
         mean = np.zeros((X.shape[0], self.clf.classes_.shape[0]))
         for cc, positions, coef_t in zip(self.clf.calibrated_classifiers_, self.positions, self.coef_t):
@@ -149,16 +190,35 @@ class _IsotonicProba:
         mean /= len(self.clf.calibrated_classifiers_)
         return mean
 
+    def _interp(self, f, T):
+        """f(T) for scipy's linear interp1d that delegates to numpy.interp (its calls cost
+        tens of microseconds of checks, three folds times every class times every section);
+        the same values, points outside its range getting its fill values."""
+        if type(f) is not self.interp1d or f._call is not self.interp1d._call_linear_np \
+                or f._extrapolate or T.ndim != 1 or T.dtype != self.np.float64:
+            return f(T)
+        y = self.np.interp(T, f.x, f.y)
+        below, above = f._check_bounds(T)
+        y[below] = f._fill_value_below
+        y[above] = f._fill_value_above
+        return y
+
     def _calibrated(self, cc, positions, coef_t, X):
         """sklearn's _CalibratedClassifier.predict_proba (multiclass, isotonic)."""
         np = self.np
         predictions = X.tocsr() @ coef_t + cc.estimator.intercept_  # the linear decision_function
         n_classes = cc.classes.shape[0]
         proba = np.zeros((X.shape[0], n_classes))
-        for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
-            T = np.asarray(this_pred, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
-            T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
-            proba[:, class_idx] = calibrator.f_(T).astype(T.dtype)
+        bounds = self.bounds.get(id(cc))
+        if bounds is not None and isinstance(predictions, np.ndarray) and predictions.dtype == np.float64:
+            # every class's clip to its calibrator's range at once (elementwise: the same values)
+            for class_idx, T, calibrator in zip(positions, np.clip(predictions, *bounds).T, cc.calibrators):
+                proba[:, class_idx] = self._interp(calibrator.f_, T)
+        else:
+            for class_idx, this_pred, calibrator in zip(positions, predictions.T, cc.calibrators):
+                T = np.asarray(this_pred, dtype=calibrator.X_thresholds_.dtype).reshape(-1)
+                T = np.clip(T, calibrator.X_min_, calibrator.X_max_)
+                proba[:, class_idx] = self._interp(calibrator.f_, T).astype(T.dtype)
         denominator = np.sum(proba, axis=1)[:, np.newaxis]
         uniform_proba = np.full_like(proba, 1 / n_classes)
         proba = np.divide(proba, denominator, out=uniform_proba, where=denominator != 0)
@@ -207,8 +267,8 @@ class ModelSpotter:
         cands = candidates(tokens, section, rows)
         if not cands:
             return []
-        order = [r for r in row_order(section.table_id) if r in rows] + [r for r in rows
-                                                                          if r not in row_order(section.table_id)]
+        printed = row_order(section.table_id)
+        order = [r for r in printed if r in rows] + [r for r in rows if r not in printed]
         probs = self.probabilities([record(cands, i, section.table_id) for i in range(len(cands))], order)
         decoded = decode(probs, order)
         exact = _exact_rows(rows)
