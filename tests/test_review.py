@@ -19,6 +19,8 @@ from .conftest import SHARED, needs_shared
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "xixia_2020_text.txt"
 MISREAD = "requests.granted.total"  # a total read wrong, as OCR turns a 1 into a 7
+DOUBTFUL = ("disclosure.licensing.prev_items", "disclosure.licensing.change", "disclosure.licensing.decisions",
+            "disclosure.other_services.prev_items")
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,10 @@ def misread_report() -> tuple[dict, int]:
     printed = result["fields"][MISREAD]["value"]
     result["fields"][MISREAD].update(value=printed + 10, confidence=0.55, status="low_confidence",
                                      reasons=["OCR character repaired"])
+    # and doubtful values outside those rules, so that the queue goes on after the misread
+    for field_id in DOUBTFUL:
+        result["fields"][field_id].update(confidence=0.6, status="low_confidence",
+                                          reasons=["row label recognised with probability 0.60"])
     return result, printed
 
 
