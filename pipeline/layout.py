@@ -17,8 +17,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPLIT = re.compile(r"[ \t]+")
 
 
-def is_footer(line: Line) -> bool:
-    return bool(_FOOTER.match(normalize(line.text)))
+def is_footer(line: Line | str) -> bool:
+    return bool(_FOOTER.match(normalize(line if isinstance(line, str) else line.text)))
 
 
 def is_prose(text: str) -> bool:
@@ -221,12 +221,13 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
     vocabulary = vocabulary or Vocabulary()
     tokens: list[Token] = []
     for line_no, line in enumerate(doc.lines()):
-        if is_footer(line):
+        text = line.text  # joined from its boxes on every access
+        if is_footer(text):
             continue
         # a line naming several row labels is a glued table, however long it is
-        glued_table = vocabulary.labels and vocabulary.names_rows(line.text)
-        if not line.in_table and is_prose(line.text) and not glued_table:
-            tokens.append(Token("prose", normalize(line.text), line.page, line.bbox, line_no))
+        glued_table = vocabulary.labels and vocabulary.names_rows(text)
+        if not line.in_table and is_prose(text) and not glued_table:
+            tokens.append(Token("prose", normalize(text), line.page, line.bbox, line_no))
             continue
         seen_content = False
         for cell_no, box in enumerate(line.boxes):

@@ -69,7 +69,17 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
     sums = [c for c in covering if "[" in c.rule]  # one instance of a sum rule: "table.rule[row]"
     field_rules = [c for c in covering if "[" not in c.rule and not c.rule.startswith("narrative.")]
     narrative = [c for c in covering if c.rule.startswith("narrative.")]
-    scores = [t.score for t in tokens if t.score is not None]
+    scores = []
+    blank = empty = repaired = disagreed = False
+    agreed = bool(tokens)
+    for t in tokens:  # one pass: most fields have one token, and generators cost more than the test
+        if t.score is not None:
+            scores.append(t.score)
+        empty = empty or t.empty
+        blank = blank or (t.blank and not t.empty)
+        repaired = repaired or t.repaired
+        disagreed = disagreed or t.agree is False
+        agreed = agreed and bool(t.agree)
     signals: dict[str, float | str] = {
         "path": path or next(iter(page_paths.values()), "text"),
         "table": table_id,
@@ -79,14 +89,13 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "scattered": float(bool(rec and rec.scattered)),
         "by_columns": float(bool(rec and rec.by_columns)),
         "label_score": rec.label.score if rec and rec.label else 1.0,
-        "blank_marker": float(any(t.blank and not t.empty for t in tokens)),
-        "empty_cell": float(any(t.empty for t in tokens)),
+        "blank_marker": float(bool(blank)),
+        "empty_cell": float(bool(empty)),
         "unit_missing": float(bool(column.unit_ambiguous and tokens and not tokens[0].unit)),
         "ocr_score": min(scores) if scores else 1.0,
-        "repaired": float(any(t.repaired for t in tokens)),
+        "repaired": float(bool(repaired)),
         # OCR: a second independent read of the cell agreed (1), disagreed (-1), was not made (0)
-        "ocr_agree": float(-1 if any(t.agree is False for t in tokens) else
-                           1 if tokens and all(t.agree for t in tokens) else 0),
+        "ocr_agree": float(-1 if disagreed else 1 if agreed else 0),
         "sum_rules": float(len(sums)),
         "sum_rules_failed": float(sum(not c.ok for c in sums)),
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
@@ -400,9 +409,14 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
     failing = {f: c for c in checks if not c.ok and not c.rule.startswith("narrative.") for f in c.fields}
     contradicted = {f: c for c in checks if not c.ok and c.rule.startswith("narrative.") for f in c.fields}
+    rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
-        fv.signals = {k: (_round4(v) if isinstance(v, float) else v) for k, v in s.items()}
+        key = tuple(s.values())
+        shown = rounded.get(key)
+        if shown is None:
+            shown = rounded[key] = {k: (_round4(v) if isinstance(v, float) else v) for k, v in s.items()}
+        fv.signals = dict(shown)
         fv.reasons.extend(_reasons(s, rec))
         never_ok = never_ok_signals(s) or field_id in contradicted
         fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
