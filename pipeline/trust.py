@@ -362,13 +362,15 @@ def _fast_trees(model) -> _TreesProba | None:
 
 def never_ok_signals(s: dict) -> bool:
     """Evidence under which a value is never ok, whatever any model measures: the rules leave
-    it open, a reading only the rules could justify has no rule over its cell, OCR repaired a
-    character, or the layout raised a doubt about which row a number
+    it open, a reading only the rules could justify has no rule over its cell, the row label is
+    itself below the confident level (a value is no surer than the row it is placed in: two
+    swapped rows keep every sum), OCR repaired a character, or the layout raised a doubt about which row a number
     belongs to (label printed twice, numbers not level with their label, several labels before
     the numbers) that the generated data hardly shows, so no measurement vouches for it.  (An
     unsettled scattered order is measured: the pdfminer families print it all the time.)"""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
-        any(s[k] for k in _ROW_DOUBTS) or (s["reading"] in _RULE_READINGS and not s["sum_rules"])
+        any(s[k] for k in _ROW_DOUBTS) or (s["reading"] in _RULE_READINGS and not s["sum_rules"]) or \
+        s["label_score"] < CONFIDENT
 
 
 def risk_group(s: dict) -> str:
