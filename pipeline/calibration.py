@@ -290,8 +290,9 @@ column) or half its values or more were not read as printed (placed, split, lost
 otherwise (`trust.risk_group`).  The pair of levels (each not below {CONFIDENT}) is
 the one that flags fewest values while every generated family's out-of-fold error among ok values
 is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
-several readings, a reading in conflict with the rules, an OCR character repair, a doubt about
-which row a number belongs to, a value the narrative contradicts), whose shown confidence is
+several readings, a reading in conflict with the rules, a split / placed / lost-cell reading in a
+cell no sum rule covers, a row label below the confident level, an OCR character repair, a doubt
+about which row a number belongs to, a value the narrative contradicts), whose shown confidence is
 capped at {NEVER_OK_CAP}, and values in a failing
 rule, which are `inconsistent`.
 
