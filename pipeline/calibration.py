@@ -151,11 +151,11 @@ def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
 
 
 def ok_mask(rows: list[dict], shown: np.ndarray, levels: dict[str, float] | float) -> np.ndarray:
-    from .trust import risk_group
+    from .trust import group_level
 
     if isinstance(levels, float):
         return shown >= levels
-    return shown >= np.array([levels.get(risk_group(r), max(levels.values())) for r in rows])
+    return shown >= np.array([group_level(levels, r) for r in rows])
 
 
 def never_ok(row: dict) -> bool:

@@ -391,8 +391,13 @@ def ok_level(model, signals: dict | None = None) -> float:
     levels = getattr(model, "govreport_ok_levels_", None) or {}
     if not levels:
         return max(CONFIDENT, getattr(model, "govreport_ok_level_", CONFIDENT))
-    level = levels.get(risk_group(signals), max(levels.values())) if signals is not None else max(levels.values())
-    return max(CONFIDENT, level)
+    return max(CONFIDENT, group_level(levels, signals))
+
+
+def group_level(levels: dict[str, float], signals: dict | None) -> float:
+    """The level of the field's risk group (a group the fit never saw, or no field: the strictest)."""
+    strictest = max(levels.values())
+    return strictest if signals is None else levels.get(risk_group(signals), strictest)
 
 
 def assess(template: Template, fields: dict[str, FieldValue], records: dict[str, CellRecord],

@@ -62,6 +62,18 @@ def _inked_region(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
     return None if region.max() - region.min() < 40 else region
 
 
+def _ink_blobs(region: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Connected ink components of a cell (Otsu), their stats and the ones that are neither
+    ruling remnants spanning the cell nor dust of a few pixels."""
+    import cv2
+
+    height, width = region.shape[:2]
+    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return stats, [i for i in range(1, n) if stats[i, 4] >= 6
+                   and stats[i, 3] < height * 0.95 and stats[i, 2] < width * 0.95]
+
+
 def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarray | None:
     """The inked part of a cell (rulings cut away by the inset), padded; None if blank."""
     import cv2
@@ -69,12 +81,8 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
     region = _inked_region(gray, bbox, inset)
     if region is None:
         return None
-    height, width = region.shape[:2]
-    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    # drop stray ruling remnants touching the cell edge and specks
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = [i for i in range(1, n) if stats[i, 4] >= 6 and stats[i, 3] >= 4
-            and stats[i, 3] < height * 0.95 and stats[i, 2] < width * 0.95]
+    stats, keep = _ink_blobs(region)
+    keep = [i for i in keep if stats[i, 3] >= 4]  # flat specks are no glyph of a value
     if not keep:
         return None
     # glyphs of one value are of similar height; speckle and dust are much smaller
@@ -95,16 +103,10 @@ _DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
 def _flat_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool | None:
     """Is the cell's ink one flat stroke (a dash), not a digit?  None when no ink is found.
     "一" is how OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
-    import cv2
-
     region = _inked_region(gray, bbox, inset)
     if region is None:
         return None
-    height, width = region.shape[:2]
-    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = [i for i in range(1, n) if stats[i, 4] >= 6
-            and stats[i, 3] < height * 0.95 and stats[i, 2] < width * 0.95]
+    stats, keep = _ink_blobs(region)
     if not keep:
         return None
     big = max(keep, key=lambda i: stats[i, 4])

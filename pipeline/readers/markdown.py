@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..model import Document, Line, Page, TextBox
+from ..model import Document, Line, TextBox
 from . import text as textreader
 
 _SEGMENTED_RULE = re.compile(r"^\s*-{2,}(?:[ ]+-{2,})+\s*$")
@@ -254,11 +254,6 @@ def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
 def read(data: bytes, source: str) -> Document:
     from .detect import decode
 
-    text = decode(data)
-    pages = [Page(i + 1, lines_from_markdown(chunk, i + 1), path="text")
-             for i, chunk in enumerate(text.split("\f"))]
-    doc = Document(source, "", "text", [p for p in pages if p.lines] or pages[:1])
     # measured on what was read: style attributes of pandoc spans are not the document's text
-    if textreader.cjk_ratio(" ".join(line.text for line in doc.lines())) < 0.05:
-        doc.errors.append("almost no Chinese text: probably not a report")
-    return doc
+    return textreader.document_from_text(decode(data), source, lines_from_markdown,
+                                         lambda doc: " ".join(line.text for line in doc.lines()))

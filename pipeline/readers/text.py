@@ -52,12 +52,15 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     return lines
 
 
-def read(data: bytes, source: str) -> Document:
-    text = decode(data)
-    # form feeds are page breaks in text dumps
-    pages = [Page(i + 1, lines_from_text(chunk, i + 1), path="text")
-             for i, chunk in enumerate(text.split("\f"))]
+def document_from_text(text: str, source: str, lines_of, chinese_of=None) -> Document:
+    """A text document: form feeds are page breaks, `lines_of(chunk, page)` reads a page;
+    refused as no report when what `chinese_of(doc)` (default: the text) holds is barely Chinese."""
+    pages = [Page(i + 1, lines_of(chunk, i + 1), path="text") for i, chunk in enumerate(text.split("\f"))]
     doc = Document(source, "", "text", [p for p in pages if p.lines] or pages[:1])
-    if cjk_ratio(text) < 0.05:
+    if cjk_ratio(chinese_of(doc) if chinese_of else text) < 0.05:
         doc.errors.append("almost no Chinese text: probably not a report")
     return doc
+
+
+def read(data: bytes, source: str) -> Document:
+    return document_from_text(decode(data), source, lines_from_text)
