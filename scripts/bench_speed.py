@@ -17,7 +17,6 @@ The first document of each child pays for loading the models and is not counted.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 import json
 import os
 import sqlite3
@@ -25,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
