@@ -123,6 +123,25 @@ def add_table_context(signals: dict[str, dict]) -> None:
             s["table_unprinted"], s["table_scattered"], s["table_failing"] = unprinted, scattered, failing
 
 
+def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
+    """`sum_rules_empty`: the holding sum rules over a field in which no cell printed anything
+    (every value came from an empty cell).  0 = 0 + 0 holds whatever the cells really hold, so
+    such a rule vouches for nothing: a faint row the OCR saw as empty satisfies it.  Keys:
+    field id -> its signals; a field without a value counts as empty."""
+    def empty(f: str) -> bool:
+        s = signals.get(f)
+        return s is None or bool(s["empty_cell"])
+
+    for f, s in signals.items():
+        s["sum_rules_empty"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
+                                         and all(empty(g) for g in c.fields)))
+
+
+def _vouched(signals: dict) -> bool:
+    """A sum rule that holds, and not only because every one of its cells is empty."""
+    return signals["sum_rules"] > signals.get("sum_rules_empty", 0) and not signals["sum_rules_failed"]
+
+
 # --- the rule of thumb that stands in when no calibrator is installed ----------------------
 
 BASE = {"as_printed": 0.99, "extra_dropped": 0.75, "placed": 0.75, "lost_cell": 0.75, "split_run": 0.75,
@@ -132,22 +151,21 @@ BASE = {"as_printed": 0.99, "extra_dropped": 0.75, "placed": 0.75, "lost_cell": 
 def rule_of_thumb(signals: dict) -> float:
     """The pre-calibration confidence: a base per reading, lowered by each doubt."""
     ocr = signals["ocr_score"]
-    if signals.get("ocr_agree", 0) > 0 and signals["sum_rules"] and not signals["sum_rules_failed"]:
+    if signals.get("ocr_agree", 0) > 0 and _vouched(signals):
         ocr = 1.0  # two reads and the sum rules agree: a low recognition score is no doubt left
     confidence = BASE[signals["reading"]] * signals["label_score"] * ocr
     if signals["repaired"]:
         confidence = min(confidence, 0.6)
-    if (signals["blank_marker"] or signals["empty_cell"]) and not (
-            signals["sum_rules"] and not signals["sum_rules_failed"]) and not (
-            signals["empty_cell"] and signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
-        # a blank no holding sum rule vouches for, and no look at the page found empty: a guess
+    if (signals["blank_marker"] or signals["empty_cell"]) and not _vouched(signals) and not (
+            signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
+        # a blank no holding sum rule vouches for, and no look at the page found empty (or a
+        # dash or slash by its shape): a guess
         confidence = min(confidence, 0.75)
     if any(signals[k] for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)
     if signals["unit_missing"]:
         confidence = min(confidence, 0.85)
-    if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not (
-            signals["sum_rules"] and not signals["sum_rules_failed"]):
+    if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not _vouched(signals):
         # an OCR value no holding sum rule vouches for needs a second read that agrees
         confidence = min(confidence, 0.85)
     if signals["sum_rules_failed"] or signals["field_rule_failed"]:
@@ -410,6 +428,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             covering.setdefault(f, []).append(c)
     signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, [])) for f in ids}
     add_table_context(signals)
+    add_empty_rules(signals, covering)
     measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
     by_model = [f for f in ids if signals[f]["path"] in measured]
     probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}

@@ -72,6 +72,110 @@ def test_grid_closed_by_vertical_rulings_when_bottom_rule_missing():
     assert grids and grids[0].ys[-1] > 280
 
 
+def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
+    """Blur thickens a big heading's strokes into "rulings" that bridge the gap between the
+    table above and the one below; each table keeps its own columns."""
+    from pipeline.ocr.preprocess import ink_mask
+
+    img = np.full((700, 700), 255, np.uint8)
+    tables = [([50, 250, 400, 650], [40, 100, 160, 220]), ([50, 150, 300, 450, 650], [330, 390, 450, 510])]
+    for xs, ys in tables:
+        for y in ys:
+            cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+        for x in xs:
+            cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    cv2.line(img, (250, 220), (250, 330), 0, 4)  # the heading's stroke in the gap
+    cv2.line(img, (120, 262), (600, 262), 0, 4)  # and its long horizontal stroke
+    grids = geometry.find_grids(ink_mask(img))
+    assert [len(g.xs) for g in grids] == [4, 5]
+    assert grids[0].ys[-1] < 230 and grids[1].ys[0] > 320
+
+
+def test_blank_cell_sees_a_faint_blurred_number_beside_rulings():
+    """A number blurred into the rulings' grey halo is ink, never proof of an empty cell."""
+    from pipeline.ocr import blank_cell
+
+    img = np.full((80, 300), 255, np.uint8)
+    cv2.rectangle(img, (10, 10), (290, 42), 0, 3)
+    empty = img.copy()
+    cv2.putText(img, "22", (130, 36), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 120, 2)
+    faint = cv2.GaussianBlur(img, (0, 0), 2.5)
+    bbox = (10, 10, 290, 42)
+    assert blank_cell(cv2.GaussianBlur(empty, (0, 0), 2.5), bbox)
+    assert not blank_cell(faint, bbox)
+    rng = np.random.default_rng(0)
+    specks = empty.copy()
+    specks[rng.random(empty.shape) < 0.004] = 0  # pepper noise alone is no mark
+    assert blank_cell(specks, bbox)
+
+
+class _ScriptedEngine:
+    """Detects the text lines listed for each page and reads each as "line <page>:<top>";
+    remembers what it was asked to read.  Stands in for rapidocr to test which lines are read.
+    A page is known by the grey level of its corner mark (`mark_page`)."""
+    name = "scripted"
+
+    def __init__(self, lines_of: dict[int, list[tuple]]):
+        self.lines_of, self.read = lines_of, []
+
+    @staticmethod
+    def mark_page(image, number):
+        image[:4, :4] = 10 * number
+
+    @staticmethod
+    def page_of(image) -> int:
+        return round(int(image[1, 1, 0]) / 10)
+
+    def detect(self, image):
+        return [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+                for x0, y0, x1, y1 in self.lines_of[self.page_of(image)]]
+
+    def read_quads(self, image, quads):
+        from pipeline.ocr.engines import OcrBox, _quad_bbox
+
+        page = self.page_of(image)
+        boxes = [OcrBox(f"line {page}:{int(_quad_bbox(q)[1])}", _quad_bbox(q), 0.99) for q in quads]
+        self.read.extend(b.text for b in boxes)
+        return boxes
+
+    def recognize(self, image):
+        return self.read_quads(image, self.detect(image))
+
+    def recognize_crops(self, crops):
+        return [("", 0.0)] * len(crops)
+
+
+def test_prose_is_read_only_near_tables_and_in_the_title(monkeypatch):
+    """Pages 1-2: title and prose (a cover sheet may precede the title); page 3: prose only;
+    page 4: a table under its heading.  Read: the title block of pages 1-2, the last lines of
+    page 3 (the table's heading may end it) and the lines right above the table; the rest of
+    the prose is never recognized."""
+    from pipeline import ocr
+    from pipeline.ocr import rasterize
+
+    lines = {n: [(100, y, 600, y + 24) for y in range(60, 60 + 40 * count, 40)]
+             for n, count in ((1, 12), (2, 12), (3, 12), (4, 4))}
+    pages = {n: np.full((1100, 800, 3), 255, np.uint8) for n in lines}
+    xs, ys = [50, 400, 750], [300, 360, 420, 480]
+    for y in ys:
+        cv2.line(pages[4], (xs[0], y), (xs[-1], y), (0, 0, 0), 2)
+    for x in xs:
+        cv2.line(pages[4], (x, ys[0]), (x, ys[-1]), (0, 0, 0), 2)
+    for n, image in pages.items():
+        _ScriptedEngine.mark_page(image, n)
+    engine = _ScriptedEngine(lines)
+    monkeypatch.setattr(rasterize, "rasterize_pdf_page", lambda data, number, dpi: pages[number].copy())
+    monkeypatch.setattr(ocr, "get_engine", lambda name=None: engine)
+    doc = Document("scan.pdf", "", "pdf", pages=[Page(n, path="needs_ocr") for n in lines])
+    ocr.ocr_document(doc, b"")
+    tops = {n: [int(t.split(":")[1]) for t in engine.read if t.startswith(f"line {n}:")] for n in lines}
+    title = [60 + 40 * i for i in range(ocr.TITLE_LINES)]
+    assert tops[1] == title and tops[2] == title
+    assert tops[3] == [60 + 40 * i for i in range(12 - ocr.TAIL_LINES, 12)]
+    assert tops[4] == [100, 140, 180]  # the lines right above the table, not the one further up
+    assert all("prose away from the tables not read" in p.note for p in doc.pages)
+
+
 def test_group_into_lines_tolerates_offset_numbers():
     boxes = [(10, 100, 200, 130), (300, 96, 330, 126), (400, 104, 430, 134),  # label, numbers a bit off
              (10, 150, 200, 180), (300, 151, 330, 181)]
@@ -283,6 +387,23 @@ def test_flat_ink_tells_a_printed_dash_from_a_one():
     assert _flat_ink(cell, (0, 0, 80, 40)) is None
 
 
+def test_slash_ink_tells_a_printed_slash_from_a_one_and_a_seven():
+    from pipeline.ocr import _slash_ink
+
+    def cell(draw):
+        img = np.full((60, 200), 255, np.uint8)
+        cv2.rectangle(img, (0, 0), (199, 59), 0, 2)
+        draw(img)
+        return img
+
+    bbox = (0, 0, 200, 60)
+    assert _slash_ink(cell(lambda im: cv2.line(im, (90, 48), (108, 12), 0, 2)), bbox)
+    for digit in ("1", "7", "4", "11"):
+        drawn = cell(lambda im, d=digit: cv2.putText(im, d, (88, 46), cv2.FONT_HERSHEY_COMPLEX, 1.1, 0, 2))
+        assert not _slash_ink(drawn, bbox), digit
+    assert not _slash_ink(cell(lambda im: None), bbox)
+
+
 def test_same_number_ignores_separators_only():
     from pipeline.ocr import same_number
 
@@ -304,6 +425,20 @@ def test_ocr_value_without_rule_needs_an_agreeing_second_read():
     assert rule_of_thumb({**base, "sum_rules": 2.0}) >= 0.9
     assert rule_of_thumb({**base, "sum_rules": 2.0, "sum_rules_failed": 1.0}) < 0.9
     assert rule_of_thumb({**base, "path": "text"}) >= 0.9
+
+
+def test_a_rule_over_empty_cells_only_vouches_for_nothing():
+    """0 = 0 + 0 holds whatever a faint row really prints: an empty OCR cell whose only
+    holding rules have every cell empty is not ok without a look at the page."""
+    from pipeline.trust import rule_of_thumb
+
+    empty = {"reading": "as_printed", "label_score": 1.0, "ocr_score": 1.0, "repaired": 0.0, "blank_marker": 0.0,
+             "empty_cell": 1.0, "unit_missing": 0.0, "sum_rules": 1.0, "sum_rules_failed": 0.0,
+             "field_rule_failed": 0.0, "path": "ocr", "ocr_agree": 0.0, "sum_rules_empty": 0.0,
+             **{k: 0.0 for k in ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_scattered")}}
+    assert rule_of_thumb(empty) >= 0.9  # a rule with a printed number in it holds
+    assert rule_of_thumb({**empty, "sum_rules_empty": 1.0}) < 0.9
+    assert rule_of_thumb({**empty, "sum_rules_empty": 1.0, "ocr_agree": 1.0}) >= 0.9  # seen empty on the page
 
 
 @pytest.mark.parametrize("step", ["skew", "blur", "jpeg", "speckle", "fax", "faded", "shaded_edges", "show_through"])

@@ -7,6 +7,7 @@ cell where the page has ruled tables, one Line per visual line elsewhere.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -96,6 +97,23 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
     return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR) if crop.size else None
 
 
+def blank_cell(gray: np.ndarray, bbox) -> bool:
+    """Is the cell's inside free of any mark?  The proof that a cell is empty, so stricter than
+    `_ink_crop` finding no glyph: on a blurred page a number's ink merges with the grey halo of
+    the rulings into one blob that `_ink_crop` drops as a ruling remnant.  Judged on the middle
+    of the cell (rulings and their halo cut away) after a median filter (speckle)."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    dy, dx = max(4, (y1 - y0) // 5), max(4, (x1 - x0) // 10)
+    x0, y0, x1, y1 = max(0, x0 + dx), max(0, y0 + dy), min(w, x1 - dx), min(h, y1 - dy)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return False
+    middle = cv2.medianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), 3)
+    return int(middle.max()) - int(middle.min()) < 40
+
+
 # What OCR makes of a printed dash (a blank cell): CJK "one", katakana long vowel, underscores
 _DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
 
@@ -111,6 +129,37 @@ def _flat_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool | None:
         return None
     big = max(keep, key=lambda i: stats[i, 4])
     return bool(stats[big, 3] * 2.5 < stats[big, 2])
+
+
+# What OCR makes of a lone printed slash: nothing, or a stroke-like character
+_SLASH_READS = {"", "/", "1", "l", "I", "|", "丿", "ノ"}
+
+
+def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
+    """Is the cell's ink one stroke rising left to right ("/"), not a "1" or a "7"?  Ink in
+    the upper right and lower left of the stroke's box only: a "1" has ink on both sides of
+    its middle, a "7" its bar across the top."""
+    import cv2
+
+    region = _inked_region(gray, bbox, inset)
+    if region is None:
+        return False
+    height, width = region.shape[:2]
+    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # ruling remnants touch the cell's sides; dust is a few pixels
+    strokes = [i for i in range(1, n) if stats[i, 4] >= 6 and stats[i, 0] > 0 and stats[i, 0] + stats[i, 2] < width]
+    if len(strokes) != 1:
+        return False
+    x, y, w, h = stats[strokes[0], :4]
+    if h < 0.5 * height or not 0.25 * h <= w <= h:
+        return False
+    blob = labels[y:y + h, x:x + w] == strokes[0]
+    top, bottom = blob[:h // 2], blob[h - h // 2:]
+    left, right = w // 2, w - w // 2
+    tl, tr = top[:, :left].mean(), top[:, right:].mean()
+    bl, br = bottom[:, :left].mean(), bottom[:, right:].mean()
+    return bool(tl < 0.08 and br < 0.08 and tr > 0.15 and bl > 0.15)
 
 
 def _box_crop(bgr: np.ndarray, bbox, pad: int = 2) -> np.ndarray:
@@ -201,8 +250,17 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 agree[key] = same_number(old, text2)
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
-        if _DASH_READS.match(texts[key]) and not is_blank_marker(texts[key]) and _flat_ink(gray, cell.bbox):
-            texts[key] = "—"  # a printed dash: a blank cell, as the text path reads it
+        # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
+        dash_like = _DASH_READS.match(texts[key]) or not texts[key]
+        if dash_like and not is_blank_marker(texts[key]) and _flat_ink(gray, cell.bbox):
+            # a printed dash (the recognizer may drop a lone stroke): a blank cell, as the
+            # text path reads it; the read and the stroke's shape agree
+            texts[key] = "—"
+            agree[key] = True
+        elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox):
+            texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
+            scores[key] = max(scores[key], SECOND_LOOK_SCORE)
+            agree[key] = True
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -227,8 +285,9 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
 
 def ocr_image(image: np.ndarray, number: int, engine: OcrEngine | None = None,
               steps: tuple[str, ...] | None = None) -> Page:
-    """OCR one page image (BGR or grey) into a Page with path "ocr", sizes in pixels."""
-    return _ocr_page(image, number, engine, steps)[0]
+    """OCR one page image (BGR or grey) into a Page with path "ocr", sizes in pixels; every
+    line on it is read."""
+    return _ocr_page(image, number, engine, steps, prose=PROSE_ALL).page
 
 
 def _continued(prev_xs, grids: list[geometry.Grid], width: float, height: float) -> dict[int, int] | None:
@@ -238,10 +297,91 @@ def _continued(prev_xs, grids: list[geometry.Grid], width: float, height: float)
     return geometry.match_columns(prev_xs, grids[0].xs, tol=width * 0.01)
 
 
+# Which prose lines (outside ruled tables) of a page are read.  Recognition is most of the
+# OCR time and prose lines are most of the recognized width (~55 % on the official scans),
+# yet extraction needs from prose only the title (agency, year) and the section headings
+# that open the tables.  Read: the title block of the first pages, the few lines right above
+# each table, and the last lines of a page when the next page holds a table (its heading
+# may end the page before).  A prose page past the title is not even searched for lines
+# unless a table follows.  When no page holds a ruled table, everything is read.
+PROSE_ALL = "all"
+PROSE_NEAR_TABLES = "near_tables"
+TITLE_LINES = 6
+TITLE_PAGES = 2  # a cover sheet may come before the title page
+ABOVE_TABLE_LINES = 3
+TAIL_LINES = 3
+
+
+@dataclass
+class Tail:
+    """The last prose lines of a page, left unread until the next page shows a table."""
+    gray: np.ndarray
+    below: float  # only lines starting below this y (the page's last table)
+    quads: list[np.ndarray] | None = None  # detected lines, when the page went through detection
+
+
+@dataclass
+class PageRead:
+    page: Page
+    carry: list[float] | None  # column boundaries of a table running off the page bottom
+    tail: Tail | None
+    gray: np.ndarray  # the page as read (grey, deskewed): the proof-reader crops cells from it
+    tables: int  # ruled tables found on the page
+
+
+def _line_groups(boxes: list[geometry.BBox]) -> list[list[int]]:
+    """Indices of detected text lines grouped into visual lines, top to bottom."""
+    return sorted(geometry.group_into_lines(boxes), key=lambda idx: min(boxes[i][1] for i in idx))
+
+
+def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, number: int, prose: str):
+    """The page's OCR boxes and the tail of prose lines left for later.  Engines without
+    separate detection read everything."""
+    from . import preprocess
+    from .engines import _quad_bbox
+
+    if not hasattr(engine, "detect") or prose == PROSE_ALL:
+        return engine.recognize(bgr), None
+    tables = [g.bbox for g in geometry.find_grids(preprocess.ink_mask(gray))]
+    if not tables and number > TITLE_PAGES:
+        return [], Tail(gray, 0.0)  # a prose page: nothing is detected unless a table follows
+    quads = engine.detect(bgr)
+    boxes = [_quad_bbox(q) for q in quads]
+    free = [i for i, b in enumerate(boxes) if not any(geometry.inside(b, t) for t in tables)]
+    groups = [[free[i] for i in idx] for idx in _line_groups([boxes[i] for i in free])]
+    read = set(range(len(quads))) - set(free)
+    chosen = groups[:TITLE_LINES] if number <= TITLE_PAGES else []
+    for t in tables:
+        chosen += [g for g in groups if min(boxes[i][1] for i in g) < t[1]][-ABOVE_TABLE_LINES:]
+    for g in chosen:
+        read.update(g)
+    below = max((t[3] for t in tables), default=0.0)
+    rest = [quads[i] for i in range(len(quads)) if i not in read]
+    order = sorted(read)
+    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), Tail(gray, below, rest)
+
+
+def _read_tail(page: Page, tail: Tail, engine: OcrEngine) -> None:
+    """Read a page's last prose lines after all: the next page opens with a table, whose
+    section heading may end this page."""
+    import cv2
+
+    from .engines import _quad_bbox
+
+    bgr = cv2.cvtColor(tail.gray, cv2.COLOR_GRAY2BGR)
+    quads = tail.quads if tail.quads is not None else engine.detect(bgr)
+    quads = [q for q in quads if _quad_bbox(q)[1] > tail.below]
+    groups = _line_groups([_quad_bbox(q) for q in quads])[-TAIL_LINES:]
+    boxes = engine.read_quads(bgr, [quads[i] for g in groups for i in g])
+    bboxes = [b.bbox for b in boxes]
+    for idx in _line_groups(bboxes):
+        page.lines.append(Line([TextBox(boxes[i].text, boxes[i].bbox, score=round(boxes[i].score, 4))
+                                for i in idx], page.number))
+    page.note += f"; its last {len(groups)} prose line(s) read"
+
+
 def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
-              steps: tuple[str, ...] | None = None, prev_xs=None) -> tuple[Page, list[float] | None]:
-    """The page, and the column boundaries of its last table when that runs to the page
-    bottom (a table the next page may continue)."""
+              steps: tuple[str, ...] | None = None, prev_xs=None, prose: str = PROSE_ALL) -> PageRead:
     import cv2
 
     from . import preprocess
@@ -249,7 +389,7 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     engine = engine or get_engine()
     gray, info = preprocess.prepare(image, steps if steps is not None else preprocess.DEFAULT_STEPS)
     bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-    boxes: list[OcrBox] = engine.recognize(bgr)
+    boxes, tail = _read_page_boxes(engine, bgr, gray, number, prose)
     words = [b.bbox for b in boxes if not looks_numeric(b.text) and not is_number(b.text)]
     grids = geometry.find_grids(preprocess.ink_mask(gray), texts=words)
 
@@ -288,36 +428,63 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     placed.sort(key=lambda t: t[0])
     carry = grids[-1].xs if grids and grids[-1].ys[-1] > h * 0.85 else None
     note = f"ocr {engine.name}; deskew {info['angle']:+.2f} deg" if info.get("angle") else f"ocr {engine.name}"
+    if tail is not None:
+        note += "; prose away from the tables not read"
     page = Page(number, [line for _, line in placed], width=float(w), height=float(h), path="ocr", note=note,
                 deskew=float(info.get("angle") or 0.0))
-    return page, carry
+    return PageRead(page, carry, tail, gray, len(grids))
 
 
 def ocr_document(doc: Document, data: bytes, engine: str | None = None, dpi: int | None = None) -> None:
     """Rasterize and OCR every `needs_ocr` page of PDF `doc` in place.
 
+    Prose lines of pages without a table are mostly left unread (PROSE_NEAR_TABLES); when no
+    page shows a ruled table at all, every line of every page is read after all.
     A page that fails is recorded in doc.errors and left as it was; OcrUnavailable (no engine
     or models) is raised, since no page could be read."""
-    from .rasterize import DEFAULT_DPI, rasterize_pdf_page
-
     pending = [p for p in doc.pages if p.path == "needs_ocr"]
     if not pending:
         return
     ocr = get_engine(engine)
+    notes = {p.number: p.note for p in pending}
+    if not _ocr_pages(doc, data, pending, ocr, dpi, PROSE_NEAR_TABLES):
+        again = [p for p in pending if p.path == "ocr"]
+        for p in again:
+            p.note = notes[p.number]
+        _ocr_pages(doc, data, again, ocr, dpi, PROSE_ALL)
+
+
+def _ocr_pages(doc: Document, data: bytes, pages: list[Page], ocr: OcrEngine, dpi: int | None, prose: str) -> bool:
+    """OCR `pages` in place; True when any of them holds a ruled table."""
+    from .rasterize import DEFAULT_DPI, rasterize_pdf_page
+
     carry = None
-    for page in pending:
+    held: tuple[Page, Tail] | None = None  # a page whose last lines wait for the next
+    tables = False
+    for page in pages:
         try:
             image = rasterize_pdf_page(data, page.number, dpi or DEFAULT_DPI)
             # a table can only continue from the page right before
             prev = carry if carry and carry[0] == page.number - 1 else None
-            result, xs = _ocr_page(image, page.number, ocr, prev_xs=prev[1] if prev else None)
-            carry = (page.number, xs) if xs else None
+            read = _ocr_page(image, page.number, ocr, prev_xs=prev[1] if prev else None, prose=prose)
+            carry = (page.number, read.carry) if read.carry else None
         except OcrUnavailable:
             raise
         except Exception as exc:  # one bad page must not lose the others
             doc.errors.append(f"page {page.number}: OCR failed ({type(exc).__name__}: {exc})")
             page.note = (page.note + "; " if page.note else "") + "OCR failed"
+            held = None
             continue
+        note = page.note
+        result = read.page
         page.lines, page.width, page.height, page.deskew = result.lines, result.width, result.height, result.deskew
         page.path = "ocr"
-        page.note = (page.note + "; " if page.note else "") + result.note
+        page.note = (note + "; " if note else "") + result.note
+        has_table = read.tables > 0
+        tables = tables or has_table
+        # kept for the proof-reader's re-reads of table cells, so it need not rasterize again
+        page.image = read.gray if has_table else None
+        if held and has_table and held[0].number == page.number - 1:
+            _read_tail(*held, ocr)
+        held = (page, read.tail) if read.tail is not None else None
+    return tables

@@ -40,6 +40,9 @@ class OcrEngine(Protocol):
     def recognize_crops(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         """Read single-line crops (no detection), e.g. one table cell each."""
 
+    # Optional (RapidOcrEngine): `detect(image) -> quads` and `read_quads(image, quads)`, so
+    # that a page's lines are found first and only those worth reading are recognized.
+
     def recognize_crop(self, crop: np.ndarray) -> tuple[str, float]:
         """Read one single-line crop."""
 
@@ -180,7 +183,11 @@ class RapidOcrEngine:
 
     def recognize(self, image: np.ndarray) -> list[OcrBox]:
         image = _as_bgr(image)
-        quads = self.detect(image)
+        return self.read_quads(image, self.detect(image))
+
+    def read_quads(self, image: np.ndarray, quads: Sequence[np.ndarray]) -> list[OcrBox]:
+        """Read the given detected lines of a BGR page (empty reads dropped)."""
+        image = _as_bgr(image)
         crops = [self._crop(image, q.copy()) for q in quads]
         keep = [i for i, c in enumerate(crops) if c.size and min(c.shape[:2]) >= 4]
         reads = self.recognize_crops([crops[i] for i in keep])

@@ -179,6 +179,7 @@ def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = ()) 
     # lose every piece as long as the opening that finds rulings
     hfrag, vfrag = fragment_masks(ink, max(8, min_len // 4))
     hfrag, vfrag = cv2.bitwise_or(hfrag, hmask), cv2.bitwise_or(vfrag, vmask)
+    masks = (hmask, vmask, hfrag, vfrag)
     table_mask = cv2.dilate(cv2.bitwise_or(hmask, vmask), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(table_mask, connectivity=8)
     grids = []
@@ -187,40 +188,81 @@ def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = ()) 
         if bw < w * 0.2 or bh < min_cell * 2:
             continue
         region = labels[y:y + bh, x:x + bw] == k
-        hseg = _segments((hmask[y:y + bh, x:x + bw] * region).astype(np.uint8), True, min_len)
-        vseg = _segments((vmask[y:y + bh, x:x + bw] * region).astype(np.uint8), False, min_len)
-        # a ruling that spans a useful part of the table, not a stray stroke
-        ys = cluster_positions([s[0] + y for s in hseg if s[2] - s[1] >= min_cell * 2], tol=min_cell / 2)
-        xs = cluster_positions([s[0] + x for s in vseg if s[2] - s[1] >= min_cell], tol=min_cell / 2)
-        if len(ys) < 2 or len(xs) < 2:
+        hseg = [(p + y, a + x, b + x) for p, a, b in
+                _segments((hmask[y:y + bh, x:x + bw] * region).astype(np.uint8), True, min_len)]
+        vseg = [(p + x, a + y, b + y) for p, a, b in
+                _segments((vmask[y:y + bh, x:x + bw] * region).astype(np.uint8), False, min_len)]
+        grid = _grid(hseg, vseg, masks, min_cell, texts)
+        if grid is None:
             continue
-        # a table cut by the page edge (continued on the next page) has no closing ruling:
-        # the vertical rulings' ends close it
-        ys = close_open_ends(ys, [s[1] + y for s in vseg], [s[2] + y for s in vseg], min_cell)
-        xs = close_open_ends(xs, [s[1] + x for s in hseg], [s[2] + x for s in hseg], min_cell)
-        # drop boundaries too close to be rows/columns (double rules, thick lines)
-        ys = _spaced(ys, min_cell)
-        xs = _spaced(xs, min_cell)
-        if len(ys) < 2 or len(xs) < 2:
-            continue
-
-        # a merged cell has next to no line pixels where the ruling would be (text strokes are
-        # gone after the opening); a worn ruling keeps well over a quarter of its length
-        def has_hsep(i, j, ys=ys, xs=xs):
-            if coverage(hmask, True, ys[i + 1], xs[j], xs[j + 1]) >= 0.5:
-                return True
-            return (coverage(hfrag, True, ys[i + 1], xs[j], xs[j + 1]) >= SEPARATOR_COVERAGE
-                    and not crossed(texts, True, ys[i + 1], xs[j], xs[j + 1]))
-
-        def has_vsep(i, j, ys=ys, xs=xs):
-            if coverage(vmask, False, xs[j + 1], ys[i], ys[i + 1]) >= 0.5:
-                return True
-            return (coverage(vfrag, False, xs[j + 1], ys[i], ys[i + 1]) >= SEPARATOR_COVERAGE
-                    and not crossed(texts, False, xs[j + 1], ys[i], ys[i + 1]))
-
-        grids.append(Grid(xs, ys, merge_cells(xs, ys, has_hsep, has_vsep)))
+        # two tables joined by the heading between them (blur thickens a big heading's
+        # strokes into "rulings" that bridge the gap): a band without the table's outer
+        # borders is no table row, and each part is a table of its own
+        parts = _bordered_parts(grid, vmask)
+        if len(parts) > 1:
+            for top, bottom in parts:
+                sub = _grid([s for s in hseg if top - 2 <= s[0] <= bottom + 2],
+                            [(p, max(a, top), min(b, bottom)) for p, a, b in vseg if a < bottom and b > top],
+                            masks, min_cell, texts)
+                if sub is not None:
+                    grids.append(sub)
+        else:
+            grids.append(grid)
     grids.sort(key=lambda g: g.ys[0])
     return grids
+
+
+def _grid(hseg, vseg, masks, min_cell: int, texts: Sequence[BBox]) -> Grid | None:
+    """The grid that ruling segments (position, start, end) in page pixels make, or None."""
+    hmask, vmask, hfrag, vfrag = masks
+    # a ruling that spans a useful part of the table, not a stray stroke
+    ys = cluster_positions([s[0] for s in hseg if s[2] - s[1] >= min_cell * 2], tol=min_cell / 2)
+    xs = cluster_positions([s[0] for s in vseg if s[2] - s[1] >= min_cell], tol=min_cell / 2)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    # a table cut by the page edge (continued on the next page) has no closing ruling:
+    # the vertical rulings' ends close it
+    ys = close_open_ends(ys, [s[1] for s in vseg], [s[2] for s in vseg], min_cell)
+    xs = close_open_ends(xs, [s[1] for s in hseg], [s[2] for s in hseg], min_cell)
+    # drop boundaries too close to be rows/columns (double rules, thick lines)
+    ys = _spaced(ys, min_cell)
+    xs = _spaced(xs, min_cell)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+
+    # a merged cell has next to no line pixels where the ruling would be (text strokes are
+    # gone after the opening); a worn ruling keeps well over a quarter of its length
+    def has_hsep(i, j):
+        if coverage(hmask, True, ys[i + 1], xs[j], xs[j + 1]) >= 0.5:
+            return True
+        return (coverage(hfrag, True, ys[i + 1], xs[j], xs[j + 1]) >= SEPARATOR_COVERAGE
+                and not crossed(texts, True, ys[i + 1], xs[j], xs[j + 1]))
+
+    def has_vsep(i, j):
+        if coverage(vmask, False, xs[j + 1], ys[i], ys[i + 1]) >= 0.5:
+            return True
+        return (coverage(vfrag, False, xs[j + 1], ys[i], ys[i + 1]) >= SEPARATOR_COVERAGE
+                and not crossed(texts, False, xs[j + 1], ys[i], ys[i + 1]))
+
+    return Grid(xs, ys, merge_cells(xs, ys, has_hsep, has_vsep))
+
+
+def _bordered_parts(grid: Grid, vmask: np.ndarray) -> list[tuple[float, float]]:
+    """Runs of row bands that have the grid's left or right border, as (top, bottom)."""
+    parts: list[tuple[float, float]] = []
+    start = None
+    ys = grid.ys
+    for i in range(len(ys) - 1):
+        bordered = max(coverage(vmask, False, grid.xs[0], ys[i], ys[i + 1]),
+                       coverage(vmask, False, grid.xs[-1], ys[i], ys[i + 1])) >= 0.5
+        if bordered and start is None:
+            start = ys[i]
+        elif not bordered and start is not None:
+            parts.append((start, ys[i]))
+            start = None
+    if start is not None:
+        parts.append((start, ys[-1]))
+    return parts
 
 
 def close_open_ends(bounds: list[float], starts: list[float], ends: list[float], min_cell: float) -> list[float]:

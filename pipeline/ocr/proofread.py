@@ -53,10 +53,12 @@ def _boxes(doc: Document, page: int, bbox) -> list[TextBox]:
 
 
 class _Pages:
-    """Page images as the OCR stage saw them (same dpi, same deskew), made on demand."""
+    """Page images as the OCR stage saw them (same dpi, same deskew): the ones it kept, others
+    made on demand."""
 
-    def __init__(self, data: bytes):
-        self.data, self.grays = data, {}
+    def __init__(self, data: bytes, doc: Document):
+        self.data = data
+        self.grays = {p.number: p.image for p in doc.pages if p.path == "ocr" and p.image is not None}
 
     def __getitem__(self, page: int) -> np.ndarray:
         from .preprocess import DEFAULT_STEPS, prepare
@@ -104,7 +106,7 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
     cells after row labels are looked at on the page: a cell of the ruled grid with no ink at
     all is an empty cell (a zero: the second look agrees with the detector's), not a label
     column the conversion split off.  True when one was confirmed."""
-    from . import _ink_crop
+    from . import blank_cell
 
     open_pages = {fv.evidence.page for fv in result.fields.values()
                   if fv.signals.get("path") == "ocr" and fv.status != "ok" and fv.evidence.page and (
@@ -121,7 +123,7 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
             for box in line.boxes:
                 seen = seen or bool(box.text.strip())
                 if seen and not box.text.strip() and box.bbox and box.agree is None \
-                        and _ink_crop(pages[p.number], box.bbox) is None:
+                        and blank_cell(pages[p.number], box.bbox):
                     box.agree = True
                     confirmed = True
     return confirmed
@@ -130,7 +132,7 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
 def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
     """`result` of `doc`, or the result of `extract(doc)` after confirming and rule-confirmed
     re-reads."""
-    pages = _Pages(data)
+    pages = _Pages(data, doc)
     if confirm(doc, pages, result) | confirm_empty(doc, pages, result):
         result = extract(doc)
     return _by_rules(doc, pages, result, extract)
