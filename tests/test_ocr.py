@@ -107,6 +107,15 @@ def test_blank_cell_sees_a_faint_blurred_number_beside_rulings():
     specks = empty.copy()
     specks[rng.random(empty.shape) < 0.004] = 0  # pepper noise alone is no mark
     assert blank_cell(specks, bbox)
+    dash = empty.copy()
+    cv2.line(dash, (140, 26), (160, 26), 0, 2)  # a printed dash says "nothing" too
+    assert blank_cell(dash, bbox)
+    one = empty.copy()
+    cv2.line(one, (150, 18), (150, 34), 0, 2)
+    assert not blank_cell(one, bbox)
+    run = empty.copy()  # a blurred number whose digits ran into one wide blob is no dash
+    cv2.putText(run, "444", (120, 36), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 60, 2)
+    assert not blank_cell(cv2.GaussianBlur(run, (0, 0), 2.5), bbox)
 
 
 class _ScriptedEngine:

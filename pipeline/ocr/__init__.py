@@ -97,11 +97,13 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
     return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR) if crop.size else None
 
 
-def blank_cell(gray: np.ndarray, bbox) -> bool:
-    """Is the cell's inside free of any mark?  The proof that a cell is empty, so stricter than
-    `_ink_crop` finding no glyph: on a blurred page a number's ink merges with the grey halo of
-    the rulings into one blob that `_ink_crop` drops as a ruling remnant.  Judged on the middle
-    of the cell (rulings and their halo cut away) after a median filter (speckle)."""
+BLANK_SPECK = 15  # marked pixels in one blob that make a mark, not a speck
+
+
+def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
+    """(width, height) of every mark in the middle of a cell (rulings and their halo cut
+    away), smoothed so that speckle and scanner noise leave no mark while a faint, blurred
+    digit (~50 grey levels under the paper) does; None when the cell is too small to judge."""
     import cv2
 
     h, w = gray.shape[:2]
@@ -109,26 +111,39 @@ def blank_cell(gray: np.ndarray, bbox) -> bool:
     dy, dx = max(4, (y1 - y0) // 5), max(4, (x1 - x0) // 10)
     x0, y0, x1, y1 = max(0, x0 + dx), max(0, y0 + dy), min(w, x1 - dx), min(h, y1 - dy)
     if x1 - x0 < 3 or y1 - y0 < 3:
-        return False
-    middle = cv2.medianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), 3)
-    return int(middle.max()) - int(middle.min()) < 40
+        return None
+    middle = cv2.GaussianBlur(cv2.medianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), 3), (0, 0), 0.8)
+    marked = (middle < float(np.median(middle)) - 30).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    return [(int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+
+
+def _dash(mark: tuple[int, int], bbox) -> bool:
+    """A mark flat and low against its cell: a printed dash.  Blurred digits run together
+    into one wide blob, but as tall as the text, never a quarter of the cell's height."""
+    w, h = mark
+    return w >= 1.5 * h and h <= max(5.0, 0.25 * (bbox[3] - bbox[1]))
+
+
+def blank_cell(gray: np.ndarray, bbox) -> bool:
+    """Is the cell free of any mark but a dash?  The proof that a cell holds no value, so
+    stricter than `_ink_crop` finding no glyph: on a blurred page a number's ink merges with
+    the grey halo of the rulings into one blob that `_ink_crop` drops as a ruling remnant."""
+    marks = _marks(gray, bbox)
+    return marks is not None and all(_dash(m, bbox) for m in marks)
+
+
+def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
+    """Is the cell's ink dashes only, not a digit?  None when no ink is found.  "一" is how
+    OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
+    marks = _marks(gray, bbox)
+    if not marks:
+        return None
+    return all(_dash(m, bbox) for m in marks)
 
 
 # What OCR makes of a printed dash (a blank cell): CJK "one", katakana long vowel, underscores
 _DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
-
-
-def _flat_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool | None:
-    """Is the cell's ink one flat stroke (a dash), not a digit?  None when no ink is found.
-    "一" is how OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
-    region = _inked_region(gray, bbox, inset)
-    if region is None:
-        return None
-    stats, keep = _ink_blobs(region)
-    if not keep:
-        return None
-    big = max(keep, key=lambda i: stats[i, 4])
-    return bool(stats[big, 3] * 2.5 < stats[big, 2])
 
 
 # What OCR makes of a lone printed slash: nothing, or a stroke-like character
