@@ -7,6 +7,7 @@ cell where the page has ruled tables, one Line per visual line elsewhere.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +113,8 @@ def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
     x0, y0, x1, y1 = max(0, x0 + dx), max(0, y0 + dy), min(w, x1 - dx), min(h, y1 - dy)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
-    middle = cv2.GaussianBlur(cv2.medianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), 3), (0, 0), 0.8)
+    # no median filter: it erases the 2-px stroke of a thin "1"; specks fall under BLANK_SPECK
+    middle = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), (0, 0), 0.8)
     marked = (middle < float(np.median(middle)) - 30).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
     return [(int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
@@ -210,8 +212,17 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         texts[key] = geometry.reading_order_text([p.text for p in parts], [p.bbox for p in parts]).strip("|丨 ")
         scores[key] = min((p.score for p in parts), default=1.0)
     numeric = _numeric_columns(texts)
+    # rows of values: where a table continues from the page before, its header (and so the
+    # evidence that a column holds numbers) stayed there
+    value_rows = {r for r, n in Counter(k[0] for k, t in texts.items() if is_number(t)).items() if n >= 2}
+    # ... whose label, if the row prints one, ends before the first number: a cell left of it
+    # is label space, where a stray mark read as a digit would shift every value of the row
+    first_number = {r: min(c for (rr, c), t in texts.items() if rr == r and is_number(t)) for r in value_rows}
+    labelled = {r for (r, c), t in texts.items() if r in value_rows and t and not is_number(t)
+                and not is_blank_marker(t) and c < first_number[r]}
 
-    # second look at doubtful number cells and at blank-looking cells of number columns; every
+    # second look at doubtful number cells and at blank-looking cells of number columns and
+    # value rows (a read keeps only a number or a blank marker there); every
     # other number cell gets a second, independent read from its own tight crop, whose
     # agreement with the page read is evidence (TextBox.agree) for values no sum rule checks
     todo, crops, second = [], [], set()
@@ -225,7 +236,8 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         doubtful = (text and looks_numeric(text) and (not is_number(text) or scores[key] < REREAD_BELOW)) \
             or (in_numeric and text and not is_number(text) and not is_blank_marker(text) and len(text) <= 12
                 and (_NUMBERISH.match(text) or digits * 2 >= len(text) or len(text) <= 2))
-        missing = in_numeric and not text
+        missing = not text and (in_numeric or (cell.r0 in value_rows and not (
+            cell.r0 in labelled and cell.c0 < first_number[cell.r0])))
         if doubtful or missing or is_number(text):
             crop = _ink_crop(gray, cell.bbox)
             if crop is not None:
