@@ -279,6 +279,7 @@ def _static_versions() -> dict[str, str]:
 
     from . import __version__
     from .classify.model import DEFAULT_PATH, FORMAT
+    from .trust import DEFAULT_PATH as CALIBRATOR, FORMAT as CALIBRATOR_FORMAT
 
     schema = hashlib.sha256()
     for name in ("template_2019.yaml", "template_2021.yaml"):
@@ -288,7 +289,11 @@ def _static_versions() -> dict[str, str]:
         classifier = f"{DEFAULT_PATH.name} sha256:{digest} format {FORMAT}"
     else:
         classifier = "keyword baseline (no trained model)"
-    return {"govreport": __version__, "schema": schema.hexdigest()[:12], "label_classifier": classifier}
+    out = {"govreport": __version__, "schema": schema.hexdigest()[:12], "label_classifier": classifier}
+    if CALIBRATOR.is_file():  # a refitted calibrator (train --calibrator --from-db) changes confidences
+        digest = hashlib.sha256(CALIBRATOR.read_bytes()).hexdigest()[:12]
+        out["confidence_calibrator"] = f"{CALIBRATOR.name} sha256:{digest} format {CALIBRATOR_FORMAT}"
+    return out
 
 
 @lru_cache(maxsize=1)

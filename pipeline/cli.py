@@ -287,21 +287,25 @@ def train(
 
 def _train_calibrator(data: Path, out: Path, from_db: Path | None) -> None:
     from . import calibration
+    from .store import StoreError
     from .trust import DEFAULT_PATH
 
-    extra = []
-    if from_db is not None:
-        from .review.training import calibration_samples
-
-        conn = _existing_store(from_db)
-        extra = calibration_samples(conn)
-        conn.close()
-        typer.echo(f"from review: {len(extra)} reviewed fields with their signals")
     source = data / "calibration.jsonl.gz" if data.is_dir() else data
     target = DEFAULT_PATH if out == Path("models/label_classifier.skops") else out
     try:
-        metrics = calibration.run(source, target, extra=extra)
+        if from_db is not None:
+            from .review.training import calibrator_from_db
+
+            _existing_store(from_db).close()
+            metrics, extra = calibrator_from_db(from_db, source, target)
+            typer.echo(f"from review: {len(extra)} reviewed fields with their signals "
+                       f"({sum(1 for r in extra if not r['correct'])} corrected)")
+        else:
+            metrics = calibration.run(source, target)
     except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
     typer.echo(calibration.format_metrics(metrics))

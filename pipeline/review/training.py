@@ -1,10 +1,14 @@
 """`govreport train --from-db`: what people decided in review becomes training data.
 
 * label samples: each reviewed document is read again and its label candidates are cut
-  exactly as extraction cuts them; a candidate whose printed numbers equal a row's reviewed
-  values (aligned in template order, so rows of zeros do not slide) is labelled with that row.
-  The label classifier is retrained on the base data plus these, through the same code as
-  `govreport train` (pipeline/classify/train.py).
+  exactly as extraction cuts them.  A candidate is labelled with a row when the numbers printed
+  after it equal the row's reviewed values (aligned in template order, so rows of zeros do not
+  slide), or when extraction read the row from that candidate and got every value of it right
+  (the values are not all zero and no other row of the table has them, so they name the row).
+  The second way reaches forms whose numbers do not follow their label as the row prints them:
+  cells run together ("1234" for 12 and 34) and pdfminer's column-scattered blocks.  The label
+  classifier is retrained on the base data plus these, through the same code as `govreport
+  train` (pipeline/classify/train.py).
 * cell samples: every reviewed field with its box, source line, extracted and decided value —
   for re-reading cells (OCR) later.
 * calibration samples: the signals extraction computed for each reviewed value and whether the
@@ -100,23 +104,50 @@ def align(numbers: list[list], truth: list[tuple | None], money: list[list[bool]
     return out
 
 
-def label_samples(doc, key: str, truth: dict[str, float | None], tag: str) -> list[dict]:
-    """Labelled candidate records of one document read again (see the module doc)."""
-    from ..classify.train import keyword_baseline
-    from ..extract import _headings, _vocabulary
-    from ..labels import row_labels
+def confirmed_by_reading(cands, records: dict, table, truth_rows: list[tuple | None]) -> dict[int, int]:
+    """{candidate index: row index} for rows extraction read from that candidate with every value
+    right.  Only values that name their row count: a row of zeros, or values another row of the
+    table also has, would confirm a label read for the wrong row just as well."""
+    by_span = {(c.token, c.last_token): i for i, c in enumerate(cands)}
+    out = {}
+    for j, row in enumerate(table.rows):
+        want = truth_rows[j]
+        if want is None or not any(want) or truth_rows.count(want) > 1:
+            continue
+        recs = [records.get(table.field_id(row.id, col)) for col in row.columns]
+        if any(r is None or r.label is None for r in recs):
+            continue
+        spans = {(r.label.token, r.label.last_token) for r in recs}
+        if len(spans) != 1 or not all(store._same(r.guess.value, t) for r, t in zip(recs, want)):
+            continue
+        i = by_span.get(spans.pop())
+        if i is not None:
+            out[i] = j
+    return out
+
+
+def label_samples(doc, key: str, truth: dict[str, float | None], tag: str, spotter=None) -> list[dict]:
+    """Labelled candidate records of one document read again (see the module doc); `spotter`
+    reads the labels as extraction does (default: the installed model)."""
+    from ..assemble import Assembler
     from ..classify.candidates import candidates
+    from ..classify.train import keyword_baseline
+    from ..extract import _anchors, _headings, _section_labels, _vocabulary, default_spotter
+    from ..labels import row_labels
     from ..layout import find_sections, tokenize
 
     template = load_template(key)
     tokens = tokenize(doc, _vocabulary())
-    sections = find_sections(tokens, _headings())
+    sections = find_sections(tokens, _headings(), _section_labels(), _anchors())
+    spotter = spotter or default_spotter()[0]
+    assembler = Assembler(template, tokens)
     out = []
     for table_id in TABLES:
         if table_id not in sections:
             continue
         table, section = template.table(table_id), sections[table_id]
-        cands = candidates(tokens, section, row_labels(table_id))
+        labels = row_labels(table_id)
+        cands = candidates(tokens, section, labels)
         if not cands:
             continue
         numbers = []
@@ -134,7 +165,16 @@ def label_samples(doc, key: str, truth: dict[str, float | None], tag: str) -> li
         records = [record(cands, i, table_id) for i in range(len(cands))]
         guesses = [keyword_baseline(r) for r in records]
         keyword = [[g == row.id for row in table.rows] for g in guesses]
-        for i, j in align(numbers, truth_rows, money, keyword).items():
+        labelled = align(numbers, truth_rows, money, keyword)
+        read = assembler.table(table, section, spotter.spot(tokens, section, labels))
+        taken = set(labelled.values())
+        for i, j in confirmed_by_reading(cands, read, table, truth_rows).items():
+            if i in labelled:
+                if labelled[i] != j:  # the two ways disagree: neither is sure
+                    del labelled[i]
+            elif j not in taken:
+                labelled[i] = j
+        for i, j in sorted(labelled.items()):
             rec = dict(records[i], label=table.rows[j].id, doc=tag, source=f"review:{tag}", variant="review",
                        split="train")
             out.append(rec)
@@ -197,11 +237,12 @@ def calibration_samples(conn: sqlite3.Connection) -> list[dict]:
     return out
 
 
-def model_version(path: Path) -> str:
+def model_version(path: Path, fmt: str | None = None) -> str:
+    """How the store names a model file: name, content digest, format (the classifier's by default)."""
     from ..classify.model import FORMAT
 
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-    return f"{Path(path).name} sha256:{digest} format {FORMAT}"
+    return f"{Path(path).name} sha256:{digest} format {fmt or FORMAT}"
 
 
 def train_from_db(db: Path, data_dir: Path | None = None, out: Path | None = None,
@@ -232,5 +273,35 @@ def train_from_db(db: Path, data_dir: Path | None = None, out: Path | None = Non
                                     "skipped": samples.skipped},
             "model": str(out), "held_out_accuracy": metrics.get("decoded_accuracy")})
         return metrics, samples
+    finally:
+        conn.close()
+
+
+def calibrator_from_db(db: Path, data: Path | None = None, out: Path | None = None) -> tuple[dict, list[dict]]:
+    """`govreport train --calibrator --from-db`: refit the confidence calibrator on its generated
+    data plus the reviewed fields (calibration_samples), through the same code as `govreport
+    train --calibrator` (pipeline/calibration.py), and record the training in the store's runs."""
+    from .. import calibration
+    from ..trust import DEFAULT_PATH, FORMAT
+
+    db = Path(db)
+    conn = store.open_store(db, create=False)
+    try:
+        extra = calibration_samples(conn)
+        if not extra:
+            raise store.StoreError("no reviewed field with the signals extraction computed: review some fields "
+                                   "first (govreport review --db " + str(db) + ")")
+        out = Path(out or DEFAULT_PATH)
+        run_id = store.start_run(conn, ["govreport", "train", "--calibrator", "--from-db", str(db)], {})
+        metrics = calibration.run(data, out, extra=extra)
+        with store.transaction(conn):
+            conn.execute("UPDATE runs SET model_versions_json = ? WHERE id = ?",
+                         (json.dumps({"confidence_calibrator": model_version(out, FORMAT)}, ensure_ascii=False),
+                          run_id))
+        store.finish_run(conn, run_id, {
+            "trained_from_review": {"calibration_samples": len(extra),
+                                    "wrong": sum(1 for r in extra if not r["correct"])},
+            "model": str(out), "ok_level": metrics["ok_level"]})
+        return metrics, extra
     finally:
         conn.close()
