@@ -222,10 +222,10 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 and not is_blank_marker(t) and c < first_number[r]}
 
     # second look at doubtful number cells and at blank-looking cells of number columns and
-    # value rows (a read keeps only a number or a blank marker there); every
-    # other number cell gets a second, independent read from its own tight crop, whose
-    # agreement with the page read is evidence (TextBox.agree) for values no sum rule checks
-    todo, crops, second = [], [], set()
+    # value rows (a read keeps only a number or a blank marker there).  The second,
+    # independent read that values no sum rule vouches for need (TextBox.agree) is made by
+    # the proof-reader, for the values that are not ok without it.
+    todo, crops = [], []
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -238,22 +238,17 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 and (_NUMBERISH.match(text) or digits * 2 >= len(text) or len(text) <= 2))
         missing = not text and (in_numeric or (cell.r0 in value_rows and not (
             cell.r0 in labelled and cell.c0 < first_number[cell.r0])))
-        if doubtful or missing or is_number(text):
+        if doubtful or missing:
             crop = _ink_crop(gray, cell.bbox)
             if crop is not None:
                 todo.append(key)
                 crops.append(crop)
-                if not (doubtful or missing):
-                    second.add(key)
     repaired: set[tuple[int, int]] = set()
     agree: dict[tuple[int, int], bool] = {}
     if crops:
         for key, (text2, score2) in zip(todo, engine.recognize_crops(crops)):
             text2 = text2.strip()
             old = texts[key]
-            if key in second:
-                agree[key] = same_number(old, text2)
-                continue
             if not old:
                 # a number the page-level detector missed: keep only a clean, fairly sure
                 # read (ink in an empty cell may be a ruling remnant), never fully trusted

@@ -25,7 +25,7 @@ from ..model import Document, Result, TextBox
 
 MAX_CELLS = 16  # cells of failing rules re-read per document
 MAX_CHANGES = 2  # replacements tried together
-MAX_CONFIRM = 60  # single-read cells confirmed per document
+MAX_CONFIRM = 120  # single-read cells confirmed per document
 REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean first read
 
 
@@ -71,8 +71,11 @@ class _Pages:
 
 def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     """Values read once, or twice differently (`ocr_agree` < 1), that are not ok: read again
-    from the variant crops; when two of those give the kept number, the cell counts as read
-    twice in agreement.  Never changes a value.  True when a cell was confirmed."""
+    from variant crops.  A value read once is read twice in agreement when the enlarged crop
+    gives the same number (the second, independent read the OCR stage no longer makes for
+    every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
+    variants giving the kept number.  Never changes a value.  True when a cell was confirmed."""
+    from . import same_number
     from .engines import get_engine
 
     todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
@@ -80,21 +83,33 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
             and fv.signals.get("ocr_agree", 1) < 1 and not fv.signals.get("repaired")
             and fv.evidence.page and fv.evidence.bbox]
     todo = list(dict.fromkeys(todo))[:MAX_CONFIRM]
-    crops, owners = [], []
-    for page, bbox in todo:
-        for crop in _variants(pages[page], bbox):
-            crops.append(crop)
-            owners.append((page, bbox))
-    if not crops:
-        return False
-    votes: dict[tuple, list[str]] = {}
-    for owner, (text, _) in zip(owners, get_engine().recognize_crops(crops)):
-        votes.setdefault(owner, []).append(text.strip())
-    from . import same_number
-
+    variants = {cell: _variants(pages[cell[0]], cell[1]) for cell in todo}
+    boxes = {cell: [b for b in _boxes(doc, *cell) if b.agree is not True and b.text.strip()] for cell in todo}
+    engine = get_engine()
+    # first the enlarged crop of every cell: enough for a value read once
+    first = [cell for cell in todo if variants[cell] and boxes[cell]]
+    reads = dict(zip(first, (text.strip() for text, _ in engine.recognize_crops([variants[c][0] for c in first]))))
     confirmed = False
-    for (page, bbox), texts in votes.items():
-        for box in _boxes(doc, page, bbox):
+    rest = []
+    for cell in first:
+        agreeing = [b for b in boxes[cell] if same_number(b.text, reads[cell])]
+        once = [b for b in agreeing if b.agree is None]
+        for box in once:
+            box.agree = True
+            confirmed = True
+        if len(once) < len(boxes[cell]):
+            rest.append(cell)
+    # a value whose two reads disagreed: the other variants too, two of three must agree
+    crops, owners = [], []
+    for cell in rest:
+        for crop in variants[cell][1:]:
+            crops.append(crop)
+            owners.append(cell)
+    votes: dict[tuple, list[str]] = {cell: [reads[cell]] for cell in rest}
+    for owner, (text, _) in zip(owners, engine.recognize_crops(crops) if crops else []):
+        votes[owner].append(text.strip())
+    for cell, texts in votes.items():
+        for box in boxes[cell]:
             if box.agree is not True and sum(same_number(box.text, t) for t in texts) >= 2:
                 box.agree = True
                 confirmed = True
