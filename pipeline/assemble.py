@@ -49,6 +49,8 @@ class CellRecord:
     reading: str = "as_printed"  # one of READINGS
     by_columns: bool = False  # settled by the column sums after the row sums left it open
     scattered: bool = False  # read from a column-scattered block (labels first, numbers by column)
+    # another column order the row sums fit as well reads another value into this cell
+    order_open: bool = False
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -153,10 +155,10 @@ class Assembler:
         return records
 
     def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
-        """Records of every row from (label, its numbers, doubt, scattered) groups."""
+        """Records of every row from (label, its numbers, doubt, scattered, open cells) groups."""
         records: dict[str, CellRecord] = {}
         rows: list[_Row] = []
-        for hit, number_ids, doubt, scattered in groups:
+        for hit, number_ids, doubt, scattered, open_cells in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
             if any(c in records for c in cells):
@@ -167,8 +169,10 @@ class Assembler:
             if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
                 doubt = DOUBT_NOT_LEVEL
             solved = self._row(table, cells, printed, hit, section)
+            open_tokens = {id(self.tokens[number_ids[k]]) for k in open_cells}
             for rec in solved.records.values():
                 rec.scattered = scattered
+                rec.order_open = not rec.tokens and bool(open_cells) or any(id(t) in open_tokens for t in rec.tokens)
                 if doubt:
                     rec.doubts.append(doubt)
             records.update(solved.records)
@@ -260,7 +264,8 @@ class Assembler:
         column set (pdfminer prints labels, then numbers column by column); otherwise
         the earlier labels lost their numbers and the run belongs to the last label.
         """
-        groups: list[tuple[Hit, list[int], str | None, bool]] = []  # (label, numbers, doubt, scattered)
+        # (label, numbers, doubt, scattered, positions of the numbers whose cell the order leaves open)
+        groups: list[tuple[Hit, list[int], str | None, bool, frozenset[int]]] = []
         pending: list[Hit] = []
         # label text that names no row (an extra row a body added, a repeated header) ends a
         # number run, so its numbers never run on into the previous row's cells
@@ -282,7 +287,7 @@ class Assembler:
                 k += 1
             while run and pending:
                 if len(pending) == 1:
-                    groups.append((pending.pop(), run, None, False))
+                    groups.append((pending.pop(), run, None, False, frozenset()))
                     run = []
                     break
                 columns = table.row(pending[0].row).columns
@@ -300,11 +305,11 @@ class Assembler:
                     # most likely the earlier rows printed no numbers, but a scattered
                     # layout with lost cells looks the same: never "ok"
                     last = pending.pop()
-                    groups.extend((hit, [], None, False) for hit in pending)
+                    groups.extend((hit, [], None, False, frozenset()) for hit in pending)
                     pending = []
-                    groups.append((last, run, DOUBT_SEVERAL_LABELS, False))
+                    groups.append((last, run, DOUBT_SEVERAL_LABELS, False, frozenset()))
                     run = []
-        groups.extend((hit, [], None, False) for hit in pending)
+        groups.extend((hit, [], None, False, frozenset()) for hit in pending)
         return groups
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
@@ -319,7 +324,7 @@ class Assembler:
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
-            return [(hit, own, None, True) for hit, own in zip(block, identity)]
+            return [(hit, own, None, True, frozenset()) for hit, own in zip(block, identity)]
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
@@ -334,27 +339,28 @@ class Assembler:
         best = [o for o, fit in zip(readings, fits) if fit == top]
         tied = [k for k, fit in enumerate(perm_fits) if fit == top] if perms else []
         first = best[0] if best else [[chunks[c][r] for c in perms[tied[0]]] for r in range(n_rows)]
-        values = self._values(first)
-        differ = any(self._values(order) != values for order in best[1:]) or \
-            self._permutations_differ(chunks, _permutation_array(width)[tied[0 if best else 1:]], first)
-        doubt = DOUBT_SCATTERED if differ else None
-        return [(hit, own, doubt, True) for hit, own in zip(block, first)]
+        # a cell is open when any other best reading puts another value in it (a row of zeros
+        # reads the same in every column order: the doubt of its block is not its own)
+        open_cells = self._permutations_open(chunks, _permutation_array(width)[tied[0 if best else 1:]], first)
+        for order in best[1:]:
+            for r, (own, other) in enumerate(zip(first, order)):
+                open_cells[r] |= {c for c, (i, j) in enumerate(zip(own, other))
+                                  if self.tokens[i].value != self.tokens[j].value}
+        doubt = DOUBT_SCATTERED if any(open_cells) else None
+        return [(hit, own, doubt, True, frozenset(cells)) for hit, own, cells in zip(block, first, open_cells)]
 
-    def _values(self, order: list[list[int]]) -> tuple:
-        return tuple(tuple(self.tokens[i].value for i in own) for own in order)
-
-    def _permutations_differ(self, chunks: list[list[int]], perms, first: list[list[int]]) -> bool:
-        """Whether any column order (rows of the array `perms`) reads other values than `first`
-        (thousands may tie)."""
+    def _permutations_open(self, chunks: list[list[int]], perms, first: list[list[int]]) -> list[set[int]]:
+        """Per row of `first`, the cells some column order (rows of the array `perms`) reads
+        another value into (thousands may tie)."""
         if not len(perms):
-            return False
+            return [set() for _ in first]
         import numpy as np
 
         codes: dict = {}  # one code per value, as tuples compare them (1 == 1.0, None apart)
         code = [[codes.setdefault(self.tokens[i].value, len(codes)) for i in chunk] for chunk in chunks]
         by_order = np.asarray(code).T[:, perms]  # (row, order, cell)
         wanted = np.asarray([[codes.setdefault(self.tokens[i].value, len(codes)) for i in own] for own in first])
-        return bool((by_order != wanted[:, None, :]).any())
+        return [set(np.flatnonzero(row).tolist()) for row in (by_order != wanted[:, None, :]).any(axis=1)]
 
     def _fit(self, equations: list[tuple], order: list[list[int]]) -> int:
         """How many within-row sum rules (`equations[r]` for row r) a reading satisfies."""
