@@ -410,7 +410,7 @@ def never_ok_signals(s: dict) -> bool:
 
 
 def _order_unvouched(s: dict) -> bool:
-    """Another column order fits the row sums as well and reads another value here, and nothing
+    """Another column order keeps as many of the sum rules and reads another value here, and nothing
     independent of the order vouches for this one: the measured rate of right orders says
     nothing about which one this is (three wrong values at 0.995 on a pdfminer document)."""
     return bool(s.get("order_open")) and not s.get("order_vouched")
