@@ -23,6 +23,7 @@ from .model import Token
 from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
+MAX_ORDER_CHECKS = 256  # other column orders a block's open cells are checked against the table's rules
 JOINT_LIMIT = 64  # solutions enumerated when settling rows jointly; at the limit nothing is settled
 
 # why a row's numbers are doubted (said in the output, and features of the confidence model)
@@ -49,6 +50,8 @@ class CellRecord:
     reading: str = "as_printed"  # one of READINGS
     by_columns: bool = False  # settled by the column sums after the row sums left it open
     scattered: bool = False  # read from a column-scattered block (labels first, numbers by column)
+    # another column order the row sums fit as well reads another value into this cell
+    order_open: bool = False
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -153,10 +156,11 @@ class Assembler:
         return records
 
     def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
-        """Records of every row from (label, its numbers, doubt, scattered) groups."""
+        """Records of every row from (label, its numbers, doubt, scattered, order tie) groups."""
         records: dict[str, CellRecord] = {}
         rows: list[_Row] = []
-        for hit, number_ids, doubt, scattered in groups:
+        ties: dict[int, _OrderTie] = {}
+        for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
             if any(c in records for c in cells):
@@ -167,6 +171,8 @@ class Assembler:
             if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
                 doubt = DOUBT_NOT_LEVEL
             solved = self._row(table, cells, printed, hit, section)
+            if tie is not None:
+                ties[id(tie)] = tie
             for rec in solved.records.values():
                 rec.scattered = scattered
                 if doubt:
@@ -174,7 +180,47 @@ class Assembler:
             records.update(solved.records)
             rows.append(solved)
         self._settle_jointly(rows, records)
+        for tie in ties.values():
+            self._settle_order(table, tie, records)
         return records
+
+    def _settle_order(self, table: Table, tie: "_OrderTie", records: dict[str, CellRecord]) -> None:
+        """Mark the cells of a block whose column order the row sums left open (`order_open`),
+        after the rules across rows had their say: another order that keeps as many of the
+        table's sum rules as the read one, the rest of the table as read, and puts another
+        value in a cell leaves that cell open.  Where the block's records are not its numbers
+        as printed (a row solved otherwise, a unit converted), every tied order counts."""
+        cells = [[table.field_id(hit.row, c) for c in table.row(hit.row).columns] for hit in tie.block]
+        recs = [[records.get(f) for f in row] for row in cells]
+        plain = all(rec is not None and len(rec.tokens) == 1 and rec.tokens[0] is self.tokens[i]
+                    and rec.guess.value == v
+                    for row, own, values in zip(recs, tie.first, tie.values)
+                    for rec, i, v in zip(row, own, values))
+        others = tie.others
+        if plain and len(others) <= MAX_ORDER_CHECKS:
+            fields = {f for row in cells for f in row}
+            instances = [inst for inst in self.template.rule_instances()
+                         if fields.intersection(inst.fields) and all(f in records for f in inst.fields)]
+
+            def held(values: list[list]) -> int:
+                at = {f: v for row, vs in zip(cells, values) for f, v in zip(row, vs)}
+                value = lambda f: at[f] if f in at else records[f].guess.value  # noqa: E731
+                score = 0
+                for inst in instances:
+                    vs = [value(f) for f in inst.fields]
+                    if None in vs:
+                        continue
+                    lhs, rhs = sum(value(f) for f in inst.lhs), sum(value(f) for f in inst.rhs)
+                    score += 1 if abs(lhs - rhs) < 1e-9 else -1
+                return score
+
+            read = held(tie.values)
+            others = [o for o in others if held(o) >= read]
+        for r, row in enumerate(recs):
+            for c, rec in enumerate(row):
+                if rec is not None:
+                    rec.order_open = any(o[r][c] != tie.values[r][c] for o in others) or (
+                        not plain and not rec.tokens)
 
     def _whole_table_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
         """The section read as one column-scattered block, when its numbers exactly fill its rows."""
@@ -260,7 +306,8 @@ class Assembler:
         column set (pdfminer prints labels, then numbers column by column); otherwise
         the earlier labels lost their numbers and the run belongs to the last label.
         """
-        groups: list[tuple[Hit, list[int], str | None, bool]] = []  # (label, numbers, doubt, scattered)
+        # (label, numbers, doubt, scattered, the column orders its block tied with)
+        groups: list[tuple[Hit, list[int], str | None, bool, _OrderTie | None]] = []
         pending: list[Hit] = []
         # label text that names no row (an extra row a body added, a repeated header) ends a
         # number run, so its numbers never run on into the previous row's cells
@@ -282,7 +329,7 @@ class Assembler:
                 k += 1
             while run and pending:
                 if len(pending) == 1:
-                    groups.append((pending.pop(), run, None, False))
+                    groups.append((pending.pop(), run, None, False, None))
                     run = []
                     break
                 columns = table.row(pending[0].row).columns
@@ -300,11 +347,11 @@ class Assembler:
                     # most likely the earlier rows printed no numbers, but a scattered
                     # layout with lost cells looks the same: never "ok"
                     last = pending.pop()
-                    groups.extend((hit, [], None, False) for hit in pending)
+                    groups.extend((hit, [], None, False, None) for hit in pending)
                     pending = []
-                    groups.append((last, run, DOUBT_SEVERAL_LABELS, False))
+                    groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
                     run = []
-        groups.extend((hit, [], None, False) for hit in pending)
+        groups.extend((hit, [], None, False, None) for hit in pending)
         return groups
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
@@ -319,7 +366,7 @@ class Assembler:
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
-            return [(hit, own, None, True) for hit, own in zip(block, identity)]
+            return [(hit, own, None, True, None) for hit, own in zip(block, identity)]
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
@@ -334,27 +381,30 @@ class Assembler:
         best = [o for o, fit in zip(readings, fits) if fit == top]
         tied = [k for k, fit in enumerate(perm_fits) if fit == top] if perms else []
         first = best[0] if best else [[chunks[c][r] for c in perms[tied[0]]] for r in range(n_rows)]
-        values = self._values(first)
-        differ = any(self._values(order) != values for order in best[1:]) or \
-            self._permutations_differ(chunks, _permutation_array(width)[tied[0 if best else 1:]], first)
-        doubt = DOUBT_SCATTERED if differ else None
-        return [(hit, own, doubt, True) for hit, own in zip(block, first)]
+        others = self._permutations_read(chunks, _permutation_array(width)[tied[0 if best else 1:]], first)
+        others += [[[self.tokens[i].value for i in own] for own in order] for order in best[1:]]
+        wanted = [[self.tokens[i].value for i in own] for own in first]
+        others = [o for o in others if o != wanted]
+        if not others:
+            return [(hit, own, None, True, None) for hit, own in zip(block, first)]
+        tie = _OrderTie(block, first, wanted, others)
+        return [(hit, own, DOUBT_SCATTERED, True, tie) for hit, own in zip(block, first)]
 
-    def _values(self, order: list[list[int]]) -> tuple:
-        return tuple(tuple(self.tokens[i].value for i in own) for own in order)
-
-    def _permutations_differ(self, chunks: list[list[int]], perms, first: list[list[int]]) -> bool:
-        """Whether any column order (rows of the array `perms`) reads other values than `first`
-        (thousands may tie)."""
+    def _permutations_read(self, chunks: list[list[int]], perms, first: list[list[int]]) -> list[list[list]]:
+        """The distinct values (per row, per cell) the column orders (rows of the array `perms`)
+        read (thousands may tie, a few dozen read distinct values)."""
         if not len(perms):
-            return False
+            return []
         import numpy as np
 
         codes: dict = {}  # one code per value, as tuples compare them (1 == 1.0, None apart)
         code = [[codes.setdefault(self.tokens[i].value, len(codes)) for i in chunk] for chunk in chunks]
         by_order = np.asarray(code).T[:, perms]  # (row, order, cell)
         wanted = np.asarray([[codes.setdefault(self.tokens[i].value, len(codes)) for i in own] for own in first])
-        return bool((by_order != wanted[:, None, :]).any())
+        differ = (by_order != wanted[:, None, :]).any(axis=(0, 2))
+        value_of = list(codes)
+        distinct = np.unique(by_order[:, differ, :].transpose(1, 0, 2), axis=0)
+        return [[[value_of[k] for k in row] for row in order] for order in distinct.tolist()]
 
     def _fit(self, equations: list[tuple], order: list[list[int]]) -> int:
         """How many within-row sum rules (`equations[r]` for row r) a reading satisfies."""
@@ -479,6 +529,16 @@ def _permutation_array(width: int):
     order = np.asarray(_permutations(width))
     order.flags.writeable = False
     return order
+
+
+@dataclass(eq=False)
+class _OrderTie:
+    """A column-scattered block whose row sums fit other column orders as well as the one read."""
+
+    block: list[Hit]  # its row labels
+    first: list[list[int]]  # the numbers read into each row's cells
+    values: list[list]  # their values
+    others: list[list[list]]  # the distinct values (per row, per cell) the other orders read
 
 
 @dataclass(eq=False)

@@ -451,8 +451,11 @@ def joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed
     `rows[r]` lists row r's candidate readings (cells may be None: not printed); cells are
     numbered row after row.  Returns up to `limit` solutions as (every cell's value, the
     reading chosen per row), with cells the equations determine filled in; None when the
-    search exceeds `budget` steps (too open to settle).
+    search exceeds `budget` steps (too open to settle).  A row without any reading (a lone
+    "-1" in a row of counts: every placement makes a count negative) is in no solution.
     """
+    if not all(rows):
+        return []
     if _integral(rows, equations):
         return _IntegerSearch(rows, equations, signed, limit, budget).run()
     return _plain_joint_solutions(rows, equations, signed, limit, budget)
@@ -464,7 +467,7 @@ def _plain_joint_solutions(rows: list[list[Reading]], equations: list[Equation],
     offsets, n = [], 0
     for row in rows:
         offsets.append(n)
-        n += len(row[0][0]) if row else 0
+        n += len(row[0][0])
     order = sorted(range(len(rows)), key=lambda r: (len(rows[r]), r))
     cells: list = [None] * n
     chosen = [0] * len(rows)
@@ -515,8 +518,8 @@ INTEGRAL_LIMIT = 2 ** 40  # sums of such counts compare exactly however they are
 
 def _integral(rows: list[list[Reading]], equations: list[Equation]) -> bool:
     """Whether `_IntegerSearch` gives exactly what the plain search gives: whole-number cells
-    (counts), every row with a reading, no cell twice in one equation."""
-    return (all(rows) and all(len(set(lhs + rhs)) == len(lhs) + len(rhs) for lhs, rhs in equations)
+    (counts), no cell twice in one equation."""
+    return (all(len(set(lhs + rhs)) == len(lhs) + len(rhs) for lhs, rhs in equations)
             and all(v is None or (type(v) is int and -INTEGRAL_LIMIT < v < INTEGRAL_LIMIT)
                     for row in rows for values, _ in row for v in values))
 

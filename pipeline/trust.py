@@ -88,6 +88,7 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "readings": math.log2(max(1, len(rec.guess.candidates) if rec else 1)),
         "scattered": float(bool(rec and rec.scattered)),
         "by_columns": float(bool(rec and rec.by_columns)),
+        "order_open": float(bool(rec and rec.order_open)),
         "label_score": rec.label.score if rec and rec.label else 1.0,
         "blank_marker": float(bool(blank)),
         "empty_cell": float(bool(empty)),
@@ -135,6 +136,22 @@ def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) 
     for f, s in signals.items():
         s["sum_rules_empty"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
                                          and all(empty(g) for g in c.fields)))
+
+
+def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
+    """`order_vouched`: something other than the reading order speaks for a value the order
+    leaves open (`order_open`): the narrative states it, or a holding sum rule pins it with
+    cells of which none is open itself (nor empty all of them).  A rule whose other cells came
+    through the same unsettled order holds under the wrong order too: blocks err coherently.
+    Keys: field id -> its signals."""
+    def pinned(f: str, c: Check) -> bool:
+        others = [signals.get(g) for g in c.fields if g != f]
+        return "[" in c.rule and c.ok and all(o is not None and not o["order_open"] for o in others) \
+            and not all(o["empty_cell"] for o in others)
+
+    for f, s in signals.items():
+        s["order_vouched"] = float(bool(s["order_open"]) and (
+            s["narrative"] > 0 or any(pinned(f, c) for c in covering.get(f, ()))))
 
 
 def _vouched(signals: dict) -> bool:
@@ -385,10 +402,18 @@ def never_ok_signals(s: dict) -> bool:
     swapped rows keep every sum), OCR repaired a character, or the layout raised a doubt about which row a number
     belongs to (label printed twice, numbers not level with their label, several labels before
     the numbers) that the generated data hardly shows, so no measurement vouches for it.  (An
-    unsettled scattered order is measured: the pdfminer families print it all the time.)"""
+    unsettled scattered order is measured: the pdfminer families print it all the time; but not
+    a value that order leaves open, unless something else vouches for it.)"""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
         any(s[k] for k in _ROW_DOUBTS) or (s["reading"] in _RULE_READINGS and not s["sum_rules"]) or \
-        s["label_score"] < CONFIDENT
+        s["label_score"] < CONFIDENT or _order_unvouched(s)
+
+
+def _order_unvouched(s: dict) -> bool:
+    """Another column order keeps as many of the sum rules and reads another value here, and nothing
+    independent of the order vouches for this one: the measured rate of right orders says
+    nothing about which one this is (three wrong values at 0.995 on a pdfminer document)."""
+    return bool(s.get("order_open")) and not s.get("order_vouched")
 
 
 def risk_group(s: dict) -> str:
@@ -429,6 +454,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, [])) for f in ids}
     add_table_context(signals)
     add_empty_rules(signals, covering)
+    add_order_vouched(signals, covering)
     measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
     by_model = [f for f in ids if signals[f]["path"] in measured]
     probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}

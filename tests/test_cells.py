@@ -76,3 +76,15 @@ def test_negative_counts_are_no_reading_of_a_row():
     assert {g.how for g in solve([-1, 2], 3, [((0, 1), (2,))])} == {"conflict"}
     # in a signed column the same placement is a reading
     assert [g.value for g in solve([-1, 2], 3, [((0, 1), (2,))], signed=[True, False, False])][2] in (1, None)
+
+
+def test_a_row_without_any_reading_is_in_no_joint_solution():
+    # a lone "-1" in a row of three counts has no reading (every placement is a negative
+    # count); the rules across rows then have nothing to settle, and the search must say so
+    # rather than fail on the row
+    from pipeline.cells import joint_solutions, row_readings
+
+    lone = row_readings([-1], 3, [((0, 1), (2,))], [False] * 3)
+    assert lone == []
+    rows = [[([1, 2, 3], [0, 1, 2])], lone]
+    assert joint_solutions(rows, [((0, 1), (2,)), ((0,), (3,))], [False] * 6) == []
