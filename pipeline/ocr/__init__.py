@@ -356,15 +356,16 @@ def _line_groups(boxes: list[geometry.BBox]) -> list[list[int]]:
     return sorted(geometry.group_into_lines(boxes), key=lambda idx: min(boxes[i][1] for i in idx))
 
 
-def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, number: int, prose: str):
+def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: np.ndarray, number: int,
+                     prose: str):
     """The page's OCR boxes and the tail of prose lines left for later.  Engines without
     separate detection read everything."""
-    from . import preprocess
     from .engines import _quad_bbox
 
     if not hasattr(engine, "detect") or prose == PROSE_ALL:
         return engine.recognize(bgr), None
-    tables = [g.bbox for g in geometry.find_grids(preprocess.ink_mask(gray))]
+    # where the tables are (the merged cells, which need the text, are found later)
+    tables = [g.bbox for g in geometry.find_grids(ink)]
     if not tables and number > TITLE_PAGES:
         return [], Tail(gray, 0.0)  # a prose page: nothing is detected unless a table follows
     quads = engine.detect(bgr)
@@ -411,9 +412,10 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     engine = engine or get_engine()
     gray, info = preprocess.prepare(image, steps if steps is not None else preprocess.DEFAULT_STEPS)
     bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-    boxes, tail = _read_page_boxes(engine, bgr, gray, number, prose)
+    ink = preprocess.ink_mask(gray)
+    boxes, tail = _read_page_boxes(engine, bgr, gray, ink, number, prose)
     words = [b.bbox for b in boxes if not looks_numeric(b.text) and not is_number(b.text)]
-    grids = geometry.find_grids(preprocess.ink_mask(gray), texts=words)
+    grids = geometry.find_grids(ink, texts=words)
 
     members: list[dict] = [{} for _ in grids]
     free: list[OcrBox] = []
@@ -460,8 +462,8 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
 def ocr_document(doc: Document, data: bytes, engine: str | None = None, dpi: int | None = None) -> None:
     """Rasterize and OCR every `needs_ocr` page of PDF `doc` in place.
 
-    Prose lines of pages without a table are mostly left unread (PROSE_NEAR_TABLES); when no
-    page shows a ruled table at all, every line of every page is read after all.
+    Prose away from the tables is left unread (PROSE_NEAR_TABLES); when no page shows a ruled
+    table at all, every line of every page is read after all.
     A page that fails is recorded in doc.errors and left as it was; OcrUnavailable (no engine
     or models) is raised, since no page could be read."""
     pending = [p for p in doc.pages if p.path == "needs_ocr"]
