@@ -397,6 +397,23 @@ def test_flat_ink_tells_a_printed_dash_from_a_one():
     assert _flat_ink(cell, (0, 0, 80, 40)) is None
 
 
+def test_ink_crop_keeps_a_minus_sign_and_drops_dust():
+    """A cell's crop for a re-read holds the minus of "-3" (without it the re-read says "3"
+    and never agrees), but not a speck beside the number."""
+    from pipeline.ocr import _ink_crop
+
+    def cell(text, speck=False):
+        img = np.full((60, 200), 255, np.uint8)
+        cv2.rectangle(img, (0, 0), (199, 59), 0, 2)
+        cv2.putText(img, text, (80, 44), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+        if speck:
+            img[30:32, 40:42] = 0
+        return _ink_crop(img, (0, 0, 200, 60))
+
+    assert cell("-3").shape[1] >= cell("3").shape[1] + 10
+    assert cell("3", speck=True).shape == cell("3").shape
+
+
 def test_slash_ink_tells_a_printed_slash_from_a_one_and_a_seven():
     from pipeline.ocr import _slash_ink
 

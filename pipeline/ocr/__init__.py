@@ -83,13 +83,19 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
     region = _inked_region(gray, bbox, inset)
     if region is None:
         return None
-    stats, keep = _ink_blobs(region)
-    keep = [i for i in keep if stats[i, 3] >= 4]  # flat specks are no glyph of a value
+    stats, blobs = _ink_blobs(region)
+    keep = [i for i in blobs if stats[i, 3] >= 4]  # flat specks are no glyph of a value
     if not keep:
         return None
     # glyphs of one value are of similar height; speckle and dust are much smaller
     tallest = max(stats[i, 3] for i in keep)
     keep = [i for i in keep if stats[i, 3] >= 0.4 * tallest]
+    # ... but a minus sign before them is flat and low: without it "-3" is read "3"
+    left, top, bottom = min(stats[i, 0] for i in keep), min(stats[i, 1] for i in keep), \
+        max(stats[i, 1] + stats[i, 3] for i in keep)
+    keep += [i for i in blobs if i not in keep and stats[i, 2] >= max(2 * stats[i, 3], 0.3 * tallest)
+             and stats[i, 0] + stats[i, 2] <= left and top <= stats[i, 1] + stats[i, 3] / 2 <= bottom
+             and left - (stats[i, 0] + stats[i, 2]) <= tallest]
     xa = min(stats[i, 0] for i in keep)
     ya = min(stats[i, 1] for i in keep)
     xb = max(stats[i, 0] + stats[i, 2] for i in keep)
