@@ -414,6 +414,48 @@ def test_ink_crop_keeps_a_minus_sign_and_drops_dust():
     assert cell("3", speck=True).shape == cell("3").shape
 
 
+def test_empty_cells_of_a_row_of_values_are_looked_at_again_but_not_its_label_space():
+    """A row whose page read found numbers in some cells has its empty cells re-read (a table
+    continued from the page before has no header to say which columns hold numbers), except
+    the cells left of its first number when it prints a label there: a stray mark read as a
+    digit in label space would shift every value of the row."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 150, 250, 350, 450, 550], [0, 50, 100]
+    img = np.full((100, 550), 255, np.uint8)
+    for y in ys:
+        cv2.line(img, (0, y), (549, y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, 0), (x, 99), 0, 2)
+    for r in range(2):
+        for c in range(1, 5):
+            cv2.putText(img, "7", (xs[c] + 40, ys[r] + 38), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    cv2.putText(img, "7", (40, 88), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)  # ink in the label cell
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return OcrBox(text, (xs[c] + 30, ys[r] + 10, xs[c] + 70, ys[r] + 40), 0.99)
+
+    # row 0: no label, numbers in columns 2 and 4 only; row 1: a label, numbers in 3 and 4
+    members = {(0, 2): [box(0, 2, "7")], (0, 4): [box(0, 4, "7")],
+               (1, 0): [box(1, 0, "合计")], (1, 3): [box(1, 3, "7")], (1, 4): [box(1, 4, "7")]}
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("7", 0.99)] * len(crops)
+
+    lines = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    texts = [[b.text for b in line.boxes] for line in lines]
+    assert texts[0] == ["", "7", "7", "7", "7"]  # no label: every inked empty cell was looked at
+    assert texts[1][0] == "合计" and texts[1][3:] == ["7", "7"]
+    assert texts[1][1:3] == ["", ""]  # label space left of the first number stays empty
+    assert [b.score for b in lines[0].boxes if b.bbox[0] in (150.0, 350.0)] == [0.8, 0.8]  # second look only
+
+
 def test_slash_ink_tells_a_printed_slash_from_a_one_and_a_seven():
     from pipeline.ocr import _slash_ink
 
