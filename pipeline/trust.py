@@ -371,7 +371,8 @@ def _fast_trees(model) -> _TreesProba | None:
 
 def never_ok_signals(s: dict) -> bool:
     """Evidence under which a value is never ok, whatever any model measures: the rules leave
-    it open, a reading only the rules could justify has no rule over its cell, the row label is
+    it open, a reading only the rules could justify has no rule over its cell (unless the row's
+    print allows no other values even with lost blanks: `000` over three cells), the row label is
     itself below the confident level (a value is no surer than the row it is placed in: two
     swapped rows keep every sum), OCR repaired a character, or the layout raised a doubt about which row a number
     belongs to (label printed twice, numbers not level with their label, several labels before
@@ -502,9 +503,10 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
                "several_readings": "several readings fit the sum rules",
                "conflict": "no reading of the row fits the sum rules"}
     if s["reading"] in explain:
-        unverified = s["reading"] in _RULE_READINGS and not s["sum_rules"]
-        out.append(explain[s["reading"]] + ("; but no sum rule covers this cell, so nothing checks it"
-                                            if unverified else ""))
+        ruleless = s["reading"] in _RULE_READINGS and not s["sum_rules"]
+        out.append(explain[s["reading"]] + (
+            "" if not ruleless else "; no sum rule covers this cell, but the print allows no other values"
+            if s.get("print_unique") else "; but no sum rule covers this cell, so nothing checks it"))
     if s["repaired"]:
         out.append("OCR character repaired")
     if s["unit_missing"]:
