@@ -16,7 +16,7 @@ from typing import Callable
 from itertools import permutations
 
 from .cells import (CellGuess, Reading, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
-                    run_together_readings, to_yuan)
+                    run_together_readings, to_yuan, unique_by_print)
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -52,6 +52,8 @@ class CellRecord:
     scattered: bool = False  # read from a column-scattered block (labels first, numbers by column)
     # another column order the row sums fit as well reads another value into this cell
     order_open: bool = False
+    # the row's printed numbers allow these values only, even if blank cells were lost (cells.unique_by_print)
+    unique: bool = False
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -160,6 +162,7 @@ class Assembler:
         records: dict[str, CellRecord] = {}
         rows: list[_Row] = []
         ties: dict[int, _OrderTie] = {}
+        covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
@@ -168,7 +171,8 @@ class Assembler:
                     records[c].doubts.append(DOUBT_TWICE)
                 continue
             printed = _without_surplus_empties([self.tokens[i] for i in number_ids], len(cells))
-            if doubt is None and not level_with(self.tokens[hit.token:hit.last_token + 1], printed):
+            label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
+            if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL
             solved = self._row(table, cells, printed, hit, section)
             if tie is not None:
@@ -221,6 +225,34 @@ class Assembler:
                 if rec is not None:
                     rec.order_open = any(o[r][c] != tie.values[r][c] for o in others) or (
                         not plain and not rec.tokens)
+
+    def _wrapped(self, hit: Hit, number_ids: list[int], covered: set[int]) -> list[Token]:
+        """The lines a row label wraps onto (a text layer prints a long label's lines around
+        the numbers at the row's middle): text between the label and its numbers and right
+        after them, within the label's columns, each line at most a line height below the
+        last, that no row label claims.  Without them a wrapped label looks shorter than its row."""
+        first = self.tokens[hit.token]
+        if not number_ids or first.bbox is None:
+            return []
+        left, right = first.bbox[0], first.bbox[2]
+        bottom = max(t.bbox[3] for t in self.tokens[hit.token:hit.last_token + 1] if t.bbox)
+        out: list[Token] = []
+        before = range(hit.last_token + 1, number_ids[0])
+        after = range(number_ids[-1] + 1, min(len(self.tokens), number_ids[-1] + 7))
+        for i in [*before, *after]:
+            t = self.tokens[i]
+            if i in covered or t.kind != "text" or t.bbox is None or t.page != first.page:
+                if i in before:
+                    continue
+                break
+            height = t.bbox[3] - t.bbox[1]
+            if t.bbox[1] - bottom > height:
+                break  # a line further down: no longer this row
+            if t.bbox[1] - bottom >= -height and left - 2 <= t.bbox[0] and t.bbox[2] <= right + 2:
+                out.append(t)
+                bottom = max(bottom, t.bbox[3])
+            # else text of another label column at this height (a group label's next line)
+        return out
 
     def _whole_table_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
         """The section read as one column-scattered block, when its numbers exactly fill its rows."""
@@ -284,6 +316,7 @@ class Assembler:
                     values = sorted({sol[0][offset + k] for sol in found if sol[0][offset + k] is not None})
                     reading_ids = {sol[1][r] for sol in found}
                     rec = records[cell]
+                    rec.unique = False  # its own print left it open
                     chosen = readings[r][best[1][r]]
                     source = chosen[1][k] if len(reading_ids) == 1 else None
                     if len(values) == 1 and all(sol[0][offset + k] is not None for sol in found):
@@ -506,9 +539,13 @@ class Assembler:
         row = _Row(cells, tokens, found, lambda reading: plausibility(reading, kinds, relations), empty)
         guesses = guesses_from(found, len(tokens), len(cells), equations, row.prior)
         shared = Counter(g.source for g in guesses if g.source is not None)
+        unique = len(found) == 1 and (
+            (len(tokens) == len(cells) and not runs)
+            or unique_by_print(values, runs, len(cells), equations, signed, convert))
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []
-            rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)))
+            rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)),
+                             unique=unique)
             if guess.source is not None and tokens[guess.source].blank:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
             row.records[cell] = rec

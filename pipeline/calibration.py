@@ -123,7 +123,7 @@ MIN_SET = 1000  # sets smaller than this say too little about a 1-in-1,000 rate
 
 
 def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
-    """An ok level per risk group (trust.risk_group): of the pairs of levels at which every set's
+    """An ok level per risk group (trust.risk_group): of the combinations of levels at which every set's
     out-of-fold error among ok values is at most OK_ERROR_RATE (a single error allowed where a
     set has fewer than 1/OK_ERROR_RATE ok values: it cannot show a smaller rate), the one that
     flags the fewest values.  1.0 for every group when none is safe."""
@@ -162,8 +162,9 @@ def never_ok(row: dict) -> bool:
     """Signals under which trust.assess never marks a value ok (mirrors its rules)."""
     from .trust import never_ok_signals
 
-    return never_ok_signals(row) or row["narrative"] < 0 or bool(row["sum_rules_failed"]) \
-        or bool(row["field_rule_failed"])
+    # a value in a failing sum rule is inconsistent unless the rules pin other values
+    return never_ok_signals(row) or row["narrative"] < 0 or bool(row["field_rule_failed"]) \
+        or (bool(row["sum_rules_failed"]) and not row.get("pinned_elsewhere", 0) > 0)
 
 
 def summarize(rows: list[dict], probs: np.ndarray, level: dict[str, float] | float = CONFIDENT) -> dict:
@@ -285,22 +286,29 @@ def card(m: dict, data: Path, plot: str) -> str:
 Maps a field's evidence ("signals", `pipeline/trust.py: field_signals`) to the probability that
 its value is right.  `trust.assess` shows that probability as the field's confidence and marks a
 value `ok` at its risk group's ok level or above: {describe_levels(m['ok_level'])}.  A field is
-"rebuilt" when its table was read in a scattered order (a text layer printing a table column by
-column) or half its values or more were not read as printed (placed, split, lost cells), "plain"
-otherwise (`trust.risk_group`).  The pair of levels (each not below {CONFIDENT}) is
-the one that flags fewest values while every generated family's out-of-fold error among ok values
+"scattered" when its table was read in a scattered order (a text layer printing a table column by
+column), "rebuilt" when half its table's values or more were not read as printed (placed, split,
+lost cells), "plain" otherwise (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
+the ones that flag fewest values while every generated family's out-of-fold error among ok values
 is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
 several readings, a reading in conflict with the rules, a split / placed / lost-cell reading in a
-cell no sum rule covers, a row label below the confident level, an OCR character repair, a doubt
+cell no sum rule covers whose row's print allows other values, a row label below the confident level, an OCR character repair, a doubt
 about which row a number belongs to, a value the narrative contradicts), whose shown confidence is
 capped at {NEVER_OK_CAP}, and values in a failing
-rule, which are `inconsistent`.
+rule, which are `inconsistent` — except where the failing sum rules pin the values that are off
+(`validate.pinned_values`: the one smallest set of at most two values whose change would make every
+sum rule hold, e.g. a 总计 printed wrong is pinned by its row and its column): then only those are
+`inconsistent`, and the other values of the failing rules are judged by their measured confidence
+(signal `pinned_elsewhere`).
 
 ## Signals
 path (text / html / text_layer / ocr), table, column kind, reading (as_printed, split_run, placed,
-lost_cell, extra_dropped, several_readings, conflict), number of candidate readings, scattered
-block, settled by column sums, row-label probability, printed dash, money without unit, lowest
+lost_cell, extra_dropped, several_readings, conflict), number of candidate readings, whether the
+row's print allows these values only even if blank cells were lost (`print_unique`: `000` over
+three cells, not `246`; a split or placed reading in a cell no sum rule covers is never ok unless
+it is), scattered block, settled by column sums, row-label probability, printed dash, money without unit, lowest
 OCR score, OCR repair, sum rules covering the cell and how many fail, a failing field rule,
+whether the failing sum rules pin other values (+1) or this one (-1),
 narrative agreement (+1 / 0 / -1), digits of the value, each doubt (label printed twice,
 numbers not level with the label, several labels before the numbers, scattered order unsettled),
 and the field's table as context: shares of its values not read as printed, read from a

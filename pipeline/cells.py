@@ -254,6 +254,71 @@ def run_together_readings(values: list, runs: dict[int, str], width: int) -> lis
     return out
 
 
+def unique_by_print(values: list, runs: dict[int, str], width: int, equations: list[Equation],
+                    signed: list[bool], convert: "Convert | None" = None, budget: int = 4096) -> bool:
+    """Whether a row's printed numbers give one set of cell values only, even where blank
+    cells were lost in conversion (a converter that prints nothing for an empty cell: each
+    reads as the 0 it stands for), under the row's own rules.
+
+    `000` over three cells is 0|0|0 whatever was blank; `246` over three cells is 2|4|6, or
+    246 beside two lost blanks (24|6, 2|46 beside one): the print does not settle it, only
+    a rule could.  `row_readings` prefers the reading that fills every cell from printed
+    digits; this asks whether that preference decided anything.  False when more than
+    `budget` distinct partial readings would have to be kept."""
+    n = len(values)
+    if n > width:  # surplus numbers, no lost blanks: the readings keeping `width` of them
+        complete = [cells for cells, sources in readings(values, width)]
+        if convert is not None:
+            complete = [[convert(k, v, src) for k, (v, src) in enumerate(zip(cells, sources))]
+                        for cells, sources in readings(values, width)]
+    else:
+        blanks = n < width  # numbers missing: some cells may have been blank
+        memo: dict[tuple[int, int, bool], set[tuple]] = {}
+
+        def tails(k: int, i: int, unsigned: bool = False) -> set[tuple]:
+            """Distinct values of cells k.. read from printed numbers i.. (and lost blanks);
+            `unsigned`: number i read without its minus sign, which was a dash (a blank) before it."""
+            if (k, i, unsigned) in memo:
+                return memo[(k, i, unsigned)]
+            out: set[tuple] = set()
+            if k == width:
+                out = {()} if i == n else set()
+            else:
+                if blanks and not unsigned:
+                    out |= {(0,) + t for t in tails(k + 1, i)}
+                if i < n:
+                    value, text = values[i], runs.get(i)
+                    if unsigned:
+                        value, text = -value, normalize(text).strip().lstrip("-") if text else None
+                    elif blanks and isinstance(value, (int, float)) and value < 0:
+                        # `1-9`: 1, a dash printed for a blank, 9 — or 1 and -9
+                        out |= {(0,) + t for t in tails(k + 1, i, True)}
+                    digits = len(_RUN.match(normalize(text).strip()).group("int")) if text else 1
+                    for parts in range(1, min(digits, width - k) + 1):
+                        rest = tails(k + parts, i + 1)
+                        if not rest:
+                            continue
+                        for split in ([[value]] if parts == 1 else run_splits(text, parts)):
+                            head = tuple(convert(k + j, v, i) if convert is not None else v for j, v in enumerate(split))
+                            out |= {head + t for t in rest}
+            if len(out) > budget:
+                raise _TooMany
+            memo[(k, i, unsigned)] = out
+            return out
+
+        try:
+            complete = [list(t) for t in tails(0, 0)]
+        except _TooMany:
+            return False
+    seen = {tuple(cells) for cells in complete
+            if not any(v < 0 and not signed[k] for k, v in enumerate(cells)) and not _violated(cells, equations)}
+    return len(seen) == 1
+
+
+class _TooMany(Exception):
+    pass
+
+
 Convert = Callable[[int, float | int, int | None], float | int]  # (cell, printed value, source) -> value
 
 

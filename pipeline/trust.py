@@ -11,7 +11,9 @@ before scans are in the data) keeps the rule of thumb.
 
 Statuses follow from the probability and the checks:
   missing        no value;
-  inconsistent   a sum or field rule the value takes part in fails (the printed value stays);
+  inconsistent   a sum or field rule the value takes part in fails (the printed value stays),
+                 unless the failing sum rules pin other values (validate.pinned_values): then
+                 those are inconsistent and this one is judged like any other;
   ok             probability >= the ok level (>= CONFIDENT) and nothing below forbids it;
   inferred       not printed as such (a lost cell, a printed dash), below the ok level;
   low_confidence everything else.
@@ -30,9 +32,10 @@ from pathlib import Path
 from .assemble import DOUBTS, CellRecord
 from .model import CONFIDENT, Check, FieldValue
 from .schema import Template
+from .validate import pinned_values
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "models" / "confidence_calibrator.skops"
-FORMAT = 1  # bumped when the signals change incompatibly
+FORMAT = 2  # bumped when the signals change incompatibly
 CACHED_ROWS = 20_000  # signal rows whose calibrated probabilities are kept
 NEVER_OK_CAP = 0.89  # shown confidence of a value that may not be ok, whatever it measures
 TRUSTED_TYPES = [
@@ -58,8 +61,9 @@ class CalibratorError(RuntimeError):
 # --- signals ---------------------------------------------------------------------------
 
 def field_signals(field_id: str, rec: CellRecord | None, template: Template, page_paths: dict[int, str],
-                  checks: list[Check]) -> dict[str, float | str]:
-    """The evidence about one field's value, as named numbers and categories."""
+                  checks: list[Check], pinned: frozenset[str] | None = None) -> dict[str, float | str]:
+    """The evidence about one field's value, as named numbers and categories (`pinned`: the
+    values the document's failing sum rules point at, validate.pinned_values)."""
     table_id = field_id.split(".")[0]
     column = template.column_of(field_id)
     tokens = rec.tokens if rec else []
@@ -99,6 +103,11 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "ocr_agree": float(-1 if disagreed else 1 if agreed else 0),
         "sum_rules": float(len(sums)),
         "sum_rules_failed": float(sum(not c.ok for c in sums)),
+        # its failing sum rules are explained by other values the rules pin (1), by this one (-1)
+        "pinned_elsewhere": float(0 if pinned is None or not any(not c.ok for c in sums)
+                                  else -1 if field_id in pinned else 1),
+        # the row's print gives these values only, even if blank cells were lost (assemble)
+        "print_unique": float(bool(rec and rec.unique)),
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
@@ -397,7 +406,8 @@ def _fast_trees(model) -> _TreesProba | None:
 
 def never_ok_signals(s: dict) -> bool:
     """Evidence under which a value is never ok, whatever any model measures: the rules leave
-    it open, a reading only the rules could justify has no rule over its cell, the row label is
+    it open, a reading only the rules could justify has no rule over its cell (unless the row's
+    print allows no other values even with lost blanks: `000` over three cells), the row label is
     itself below the confident level (a value is no surer than the row it is placed in: two
     swapped rows keep every sum), OCR repaired a character, or the layout raised a doubt about which row a number
     belongs to (label printed twice, numbers not level with their label, several labels before
@@ -405,8 +415,9 @@ def never_ok_signals(s: dict) -> bool:
     unsettled scattered order is measured: the pdfminer families print it all the time; but not
     a value that order leaves open, unless something else vouches for it.)"""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
-        any(s[k] for k in _ROW_DOUBTS) or (s["reading"] in _RULE_READINGS and not s["sum_rules"]) or \
-        s["label_score"] < CONFIDENT or _order_unvouched(s)
+        any(s[k] for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
+        (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
+        _order_unvouched(s)
 
 
 def _order_unvouched(s: dict) -> bool:
@@ -417,13 +428,15 @@ def _order_unvouched(s: dict) -> bool:
 
 
 def risk_group(s: dict) -> str:
-    """"rebuilt": the field's table was read in a scattered order (a text layer printing a table
-    column by column) or half its values or more were not read as printed (placed, split, lost
-    cells): such tables err coherently, at confidences where plainly printed ones do not, so
-    each group has its own ok level.  "plain" otherwise."""
-    rebuilt = s.get("scattered") or s.get("by_columns") or s.get("table_scattered") \
-        or s.get("table_unprinted", 0.0) >= 0.5
-    return "rebuilt" if rebuilt else "plain"
+    """"scattered": the field's table was read in a scattered order (a text layer printing a
+    table column by column); "rebuilt": half its table's values or more were not read as printed
+    (placed, split, lost cells); "plain" otherwise.  Such tables err coherently, at confidences
+    where plainly printed ones do not, and differently from each other (a column order read
+    wrong moves whole rows; a split digit run errs within its row), so each group has its own
+    ok level."""
+    if s.get("scattered") or s.get("by_columns") or s.get("table_scattered"):
+        return "scattered"
+    return "rebuilt" if s.get("table_unprinted", 0.0) >= 0.5 else "plain"
 
 
 def ok_level(model, signals: dict | None = None) -> float:
@@ -451,7 +464,10 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     for c in checks:
         for f in dict.fromkeys(c.fields):
             covering.setdefault(f, []).append(c)
-    signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, [])) for f in ids}
+    pinned = pinned_values(template, fields, checks)
+    if pinned is not None and not _weighed_as_printed(checks, records):
+        pinned = None  # the reading itself may be what is off (a column order): nothing is pinned
+    signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, []), pinned) for f in ids}
     add_table_context(signals)
     add_empty_rules(signals, covering)
     add_order_vouched(signals, covering)
@@ -460,6 +476,10 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}
     probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
     failing = {f: c for c in checks if not c.ok and not c.rule.startswith("narrative.") for f in c.fields}
+    if pinned is not None:
+        # a failing sum rule speaks against the values it pins, not against every value it sums
+        failing = {f: c for f, c in failing.items() if f in pinned or "[" not in c.rule
+                   or any(not d.ok and "[" not in d.rule for d in covering.get(f, []))}
     contradicted = {f: c for c in checks if not c.ok and c.rule.startswith("narrative.") for f in c.fields}
     rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
@@ -475,10 +495,16 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         if field_id in contradicted:
             c = contradicted[field_id]
             fv.reasons.append(f"the narrative states {c.expected:g} ({c.about!r}); the table prints {c.printed:g}")
+        if s["pinned_elsewhere"] > 0 and field_id not in failing:
+            fv.reasons.append(f"a sum rule over this value fails; the rules point at "
+                              f"{', '.join(sorted(pinned or ()))} instead")
         if field_id in failing:
             c = failing[field_id]
             fv.status = "inconsistent"
             fv.reasons.append(f"rule {c.rule} fails: " + (c.about or f"{c.expected:g} vs {c.printed:g}"))
+            if pinned and field_id in pinned:
+                fv.reasons.append("the failing sum rules point at this value" + (
+                    f" (with {', '.join(sorted(pinned - {field_id}))})" if len(pinned) > 1 else ""))
         # the calibrated probability at or above which the measured error among ok values is at
         # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
         elif fv.confidence >= (ok_level(model, s) if field_id in probs_of else CONFIDENT):
@@ -487,6 +513,21 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
+
+
+def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> bool:
+    """Whether every value of the failing sum rules was read as printed, in its printed place
+    and with no doubt about its row: only then can the rules say which printed value is off.
+    (A table read in a column order the rules chose can fail them because the order is wrong,
+    and pin a value that is right while the misplaced one looks explained.)"""
+    for c in checks:
+        if c.ok or "[" not in c.rule:
+            continue
+        for f in c.fields:
+            rec = records.get(f)
+            if rec is None or rec.reading != "as_printed" or rec.scattered or rec.by_columns or rec.doubts:
+                return False
+    return True
 
 
 def _round4(v: float) -> float:
@@ -508,9 +549,10 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
                "several_readings": "several readings fit the sum rules",
                "conflict": "no reading of the row fits the sum rules"}
     if s["reading"] in explain:
-        unverified = s["reading"] in _RULE_READINGS and not s["sum_rules"]
-        out.append(explain[s["reading"]] + ("; but no sum rule covers this cell, so nothing checks it"
-                                            if unverified else ""))
+        ruleless = s["reading"] in _RULE_READINGS and not s["sum_rules"]
+        out.append(explain[s["reading"]] + (
+            "" if not ruleless else "; no sum rule covers this cell, but the print allows no other values"
+            if s.get("print_unique") else "; but no sum rule covers this cell, so nothing checks it"))
     if s["repaired"]:
         out.append("OCR character repaired")
     if s["unit_missing"]:

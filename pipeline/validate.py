@@ -66,3 +66,59 @@ def _field_check(rule: FieldRule, name: str, covered: list[str], fields: dict[st
         printed = values[0] if broken else 0
         expected = round(printed)
     return Check(name, shown, expected, printed, not broken, rule.note)
+
+
+MAX_PINNED = 2  # the most values a pinned explanation may change (pairs: a total and its row's total)
+
+
+def pinned_values(template: Template, fields: dict[str, FieldValue], checks: list[Check]) -> frozenset[str] | None:
+    """The values the failing sum rules point at, when the rules pin them: the one smallest set
+    of at most MAX_PINNED fields whose change (to some numbers) would make every sum rule hold,
+    the other values staying as printed.  None when no sum rule fails, when no such set is that
+    small, or when several are (a total printed wrong is pinned by its row and its column;
+    a wrong part of a row whose column has no rule is not).  Nothing is changed: the pinned
+    values are the ones to review, the others in their failing rules are not suspected by it."""
+    import numpy as np
+
+    failing = [c for c in checks if not c.ok and "[" in c.rule]
+    if not failing:
+        return None
+    instances = [i for i in template.rule_instances()
+                 if all(f in fields and fields[f].value is not None for f in i.fields)]
+    ids = sorted({f for i in instances for f in i.fields})
+    col = {f: k for k, f in enumerate(ids)}
+    A = np.zeros((len(instances), len(ids)))
+    for e, inst in enumerate(instances):
+        for f in inst.lhs:
+            A[e, col[f]] += 1
+        for f in inst.rhs:
+            A[e, col[f]] -= 1
+    x = np.array([float(fields[f].value) for f in ids])
+    residual = A @ x  # lhs - rhs of every rule: 0 where it holds
+    broken = np.abs(residual) > 1e-6
+    tol = 1e-6 * max(1.0, float(np.abs(residual).max()))
+
+    def explains(cols: list[int]) -> bool:
+        touched = np.abs(A[:, cols]).sum(axis=1) > 0
+        if (broken & ~touched).any():
+            return False  # a failing rule over none of them keeps failing
+        sub = A[touched][:, cols]
+        delta, *_ = np.linalg.lstsq(sub, -residual[touched], rcond=None)
+        return bool(np.abs(sub @ delta + residual[touched]).max() <= tol)
+
+    # every explaining set meets each failing rule: candidates are their fields, and partners
+    # any field sharing a rule with the first (a changed total moves its row's total too)
+    suspects = sorted({col[f] for c in failing for f in c.fields if f in col})
+    found = [(k,) for k in suspects if explains([k])]
+    if not found and MAX_PINNED >= 2:
+        pairs = set()
+        for k in suspects:
+            rules = np.abs(A[:, k]) > 0
+            partners = np.flatnonzero((np.abs(A[rules | broken]) > 0).any(axis=0))
+            for j in partners:
+                if j != k:
+                    pairs.add((min(k, j), max(k, j)))
+        found = [p for p in sorted(pairs) if explains(list(p))]
+    if len(found) != 1:
+        return None
+    return frozenset(ids[k] for k in found[0])

@@ -88,3 +88,21 @@ def test_a_row_without_any_reading_is_in_no_joint_solution():
     assert lone == []
     rows = [[([1, 2, 3], [0, 1, 2])], lone]
     assert joint_solutions(rows, [((0, 1), (2,)), ((0,), (3,))], [False] * 6) == []
+
+
+def test_unique_by_print_allows_lost_blank_cells():
+    from pipeline.cells import unique_by_print
+
+    free = [False] * 3
+    # 000 over three cells is three zeros whichever cells were blank
+    assert unique_by_print([0], {0: "000"}, 3, [], free)
+    # 246 over three cells may be 246 beside two lost blanks, or 24|6, 2|46 beside one
+    assert not unique_by_print([246], {0: "246"}, 3, [], free)
+    # six zeros for seven cells with a total: zeros wherever the blank was
+    assert unique_by_print([0] * 6, {}, 7, [((0, 1, 2, 3, 4, 5), (6,))], [False] * 7)
+    # 10001 with a row total: 1|0|0|0|1 is the only reading the total allows
+    assert unique_by_print([10001], {0: "10001"}, 5, [((0, 1, 2, 3), (4,))], [False] * 5)
+    # 3 0 3 for four cells with a total: 3,0,_,3 or _,3,0,3 both hold
+    assert not unique_by_print([3, 0, 3], {}, 4, [((0, 1, 2), (3,))], [False] * 4)
+    # 1-9 over three cells may be 1, a dash for a blank, 9 (no separators): not 1|-9|0 for sure
+    assert not unique_by_print([1, -9], {}, 3, [], [False, True, False])

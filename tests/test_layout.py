@@ -95,3 +95,32 @@ def test_last_cell_glued_to_the_next_enumerator():
                       ("text", "1.属于国家秘密", False), ("number", 1000001, False)]
     values = [t[1] for t in kinds("统计时限2020.1.1至12.31") if t[0] == "number"]
     assert 202 not in values and 1 not in values  # a dotted date is never cut into cells
+
+
+def test_a_row_label_wrapped_around_its_numbers_is_level_with_them():
+    """A text layer prints a long label's first line above the row's middle, where the numbers
+    sit, and its next line after them: the label's extent is both lines (the first alone barely
+    meets the numbers), so the numbers are level with it.  The next row's label and its lines
+    are not this row's."""
+    from pipeline.assemble import Assembler, level_with
+    from pipeline.labels import Hit
+    from pipeline.model import Token
+    from pipeline.schema import load_template
+
+    def text(s, box):
+        return Token("text", s, 1, box)
+
+    def number(x, top):
+        return Token("number", "0", 1, (x, top, x + 6, top + 12), value=0)
+
+    tokens = [text("(二)部分公开(区分处理的,只计", (130, 282, 322, 294)),
+              number(335, 291), number(362, 291),
+              text("其他", (40, 296, 70, 308)),  # another label column at this height
+              text("这一情形,不计其他情形)", (154, 300, 298, 312)),
+              text("1.属于国家秘密", (217, 344, 299, 356))]
+    hit = Hit("partially_granted", 0, 0, 0, 1.0, tokens[0].text)
+    numbers = [tokens[1], tokens[2]]
+    assert not level_with(tokens[:1], numbers)
+    wrapped = Assembler(load_template("2019"), tokens)._wrapped(hit, [1, 2], covered={0, 5})
+    assert wrapped == [tokens[4]]
+    assert level_with(tokens[:1] + wrapped, numbers)

@@ -267,3 +267,15 @@ def test_markdown_tables_by_geometry():
                     [(0, "其他对外管理服务事项"), (1, "3"), (2, "4")],
                     [(0, "行政处罚"), (1, "—"), (2, "7")],
                     [(0, "商业企业"), (1, "12")]]
+
+
+def test_markdown_span_attributes_wrapped_onto_the_next_line_print_no_numbers():
+    """pandoc keeps Word's long <span style=...> tags, wrapped over lines: read line by line,
+    the tail `style="font-size:16.0pt">五、...` put 16.0 into the table before the heading."""
+    from pipeline.readers.markdown import lines_from_markdown
+
+    text = ("| 1 | 0 | 1 |\n\n**<span\nstyle=\"font-size:16.0pt;font-family:黑体\">五、存在的主要问题<span\n"
+            "lang=\"EN-US\"></span></span>**\n")
+    lines = [line.text for line in lines_from_markdown(text)]
+    assert not any("16" in t or "style" in t for t in lines), lines
+    assert any("五、存在的主要问题" in t for t in lines)

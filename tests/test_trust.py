@@ -46,7 +46,8 @@ def test_fitted_calibrator_ranks_readings_by_how_often_they_are_right(tmp_path):
 
 
 def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
-    # plain fields err only at 0.92; fields of tables read in a scattered order err at 0.99
+    # plain fields err only at 0.92; fields of tables read in a scattered order err at 0.99;
+    # fields of tables mostly rebuilt from split or placed numbers err at 0.96
     base = {**_rows(1)[0], "reading": "as_printed"}
     rows, probs = [], []
     for i in range(3000):
@@ -55,12 +56,17 @@ def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
         probs.append(0.92 if wrong else 0.96)
     for i in range(2000):
         wrong = i % 200 == 0
-        rows.append({**base, "set": "rebuilt", "correct": int(not wrong), "table_scattered": 0.5})
+        rows.append({**base, "set": "scattered", "correct": int(not wrong), "table_scattered": 0.5})
         probs.append(0.99 if wrong else 0.999)
+    for i in range(2000):
+        wrong = i % 200 == 0
+        rows.append({**base, "set": "rebuilt", "correct": int(not wrong), "table_unprinted": 0.6})
+        probs.append(0.96 if wrong else 0.98)
     levels = calibration.choose_ok_levels(rows, np.array(probs))
-    assert levels == {"plain": 0.93, "rebuilt": 0.993}
+    assert levels == {"plain": 0.93, "scattered": 0.993, "rebuilt": 0.97}
     model = type("Fitted", (), {"govreport_ok_levels_": levels})()
-    assert trust.ok_level(model, rows[0]) == 0.93 and trust.ok_level(model, rows[-1]) == 0.993
+    assert trust.ok_level(model, rows[0]) == 0.93 and trust.ok_level(model, rows[2999 + 2000]) == 0.993
+    assert trust.ok_level(model, rows[-1]) == 0.97
     assert trust.ok_level(model) == 0.993  # without a field: the strictest
 
 
@@ -186,3 +192,46 @@ def test_no_value_of_a_column_scattered_pdf_text_is_ok_when_another_column_order
         assert fv.status != "ok" or fv.signals["order_vouched"], f
     wrong_ok = [f for f, fv in result.fields.items() if fv.status == "ok" and fv.value != truth.get(f)]
     assert wrong_ok == []
+
+
+def _wrong_total_variant(tmp_path, seed: int):
+    from pipeline.corpus.values import report_for
+    from pipeline.synth import variants
+
+    gold = report_for("pinned-total", 0).gold()
+    variant, clean = variants(gold, seed, kinds=["wrong_printed_total", "tab_rows"])
+    path = tmp_path / f"wrong_total_{seed}{variant.suffix}"
+    path.write_bytes(variant.text.encode(variant.encoding))
+    wrong_total = {f for f, v in variant.truth.items() if v != clean.truth.get(f)}
+    return extract_file(path), variant.truth, wrong_total
+
+
+def test_a_wrong_printed_total_is_the_only_inconsistent_value_of_its_rules(tmp_path):
+    """A 总计 printed wrong fails its row and its column: the rules pin it, so it is the value
+    sent to review as inconsistent; the other values of those rules keep their measured status
+    and say where the rules point.  The printed value stays."""
+    from pipeline.evaluate import same_value
+
+    result, truth, wrong_total = _wrong_total_variant(tmp_path, 0)
+    failing = [c for c in result.checks if not c.ok and "[" in c.rule]
+    assert failing and len(wrong_total) == 1
+    inconsistent = {f for f, fv in result.fields.items() if fv.status == "inconsistent"}
+    assert inconsistent == wrong_total
+    in_failing = {f for c in failing for f in c.fields} - inconsistent
+    assert in_failing and all("the rules point at" in " ".join(result.fields[f].reasons) for f in in_failing)
+    for f, fv in result.fields.items():
+        if f in truth and fv.value is not None:
+            assert same_value(truth[f], fv.value)  # the printed total stays as printed
+
+
+def test_no_value_is_pinned_when_the_failing_rules_weigh_a_rebuilt_reading(tmp_path):
+    """Here the wrong total makes the reader settle the table in another column order: the
+    rules then point at a value that is right while the misplaced one (read 0, printed 4)
+    looks explained.  Pinning needs every value of the failing rules read as printed, so every
+    one of them stays inconsistent, the misread total included."""
+    result, truth, wrong_total = _wrong_total_variant(tmp_path, 3)
+    (total,) = wrong_total
+    assert result.fields[total].value != truth[total]  # the misreading this test is about
+    assert result.fields[total].status == "inconsistent"
+    failing = {f for c in result.checks if not c.ok and "[" in c.rule for f in c.fields}
+    assert failing and all(result.fields[f].status == "inconsistent" for f in failing)

@@ -37,6 +37,9 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$^&])")
 _HARD_BREAK = re.compile(r"\\$")
 _FENCE = re.compile(r"^\s*:::")
 _TAG = re.compile(r"</?[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")  # raw HTML kept inline (<div id=zoom>, <span>)
+# an inline tag whose attributes wrap onto the next line (pandoc keeps Word's long <span style=...>):
+# cleaned line by line, its tail "style=\"font-size:16.0pt\">" would print numbers into the text
+_INLINE_TAG = re.compile(r"</?(?:span|font|a|b|i|u|em|strong|sup|sub|o:p)\s[^<>]*>", re.IGNORECASE)
 _RULE_ONLY = re.compile(r"^[\s|:+=\-]*$")
 _LOST_TABLE = re.compile(r"^\s*\[TABLE\]\s*$")  # pandoc plain's placeholder for a table it cannot draw
 # pandoc's smart punctuation writes an em dash as --- and an en dash as --: a cell printed "—"
@@ -206,7 +209,8 @@ def _html_block(lines: list[str], i: int) -> tuple[list[Line], int]:
 
 
 def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = _INLINE_TAG.sub(lambda m: "" if "\n" in m.group(0) else m.group(0), text).split("\n")
     out: list[Line] = []
     pending: list[str] = []  # text lines not yet known to be a table header
 
