@@ -91,6 +91,26 @@ def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
     assert grids[0].ys[-1] < 230 and grids[1].ys[0] > 320
 
 
+def test_an_empty_sliver_cut_by_a_stray_ruling_proves_nothing():
+    """Rulings showing through from the reverse side cut a table's cells into slivers: an empty
+    sliver beside a number says nothing about a value, while an empty cell as wide as the
+    number cells is a blank (its field may then be ok)."""
+    from pipeline.model import Evidence, FieldValue, Line, Result, TextBox
+    from pipeline.ocr.proofread import _Pages, confirm_empty
+
+    gray = np.full((200, 700), 255, np.uint8)
+    label = TextBox("行政许可", (0, 50, 200, 80))
+    numbers = [TextBox("3", (200, 50, 300, 80)), TextBox("4", (300, 50, 400, 80))]
+    sliver, empty = TextBox("", (400, 50, 418, 80)), TextBox("", (418, 50, 518, 80))
+    page = Page(1, [Line([label, *numbers, sliver, empty], 1, in_table=True)], path="ocr", image=gray)
+    doc = Document("scan.pdf", "", "pdf", pages=[page])
+    open_field = FieldValue(0, 0.75, "inferred", Evidence(page=1, bbox=sliver.bbox),
+                            signals={"path": "ocr", "empty_cell": 1.0})
+    result = Result("scan.pdf", "", fields={"disclosure.licensing.decisions": open_field})
+    assert confirm_empty(doc, _Pages(b"", doc), result)
+    assert empty.agree is True and sliver.agree is None
+
+
 def test_blank_cell_sees_a_faint_blurred_number_beside_rulings():
     """A number blurred into the rulings' grey halo is ink, never proof of an empty cell."""
     from pipeline.ocr import blank_cell

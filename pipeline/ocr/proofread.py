@@ -134,11 +134,16 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
         for line in p.lines:
             if not line.in_table:
                 continue
+            # a cell much narrower than its row's cells printing numbers is a sliver cut by a
+            # ruling that is not the table's (the reverse side's rulings showing through): its
+            # emptiness says nothing about a value, which lies beside it
+            widths = [b.bbox[2] - b.bbox[0] for b in line.boxes if b.bbox and is_number(b.text.strip())]
+            narrowest = 0.5 * min(widths) if widths else 0.0
             seen = False
             for box in line.boxes:
                 seen = seen or bool(box.text.strip())
                 if seen and not box.text.strip() and box.bbox and box.agree is None \
-                        and blank_cell(pages[p.number], box.bbox):
+                        and box.bbox[2] - box.bbox[0] >= narrowest and blank_cell(pages[p.number], box.bbox):
                     box.agree = True
                     confirmed = True
     return confirmed
