@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .. import store
 from ..cells import to_yuan
-from ..classify.data import NONE, TABLES
+from ..classify.data import TABLES
 from ..classify.features import record
 from ..model import CONFIDENT
 from ..schema import load_template
