@@ -17,6 +17,7 @@ from itertools import permutations
 
 from .cells import (CellGuess, Reading, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
+from .classify.value_prior import WEIGHT, ValuePrior
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -136,9 +137,10 @@ def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str
 
 
 class Assembler:
-    def __init__(self, template: Template, tokens: list[Token]):
+    def __init__(self, template: Template, tokens: list[Token], value_prior: ValuePrior | None = None):
         self.template = template
         self.tokens = tokens
+        self.value_prior = value_prior  # learned magnitudes that order a row's open readings
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
@@ -494,6 +496,14 @@ class Assembler:
         return fits.tolist()
 
     # -- cells -----------------------------------------------------------------------
+    def _prior(self, cells: list[str], kinds: list[str], relations) -> Callable[[list], float]:
+        """How plausible a reading of the row is: the hand-written prior, plus the learned
+        magnitudes of the archive's values when there is a value prior."""
+        learned = self.value_prior
+        if learned is None:
+            return lambda reading: plausibility(reading, kinds, relations)
+        return lambda reading: plausibility(reading, kinds, relations) + WEIGHT * learned.score(cells, reading)
+
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
              section: Section) -> "_Row":
         columns = [self.template.column_of(c) for c in cells]
@@ -536,7 +546,7 @@ class Assembler:
             # a row label with no number after it: its cells were printed empty (zeros), or its
             # numbers were lost; only the rules across rows can tell
             empty = ([0] * len(cells), [None] * len(cells))
-        row = _Row(cells, tokens, found, lambda reading: plausibility(reading, kinds, relations), empty)
+        row = _Row(cells, tokens, found, self._prior(cells, kinds, relations), empty)
         guesses = guesses_from(found, len(tokens), len(cells), equations, row.prior)
         shared = Counter(g.source for g in guesses if g.source is not None)
         unique = len(found) == 1 and (
@@ -552,7 +562,6 @@ class Assembler:
         return row
 
 
-@lru_cache(maxsize=8)
 @lru_cache(maxsize=None)
 def _permutations(width: int) -> tuple[tuple[int, ...], ...]:
     return tuple(permutations(range(width)))

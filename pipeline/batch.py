@@ -279,6 +279,7 @@ def _static_versions() -> dict[str, str]:
 
     from . import __version__
     from .classify.model import DEFAULT_PATH, FORMAT
+    from .classify.value_prior import DEFAULT_PATH as VALUE_PRIOR, FORMAT as VALUE_PRIOR_FORMAT
     from .trust import DEFAULT_PATH as CALIBRATOR, FORMAT as CALIBRATOR_FORMAT
 
     schema = hashlib.sha256()
@@ -293,6 +294,9 @@ def _static_versions() -> dict[str, str]:
     if CALIBRATOR.is_file():  # a refitted calibrator (train --calibrator --from-db) changes confidences
         digest = hashlib.sha256(CALIBRATOR.read_bytes()).hexdigest()[:12]
         out["confidence_calibrator"] = f"{CALIBRATOR.name} sha256:{digest} format {CALIBRATOR_FORMAT}"
+    if VALUE_PRIOR.is_file():  # a value prior (train --from-db) changes which open reading is shown
+        digest = hashlib.sha256(VALUE_PRIOR.read_bytes()).hexdigest()[:12]
+        out["value_prior"] = f"{VALUE_PRIOR.name} sha256:{digest} format {VALUE_PRIOR_FORMAT}"
     return out
 
 

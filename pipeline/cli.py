@@ -277,6 +277,8 @@ def train(
                    f"(review log up to #{samples.last_log_id}); written to {from_db}.training/")
         for why in samples.skipped:
             err.print(f"[yellow]{why}[/yellow]")
+        prior = metrics["value_prior"]
+        typer.echo(f"value prior: {prior['observations']} trusted values of the store, written to {prior['path']}")
     else:
         metrics = run(data, out, shared=shared)
     typer.echo(format_metrics(metrics))

@@ -13,6 +13,7 @@ from pathlib import Path
 from .assemble import Assembler
 from .labels import KeywordSpotter, Spotter, row_labels
 from .cells import normalize
+from .classify.value_prior import ValuePrior, default_value_prior
 from .layout import END_HEADINGS, Vocabulary, find_sections, squash, tokenize
 from .model import Document, Result, Token
 from .narrative import narrative_checks
@@ -177,12 +178,17 @@ def timed(timings: dict[str, float] | None, name: str):
 
 
 def extract_document(doc: Document, spotter: Spotter | None = None,
-                     timings: dict[str, float] | None = None, trust_model=None) -> Result:
-    """Read one document; `spotter` and `trust_model` (a fitted confidence calibrator) default
-    to the installed models (comparing models side by side passes others)."""
+                     timings: dict[str, float] | None = None, trust_model=None,
+                     value_prior: ValuePrior | None | bool = True) -> Result:
+    """Read one document; `spotter`, `trust_model` (a fitted confidence calibrator) and
+    `value_prior` (True: the installed one if any; None or False: none) default to the
+    installed models (comparing models side by side passes others)."""
     note = None
     if spotter is None:
         spotter, note = default_spotter()
+    if value_prior is True:
+        value_prior = default_value_prior()
+    value_prior = value_prior or None
     result = Result(doc.source, doc.sha256, errors=list(doc.errors) + ([note] if note else []),
                     pages=doc.page_info())
     unread = [p.number for p in doc.pages if p.path == "needs_ocr"]
@@ -208,7 +214,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     template = load_template(key)
     result.template, result.hybrid = template.version, template.hybrid
     with timed(timings, "assembly"):
-        assembler = Assembler(template, tokens)
+        assembler = Assembler(template, tokens, value_prior)
         records = {}
         for table in template.tables:
             if table.id in sections:

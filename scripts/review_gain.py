@@ -6,8 +6,8 @@ families are refused: nothing may ever train on them.
     2. review the queue as a person with the printed tables in front of them would: accept a
        value that is right, edit one that is wrong or missing (the simulated reviewer reads the
        generator's truth; every decision goes through the same Session the TUI uses);
-    3. retrain both models from the store, through the code of `govreport train --from-db` and
-       `govreport train --calibrator --from-db`;
+    3. retrain the models from the store, through the code of `govreport train --from-db` (label
+       classifier and value prior) and `govreport train --calibrator --from-db`;
     4. extract TEST other documents of the family (other indices: never reviewed) with the old
        and the new models, and score them against the truth.
 
@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import calibration, store  # noqa: E402
 from pipeline.classify.model import DEFAULT_PATH as CLASSIFIER, ModelSpotter  # noqa: E402
+from pipeline.classify.value_prior import ValuePrior  # noqa: E402
 from pipeline.corpus.converters import FAMILIES  # noqa: E402
 from pipeline.corpus.families import HELD_OUT, available, families_in_training  # noqa: E402
 from pipeline.corpus.generate import corpus_documents, generate  # noqa: E402
@@ -59,8 +60,9 @@ def make_family(out: Path, family: str, first: int, count: int) -> list[tuple[Pa
     return [(doc, gold) for doc, gold in docs if first <= gold["corpus"]["index"] < first + count]
 
 
-def extract_all(docs, spotter=None, trust_model=None) -> list[tuple[str, dict]]:
-    return [(path.name, extract_document(load_document(path), spotter, trust_model=trust_model).as_dict())
+def extract_all(docs, spotter=None, trust_model=None, value_prior=None) -> list[tuple[str, dict]]:
+    return [(path.name, extract_document(load_document(path), spotter, trust_model=trust_model,
+                                         value_prior=value_prior).as_dict())
             for path, _gold in docs]
 
 
@@ -147,12 +149,14 @@ def main() -> int:
         new_clf = tmp / "label_classifier.skops"
         clf_metrics, samples = train_from_db(db, out=new_clf)
         new_spotter, new_trust = ModelSpotter(path=new_clf), load_calibrator(new_cal)
+        new_prior = ValuePrior.load(Path(clf_metrics["value_prior"]["path"]))
         rows = {
-            "installed models (reference)": score(extract_all(unseen, old_spotter, load_calibrator()), unseen),
+            "installed models (reference)": score(extract_all(unseen, old_spotter, load_calibrator(), True), unseen),
             "old: before review": score(extract_all(unseen, old_spotter, old_trust), unseen),
             "new classifier only": score(extract_all(unseen, new_spotter, old_trust), unseen),
             "new calibrator only": score(extract_all(unseen, old_spotter, new_trust), unseen),
-            "new: after review": score(extract_all(unseen, new_spotter, new_trust), unseen),
+            "new value prior only": score(extract_all(unseen, old_spotter, old_trust, new_prior), unseen),
+            "new: after review": score(extract_all(unseen, new_spotter, new_trust, new_prior), unseen),
         }
 
     before, after = rows["old: before review"], rows["new: after review"]
@@ -166,6 +170,7 @@ def main() -> int:
            "calibration_samples_wrong": sum(1 for r in cal_samples if not r["correct"]),
            "classifier_held_out_decoded_accuracy_after": clf_metrics["decoded_accuracy"],
            "calibrator_ok_levels_after": cal_metrics["ok_level"],
+           "value_prior_observations": clf_metrics["value_prior"]["observations"],
            "unseen": rows, "seconds": round(time.time() - t0)}
     print(f"family {family}: {args.review} documents reviewed ({queued} queued fields: {decisions['edit']} "
           f"corrected, {decisions['accept']} accepted, {decisions['skip']} skipped); {len(samples.labels)} label "

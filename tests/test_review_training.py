@@ -103,6 +103,11 @@ def test_train_from_db_retrains_and_records_the_model(reviewed_store, tmp_path):
     assert digest in json.loads(run["model_versions_json"])["label_classifier"]
     summary = json.loads(run["summary_json"])["trained_from_review"]
     assert summary["review_log_upto"] == len(store.review_log(conn)) and summary["label_samples"] > 20
+    from pipeline.classify.value_prior import ValuePrior
+
+    prior = ValuePrior.load(model.with_name("value_prior.json"))  # the store's trusted values, per field
+    assert prior.observations > 100 and prior.counts[MISREAD]
+    assert "value_prior.json sha256:" in json.loads(run["model_versions_json"])["value_prior"]
     written = Path(str(db) + ".training")
     assert {p.name for p in written.iterdir()} == {"labels.jsonl", "cells.jsonl", "calibration.jsonl"}
 

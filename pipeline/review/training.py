@@ -9,6 +9,9 @@
   cells run together ("1234" for 12 and 34) and pdfminer's column-scattered blocks.  The label
   classifier is retrained on the base data plus these, through the same code as `govreport
   train` (pipeline/classify/train.py).
+* value prior: the magnitudes of every trusted value in the store (reviewed, or ok with no
+  failing check), per field; it orders the readings a row's sum rules leave open
+  (pipeline/classify/value_prior.py), written beside the classifier.
 * cell samples: every reviewed field with its box, source line, extracted and decided value —
   for re-reading cells (OCR) later.
 * calibration samples: the signals extraction computed for each reviewed value and whether the
@@ -28,6 +31,7 @@ from .. import store
 from ..cells import to_yuan
 from ..classify.data import TABLES
 from ..classify.features import record
+from ..classify.value_prior import DEFAULT_PATH as VALUE_PRIOR_PATH, FORMAT as VALUE_PRIOR_FORMAT, ValuePrior
 from ..model import CONFIDENT
 from ..schema import load_template
 from .session import readable_source
@@ -263,7 +267,12 @@ def train_from_db(db: Path, data_dir: Path | None = None, out: Path | None = Non
         out = Path(out or DEFAULT_PATH)
         run_id = store.start_run(conn, ["govreport", "train", "--from-db", str(db)], {})
         metrics = run(data_dir, out, extra=samples.labels)
-        versions = {"label_classifier": model_version(out)}
+        prior = value_prior_from_store(conn)
+        prior_path = out.with_name(VALUE_PRIOR_PATH.name)
+        prior.save(prior_path)
+        metrics["value_prior"] = {"path": str(prior_path), "observations": prior.observations}
+        versions = {"label_classifier": model_version(out),
+                    "value_prior": model_version(prior_path, str(VALUE_PRIOR_FORMAT))}
         with store.transaction(conn):
             conn.execute("UPDATE runs SET model_versions_json = ? WHERE id = ?",
                          (json.dumps(versions, ensure_ascii=False), run_id))
@@ -275,6 +284,13 @@ def train_from_db(db: Path, data_dir: Path | None = None, out: Path | None = Non
         return metrics, samples
     finally:
         conn.close()
+
+
+def value_prior_from_store(conn: sqlite3.Connection) -> ValuePrior:
+    """The magnitudes of the archive's trusted values (reviewed, or ok with no failing check)
+    over every read document: what orders the open readings of the next extraction."""
+    shas = [r[0] for r in conn.execute("SELECT sha256 FROM documents WHERE template IS NOT NULL ORDER BY sha256")]
+    return ValuePrior.fit((field_id, value) for sha in shas for field_id, value in trusted_values(conn, sha).items())
 
 
 def calibrator_from_db(db: Path, data: Path | None = None, out: Path | None = None) -> tuple[dict, list[dict]]:
