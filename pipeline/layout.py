@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from .cells import DIGIT_LOOKALIKES, is_blank_marker, is_dash_run, normalize, parse_number
+from .cells import DIGIT_LOOKALIKES, is_blank_marker, is_dash_run, is_number, normalize, parse_number
 from .model import Document, Line, Token
 
 # page numbers and footers that conversion leaves between table rows: "- 3 -", "第 3 页", "3/6"
@@ -217,6 +217,51 @@ def split_headings(text: str, headings: tuple[str, ...]) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
+_SENTENCE_END = "。；;！!？?"
+
+
+def headings_in_prose(text: str, headings: tuple[str, ...]) -> list[tuple[str, str]]:
+    """A prose line cut around the section headings glued into it, as ("prose" | "text", piece).
+
+    A PDF-to-markdown converter may join a heading to the paragraph before it (`…工作格局。
+    二、主动公开政府信息情况`).  Only a heading with its enumerator that starts a sentence counts:
+    the introduction names the parts in prose too (全文包括总体情况、主动公开政府信息情况、…)."""
+    cuts: list[tuple[int, int]] = []
+    for heading in headings:
+        for m in re.finditer(re.escape(heading), text):
+            start = m.start() - 2
+            if start < 0 or not re.match(r"[一二三四五六七八九十][、.]", text[start:m.start()]):
+                continue
+            before = text[:start].rstrip()
+            if before and before[-1] not in _SENTENCE_END:
+                continue
+            cuts.append((start, m.end()))
+    if not cuts:
+        return [("prose", text)]
+    out, pos = [], 0
+    for start, end in sorted(cuts):
+        if start < pos:
+            continue
+        if text[pos:start].strip():
+            out.append(("prose", text[pos:start].strip()))
+        out.append(("text", text[start:end]))
+        pos = end
+    if text[pos:].strip():
+        out.append(("prose", text[pos:].strip()))
+    return out
+
+
+def _heading_over_cells(line: Line, headings: tuple[str, ...]) -> str | None:
+    """A section heading a converter cut into table cells (`|四、政府信息公开|行政复|议、行|政诉|讼情况|`,
+    a PDF-to-markdown converter that took the heading for a table row): the joined cells when
+    they hold nothing but the heading with its enumerator."""
+    if any(is_number(box.text) for box in line.boxes if box.text.strip()):
+        return None
+    joined = normalize("".join(box.text.strip() for box in line.boxes))
+    pieces = headings_in_prose(joined, headings)
+    return joined if [kind for kind, _ in pieces] == ["text"] else None
+
+
 def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]:
     vocabulary = vocabulary or Vocabulary()
     tokens: list[Token] = []
@@ -227,8 +272,14 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
         # a line naming several row labels is a glued table, however long it is
         glued_table = vocabulary.labels and vocabulary.names_rows(text)
         if not line.in_table and is_prose(text) and not glued_table:
-            tokens.append(Token("prose", normalize(text), line.page, line.bbox, line_no))
+            for kind, piece in headings_in_prose(normalize(text), vocabulary.headings):
+                tokens.append(Token(kind, piece, line.page, line.bbox, line_no))
             continue
+        if line.in_table and len(line.boxes) > 1:
+            heading = _heading_over_cells(line, vocabulary.headings)
+            if heading is not None:
+                tokens.append(Token("text", heading, line.page, line.bbox, line_no))
+                continue
         seen_content = False
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,

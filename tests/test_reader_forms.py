@@ -279,3 +279,55 @@ def test_markdown_span_attributes_wrapped_onto_the_next_line_print_no_numbers():
     lines = [line.text for line in lines_from_markdown(text)]
     assert not any("16" in t or "style" in t for t in lines), lines
     assert any("五、存在的主要问题" in t for t in lines)
+
+
+# --- PDF -> markdown converters that rebuild tables from the page (PyMuPDF4LLM) --------------
+
+def test_a_number_cell_holding_the_next_lines_text_gives_the_row_and_that_line():
+    """`|行政强制<br>|6<br>第二十条第(八|—<br>)项<br>|—|`: the sub-table heading printed under the
+    row went into its cells; a number does not wrap into text, so the row keeps its numbers."""
+    from pipeline.readers.markdown import lines_from_markdown, split_spilled_cells
+
+    assert split_spilled_cells("|行政强制<br>|6<br>第二十条第(八|—<br>)项<br>|—|") == \
+        ["|行政强制<br>|6|—|—|", "第二十条第(八)项"]
+    wrapped_label = "|（二）部分公开（区分处理的，只计这一情形，不计其他<br>情形）|0|0|"
+    two_numbers = "|一、本年新收政府信息公开申请数量|0|0<br>0|0|"
+    assert split_spilled_cells(wrapped_label) == [wrapped_label]
+    assert split_spilled_cells(two_numbers) == [two_numbers]
+    rows = [[b.text for b in line.boxes] for line in lines_from_markdown(
+        "|信息内容|上一年项目数量|本年增/减|处理决定数量|\n|---|---|---|---|\n"
+        "|行政强制<br>|6<br>第二十条第(八|—<br>)项<br>|—|\n")]
+    assert ["行政强制", "6", "—", "—"] in rows and not any("6 第二十条" in " ".join(r) for r in rows)
+
+
+def test_br_outside_a_table_breaks_the_line_and_comments_leave_no_residue():
+    """A converter's text of a table it took for a picture: header words, then the numbers, `<br>`
+    between, inside `<!-- Start of picture text -->` comments."""
+    from pipeline.readers.markdown import lines_from_markdown
+
+    text = ("<!-- Start of picture text -->\n行政 行政<br>复议 诉讼<br>维持 纠正 结果 审结 总计<br>"
+            "1 0 0 0 1<br><!-- End of picture text -->\n")
+    lines = [line.text for line in lines_from_markdown(text)]
+    assert "1 0 0 0 1" in [t.strip() for t in lines]
+    assert not any("<!" in t or "picture" in t for t in lines), lines
+
+
+def test_a_heading_glued_to_a_paragraph_or_cut_into_cells_still_opens_its_section():
+    from pipeline.extract import _vocabulary
+    from pipeline.layout import headings_in_prose, tokenize
+    from pipeline.model import Document, Line, Page, TextBox
+
+    headings = _vocabulary().headings
+    glued = "形成一级抓一级的工作格局。 二、主动公开政府信息情况"
+    assert headings_in_prose(glued, headings) == [("prose", "形成一级抓一级的工作格局。"),
+                                                   ("text", "二、主动公开政府信息情况")]
+    # the introduction names the parts in prose: no enumerator, no heading
+    intro = "全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况等。"
+    assert headings_in_prose(intro, headings) == [("prose", intro)]
+    cut = Line([TextBox(t, column=k) for k, t in enumerate(["四、政府信息公开", "行政复", "议、行", "政诉", "讼情况", ""])],
+               1, in_table=True)
+    header = Line([TextBox(t, column=k) for k, t in enumerate(["", "行政复议", "行政诉讼"])], 1, in_table=True)
+    doc = Document("t.md", "0" * 64, "text", [Page(1, [cut, header])])
+    tokens = tokenize(doc, _vocabulary())
+    assert tokens[0].kind == "text" and tokens[0].text == "四、政府信息公开行政复议、行政诉讼情况"
+    assert [t.text for t in tokens[1:]] == ["行政复议", "行政诉讼"]

@@ -239,6 +239,16 @@ def pymupdf_text(data: bytes, ctx: Context) -> bytes:
         return _utf8("".join(page.get_text() for page in doc))
 
 
+def pymupdf4llm_markdown(data: bytes, ctx: Context) -> bytes:
+    """PyMuPDF4LLM's PDF -> markdown (with PyMuPDF's layout model where installed): tables as
+    pipe tables rebuilt from the page, merged header cells split over rows, `<br>` in cells."""
+    import pymupdf
+    import pymupdf4llm
+
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        return _utf8(pymupdf4llm.to_markdown(doc, use_ocr=False, show_progress=False))
+
+
 # --- DOCX -> text ------------------------------------------------------------------------------
 
 def docx2txt_text(data: bytes, ctx: Context) -> bytes:
@@ -270,6 +280,8 @@ def _pdf_families(source: str, printer: str) -> list[Family]:
                "poppler pdftotext -raw"),
         Family(f"{printer}_pdf_pymupdf", source, ".txt", (_py("pymupdf", "pymupdf"),), pymupdf_text,
                "PyMuPDF page.get_text()"),
+        Family(f"{printer}_pdf_pymupdf4llm", source, ".md", (_py("pymupdf4llm", "pymupdf4llm"),),
+               pymupdf4llm_markdown, "PyMuPDF4LLM to_markdown() (PDF -> markdown, no OCR)"),
     ]
 
 

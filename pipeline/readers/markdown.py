@@ -40,6 +40,7 @@ _TAG = re.compile(r"</?[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")  # raw HTML kept inline
 # an inline tag whose attributes wrap onto the next line (pandoc keeps Word's long <span style=...>):
 # cleaned line by line, its tail "style=\"font-size:16.0pt\">" would print numbers into the text
 _INLINE_TAG = re.compile(r"</?(?:span|font|a|b|i|u|em|strong|sup|sub|o:p)\s[^<>]*>", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->")
 _RULE_ONLY = re.compile(r"^[\s|:+=\-]*$")
 _LOST_TABLE = re.compile(r"^\s*\[TABLE\]\s*$")  # pandoc plain's placeholder for a table it cannot draw
 # pandoc's smart punctuation writes an em dash as --- and an en dash as --: a cell printed "—"
@@ -56,6 +57,7 @@ def _dashes(match: re.Match) -> str:
 
 def clean(text: str) -> str:
     """Markdown inline residue out of one line or cell."""
+    text = _COMMENT.sub(" ", text)  # before the dash runs: `<!--` is no dash
     previous = None
     while previous != text:  # nested spans unwrap from the inside
         previous = text
@@ -208,6 +210,47 @@ def _html_block(lines: list[str], i: int) -> tuple[list[Line], int]:
     return htmlreader.parse_lines("\n".join(lines[i:j])), j
 
 
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def split_spilled_cells(raw: str) -> list[str]:
+    """A pipe-table row whose number cells also hold the text of the line below, as two lines.
+
+    PDF-to-markdown converters that rebuild tables from the page (PyMuPDF4LLM) put a row and
+    the sub-table heading printed under it into one row, a `<br>` between them in each cell:
+    `|行政强制<br>|6<br>第二十条第(八|—<br>)项<br>|—|`.  A number does not wrap into text, so
+    what follows a number cell's first line is the next line's: the row keeps the numbers, the
+    rest follows it as its own line.  Label cells keep their wrapped lines."""
+    if "|" not in raw or not _BR.search(raw):
+        return [raw]
+    from ..cells import is_blank_marker, is_number
+
+    body = raw.strip()
+    cells = body[body.startswith("|"):len(body) - body.endswith("|")].split("|")
+    row, spill = [], []
+    for cell in cells:
+        first, *rest = _BR.split(cell)
+        rest_text = " ".join(part.strip() for part in rest if part.strip())
+        first_clean = clean(first).strip()
+        if rest_text and first_clean and (is_number(first_clean) or is_blank_marker(first_clean)) \
+                and re.search(r"[\u4e00-\u9fff]", rest_text):
+            row.append(first)
+            spill.append(rest_text)
+        else:
+            row.append(cell)
+    if not spill:
+        return [raw]
+    return ["|" + "|".join(row) + "|", "".join(spill)]
+
+
+def _text_lines(raw: str) -> list[str]:
+    """The lines one markdown line prints: a `<br>` outside a table is a line break (a converter's
+    text of a table it took for a picture: header words, then the numbers, `<br>` between)."""
+    if raw.lstrip().startswith("|"):
+        return split_spilled_cells(raw)
+    return _BR.split(raw)
+
+
 def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = _INLINE_TAG.sub(lambda m: "" if "\n" in m.group(0) else m.group(0), text).split("\n")
@@ -215,7 +258,7 @@ def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
     pending: list[str] = []  # text lines not yet known to be a table header
 
     def flush() -> None:
-        for raw in pending:
+        for raw in (split for line in pending for split in _text_lines(line)):
             if not _RULE_ONLY.match(raw):  # rules and underlines carry no cells
                 out.extend(textreader.lines_from_text(clean(raw), page))
         pending.clear()
