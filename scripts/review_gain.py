@@ -156,6 +156,8 @@ def main() -> int:
             "new classifier only": score(extract_all(unseen, new_spotter, old_trust), unseen),
             "new calibrator only": score(extract_all(unseen, old_spotter, new_trust), unseen),
             "new value prior only": score(extract_all(unseen, old_spotter, old_trust, new_prior), unseen),
+            "new classifier + value prior (train --from-db)":
+                score(extract_all(unseen, new_spotter, old_trust, new_prior), unseen),
             "new: after review": score(extract_all(unseen, new_spotter, new_trust, new_prior), unseen),
         }
 
