@@ -40,10 +40,10 @@ class RichReporter(Reporter):
         total = len(plan.tasks) + len(plan.failed)
         self.work = self.progress.add_task("extracting", total=total, rate="")
 
-    def stored(self, outcome: dict, status: str, what: str) -> None:
+    def stored(self, display: str, pages: int, status: str, what: str) -> None:
         if self.work is None:
             return
-        self.pages += len(outcome["result"].get("pages") or [])
+        self.pages += pages
         task = self.progress.tasks[self.work]
         elapsed = task.elapsed or 0.0
         rate = f"{(task.completed + 1) / elapsed * 60:.0f} docs/min, {self.pages / elapsed * 60:.0f} pages/min" \
