@@ -161,11 +161,14 @@ class LocalExecutor:
                 while pending and len(w.queue) < PREFETCH:
                     w.send(*pending.popleft())
             waitables = [w.conn for w in self._pool] + [w.proc.sentinel for w in self._pool]
-            wait(waitables, timeout=1.0)
+            ready = set(wait(waitables, timeout=1.0))
             for i, w in enumerate(self._pool):
                 died = False
                 try:
-                    while w.conn.poll():
+                    # one message per ready pipe (the next `wait` finds the others); a worker
+                    # that exited is drained first, so nothing it finished is lost
+                    while w.conn in ready or (w.proc.sentinel in ready and w.conn.poll()):
+                        ready.discard(w.conn)
                         msg = w.conn.recv()
                         if msg[0] == "fatal":
                             raise ExecutorError(f"worker could not load the models: {msg[1]}")
@@ -178,7 +181,7 @@ class LocalExecutor:
                             yield msg[2]
                 except (EOFError, OSError):
                     died = True
-                died = died or not w.proc.is_alive()
+                died = died or (w.proc.sentinel in ready and not w.proc.is_alive())
                 overran = (self.timeout is not None and w.head_since is not None
                            and time.monotonic() - w.head_since > self.timeout)
                 if not (died or overran):

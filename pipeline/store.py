@@ -153,6 +153,9 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+PAGE_SIZE = 16384
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -161,6 +164,12 @@ def connect(path: str | Path, timeout: float = 60.0) -> sqlite3.Connection:
     """A connection with WAL, foreign keys, Row results and explicit transactions."""
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    # a new store only (a page size is fixed once the file has content): a document writes about
+    # 600 KB, which 16 KiB pages write and checkpoint in a quarter of the system calls
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":  # CAST(UTF-8 bytes AS TEXT) relies on it
+        conn.close()
+        raise StoreError(f"{path}: not a govreport store (text encoding is not UTF-8)")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -280,7 +289,9 @@ class Prepared:
     errors: list[str]
     pages: int
     pages_json: str
-    result_json: str  # the whole JSON contract, as `documents.result_json` keeps it
+    # the whole JSON contract, UTF-8: a document's largest value crosses the pipe and reaches
+    # SQLite (as TEXT, `CAST(? AS TEXT)`) without being decoded and encoded again on the way
+    result_json: bytes
     # (field_id, value, confidence, status, evidence_json, candidates_json, reasons_json)
     fields: list[tuple]
     checks: list[tuple]  # (rule, fields_json, expected, printed, ok)
@@ -300,7 +311,8 @@ def prepare(result: Result | dict) -> Prepared:
               for c in data.get("checks", [])]
     return Prepared(data.get("sha256") or "", data.get("source") or "", document_status(data), data.get("template"),
                     int(bool(data.get("hybrid"))), data.get("year"), data.get("agency"), list(data.get("errors") or []),
-                    len(data.get("pages") or []), _dumps(data.get("pages", [])), _dumps(data), fields, checks)
+                    len(data.get("pages") or []), _dumps(data.get("pages", [])), _dumps(data).encode("utf-8"),
+                    fields, checks)
 
 
 _INSERT_FIELD = ("INSERT INTO fields(sha256, field_id, extracted_value, current_value, confidence, status, "
@@ -329,7 +341,7 @@ def upsert_result(conn: sqlite3.Connection, result: Result | dict | Prepared, so
             return "kept"
         conn.execute(
             "INSERT INTO documents(sha256, status, template, hybrid, year, agency, error, pages_json, seconds, "
-            "model_versions_json, result_json, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "model_versions_json, result_json, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT),?,?) "
             "ON CONFLICT(sha256) DO UPDATE SET status = excluded.status, template = excluded.template, "
             "hybrid = excluded.hybrid, year = excluded.year, agency = excluded.agency, error = excluded.error, "
             "pages_json = excluded.pages_json, seconds = excluded.seconds, "
