@@ -93,9 +93,27 @@ def _worker_main(conn, lifeline, ocr_threads: int, limits: Limits) -> None:
         conn.send(("done", task_id, process(task, limits)))
 
 
+# A result (~400 KB) larger than the pipe's buffer keeps its worker waiting in send() until the
+# driver, busy storing another worker's document, reads it: measured 5 ms a document.  Room for a
+# whole result lets the worker go on at once (what is in the buffer survives the worker's death).
+SEND_BUFFER = 4 << 20
+
+
+def _roomy(conn) -> None:
+    try:
+        import socket
+
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SEND_BUFFER)
+    except OSError:  # not a socket on this platform: the default buffer works, only slower
+        pass
+
+
 class _Worker:
     def __init__(self, ctx, ocr_threads: int, limits: Limits):
         self.conn, child = ctx.Pipe()
+        _roomy(child)
         lifeline, self._lifeline = ctx.Pipe(duplex=False)  # never written: closed when the driver dies
         self.proc = ctx.Process(target=_worker_main, args=(child, lifeline, ocr_threads, limits), daemon=True)
         self.proc.start()
