@@ -354,7 +354,8 @@ def _safe_name(name: str) -> str:
 
 
 def process(task: Task, limits: Limits = Limits()) -> dict:
-    """Extract one document; never raises.  Returns the outcome the driver stores."""
+    """Extract one document; never raises.  Returns the outcome the driver stores, its rows
+    already encoded (`store.prepare`): the driver, one process for all workers, only writes."""
     from .extract import extract_file
     from .model import Result
 
@@ -375,7 +376,7 @@ def process(task: Task, limits: Limits = Limits()) -> dict:
         result = Result(task.display, task.key, errors=[f"internal error ({type(exc).__name__}: {exc})"])
     result.source = task.display
     data = result.as_dict()
-    return {"key": task.key, "display": task.display, "result": data,
+    return {"key": task.key, "display": task.display, "record": store.prepare(data),
             "seconds": time.perf_counter() - start, "model_versions": model_versions(data["pages"]),
             "worker": os.getpid()}
 
@@ -383,8 +384,9 @@ def process(task: Task, limits: Limits = Limits()) -> dict:
 def failed_outcome(task: Task, error: str, seconds: float = 0.0) -> dict:
     """The outcome of a document whose worker died or timed out."""
     return {"key": task.key, "display": task.display, "seconds": seconds, "model_versions": {},
-            "result": {"source": task.display, "sha256": task.key, "template": None, "hybrid": False,
-                       "agency": None, "year": None, "fields": {}, "checks": [], "errors": [error], "pages": []}}
+            "record": store.prepare({"source": task.display, "sha256": task.key, "template": None, "hybrid": False,
+                                     "agency": None, "year": None, "fields": {}, "checks": [], "errors": [error],
+                                     "pages": []})}
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -474,7 +476,7 @@ class Reporter:
 
     def discovering(self, found: Found) -> None: ...
     def planned(self, plan: Plan) -> None: ...
-    def stored(self, outcome: dict, status: str, what: str) -> None: ...
+    def stored(self, display: str, pages: int, status: str, what: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -527,7 +529,7 @@ def run_batch(paths: list[str | Path], db: str | Path, workers: int | None = Non
             f = group[0]
             what = _store_failed(conn, group, run_id, versions)
             _count(summary, "failed", what, f.display, f.error)
-            reporter.stored({"display": f.display, "result": {"errors": [f.error]}}, "failed", what)
+            reporter.stored(f.display, 0, "failed", what)
         if the_plan.tasks:
             sources = {t.key: t.sources for t in the_plan.tasks}
             pool = pool or make_executor(executor, workers, ray_address, timeout=timeout, limits=limits)
@@ -560,18 +562,17 @@ def _count(summary: BatchSummary, status: str, what: str, display: str, error: s
 
 def _store_outcome(conn, outcome: dict, task_sources: list[Source], run_id: int, summary: BatchSummary,
                    reporter: Reporter) -> None:
-    result = outcome["result"]
-    key = result.get("sha256") or outcome["key"]
+    rec: store.Prepared = outcome["record"]
+    key = rec.sha256 or outcome["key"]
     if key != outcome["key"]:
         # the file changed between hashing and reading: store what was read under its own hash
         task_sources = [s for s in task_sources if s.path == outcome["display"]]
-    what = store.upsert_result(conn, result, task_sources, seconds=outcome["seconds"],
+    what = store.upsert_result(conn, rec, task_sources, seconds=outcome["seconds"],
                                model_versions=outcome["model_versions"], run_id=run_id, key=key)
-    status = store.document_status(result)
-    summary.pages += len(result.get("pages") or [])
+    summary.pages += rec.pages
     summary.extract_seconds += outcome["seconds"]
-    _count(summary, status, what, outcome["display"], "; ".join(result.get("errors") or []))
-    reporter.stored(outcome, status, what)
+    _count(summary, rec.status, what, outcome["display"], "; ".join(rec.errors))
+    reporter.stored(outcome["display"], rec.pages, rec.status, what)
 
 
 def summary_json(summary: BatchSummary) -> str:

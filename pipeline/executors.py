@@ -93,9 +93,27 @@ def _worker_main(conn, lifeline, ocr_threads: int, limits: Limits) -> None:
         conn.send(("done", task_id, process(task, limits)))
 
 
+# A result (~400 KB) larger than the pipe's buffer keeps its worker waiting in send() until the
+# driver, busy storing another worker's document, reads it: measured 5 ms a document.  Room for a
+# whole result lets the worker go on at once (what is in the buffer survives the worker's death).
+SEND_BUFFER = 4 << 20
+
+
+def _roomy(conn) -> None:
+    try:
+        import socket
+
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SEND_BUFFER)
+    except OSError:  # not a socket on this platform: the default buffer works, only slower
+        pass
+
+
 class _Worker:
     def __init__(self, ctx, ocr_threads: int, limits: Limits):
         self.conn, child = ctx.Pipe()
+        _roomy(child)
         lifeline, self._lifeline = ctx.Pipe(duplex=False)  # never written: closed when the driver dies
         self.proc = ctx.Process(target=_worker_main, args=(child, lifeline, ocr_threads, limits), daemon=True)
         self.proc.start()
@@ -161,11 +179,14 @@ class LocalExecutor:
                 while pending and len(w.queue) < PREFETCH:
                     w.send(*pending.popleft())
             waitables = [w.conn for w in self._pool] + [w.proc.sentinel for w in self._pool]
-            wait(waitables, timeout=1.0)
+            ready = set(wait(waitables, timeout=1.0))
             for i, w in enumerate(self._pool):
                 died = False
                 try:
-                    while w.conn.poll():
+                    # one message per ready pipe (the next `wait` finds the others); a worker
+                    # that exited is drained first, so nothing it finished is lost
+                    while w.conn in ready or (w.proc.sentinel in ready and w.conn.poll()):
+                        ready.discard(w.conn)
                         msg = w.conn.recv()
                         if msg[0] == "fatal":
                             raise ExecutorError(f"worker could not load the models: {msg[1]}")
@@ -178,7 +199,7 @@ class LocalExecutor:
                             yield msg[2]
                 except (EOFError, OSError):
                     died = True
-                died = died or not w.proc.is_alive()
+                died = died or (w.proc.sentinel in ready and not w.proc.is_alive())
                 overran = (self.timeout is not None and w.head_since is not None
                            and time.monotonic() - w.head_since > self.timeout)
                 if not (died or overran):

@@ -153,6 +153,9 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+PAGE_SIZE = 16384
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -161,6 +164,12 @@ def connect(path: str | Path, timeout: float = 60.0) -> sqlite3.Connection:
     """A connection with WAL, foreign keys, Row results and explicit transactions."""
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    # a new store only (a page size is fixed once the file has content): a document writes about
+    # 600 KB, which 16 KiB pages write and checkpoint in a quarter of the system calls
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":  # CAST(UTF-8 bytes AS TEXT) relies on it
+        conn.close()
+        raise StoreError(f"{path}: not a govreport store (text encoding is not UTF-8)")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -264,57 +273,101 @@ def _same(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-9)
 
 
-def upsert_result(conn: sqlite3.Connection, result: Result | dict, sources: Iterable[Source] = (),
+@dataclass
+class Prepared:
+    """One extraction already encoded as the store's rows.  A worker prepares it where it read
+    the document, so the one process that writes the store only binds rows: encoding a result
+    (about 200 KB of JSON, three small JSON values per field) costs more than storing it."""
+
+    sha256: str  # the content read ("" when nothing could be read)
+    source: str
+    status: str
+    template: str | None
+    hybrid: int
+    year: int | None
+    agency: str | None
+    errors: list[str]
+    pages: int
+    pages_json: str
+    # the whole JSON contract, UTF-8: a document's largest value crosses the pipe and reaches
+    # SQLite (as TEXT, `CAST(? AS TEXT)`) without being decoded and encoded again on the way
+    result_json: bytes
+    # (field_id, value, confidence, status, evidence_json, candidates_json, reasons_json)
+    fields: list[tuple]
+    checks: list[tuple]  # (rule, fields_json, expected, printed, ok)
+
+
+# json.dumps(x, ensure_ascii=False) without building an encoder per call (600 calls a document)
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def prepare(result: Result | dict) -> Prepared:
+    """The rows of one extraction (the JSON contract)."""
+    data = result.as_dict() if isinstance(result, Result) else result
+    fields = [(field_id, _num(f.get("value")), float(f.get("confidence", 0.0)), f.get("status", "missing"),
+               _dumps(f.get("evidence") or {}), _dumps(f.get("candidates") or []), _dumps(f.get("reasons") or []))
+              for field_id, f in data.get("fields", {}).items()]
+    checks = [(c["rule"], json.dumps(c["fields"]), c["expected"], c["printed"], int(bool(c["ok"])))
+              for c in data.get("checks", [])]
+    return Prepared(data.get("sha256") or "", data.get("source") or "", document_status(data), data.get("template"),
+                    int(bool(data.get("hybrid"))), data.get("year"), data.get("agency"), list(data.get("errors") or []),
+                    len(data.get("pages") or []), _dumps(data.get("pages", [])), _dumps(data).encode("utf-8"),
+                    fields, checks)
+
+
+_INSERT_FIELD = ("INSERT INTO fields(sha256, field_id, extracted_value, current_value, confidence, status, "
+                 "evidence_json, candidates_json, reasons_json, reviewed, conflict) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+
+
+def upsert_result(conn: sqlite3.Connection, result: Result | dict | Prepared, sources: Iterable[Source] = (),
                   seconds: float | None = None, model_versions: dict | None = None,
                   run_id: int | None = None, key: str | None = None) -> str:
-    """Store one extraction (the JSON contract) and the paths it was found under, in one
-    transaction.  Returns what happened: "inserted", "updated", or "kept" (a failed
-    extraction of a document already stored with values: nothing stored changes).
+    """Store one extraction (the JSON contract, or its `prepare`d rows) and the paths it was
+    found under, in one transaction.  Returns what happened: "inserted", "updated", or "kept"
+    (a failed extraction of a document already stored with values: nothing stored changes).
 
     Reviewed fields keep their current_value; `conflict` is set where the new extraction
     differs.  Unreviewed fields take the new extraction; fields the new extraction no longer
     has are dropped unless reviewed."""
-    data = result.as_dict() if isinstance(result, Result) else result
-    sha = key or data.get("sha256") or ""
+    rec = result if isinstance(result, Prepared) else prepare(result)
+    sha = key or rec.sha256
     if not sha:
-        raise StoreError(f"{data.get('source')}: a result without sha256 needs an explicit key")
-    status = document_status(data)
-    errors = data.get("errors") or []
+        raise StoreError(f"{rec.source}: a result without sha256 needs an explicit key")
+    versions = json.dumps(model_versions or {}, ensure_ascii=False, sort_keys=True)
     with transaction(conn):
         old = conn.execute("SELECT status FROM documents WHERE sha256 = ?", (sha,)).fetchone()
-        if old is not None and status == "failed" and old["status"] != "failed":
+        if old is not None and rec.status == "failed" and old["status"] != "failed":
             _add_sources(conn, sha, sources)
             return "kept"
         conn.execute(
             "INSERT INTO documents(sha256, status, template, hybrid, year, agency, error, pages_json, seconds, "
-            "model_versions_json, result_json, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "model_versions_json, result_json, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT),?,?) "
             "ON CONFLICT(sha256) DO UPDATE SET status = excluded.status, template = excluded.template, "
             "hybrid = excluded.hybrid, year = excluded.year, agency = excluded.agency, error = excluded.error, "
             "pages_json = excluded.pages_json, seconds = excluded.seconds, "
             "model_versions_json = excluded.model_versions_json, result_json = excluded.result_json, "
             "extracted_at = excluded.extracted_at, run_id = excluded.run_id",
-            (sha, status, data.get("template"), int(bool(data.get("hybrid"))), data.get("year"), data.get("agency"),
-             "; ".join(errors) or None, json.dumps(data.get("pages", []), ensure_ascii=False), seconds,
-             json.dumps(model_versions or {}, ensure_ascii=False, sort_keys=True),
-             json.dumps(data, ensure_ascii=False), _now(), run_id))
-        _write_fields(conn, sha, data.get("fields", {}))
-        conn.execute("DELETE FROM checks WHERE sha256 = ?", (sha,))
-        conn.executemany(
-            "INSERT INTO checks(sha256, rule, fields_json, expected, printed, ok) VALUES (?,?,?,?,?,?)",
-            [(sha, c["rule"], json.dumps(c["fields"]), c["expected"], c["printed"], int(bool(c["ok"])))
-             for c in data.get("checks", [])])
+            (sha, rec.status, rec.template, rec.hybrid, rec.year, rec.agency, "; ".join(rec.errors) or None,
+             rec.pages_json, seconds, versions, rec.result_json, _now(), run_id))
+        if old is None:  # a new document has no rows yet (they cascade with their document)
+            conn.executemany(_INSERT_FIELD, [(sha, f[0], f[1], f[1], *f[2:], 0, 0) for f in rec.fields])
+        else:
+            _write_fields(conn, sha, rec.fields)
+            conn.execute("DELETE FROM checks WHERE sha256 = ?", (sha,))
+        conn.executemany("INSERT INTO checks(sha256, rule, fields_json, expected, printed, ok) VALUES (?,?,?,?,?,?)",
+                         [(sha, *c) for c in rec.checks])
         _add_sources(conn, sha, sources)
         if old is not None:
             _refresh_status(conn, sha)
     return "inserted" if old is None else "updated"
 
 
-def _write_fields(conn: sqlite3.Connection, sha: str, fields: dict[str, dict]) -> None:
+def _write_fields(conn: sqlite3.Connection, sha: str, fields: list[tuple]) -> None:
+    """A re-extraction's field rows (`Prepared.fields`) over the stored ones."""
     old = {r["field_id"]: r for r in conn.execute(
         "SELECT field_id, extracted_value, current_value, reviewed, conflict FROM fields WHERE sha256 = ?", (sha,))}
     rows = []
-    for field_id, f in fields.items():
-        value = _num(f.get("value"))
+    for field_id, value, *rest in fields:
         prev = old.get(field_id)
         reviewed = bool(prev and prev["reviewed"])
         current = prev["current_value"] if reviewed else value
@@ -322,20 +375,15 @@ def _write_fields(conn: sqlite3.Connection, sha: str, fields: dict[str, dict]) -
         # reviewed one and from the extraction the reviewer overruled (or a conflict stays open)
         conflict = reviewed and not _same(current, value) and (
             bool(prev["conflict"]) or not _same(prev["extracted_value"], value))
-        rows.append((sha, field_id, value, current, float(f.get("confidence", 0.0)), f.get("status", "missing"),
-                     json.dumps(f.get("evidence") or {}, ensure_ascii=False),
-                     json.dumps(f.get("candidates") or [], ensure_ascii=False),
-                     json.dumps(f.get("reasons") or [], ensure_ascii=False),
-                     int(reviewed), int(conflict)))
+        rows.append((sha, field_id, value, current, *rest, int(reviewed), int(conflict)))
     conn.executemany(
-        "INSERT INTO fields(sha256, field_id, extracted_value, current_value, confidence, status, evidence_json, "
-        "candidates_json, reasons_json, reviewed, conflict) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT(sha256, field_id) DO UPDATE SET extracted_value = excluded.extracted_value, "
+        _INSERT_FIELD + " ON CONFLICT(sha256, field_id) DO UPDATE SET extracted_value = excluded.extracted_value, "
         "current_value = excluded.current_value, confidence = excluded.confidence, status = excluded.status, "
         "evidence_json = excluded.evidence_json, candidates_json = excluded.candidates_json, "
         "reasons_json = excluded.reasons_json, reviewed = excluded.reviewed, conflict = excluded.conflict", rows)
+    kept = {f[0] for f in fields}
     for field_id, prev in old.items():
-        if field_id in fields:
+        if field_id in kept:
             continue
         if prev["reviewed"]:  # the new extraction lost a field a person decided: keep it, flag it
             conn.execute("UPDATE fields SET extracted_value = NULL, status = 'missing', confidence = 0, "
@@ -483,7 +531,8 @@ def queue_documents(conn: sqlite3.Connection, threshold: float = CONFIDENT, agen
 
 
 def queue_size(conn: sqlite3.Connection, threshold: float = CONFIDENT) -> int:
-    return len(review_queue(conn, threshold))
+    # counted from queue_documents' rows: review_queue would decode every queued field's JSON
+    return sum(n for _, n in queue_documents(conn, threshold))
 
 
 def _refresh_status(conn: sqlite3.Connection, sha: str) -> None:

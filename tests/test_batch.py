@@ -337,9 +337,9 @@ def test_a_dying_or_hanging_worker_costs_one_document(archive, tmp_path):
     finally:
         pool.close()
     assert set(outcomes) == {"dies", "hangs", "fine"}
-    assert "worker process exited with code 3" in outcomes["dies"]["result"]["errors"][0]
-    assert "timed out after 5 s" in outcomes["hangs"]["result"]["errors"][0]
-    assert outcomes["fine"]["result"]["template"] is not None
+    assert "worker process exited with code 3" in outcomes["dies"]["record"].errors[0]
+    assert "timed out after 5 s" in outcomes["hangs"]["record"].errors[0]
+    assert outcomes["fine"]["record"].template is not None
 
 
 DRIVER_THAT_HANGS_A_WORKER = """
