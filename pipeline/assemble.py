@@ -148,13 +148,15 @@ class Assembler:
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
-        whole = self._whole_table_by_columns(table, hits, numbers)
-        if whole is not None:
-            # pdfminer may print a whole table's labels, then its numbers column after column,
-            # with later labels interleaved: read that way too, and keep what the rules prefer
-            by_columns = self._assign(table, section, whole)
+        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers)):
+            if grid is None:
+                continue
+            # pdfminer may print a whole table's (or page's) labels, then its numbers column after
+            # column, with later labels and column headers interleaved: read that way too, and keep
+            # what the rules prefer
+            by_columns = self._assign(table, section, grid)
             if self._rules_held(by_columns) > self._rules_held(records):
-                return by_columns
+                records = by_columns
         return records
 
     def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
@@ -264,6 +266,38 @@ class Assembler:
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
+
+    def _pages_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read page by page as column-scattered blocks, when every page's numbers
+        fill whole rows and the rows they fill are at most the labels found.
+
+        pdfminer prints each cell of a ruled table as its own box, a page's cells column after
+        column, with the column headers between them (which end a run of numbers).  A row's
+        label and its cells may fall on different pages (a label wrapping over the page break),
+        so each page takes as many of the labels, in order, as its numbers fill rows."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered):
+            return None
+        columns = {table.row(h.row).columns for h in ordered}
+        if len(columns) != 1:
+            return None
+        width = len(next(iter(columns)))
+        pages: dict[int | None, list[int]] = {}
+        for i in numbers:
+            if not self.tokens[i].empty:
+                pages.setdefault(self.tokens[i].page, []).append(i)
+        if len(pages) < 2 or width < 2 or any(len(run) % width for run in pages.values()):
+            return None
+        if sum(len(run) for run in pages.values()) > len(ordered) * width:
+            return None
+        groups, at = [], 0
+        for run in pages.values():
+            block = ordered[at:at + len(run) // width]
+            at += len(block)
+            groups.extend(self._scattered(table, block, run) if len(block) > 1
+                          else [(block[0], run, None, True, None)])
+        groups.extend((hit, [], None, False, None) for hit in ordered[at:])
+        return groups
 
     def _rules_held(self, records: dict[str, CellRecord]) -> int:
         """Rule instances a reading of the table satisfies, less those it breaks."""
