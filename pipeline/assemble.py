@@ -437,6 +437,7 @@ class Assembler:
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
+        readings += _first_row_pulled(run, n_rows, width)
         fits = [self._fit(equations, order) for order in readings]
         perms: tuple[tuple[int, ...], ...] = ()
         if fits[0] < sum(map(len, equations)) and width <= MAX_PERMUTED_COLUMNS:
@@ -586,7 +587,31 @@ class Assembler:
         return row
 
 
-@lru_cache(maxsize=8)
+def _first_row_pulled(run: list[int], n_rows: int, width: int) -> list[list[list[int]]]:
+    """Readings of a column-scattered block whose first row pdfminer printed apart: the block's
+    columns in groups of adjacent columns, each group printing its first-row cells, then its
+    columns' other rows column by column (a first row taller than the rest, its label on two
+    lines, lies farther from the rows below than its cells from each other).  One reading per
+    way to cut the columns into groups, all groups of one column excepted (plain column order)."""
+    if n_rows < 2 or width > MAX_PERMUTED_COLUMNS:
+        return []
+    out = []
+    for cuts in range(1, 2 ** (width - 1)):
+        bounds = [0] + [c + 1 for c in range(width - 1) if cuts >> c & 1] + [width]
+        order: list[list[int | None]] = [[None] * width for _ in range(n_rows)]
+        at = 0
+        for a, b in zip(bounds, bounds[1:]):
+            for c in range(a, b):
+                order[0][c] = run[at]
+                at += 1
+            for c in range(a, b):
+                for r in range(1, n_rows):
+                    order[r][c] = run[at]
+                    at += 1
+        out.append(order)
+    return out
+
+
 @lru_cache(maxsize=None)
 def _permutations(width: int) -> tuple[tuple[int, ...], ...]:
     return tuple(permutations(range(width)))
