@@ -155,7 +155,7 @@ class Assembler:
             # column, with later labels and column headers interleaved: read that way too, and keep
             # what the rules prefer
             by_columns = self._assign(table, section, grid)
-            if self._rules_held(by_columns) > self._rules_held(records):
+            if self._rules_held(by_columns) >= self._rules_held(records):
                 records = by_columns
         return records
 
