@@ -153,9 +153,9 @@ class Assembler:
                 continue
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
             # column, with later labels and column headers interleaved: read that way too, and keep
-            # what the rules prefer
+            # what the rules prefer, then what reads more cells (rows left without numbers break no rule)
             by_columns = self._assign(table, section, grid)
-            if self._rules_held(by_columns) >= self._rules_held(records):
+            if self._preference(by_columns) > self._preference(records):
                 records = by_columns
         return records
 
@@ -298,6 +298,9 @@ class Assembler:
                           else [(block[0], run, None, True, None)])
         groups.extend((hit, [], None, False, None) for hit in ordered[at:])
         return groups
+
+    def _preference(self, records: dict[str, CellRecord]) -> tuple[int, int]:
+        return self._rules_held(records), sum(rec.guess.value is not None for rec in records.values())
 
     def _rules_held(self, records: dict[str, CellRecord]) -> int:
         """Rule instances a reading of the table satisfies, less those it breaks."""
