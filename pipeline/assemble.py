@@ -31,7 +31,8 @@ DOUBT_TWICE = "row label printed twice"
 DOUBT_NOT_LEVEL = "numbers not level with their row label on the page"
 DOUBT_SEVERAL_LABELS = "several row labels precede these numbers; assigned to the nearest one"
 DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the sum rules"
-DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED)
+DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
+DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -580,12 +581,19 @@ class Assembler:
         unique = len(found) == 1 and (
             (len(tokens) == len(cells) and not runs)
             or unique_by_print(values, runs, len(cells), equations, signed, convert))
+        # a printed count left out of the row: the rules picked which numbers are its cells (a
+        # pdfminer row given another row's numbers keeps 0 = 0 + 0 by dropping them)
+        used = {g.source for g in guesses}
+        dropped = len(tokens) > len(cells) and any(
+            i not in used and not t.blank and t.value for i, t in enumerate(tokens))
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []
             rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)),
                              unique=unique)
             if guess.source is not None and tokens[guess.source].blank:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
+            if dropped:
+                rec.doubts.append(DOUBT_DROPPED)
             row.records[cell] = rec
         return row
 

@@ -67,3 +67,23 @@ def test_a_lone_dash_line_is_a_blank_cell_not_a_rule():
 
     texts = [b.text for line in lines_from_text("规章\n\n-\n\n—\n\n3\n\n|---|---|\n---\n") for b in line.boxes]
     assert texts == ["规章", "-", "—", "3"]
+
+
+def test_a_row_that_keeps_its_sum_only_by_dropping_printed_counts_is_never_ok(tmp_path):
+    """A row given more numbers than cells (pdfminer put another row's cells after its label):
+    leaving out its printed 5 and 1 keeps 0 = 0 + 0, but only the rule chose what to drop."""
+    from pipeline.synth import render
+
+    def zero_row(seed: int):
+        gold = random_gold("2019", random.Random(f"pdfminer-dropped-{seed}"))
+        rows = printed_rows(template_for(gold), gold["fields"])
+        return gold, rows, next((r for r in rows if r.table == "requests" and set(r.cells) == {"0"}), None)
+
+    gold, rows, target = next(found for found in map(zero_row, range(200)) if found[2] is not None)
+    template = template_for(gold)
+    target.cells = ["5", "-", "-", "-", "1", "-", "-", "-", "-"]
+    path = tmp_path / "report.txt"
+    path.write_text(render(template, rows, gold), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    for f in (template.table("requests").field_id(target.row, c) for c in template.table("requests").row(target.row).columns):
+        assert fields[f]["status"] != "ok", f
