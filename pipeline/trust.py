@@ -187,7 +187,7 @@ def rule_of_thumb(signals: dict) -> float:
         # a blank no holding sum rule vouches for, and no look at the page found empty (or a
         # dash or slash by its shape): a guess
         confidence = min(confidence, 0.75)
-    if any(signals[k] for k in _DOUBT_KEYS.values()):
+    if any(signals.get(k) for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)
     if signals["unit_missing"]:
         confidence = min(confidence, 0.85)
