@@ -32,7 +32,8 @@ DOUBT_TWICE = "row label printed twice"
 DOUBT_NOT_LEVEL = "numbers not level with their row label on the page"
 DOUBT_SEVERAL_LABELS = "several row labels precede these numbers; assigned to the nearest one"
 DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the sum rules"
-DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED)
+DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
+DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -150,13 +151,15 @@ class Assembler:
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
-        whole = self._whole_table_by_columns(table, hits, numbers)
-        if whole is not None:
-            # pdfminer may print a whole table's labels, then its numbers column after column,
-            # with later labels interleaved: read that way too, and keep what the rules prefer
-            by_columns = self._assign(table, section, whole)
-            if self._rules_held(by_columns) > self._rules_held(records):
-                return by_columns
+        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers)):
+            if grid is None:
+                continue
+            # pdfminer may print a whole table's (or page's) labels, then its numbers column after
+            # column, with later labels and column headers interleaved: read that way too, and keep
+            # what the rules prefer, then what reads more cells (rows left without numbers break no rule)
+            by_columns = self._assign(table, section, grid)
+            if self._preference(by_columns) > self._preference(records):
+                records = by_columns
         return records
 
     def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
@@ -266,6 +269,41 @@ class Assembler:
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
+
+    def _pages_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read page by page as column-scattered blocks, when every page's numbers
+        fill whole rows and the rows they fill are at most the labels found.
+
+        pdfminer prints each cell of a ruled table as its own box, a page's cells column after
+        column, with the column headers between them (which end a run of numbers).  A row's
+        label and its cells may fall on different pages (a label wrapping over the page break),
+        so each page takes as many of the labels, in order, as its numbers fill rows."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered):
+            return None
+        columns = {table.row(h.row).columns for h in ordered}
+        if len(columns) != 1:
+            return None
+        width = len(next(iter(columns)))
+        pages: dict[int | None, list[int]] = {}
+        for i in numbers:
+            if not self.tokens[i].empty:
+                pages.setdefault(self.tokens[i].page, []).append(i)
+        if len(pages) < 2 or width < 2 or any(len(run) % width for run in pages.values()):
+            return None
+        if sum(len(run) for run in pages.values()) > len(ordered) * width:
+            return None
+        groups, at = [], 0
+        for run in pages.values():
+            block = ordered[at:at + len(run) // width]
+            at += len(block)
+            groups.extend(self._scattered(table, block, run) if len(block) > 1
+                          else [(block[0], run, None, True, None)])
+        groups.extend((hit, [], None, False, None) for hit in ordered[at:])
+        return groups
+
+    def _preference(self, records: dict[str, CellRecord]) -> tuple[int, int]:
+        return self._rules_held(records), sum(rec.guess.value is not None for rec in records.values())
 
     def _rules_held(self, records: dict[str, CellRecord]) -> int:
         """Rule instances a reading of the table satisfies, less those it breaks."""
@@ -405,6 +443,7 @@ class Assembler:
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
+        readings += _first_row_pulled(run, n_rows, width)
         fits = [self._fit(equations, order) for order in readings]
         perms: tuple[tuple[int, ...], ...] = ()
         if fits[0] < sum(map(len, equations)) and width <= MAX_PERMUTED_COLUMNS:
@@ -552,14 +591,46 @@ class Assembler:
         unique = len(found) == 1 and (
             (len(tokens) == len(cells) and not runs)
             or unique_by_print(values, runs, len(cells), equations, signed, convert))
+        # a printed count left out of the row: the rules picked which numbers are its cells (a
+        # pdfminer row given another row's numbers keeps 0 = 0 + 0 by dropping them)
+        used = {g.source for g in guesses}
+        dropped = len(tokens) > len(cells) and any(
+            i not in used and not t.blank and t.value for i, t in enumerate(tokens))
         for cell, guess in zip(cells, guesses):
             source = [tokens[guess.source]] if guess.source is not None else []
             rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)),
                              unique=unique)
             if guess.source is not None and tokens[guess.source].blank:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
+            if dropped:
+                rec.doubts.append(DOUBT_DROPPED)
             row.records[cell] = rec
         return row
+
+
+def _first_row_pulled(run: list[int], n_rows: int, width: int) -> list[list[list[int]]]:
+    """Readings of a column-scattered block whose first row pdfminer printed apart: the block's
+    columns in groups of adjacent columns, each group printing its first-row cells, then its
+    columns' other rows column by column (a first row taller than the rest, its label on two
+    lines, lies farther from the rows below than its cells from each other).  One reading per
+    way to cut the columns into groups, all groups of one column excepted (plain column order)."""
+    if n_rows < 2 or width > MAX_PERMUTED_COLUMNS:
+        return []
+    out = []
+    for cuts in range(1, 2 ** (width - 1)):
+        bounds = [0] + [c + 1 for c in range(width - 1) if cuts >> c & 1] + [width]
+        order: list[list[int | None]] = [[None] * width for _ in range(n_rows)]
+        at = 0
+        for a, b in zip(bounds, bounds[1:]):
+            for c in range(a, b):
+                order[0][c] = run[at]
+                at += 1
+            for c in range(a, b):
+                for r in range(1, n_rows):
+                    order[r][c] = run[at]
+                    at += 1
+        out.append(order)
+    return out
 
 
 @lru_cache(maxsize=None)

@@ -47,8 +47,8 @@ TRUSTED_TYPES = [
     "sklearn._loss._loss.CyHalfBinomialLoss",
     "numpy.dtype",
 ]
-_DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered"), DOUBTS)}
-_ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels")
+_DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered", "dropped"), DOUBTS)}
+_ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped")
 # readings only the sum rules justify: with no rule over the cell they are guesses (a lone
 # "246" split into three one-digit cells, where the source had two blank cells)
 _RULE_READINGS = ("split_run", "placed", "lost_cell", "extra_dropped")
@@ -187,7 +187,7 @@ def rule_of_thumb(signals: dict) -> float:
         # a blank no holding sum rule vouches for, and no look at the page found empty (or a
         # dash or slash by its shape): a guess
         confidence = min(confidence, 0.75)
-    if any(signals[k] for k in _DOUBT_KEYS.values()):
+    if any(signals.get(k) for k in _DOUBT_KEYS.values()):
         confidence = min(confidence, 0.6)
     if signals["unit_missing"]:
         confidence = min(confidence, 0.85)
@@ -415,7 +415,7 @@ def never_ok_signals(s: dict) -> bool:
     unsettled scattered order is measured: the pdfminer families print it all the time; but not
     a value that order leaves open, unless something else vouches for it.)"""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
-        any(s[k] for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
+        any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s)
 

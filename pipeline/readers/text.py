@@ -8,8 +8,10 @@ from .detect import decode
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CELL_SPLIT = re.compile(r"\t|\|")
-# markdown table rule lines (|---|:--:|) carry no cells
+# markdown table rule lines (|---|:--:|) carry no cells; a lone dash or two (a cell printed
+# "-" for zero on a line of its own, as pdfminer prints each cell) is a blank, not a rule
 _MD_RULE = re.compile(r"^[\s|:\-–—]+$")
+_LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
 
 
 def cjk_ratio(text: str) -> float:
@@ -44,7 +46,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     lines = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         raw = clean_line(raw)
-        if not raw.strip() or _MD_RULE.match(raw) and "-" in raw:
+        if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
             continue
         cells = split_cells(raw)
         if cells:
