@@ -176,27 +176,54 @@ BASE = {"as_printed": 0.99, "extra_dropped": 0.75, "placed": 0.75, "lost_cell": 
 
 def rule_of_thumb(signals: dict) -> float:
     """The pre-calibration confidence: a base per reading, lowered by each doubt."""
+    base, caps = _thumb(signals)
+    return min([base] + list(caps.values()))
+
+
+def flagged_by(signals: dict) -> str:
+    """Why the rule of thumb puts a value below the confident level ("" when it does not):
+    the names of its doubts that do (scripts/ocr_confidence.py measures them)."""
+    base, caps = _thumb(signals)
+    why = [f"reading {signals['reading']}" if base < CONFIDENT else ""] + [k for k, v in caps.items() if v < CONFIDENT]
+    return " + ".join(w for w in why if w)
+
+
+def _ocr_rules_confirm(signals: dict) -> bool:
+    """An OCR value the rules give (a lost or placed cell) that two holding sum rules with
+    printed numbers cover: one rule gives it, the other checks it.  (One rule alone holds by
+    construction.)  Measured on the tuning scans (models/confidence_calibrator.md)."""
+    return signals["path"] == "ocr" and signals["reading"] in ("lost_cell", "placed") \
+        and signals["sum_rules"] - signals.get("sum_rules_empty", 0) >= 2 and not signals["sum_rules_failed"]
+
+
+def _thumb(signals: dict) -> tuple[float, dict[str, float]]:
+    """The base confidence and the caps of the doubts that apply, by name."""
     ocr = signals["ocr_score"]
     if signals.get("ocr_agree", 0) > 0 and _vouched(signals):
         ocr = 1.0  # two reads and the sum rules agree: a low recognition score is no doubt left
-    confidence = BASE[signals["reading"]] * signals["label_score"] * ocr
+    reading = "as_printed" if _ocr_rules_confirm(signals) else signals["reading"]
+    base = BASE[reading] * signals["label_score"] * ocr
+    caps: dict[str, float] = {}
     if signals["repaired"]:
-        confidence = min(confidence, 0.6)
+        caps["OCR repair"] = 0.6
     if (signals["blank_marker"] or signals["empty_cell"]) and not _vouched(signals) and not (
             signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
         # a blank no holding sum rule vouches for, and no look at the page found empty (or a
         # dash or slash by its shape): a guess
-        confidence = min(confidence, 0.75)
+        caps["blank not vouched for"] = 0.75
     if any(signals[k] for k in _DOUBT_KEYS.values()):
-        confidence = min(confidence, 0.6)
+        caps["layout doubt"] = 0.6
     if signals["unit_missing"]:
-        confidence = min(confidence, 0.85)
+        caps["unit missing"] = 0.85
     if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not _vouched(signals):
         # an OCR value no holding sum rule vouches for needs a second read that agrees
-        confidence = min(confidence, 0.85)
-    if signals["sum_rules_failed"] or signals["field_rule_failed"]:
-        confidence = min(confidence, 0.5)
-    return confidence
+        caps["OCR read once, no rule"] = 0.85
+    if signals["field_rule_failed"] or signals["sum_rules_failed"] and not (
+            signals["path"] == "ocr" and signals.get("pinned_elsewhere", 0) > 0 and signals["ocr_agree"] > 0):
+        # (an OCR value read twice in agreement whose failing sum rules the rules explain by
+        # other values, validate.pinned_values, is judged as read: measured on the tuning scans)
+        caps["rule fails"] = 0.5
+    return base, caps
 
 
 # --- the calibrator ----------------------------------------------------------------------

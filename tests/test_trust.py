@@ -82,6 +82,12 @@ def test_train_calibrator_command_writes_a_loadable_model_and_card(tmp_path):
     assert trust.calibrated(model, [_rows(1)[0]])[0] > 0.0
     card = out.with_suffix(".md").read_text(encoding="utf-8")
     assert "ECE" in card and (tmp_path / "cal_reliability.png").stat().st_size > 1000
+    # the OCR section is measured apart (scripts/ocr_confidence.py): a refit keeps it
+    out.with_suffix(".md").write_text(card + "\n## OCR'd fields\nmeasured apart\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "--calibrator", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    refit = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert refit.endswith("\n## OCR'd fields\nmeasured apart\n") and refit.count("## OCR'd fields") == 1
 
 
 def test_a_model_file_that_is_not_a_calibrator_is_refused_with_how_to_rebuild(tmp_path):
