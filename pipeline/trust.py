@@ -184,8 +184,9 @@ def flagged_by(signals: dict) -> str:
     """Why the rule of thumb puts a value below the confident level ("" when it does not):
     the names of its doubts that do (scripts/ocr_confidence.py measures them)."""
     base, caps = _thumb(signals)
-    why = [f"reading {signals['reading']}" if base < CONFIDENT else ""] + [k for k, v in caps.items() if v < CONFIDENT]
-    return " + ".join(w for w in why if w)
+    low = "" if base >= CONFIDENT else f"reading {signals['reading']}" \
+        if BASE[signals["reading"]] < CONFIDENT and not _ocr_rules_confirm(signals) else "low label or OCR score"
+    return " + ".join(w for w in [low] + [k for k, v in caps.items() if v < CONFIDENT] if w)
 
 
 def _ocr_rules_confirm(signals: dict) -> bool:
