@@ -142,9 +142,18 @@ def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) 
         s = signals.get(f)
         return s is None or bool(s["empty_cell"])
 
+    def unprinted(f: str) -> bool:
+        s = signals.get(f)
+        return s is None or bool(s["empty_cell"] or s["blank_marker"])
+
     for f, s in signals.items():
         s["sum_rules_empty"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
                                          and all(empty(g) for g in c.fields)))
+        if s["path"] == "ocr":
+            # `sum_rules_blank`: ... or a dash; OCR reads a faint or speckled 0 as a dash, and a
+            # lone 1 as nothing, so a row of dashes and empty cells holds with its 1s unread
+            s["sum_rules_blank"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
+                                             and all(unprinted(g) for g in c.fields)))
 
 
 def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
@@ -163,9 +172,15 @@ def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]
             s["narrative"] > 0 or any(pinned(f, c) for c in covering.get(f, ()))))
 
 
+def _printed_rules(signals: dict) -> float:
+    """The sum rules over a field less the holding ones in which no cell printed a number
+    (every cell empty; for OCR'd fields, empty or a dash)."""
+    return signals["sum_rules"] - max(signals.get("sum_rules_empty", 0), signals.get("sum_rules_blank", 0))
+
+
 def _vouched(signals: dict) -> bool:
-    """A sum rule that holds, and not only because every one of its cells is empty."""
-    return signals["sum_rules"] > signals.get("sum_rules_empty", 0) and not signals["sum_rules_failed"]
+    """A sum rule that holds, and not only because every one of its cells is empty (OCR: or a dash)."""
+    return _printed_rules(signals) > 0 and not signals["sum_rules_failed"]
 
 
 # --- the rule of thumb that stands in when no calibrator is installed ----------------------
@@ -194,7 +209,7 @@ def _ocr_rules_confirm(signals: dict) -> bool:
     printed numbers cover: one rule gives it, the other checks it.  (One rule alone holds by
     construction.)  Measured on the tuning scans (models/confidence_calibrator.md)."""
     return signals["path"] == "ocr" and signals["reading"] in ("lost_cell", "placed") \
-        and signals["sum_rules"] - signals.get("sum_rules_empty", 0) >= 2 and not signals["sum_rules_failed"]
+        and _printed_rules(signals) >= 2 and not signals["sum_rules_failed"]
 
 
 def _thumb(signals: dict) -> tuple[float, dict[str, float]]:

@@ -622,3 +622,26 @@ def test_an_ocr_cell_the_rules_give_is_sure_only_when_a_second_rule_checks_it():
     assert rule_of_thumb({**lost, "reading": "placed"}) >= 0.9
     assert rule_of_thumb({**lost, "reading": "split_run"}) < 0.9
     assert rule_of_thumb({**lost, "path": "text"}) < 0.9  # text paths: the calibrator measured them
+
+
+def test_a_sum_rule_of_dashes_and_empty_cells_vouches_for_no_ocr_value():
+    """OCR reads a speckled 0 as a dash and a lone 1 as nothing: 1 = 0 + 1 read as "" = — + ""
+    holds, so such a rule checks nothing; one printed digit in it and it does again."""
+    from pipeline.model import Check
+    from pipeline.trust import add_empty_rules, rule_of_thumb
+
+    def signals(**cells):
+        out = {f: _ocr_signals(sum_rules=1.0, **kind) for f, kind in cells.items()}
+        covering = {f: [Check("appeals.sum[review]", list(cells), 0, 0, True)] for f in cells}
+        add_empty_rules(out, covering)
+        return out
+
+    read = signals(total={"empty_cell": 1.0}, upheld={"blank_marker": 1.0}, other={"empty_cell": 1.0})
+    assert read["other"]["sum_rules_empty"] == 0 and read["other"]["sum_rules_blank"] == 1
+    assert rule_of_thumb(read["other"]) < 0.9
+    assert rule_of_thumb({**read["other"], "ocr_agree": 1.0}) >= 0.9  # seen empty on the page
+    printed = signals(total={}, upheld={"blank_marker": 1.0}, other={"empty_cell": 1.0})
+    assert printed["other"]["sum_rules_blank"] == 0 and rule_of_thumb(printed["other"]) >= 0.9
+    text = {f: _ocr_signals(sum_rules=1.0, path="text", empty_cell=1.0) for f in ("total", "other")}
+    add_empty_rules(text, {f: [Check("appeals.sum[review]", list(text), 0, 0, True)] for f in text})
+    assert "sum_rules_blank" not in text["other"]  # the text calibrator's signals stay as it measured them
