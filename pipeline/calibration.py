@@ -266,6 +266,32 @@ def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | N
     return metrics
 
 
+def run_ocr(data: Path | None = None, out: Path | None = None) -> dict:
+    """The OCR calibrator: the same model fitted on the OCR'd fields of generated scans only
+    (`training_data/calibration_ocr.jsonl.gz`; their evidence is not the text paths'), ok levels
+    chosen on out-of-fold probabilities with each scan condition a set.  Writes the model; its
+    figures go in the card's "OCR'd fields" section."""
+    import skops.io as sio
+
+    from .trust import OCR_PATH
+
+    data, out = Path(data or DATA_PATH.with_name("calibration_ocr.jsonl.gz")), Path(out or OCR_PATH)
+    rows = [r for r in read_rows(data) if r["path"] == "ocr"]
+    started = time.time()
+    oof = cross_validated(rows)
+    level = choose_ok_levels(rows, oof)
+    metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}), "ok_level": level,
+               "overall": summarize(rows, oof, level), "by_path": grouped(rows, oof, "path", level),
+               "by_set": grouped(rows, oof, "set", level)}
+    model = fit(rows)
+    model.govreport_ok_levels_ = level
+    metrics["seconds"] = time.time() - started
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(model, out)
+    reliability_plot(rows, oof, "set", out.with_name(out.stem + "_reliability.png"))
+    return metrics
+
+
 def describe_levels(levels: dict[str, float] | float) -> str:
     if isinstance(levels, float):
         return f"{levels:g}"

@@ -35,6 +35,9 @@ from .schema import Template
 from .validate import pinned_values
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "models" / "confidence_calibrator.skops"
+# OCR'd fields have their own calibrator, fitted on generated scans (calibration.run_ocr): their
+# evidence (read scores, second reads, the rules as proof-reader) is not the text paths'
+OCR_PATH = DEFAULT_PATH.with_name("ocr_calibrator.skops")
 FORMAT = 2  # bumped when the signals change incompatibly
 CACHED_ROWS = 20_000  # signal rows whose calibrated probabilities are kept
 NEVER_OK_CAP = 0.89  # shown confidence of a value that may not be ok, whatever it measures
@@ -242,6 +245,15 @@ def _thumb(signals: dict) -> tuple[float, dict[str, float]]:
     return base, caps
 
 
+def rule_of_thumb_flags(status: str, signals: dict) -> bool:
+    """Whether the rule of thumb would send this value to review.  The proof-reader gives such
+    OCR values their second read whatever the OCR calibrator says: the calibrator was fitted on
+    the signals of values chosen this way (a second read changes `ocr_agree`), so choosing them
+    by its own verdict would feed it signals it never measured."""
+    return status in ("inconsistent", "missing") or never_ok_signals(signals) or signals["narrative"] < 0 \
+        or round(rule_of_thumb(signals), 4) < CONFIDENT  # assess rounds what it shows
+
+
 # --- the calibrator ----------------------------------------------------------------------
 
 def load_calibrator(path: str | Path | None = None):
@@ -271,6 +283,11 @@ def load_calibrator(path: str | Path | None = None):
 @lru_cache(maxsize=2)
 def default_calibrator():
     return load_calibrator()
+
+
+@lru_cache(maxsize=2)
+def default_ocr_calibrator():
+    return load_calibrator(OCR_PATH)
 
 
 def calibrated(model, rows: list[dict]) -> list[float]:
@@ -456,11 +473,16 @@ def never_ok_signals(s: dict) -> bool:
     belongs to (label printed twice, numbers not level with their label, several labels before
     the numbers) that the generated data hardly shows, so no measurement vouches for it.  (An
     unsettled scattered order is measured: the pdfminer families print it all the time; but not
-    a value that order leaves open, unless something else vouches for it.)"""
+    a value that order leaves open, unless something else vouches for it.)  OCR'd values: one
+    no holding sum rule vouches for that no second, independent read confirmed (issue 12), and
+    one the rules give (a lost or placed cell) that no second printed rule checks: the rule that
+    gives it holds by construction."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
         any(s[k] for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
-        _order_unvouched(s)
+        _order_unvouched(s) or (s.get("path") == "ocr" and (
+            (s.get("ocr_agree", 0) < 1 and not _vouched(s)) or
+            (s["reading"] in _RULE_READINGS and not _ocr_rules_confirm(s))))
 
 
 def _order_unvouched(s: dict) -> bool:
@@ -500,8 +522,9 @@ def group_level(levels: dict[str, float], signals: dict | None) -> float:
 
 
 def assess(template: Template, fields: dict[str, FieldValue], records: dict[str, CellRecord],
-           checks: list[Check], page_paths: dict[int, str], model=None) -> None:
-    """Set every field's signals, confidence, status and the reasons behind them."""
+           checks: list[Check], page_paths: dict[int, str], model=None, ocr_model=None) -> None:
+    """Set every field's signals, confidence, status and the reasons behind them (`model`: the
+    calibrator, `ocr_model`: the OCR calibrator, each for the input paths it measured)."""
     ids = [f for f in template.field_ids() if fields[f].value is not None]
     covering: dict[str, list[Check]] = {}  # field -> the checks naming it, in order
     for c in checks:
@@ -514,9 +537,17 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     add_table_context(signals)
     add_empty_rules(signals, covering)
     add_order_vouched(signals, covering)
-    measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
-    by_model = [f for f in ids if signals[f]["path"] in measured]
-    probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}
+    # each field's calibrator: the first that measured its input path (none: the rule of thumb);
+    # the OCR one first (reviewed OCR'd fields may reach the main calibrator's data)
+    model_of: dict[str, object] = {}
+    for m in (ocr_model, model):
+        for path in getattr(m, "govreport_paths_", ()) if m is not None else ():
+            model_of.setdefault(path, m)
+    probs_of: dict[str, float] = {}
+    for m in {id(m): m for m in model_of.values()}.values():
+        mine = [f for f in ids if model_of.get(signals[f]["path"]) is m]
+        if mine:
+            probs_of.update(zip(mine, calibrated(m, [signals[f] for f in mine])))
     probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
     failing = {f: c for c in checks if not c.ok and not c.rule.startswith("narrative.") for f in c.fields}
     if pinned is not None:
@@ -550,7 +581,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
                     f" (with {', '.join(sorted(pinned - {field_id}))})" if len(pinned) > 1 else ""))
         # the calibrated probability at or above which the measured error among ok values is at
         # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
-        elif fv.confidence >= (ok_level(model, s) if field_id in probs_of else CONFIDENT):
+        elif fv.confidence >= (ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
         elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
             fv.status = "inferred"

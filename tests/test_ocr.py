@@ -105,7 +105,7 @@ def test_an_empty_sliver_cut_by_a_stray_ruling_proves_nothing():
     page = Page(1, [Line([label, *numbers, sliver, empty], 1, in_table=True)], path="ocr", image=gray)
     doc = Document("scan.pdf", "", "pdf", pages=[page])
     open_field = FieldValue(0, 0.75, "inferred", Evidence(page=1, bbox=sliver.bbox),
-                            signals={"path": "ocr", "empty_cell": 1.0})
+                            signals=_ocr_signals(empty_cell=1.0, sum_rules=0.0, narrative=0.0, label_score=1.0))
     result = Result("scan.pdf", "", fields={"disclosure.licensing.decisions": open_field})
     assert confirm_empty(doc, _Pages(b"", doc), result)
     assert empty.agree is True and sliver.agree is None
