@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
 """How reliable the rule of thumb is on OCR'd fields (trust.rule_of_thumb), per document fold.
 
-OCR'd fields keep the rule of thumb: on the generated scans of the tuning conditions they are
-almost never wrong (models/confidence_calibrator.md, "OCR'd fields"), too few errors to fit a
-calibrator that knows when they are.  This measures, on rows built from such scans, how often
-values are right per reason the rule flags them, and at the ok level the confident errors, the
-flagged share and the ECE, per fold (the scans' seed: documents of one seed were never looked at
-while choosing the rule's thresholds on the other).
+The rule of thumb stands in for the OCR calibrator when its model file is absent, and the
+proof-reader picks its second reads by it.  This measures, on rows built from generated scans,
+how often values are right per reason the rule flags them, and at the ok level the confident
+errors, the flagged share and the ECE, per fold (the scans' seed); the calibrator's own
+out-of-fold figures come from `govreport train --calibrator --ocr`.
 
     python scripts/make_scans.py --official 4 --seed 7001 --conditions <tuning> --out build/cal_scans
     python scripts/build_calibration_data.py --scans build/cal_scans build/cal_scans2 \\
