@@ -344,7 +344,7 @@ narrative agreement (+1 / 0 / -1), digits of the value, each doubt (label printe
 numbers not level with the label, several labels before the numbers, scattered order unsettled),
 and the field's table as context: shares of its values not read as printed, read from a
 scattered block, and in a failing rule.  Only the input paths in the data (`govreport_paths_`)
-are calibrated; OCR'd fields keep the rule of thumb (see "OCR'd fields" below).
+are calibrated; OCR'd fields have their own calibrator (see "OCR'd fields" below).
 
 ## Fit
 Data: `{data.name}`, {m['rows']} fields of {m['docs']} generated documents
