@@ -252,13 +252,15 @@ def train(
                                     "training_data/calibration.jsonl.gz from scripts/build_calibration_data.py; "
                                     "with --from-db plus the reviewed fields; default --out "
                                     "models/confidence_calibrator.skops)."),
+    ocr: bool = typer.Option(False, "--ocr", help="With --calibrator: fit the OCR calibrator (data: "
+                             "training_data/calibration_ocr.jsonl.gz; default --out models/ocr_calibrator.skops)."),
 ) -> None:
     """Train the row-label classifier (fixed seed), print held-out metrics, write model + card;
     or, with --calibrator, the confidence calibrator."""
     from .classify.train import format_gold, format_metrics, run
 
     if calibrator:
-        _train_calibrator(data, out, from_db)
+        _train_calibrator(data, out, from_db, ocr)
         return
     if shared is None:
         beside = Path(__file__).resolve().parents[2] / "shared"
@@ -287,15 +289,17 @@ def train(
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")
 
 
-def _train_calibrator(data: Path, out: Path, from_db: Path | None) -> None:
+def _train_calibrator(data: Path, out: Path, from_db: Path | None, ocr: bool = False) -> None:
     from . import calibration
     from .store import StoreError
-    from .trust import DEFAULT_PATH
+    from .trust import DEFAULT_PATH, OCR_PATH
 
-    source = data / "calibration.jsonl.gz" if data.is_dir() else data
-    target = DEFAULT_PATH if out == Path("models/label_classifier.skops") else out
+    source = data / ("calibration_ocr.jsonl.gz" if ocr else "calibration.jsonl.gz") if data.is_dir() else data
+    target = (OCR_PATH if ocr else DEFAULT_PATH) if out == Path("models/label_classifier.skops") else out
     try:
-        if from_db is not None:
+        if ocr:
+            metrics = calibration.run_ocr(source, target)
+        elif from_db is not None:
             from .review.training import calibrator_from_db
 
             _existing_store(from_db).close()
@@ -311,7 +315,9 @@ def _train_calibrator(data: Path, out: Path, from_db: Path | None) -> None:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
     typer.echo(calibration.format_metrics(metrics))
-    typer.echo(f"fitted in {metrics['seconds']:.0f} s; model {target}, card {target.with_suffix('.md')}")
+    card = DEFAULT_PATH.with_suffix(".md") if ocr else target.with_suffix(".md")
+    typer.echo(f"fitted in {metrics['seconds']:.0f} s; model {target}, card {card}"
+               + (" (section \"OCR'd fields\", written by hand from these figures)" if ocr else ""))
 
 
 @app.command("batch")

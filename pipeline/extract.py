@@ -19,7 +19,7 @@ from .model import Document, Result, Token
 from .narrative import narrative_checks
 from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
-from .trust import assess, default_calibrator
+from .trust import assess, default_calibrator, default_ocr_calibrator
 from .validate import field_values, run_checks
 
 MIN_REQUEST_ROWS = 6  # distinct section 三 rows (and as many printed numbers) make a document a report
@@ -166,6 +166,20 @@ def calibrator():
     return model, None
 
 
+def ocr_calibrator():
+    """The OCR calibrator (None: OCR'd fields get rule-of-thumb confidences) and a note."""
+    from .trust import OCR_PATH, CalibratorError
+
+    try:
+        model = default_ocr_calibrator()
+    except CalibratorError as exc:
+        return None, f"OCR confidence calibrator unusable ({exc}): rule-of-thumb confidences for OCR'd fields"
+    if model is None:
+        return None, (f"OCR confidence calibrator {OCR_PATH.name} absent: rule-of-thumb confidences for "
+                      "OCR'd fields (govreport train --calibrator --ocr)")
+    return model, None
+
+
 @contextmanager
 def timed(timings: dict[str, float] | None, name: str):
     """Add the block's wall time to timings[name] (benchmarks read these; None: no timing)."""
@@ -178,11 +192,11 @@ def timed(timings: dict[str, float] | None, name: str):
 
 
 def extract_document(doc: Document, spotter: Spotter | None = None,
-                     timings: dict[str, float] | None = None, trust_model=None,
+                     timings: dict[str, float] | None = None, trust_model=None, ocr_trust_model=None,
                      value_prior: ValuePrior | None | bool = True) -> Result:
-    """Read one document; `spotter`, `trust_model` (a fitted confidence calibrator) and
-    `value_prior` (True: the installed one if any; None or False: none) default to the
-    installed models (comparing models side by side passes others)."""
+    """Read one document; `spotter`, `trust_model` (a fitted confidence calibrator),
+    `ocr_trust_model` (the OCR one) and `value_prior` (True: the installed one if any; None or
+    False: none) default to the installed models (comparing models side by side passes others)."""
     note = None
     if spotter is None:
         spotter, note = default_spotter()
@@ -228,7 +242,13 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         model, note = (trust_model, None) if trust_model is not None else calibrator()
         if note:
             result.errors.append(note)
-        assess(template, result.fields, records, result.checks, {p.number: p.path for p in doc.pages}, model)
+        ocr_model = ocr_trust_model
+        if ocr_model is None and any(p.path == "ocr" for p in doc.pages):
+            ocr_model, note = ocr_calibrator()
+            if note:
+                result.errors.append(note)
+        assess(template, result.fields, records, result.checks, {p.number: p.path for p in doc.pages}, model,
+               ocr_model)
     _freeze_loaded()
     lines = doc.lines()
     for fv in result.fields.values():

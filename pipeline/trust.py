@@ -35,6 +35,9 @@ from .schema import Template
 from .validate import pinned_values
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "models" / "confidence_calibrator.skops"
+# OCR'd fields have their own calibrator, fitted on generated scans (calibration.run_ocr): their
+# evidence (read scores, second reads, the rules as proof-reader) is not the text paths'
+OCR_PATH = DEFAULT_PATH.with_name("ocr_calibrator.skops")
 FORMAT = 2  # bumped when the signals change incompatibly
 CACHED_ROWS = 20_000  # signal rows whose calibrated probabilities are kept
 NEVER_OK_CAP = 0.89  # shown confidence of a value that may not be ok, whatever it measures
@@ -142,9 +145,18 @@ def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) 
         s = signals.get(f)
         return s is None or bool(s["empty_cell"])
 
+    def unprinted(f: str) -> bool:
+        s = signals.get(f)
+        return s is None or bool(s["empty_cell"] or s["blank_marker"])
+
     for f, s in signals.items():
         s["sum_rules_empty"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
                                          and all(empty(g) for g in c.fields)))
+        if s["path"] == "ocr":
+            # `sum_rules_blank`: ... or a dash; OCR reads a faint or speckled 0 as a dash, and a
+            # lone 1 as nothing, so a row of dashes and empty cells holds with its 1s unread
+            s["sum_rules_blank"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
+                                             and all(unprinted(g) for g in c.fields)))
 
 
 def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
@@ -163,9 +175,15 @@ def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]
             s["narrative"] > 0 or any(pinned(f, c) for c in covering.get(f, ()))))
 
 
+def _printed_rules(signals: dict) -> float:
+    """The sum rules over a field less the holding ones in which no cell printed a number
+    (every cell empty; for OCR'd fields, empty or a dash)."""
+    return signals["sum_rules"] - max(signals.get("sum_rules_empty", 0), signals.get("sum_rules_blank", 0))
+
+
 def _vouched(signals: dict) -> bool:
-    """A sum rule that holds, and not only because every one of its cells is empty."""
-    return signals["sum_rules"] > signals.get("sum_rules_empty", 0) and not signals["sum_rules_failed"]
+    """A sum rule that holds, and not only because every one of its cells is empty (OCR: or a dash)."""
+    return _printed_rules(signals) > 0 and not signals["sum_rules_failed"]
 
 
 # --- the rule of thumb that stands in when no calibrator is installed ----------------------
@@ -176,27 +194,64 @@ BASE = {"as_printed": 0.99, "extra_dropped": 0.75, "placed": 0.75, "lost_cell": 
 
 def rule_of_thumb(signals: dict) -> float:
     """The pre-calibration confidence: a base per reading, lowered by each doubt."""
+    base, caps = _thumb(signals)
+    return min([base] + list(caps.values()))
+
+
+def flagged_by(signals: dict) -> str:
+    """Why the rule of thumb puts a value below the confident level ("" when it does not):
+    the names of its doubts that do (scripts/ocr_confidence.py measures them)."""
+    base, caps = _thumb(signals)
+    low = "" if base >= CONFIDENT else f"reading {signals['reading']}" \
+        if BASE[signals["reading"]] < CONFIDENT and not _ocr_rules_confirm(signals) else "low label or OCR score"
+    return " + ".join(w for w in [low] + [k for k, v in caps.items() if v < CONFIDENT] if w)
+
+
+def _ocr_rules_confirm(signals: dict) -> bool:
+    """An OCR value the rules give (a lost or placed cell) that two holding sum rules with
+    printed numbers cover: one rule gives it, the other checks it.  (One rule alone holds by
+    construction.)  Measured on the tuning scans (models/confidence_calibrator.md)."""
+    return signals["path"] == "ocr" and signals["reading"] in ("lost_cell", "placed") \
+        and _printed_rules(signals) >= 2 and not signals["sum_rules_failed"]
+
+
+def _thumb(signals: dict) -> tuple[float, dict[str, float]]:
+    """The base confidence and the caps of the doubts that apply, by name."""
     ocr = signals["ocr_score"]
     if signals.get("ocr_agree", 0) > 0 and _vouched(signals):
         ocr = 1.0  # two reads and the sum rules agree: a low recognition score is no doubt left
-    confidence = BASE[signals["reading"]] * signals["label_score"] * ocr
+    reading = "as_printed" if _ocr_rules_confirm(signals) else signals["reading"]
+    base = BASE[reading] * signals["label_score"] * ocr
+    caps: dict[str, float] = {}
     if signals["repaired"]:
-        confidence = min(confidence, 0.6)
+        caps["OCR repair"] = 0.6
     if (signals["blank_marker"] or signals["empty_cell"]) and not _vouched(signals) and not (
             signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
         # a blank no holding sum rule vouches for, and no look at the page found empty (or a
         # dash or slash by its shape): a guess
-        confidence = min(confidence, 0.75)
+        caps["blank not vouched for"] = 0.75
     if any(signals.get(k) for k in _DOUBT_KEYS.values()):
-        confidence = min(confidence, 0.6)
+        caps["layout doubt"] = 0.6
     if signals["unit_missing"]:
-        confidence = min(confidence, 0.85)
+        caps["unit missing"] = 0.85
     if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not _vouched(signals):
         # an OCR value no holding sum rule vouches for needs a second read that agrees
-        confidence = min(confidence, 0.85)
-    if signals["sum_rules_failed"] or signals["field_rule_failed"]:
-        confidence = min(confidence, 0.5)
-    return confidence
+        caps["OCR read once, no rule"] = 0.85
+    if signals["field_rule_failed"] or signals["sum_rules_failed"] and not (
+            signals["path"] == "ocr" and signals.get("pinned_elsewhere", 0) > 0 and signals["ocr_agree"] > 0):
+        # (an OCR value read twice in agreement whose failing sum rules the rules explain by
+        # other values, validate.pinned_values, is judged as read: measured on the tuning scans)
+        caps["rule fails"] = 0.5
+    return base, caps
+
+
+def rule_of_thumb_flags(status: str, signals: dict) -> bool:
+    """Whether the rule of thumb would send this value to review.  The proof-reader gives such
+    OCR values their second read whatever the OCR calibrator says: the calibrator was fitted on
+    the signals of values chosen this way (a second read changes `ocr_agree`), so choosing them
+    by its own verdict would feed it signals it never measured."""
+    return status in ("inconsistent", "missing") or never_ok_signals(signals) or signals["narrative"] < 0 \
+        or round(rule_of_thumb(signals), 4) < CONFIDENT  # assess rounds what it shows
 
 
 # --- the calibrator ----------------------------------------------------------------------
@@ -228,6 +283,11 @@ def load_calibrator(path: str | Path | None = None):
 @lru_cache(maxsize=2)
 def default_calibrator():
     return load_calibrator()
+
+
+@lru_cache(maxsize=2)
+def default_ocr_calibrator():
+    return load_calibrator(OCR_PATH)
 
 
 def calibrated(model, rows: list[dict]) -> list[float]:
@@ -413,11 +473,16 @@ def never_ok_signals(s: dict) -> bool:
     belongs to (label printed twice, numbers not level with their label, several labels before
     the numbers) that the generated data hardly shows, so no measurement vouches for it.  (An
     unsettled scattered order is measured: the pdfminer families print it all the time; but not
-    a value that order leaves open, unless something else vouches for it.)"""
+    a value that order leaves open, unless something else vouches for it.)  OCR'd values: one
+    no holding sum rule vouches for that no second, independent read confirmed (issue 12), and
+    one the rules give (a lost or placed cell) that no second printed rule checks: the rule that
+    gives it holds by construction."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
-        _order_unvouched(s)
+        _order_unvouched(s) or (s.get("path") == "ocr" and (
+            (s.get("ocr_agree", 0) < 1 and not _vouched(s)) or
+            (s["reading"] in _RULE_READINGS and not _ocr_rules_confirm(s))))
 
 
 def _order_unvouched(s: dict) -> bool:
@@ -457,8 +522,9 @@ def group_level(levels: dict[str, float], signals: dict | None) -> float:
 
 
 def assess(template: Template, fields: dict[str, FieldValue], records: dict[str, CellRecord],
-           checks: list[Check], page_paths: dict[int, str], model=None) -> None:
-    """Set every field's signals, confidence, status and the reasons behind them."""
+           checks: list[Check], page_paths: dict[int, str], model=None, ocr_model=None) -> None:
+    """Set every field's signals, confidence, status and the reasons behind them (`model`: the
+    calibrator, `ocr_model`: the OCR calibrator, each for the input paths it measured)."""
     ids = [f for f in template.field_ids() if fields[f].value is not None]
     covering: dict[str, list[Check]] = {}  # field -> the checks naming it, in order
     for c in checks:
@@ -471,9 +537,17 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     add_table_context(signals)
     add_empty_rules(signals, covering)
     add_order_vouched(signals, covering)
-    measured = set(getattr(model, "govreport_paths_", ())) if model is not None else set()
-    by_model = [f for f in ids if signals[f]["path"] in measured]
-    probs_of = dict(zip(by_model, calibrated(model, [signals[f] for f in by_model]))) if by_model else {}
+    # each field's calibrator: the first that measured its input path (none: the rule of thumb);
+    # the OCR one first (reviewed OCR'd fields may reach the main calibrator's data)
+    model_of: dict[str, object] = {}
+    for m in (ocr_model, model):
+        for path in getattr(m, "govreport_paths_", ()) if m is not None else ():
+            model_of.setdefault(path, m)
+    probs_of: dict[str, float] = {}
+    for m in {id(m): m for m in model_of.values()}.values():
+        mine = [f for f in ids if model_of.get(signals[f]["path"]) is m]
+        if mine:
+            probs_of.update(zip(mine, calibrated(m, [signals[f] for f in mine])))
     probs = [probs_of[f] if f in probs_of else rule_of_thumb(signals[f]) for f in ids]
     failing = {f: c for c in checks if not c.ok and not c.rule.startswith("narrative.") for f in c.fields}
     if pinned is not None:
@@ -507,7 +581,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
                     f" (with {', '.join(sorted(pinned - {field_id}))})" if len(pinned) > 1 else ""))
         # the calibrated probability at or above which the measured error among ok values is at
         # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
-        elif fv.confidence >= (ok_level(model, s) if field_id in probs_of else CONFIDENT):
+        elif fv.confidence >= (ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
         elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
             fv.status = "inferred"

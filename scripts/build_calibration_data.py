@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Build training_data/calibration.jsonl.gz: one row per extracted field with known truth.
 
-    .venv/bin/python scripts/build_calibration_data.py --corpus build/corpus [--scans build/scans] \
-        [--synth 40] [--out training_data/calibration.jsonl.gz]
+    .venv/bin/python scripts/build_calibration_data.py --corpus build/corpus [--synth 40] \
+        [--out training_data/calibration.jsonl.gz]
+    .venv/bin/python scripts/build_calibration_data.py --scans build/cal_scans build/cal_scans2 \
+        --out training_data/calibration_ocr.jsonl.gz      # the OCR calibrator's data
 
 Sources (never the held-out converter families or scan conditions, never a document the gold
 gate scores):
   --corpus  a generated converter-family corpus (scripts/gen_corpus.py): every family tuning may use;
   --synth   hand-written manglings (pipeline/synth.py: lost blanks, OCR confusions, wrong totals...)
             over N generated reports' values;
-  --scans   generated scans with truth (scripts/make_scans.py --official), conditions tuning may use.
+  --scans   generated scans with truth (scripts/make_scans.py --official), conditions and fonts
+            tuning may use (their held_out/ documents are skipped), under seeds no benchmark scores.
 """
 from __future__ import annotations
 
@@ -79,7 +82,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, help="generated converter-family corpus")
     ap.add_argument("--synth", type=int, default=0, help="generated reports to mangle by every synth kind")
-    ap.add_argument("--scans", type=Path, help="generated scans with truth")
+    ap.add_argument("--scans", type=Path, nargs="+", default=[], help="generated scans with truth")
     ap.add_argument("--out", type=Path, default=DATA_PATH)
     args = ap.parse_args()
     started = time.time()
@@ -88,8 +91,8 @@ def main() -> int:
         rows += corpus_rows(args.corpus)
     if args.synth:
         rows += synth_rows(args.synth)
-    if args.scans:
-        rows += scan_rows(args.scans)
+    for root in args.scans:
+        rows += scan_rows(root)
     if not rows:
         ap.error("nothing to build from: give --corpus, --synth or --scans")
     write_rows(rows, args.out)

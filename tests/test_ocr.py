@@ -105,7 +105,7 @@ def test_an_empty_sliver_cut_by_a_stray_ruling_proves_nothing():
     page = Page(1, [Line([label, *numbers, sliver, empty], 1, in_table=True)], path="ocr", image=gray)
     doc = Document("scan.pdf", "", "pdf", pages=[page])
     open_field = FieldValue(0, 0.75, "inferred", Evidence(page=1, bbox=sliver.bbox),
-                            signals={"path": "ocr", "empty_cell": 1.0})
+                            signals=_ocr_signals(empty_cell=1.0, sum_rules=0.0, narrative=0.0, label_score=1.0))
     result = Result("scan.pdf", "", fields={"disclosure.licensing.decisions": open_field})
     assert confirm_empty(doc, _Pages(b"", doc), result)
     assert empty.agree is True and sliver.agree is None
@@ -586,3 +586,62 @@ def test_middle_dot_enumerator_is_label_text_not_a_number():
 
     base = Token("text", "", 1, (0, 0, 1, 1), 0, 2, 0.99)
     assert [(t.kind, t.text) for t in _box_tokens("1·属于国家秘密", base)] == [("text", "1.属于国家秘密")]
+
+
+def _ocr_signals(**over):
+    return {"reading": "as_printed", "label_score": 1.0, "ocr_score": 0.99, "repaired": 0.0, "blank_marker": 0.0,
+            "empty_cell": 0.0, "unit_missing": 0.0, "sum_rules": 2.0, "sum_rules_failed": 0.0,
+            "field_rule_failed": 0.0, "path": "ocr", "ocr_agree": 0.0, "sum_rules_empty": 0.0,
+            "pinned_elsewhere": 0.0, **{k: 0.0 for k in ("doubt_twice", "doubt_not_level", "doubt_several_labels",
+                                                          "doubt_scattered")}, **over}
+
+
+def test_an_ocr_value_read_twice_alike_is_not_doubted_for_a_rule_that_other_values_break():
+    """A failing sum rule that the rules explain by other values (validate.pinned_values) says
+    nothing against an OCR value read twice in agreement (measured on the tuning scans:
+    models/confidence_calibrator.md); read once, pinned itself, or not OCR, it still does."""
+    from pipeline.trust import flagged_by, rule_of_thumb
+
+    s = _ocr_signals(sum_rules_failed=1.0, pinned_elsewhere=1.0, ocr_agree=1.0)
+    assert rule_of_thumb(s) >= 0.9 and flagged_by(s) == ""
+    assert rule_of_thumb({**s, "ocr_agree": 0.0}) < 0.9
+    assert rule_of_thumb({**s, "pinned_elsewhere": -1.0}) < 0.9
+    assert rule_of_thumb({**s, "field_rule_failed": 1.0}) < 0.9
+    assert rule_of_thumb({**s, "path": "text"}) < 0.9 and flagged_by({**s, "path": "text"}) == "rule fails"
+
+
+def test_an_ocr_cell_the_rules_give_is_sure_only_when_a_second_rule_checks_it():
+    from pipeline.trust import flagged_by, rule_of_thumb
+
+    lost = _ocr_signals(reading="lost_cell", ocr_score=1.0)
+    assert rule_of_thumb(lost) >= 0.9  # one rule gives the value, the other holds with it
+    assert rule_of_thumb({**lost, "sum_rules": 1.0}) < 0.9  # one rule holds by construction
+    assert flagged_by({**lost, "sum_rules": 1.0}) == "reading lost_cell"
+    assert rule_of_thumb({**lost, "sum_rules_empty": 1.0}) < 0.9  # 0 = 0 + 0 checks nothing
+    assert rule_of_thumb({**lost, "sum_rules_failed": 1.0}) < 0.9
+    assert rule_of_thumb({**lost, "reading": "placed"}) >= 0.9
+    assert rule_of_thumb({**lost, "reading": "split_run"}) < 0.9
+    assert rule_of_thumb({**lost, "path": "text"}) < 0.9  # text paths: the calibrator measured them
+
+
+def test_a_sum_rule_of_dashes_and_empty_cells_vouches_for_no_ocr_value():
+    """OCR reads a speckled 0 as a dash and a lone 1 as nothing: 1 = 0 + 1 read as "" = — + ""
+    holds, so such a rule checks nothing; one printed digit in it and it does again."""
+    from pipeline.model import Check
+    from pipeline.trust import add_empty_rules, rule_of_thumb
+
+    def signals(**cells):
+        out = {f: _ocr_signals(sum_rules=1.0, **kind) for f, kind in cells.items()}
+        covering = {f: [Check("appeals.sum[review]", list(cells), 0, 0, True)] for f in cells}
+        add_empty_rules(out, covering)
+        return out
+
+    read = signals(total={"empty_cell": 1.0}, upheld={"blank_marker": 1.0}, other={"empty_cell": 1.0})
+    assert read["other"]["sum_rules_empty"] == 0 and read["other"]["sum_rules_blank"] == 1
+    assert rule_of_thumb(read["other"]) < 0.9
+    assert rule_of_thumb({**read["other"], "ocr_agree": 1.0}) >= 0.9  # seen empty on the page
+    printed = signals(total={}, upheld={"blank_marker": 1.0}, other={"empty_cell": 1.0})
+    assert printed["other"]["sum_rules_blank"] == 0 and rule_of_thumb(printed["other"]) >= 0.9
+    text = {f: _ocr_signals(sum_rules=1.0, path="text", empty_cell=1.0) for f in ("total", "other")}
+    add_empty_rules(text, {f: [Check("appeals.sum[review]", list(text), 0, 0, True)] for f in text})
+    assert "sum_rules_blank" not in text["other"]  # the text calibrator's signals stay as it measured them

@@ -82,6 +82,12 @@ def test_train_calibrator_command_writes_a_loadable_model_and_card(tmp_path):
     assert trust.calibrated(model, [_rows(1)[0]])[0] > 0.0
     card = out.with_suffix(".md").read_text(encoding="utf-8")
     assert "ECE" in card and (tmp_path / "cal_reliability.png").stat().st_size > 1000
+    # the OCR section is measured apart (scripts/ocr_confidence.py): a refit keeps it
+    out.with_suffix(".md").write_text(card + "\n## OCR'd fields\nmeasured apart\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "--calibrator", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    refit = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert refit.endswith("\n## OCR'd fields\nmeasured apart\n") and refit.count("## OCR'd fields") == 1
 
 
 def test_a_model_file_that_is_not_a_calibrator_is_refused_with_how_to_rebuild(tmp_path):
@@ -235,3 +241,54 @@ def test_no_value_is_pinned_when_the_failing_rules_weigh_a_rebuilt_reading(tmp_p
     assert result.fields[total].status == "inconsistent"
     failing = {f for c in result.checks if not c.ok and "[" in c.rule for f in c.fields}
     assert failing and all(result.fields[f].status == "inconsistent" for f in failing)
+
+
+class _Constant:
+    """A calibrator stand-in that measured the OCR path and gives every field one probability."""
+    classes_ = [0, 1]
+    govreport_paths_ = ["ocr"]
+
+    def __init__(self, p: float):
+        self.p = p
+
+    def predict_proba(self, rows):
+        return np.array([[1 - self.p, self.p]] * len(rows))
+
+
+@needs_shared
+def test_ocr_fields_take_their_confidence_from_the_ocr_calibrator():
+    from pipeline.extract import extract_document, load_document
+
+    doc = load_document(SHARED / "seeds/000_777780e1fe126479.txt")
+    for page in doc.pages:
+        page.path = "ocr"  # as if every page had been OCR'd: the OCR calibrator speaks for them
+    judged = lambda r: [fv for fv in r.fields.values() if fv.value is not None and fv.status != "inconsistent"
+                        and not trust.never_ok_signals(fv.signals)]
+    sure = extract_document(doc, ocr_trust_model=_Constant(0.9667))
+    assert len(judged(sure)) > 100
+    assert all(fv.confidence == 0.9667 and fv.status == "ok" for fv in judged(sure))
+    # the rule of thumb would mark some of them ok: the calibrator, not the rule, decides now
+    unsure = extract_document(doc, ocr_trust_model=_Constant(0.5))
+    assert any(trust.rule_of_thumb(fv.signals) >= CONFIDENT for fv in judged(unsure))
+    assert all(fv.confidence == 0.5 and fv.status != "ok" for fv in judged(unsure))
+    # the text calibrator keeps the text paths
+    text = extract_document(load_document(SHARED / "seeds/000_777780e1fe126479.txt"), ocr_trust_model=_Constant(0.5))
+    assert sum(fv.status == "ok" for fv in text.fields.values()) > 100
+
+
+def test_shipped_ocr_calibrator_loads_and_measured_the_ocr_path():
+    from pipeline.extract import ocr_calibrator
+
+    model, note = ocr_calibrator()
+    assert note is None, note
+    assert model.govreport_paths_ == ["ocr"] and model.govreport_ok_levels_
+    assert trust._fast_trees(model) is not None  # the fast path applies (its output is tested in test_fast_paths)
+
+
+def test_second_reads_are_chosen_by_the_rule_of_thumb_whatever_the_calibrator_says():
+    # the OCR calibrator's data are the signals of values the rule of thumb sent to a second read
+    s = {**_rows(1)[0], "reading": "as_printed", "path": "ocr", "sum_rules": 0.0, "ocr_agree": 0.0,
+         "ocr_score": 0.99, "pinned_elsewhere": 0.0, "print_unique": 0.0, "sum_rules_empty": 0.0}
+    assert trust.rule_of_thumb_flags("ok", s)  # read once, no rule over it: a second read even if ok
+    assert not trust.rule_of_thumb_flags("low_confidence", {**s, "ocr_agree": 1.0})
+    assert trust.rule_of_thumb_flags("inconsistent", {**s, "ocr_agree": 1.0})

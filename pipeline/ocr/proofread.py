@@ -22,6 +22,7 @@ import numpy as np
 
 from ..cells import is_number, parse_number
 from ..model import Document, Result, TextBox
+from ..trust import rule_of_thumb_flags
 
 MAX_CELLS = 16  # cells of failing rules re-read per document
 MAX_CHANGES = 2  # replacements tried together
@@ -79,7 +80,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     from .engines import get_engine
 
     todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
-            if fv.value is not None and fv.status != "ok" and fv.signals.get("path") == "ocr"
+            if fv.value is not None and fv.signals.get("path") == "ocr" and rule_of_thumb_flags(fv.status, fv.signals)
             and fv.signals.get("ocr_agree", 1) < 1 and not fv.signals.get("repaired")
             and fv.evidence.page and fv.evidence.bbox]
     todo = list(dict.fromkeys(todo))[:MAX_CONFIRM]
@@ -124,7 +125,8 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
     from . import blank_cell
 
     open_pages = {fv.evidence.page for fv in result.fields.values()
-                  if fv.signals.get("path") == "ocr" and fv.status != "ok" and fv.evidence.page and (
+                  if fv.signals.get("path") == "ocr" and rule_of_thumb_flags(fv.status, fv.signals)
+                  and fv.evidence.page and (
                       fv.signals.get("empty_cell") or fv.signals.get("reading") in
                       ("several_readings", "placed", "lost_cell"))}
     confirmed = False
