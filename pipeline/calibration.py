@@ -241,23 +241,8 @@ def reliability_plot(rows: list[dict], probs: np.ndarray, key: str, path: Path) 
 def run(data: Path | None = None, out: Path | None = None, extra: list[dict] | None = None) -> dict:
     """Cross-validated metrics, then the final fit on all rows (plus `extra`, e.g. reviewed
     fields); writes model, card and reliability diagram."""
-    import skops.io as sio
-
     data, out = Path(data or DATA_PATH), Path(out or DEFAULT_PATH)
-    rows = read_rows(data) + list(extra or [])
-    started = time.time()
-    oof = cross_validated(rows)
-    level = choose_ok_levels(rows, oof)
-    metrics = {"rows": len(rows), "docs": len({r["doc"] for r in rows}), "ok_level": level,
-               "overall": summarize(rows, oof, level), "by_path": grouped(rows, oof, "path", level),
-               "by_set": grouped(rows, oof, "set", level)}
-    model = fit(rows)
-    model.govreport_ok_levels_ = level
-    metrics["seconds"] = time.time() - started
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(model, out)
-    plot = out.with_name(out.stem + "_reliability.png")
-    reliability_plot(rows, oof, "path", plot)
+    metrics, plot = _fit_and_dump(read_rows(data) + list(extra or []), out, "path")
     card_path = out.with_suffix(".md")
     kept = card_path.read_text(encoding="utf-8").split(KEPT, 1) if card_path.is_file() else []
     # the OCR section is measured apart (scripts/ocr_confidence.py): a refit keeps it
@@ -271,12 +256,18 @@ def run_ocr(data: Path | None = None, out: Path | None = None) -> dict:
     (`training_data/calibration_ocr.jsonl.gz`; their evidence is not the text paths'), ok levels
     chosen on out-of-fold probabilities with each scan condition a set.  Writes the model; its
     figures go in the card's "OCR'd fields" section."""
-    import skops.io as sio
-
     from .trust import OCR_PATH
 
     data, out = Path(data or DATA_PATH.with_name("calibration_ocr.jsonl.gz")), Path(out or OCR_PATH)
-    rows = [r for r in read_rows(data) if r["path"] == "ocr"]
+    metrics, _plot = _fit_and_dump([r for r in read_rows(data) if r["path"] == "ocr"], out, "set")
+    return metrics
+
+
+def _fit_and_dump(rows: list[dict], out: Path, plot_by: str) -> tuple[dict, Path]:
+    """Out-of-fold metrics and ok levels, the final fit on all rows written to `out` (skops),
+    and its reliability diagram grouped by `plot_by`: (metrics, diagram path)."""
+    import skops.io as sio
+
     started = time.time()
     oof = cross_validated(rows)
     level = choose_ok_levels(rows, oof)
@@ -288,8 +279,9 @@ def run_ocr(data: Path | None = None, out: Path | None = None) -> dict:
     metrics["seconds"] = time.time() - started
     out.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, out)
-    reliability_plot(rows, oof, "set", out.with_name(out.stem + "_reliability.png"))
-    return metrics
+    plot = out.with_name(out.stem + "_reliability.png")
+    reliability_plot(rows, oof, plot_by, plot)
+    return metrics, plot
 
 
 def describe_levels(levels: dict[str, float] | float) -> str:

@@ -154,29 +154,29 @@ def default_spotter() -> tuple[Spotter, str | None]:
 
 def calibrator():
     """The confidence calibrator (None: rule-of-thumb confidences) and a note for Result.errors."""
-    from .trust import DEFAULT_PATH, CalibratorError
+    from .trust import DEFAULT_PATH
 
-    try:
-        model = default_calibrator()
-    except CalibratorError as exc:
-        return None, f"confidence calibrator unusable ({exc}): rule-of-thumb confidences"
-    if model is None:
-        return None, (f"confidence calibrator {DEFAULT_PATH.name} absent: rule-of-thumb confidences "
-                      "(govreport train --calibrator)")
-    return model, None
+    return _installed(default_calibrator, DEFAULT_PATH, "confidence calibrator", "", "--calibrator")
 
 
 def ocr_calibrator():
     """The OCR calibrator (None: OCR'd fields get rule-of-thumb confidences) and a note."""
-    from .trust import OCR_PATH, CalibratorError
+    from .trust import OCR_PATH
+
+    return _installed(default_ocr_calibrator, OCR_PATH, "OCR confidence calibrator", " for OCR'd fields",
+                      "--calibrator --ocr")
+
+
+def _installed(load, path: Path, what: str, scope: str, train_flags: str):
+    """(model, None) when it loads; (None, why rule-of-thumb confidences are used) otherwise."""
+    from .trust import CalibratorError
 
     try:
-        model = default_ocr_calibrator()
+        model = load()
     except CalibratorError as exc:
-        return None, f"OCR confidence calibrator unusable ({exc}): rule-of-thumb confidences for OCR'd fields"
+        return None, f"{what} unusable ({exc}): rule-of-thumb confidences{scope}"
     if model is None:
-        return None, (f"OCR confidence calibrator {OCR_PATH.name} absent: rule-of-thumb confidences for "
-                      "OCR'd fields (govreport train --calibrator --ocr)")
+        return None, f"{what} {path.name} absent: rule-of-thumb confidences{scope} (govreport train {train_flags})"
     return model, None
 
 
