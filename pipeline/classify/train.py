@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..calibration import ECE_BINS, ece
 from ..labels import MIN_FUZZY_LENGTH, fuzzy_find, row_labels
 from ..layout import squash
 from .decode import NONE, decode, row_order
@@ -17,7 +18,6 @@ from .model import DEFAULT_PATH, FORMAT
 
 SEED = 13
 DATA_DIR = Path(__file__).resolve().parents[2] / "training_data"
-ECE_BINS = 15
 
 
 def read_records(data_dir: Path) -> tuple[list[dict], list[dict]]:
@@ -51,17 +51,7 @@ def fit(train: list[dict], seed: int = SEED):
     return model
 
 
-# ---- metrics -----------------------------------------------------------------------
-
-def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
-    edges = np.linspace(0, 1, bins + 1)
-    total = 0.0
-    for a, b in zip(edges[:-1], edges[1:]):
-        mask = (confidence > a) & (confidence <= b) if a > 0 else (confidence >= a) & (confidence <= b)
-        if mask.any():
-            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
-    return float(total)
-
+# ---- metrics (ece: the calibrator's) ------------------------------------------------
 
 def macro_f1(truth: list[str], pred: list[str]) -> float:
     from sklearn.metrics import f1_score
