@@ -108,7 +108,12 @@ def level_with(label: list[Token], numbers: list[Token]) -> bool:
 def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
     """A row's printed numbers with empty cells dropped, last first, while they outnumber its
     cells: an empty cell is a zero only where the template has a cell for it (tables
-    padded to a common width, or a label column left empty, print more)."""
+    padded to a common width, or a label column left empty, print more).  Empty cells inferred
+    from a text grid's alignment are dropped unless the row has exactly the template's cells: a
+    column blank in every row leaves no trace, and a misjudged column adds one, so the grid
+    cannot say which cells the rest are."""
+    if len(printed) != width and any(t.aligned for t in printed):
+        return [t for t in printed if not (t.empty and t.aligned)]
     out = list(printed)
     numbers = [k for k, t in enumerate(out) if not t.empty]
     first, last = (numbers[0], numbers[-1]) if numbers else (len(out), len(out))

@@ -289,7 +289,8 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                     # a cell printed empty in a table with explicit cells: a blank (zero), which
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,
-                                        blank=True, empty=True, agree=box.agree))
+                                        blank=True, empty=True, agree=box.agree,
+                                        aligned=box.aligned))
                 continue
             seen_content = True
             if is_prose(box.text) and not glued_table:  # narrative framed as a table cell

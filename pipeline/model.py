@@ -27,6 +27,9 @@ class TextBox:
     # OCR number cells: did a second, independent read (another crop of the cell, or the
     # proof-reader's re-reads) give the same text?  None: no second read was made
     agree: bool | None = None
+    # a cell found only by the alignment of the numbers around it (a text grid): an empty one
+    # proves a blank only if the row then has as many cells as the template
+    aligned: bool = False
 
 
 @dataclass
@@ -98,6 +101,7 @@ class Token:
     empty: bool = False  # a blank that is an empty cell of a table with explicit cells
     repaired: bool = False
     agree: bool | None = None  # TextBox.agree of the OCR cell the number was read from
+    aligned: bool = False  # TextBox.aligned: an empty cell inferred from a text grid's alignment
 
 
 @dataclass

@@ -30,6 +30,9 @@ fi
 missing=()
 command -v pandoc >/dev/null 2>&1 || missing+=(pandoc)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# text-mode browsers whose page dumps are corpus families
+command -v w3m >/dev/null 2>&1 || missing+=(w3m)
+command -v lynx >/dev/null 2>&1 || missing+=(lynx)
 fc-list 2>/dev/null | grep -q "Noto Serif CJK" || missing+=(fonts-noto-cjk)
 # the scan generator (scripts/make_scans.py) prints tables in Song/Ming, Kai and Hei families
 fc-list 2>/dev/null | grep -q "AR PL UMing" || missing+=(fonts-arphic-uming)

@@ -8,6 +8,7 @@ A family reads one *source* artifact of a rendered page and writes what that too
     docx_pandoc      the page converted to DOCX by pandoc
     docx_libreoffice the page opened in LibreOffice Writer and saved as DOCX
     doc_libreoffice  the same, saved as Word 97-2003 .doc
+    html_libreoffice the same, saved as HTML (a clerk's "save as web page")
 
 Sources are made in batches (one browser for all pages) by `make_sources`; families are
 cheap functions of a source.  Each family declares what it needs; `missing(family)` says
@@ -67,9 +68,10 @@ SOURCES: dict[str, tuple[Need, ...]] = {
     "docx_pandoc": (PANDOC,),
     "docx_libreoffice": (SOFFICE,),
     "doc_libreoffice": (SOFFICE,),
+    "html_libreoffice": (SOFFICE,),
 }
 SOURCE_EXT = {"html": ".html", "pdf_chromium": ".pdf", "pdf_weasyprint": ".pdf", "docx_pandoc": ".docx",
-              "docx_libreoffice": ".docx", "doc_libreoffice": ".doc"}
+              "docx_libreoffice": ".docx", "doc_libreoffice": ".doc", "html_libreoffice": ".html"}
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,39 @@ def crawler_page_text(page: Page, ctx: Context) -> bytes:
             f"栏目: {m['栏目']}", f"原文链接: {m['原文链接']}", f"本地目录: {path}_{m['标题']}",
             "页面链接与图片详见 links.tsv(同目录)", CRAWLER_RULE]
     return _utf8("\n".join(head) + "\n" + text + "\n")
+
+
+def inscriptis_text(page: Page, ctx: Context) -> bytes:
+    from inscriptis import get_text
+
+    return _utf8(get_text(page.html))
+
+
+def text_browser_dump(command: list[str]) -> Callable:
+    """A text-mode browser's rendering of the page (tables laid out as a character grid)."""
+    def convert(page: Page, ctx: Context) -> bytes:
+        run = subprocess.run(command, input=page.html.encode("utf-8"), capture_output=True, timeout=120)
+        if run.returncode:
+            raise RuntimeError(f"{command[0]}: {run.stderr.decode(errors='replace')[:300]}")
+        return run.stdout
+    return convert
+
+
+def php_json_script(page: Page, ctx: Context) -> bytes:
+    """A CMS that serves the article from a script: the page's HTML as a string literal encoded the
+    way PHP's json_encode does by default (non-ASCII as \\uXXXX, `/` as `\\/`)."""
+    import json
+
+    from bs4 import BeautifulSoup
+
+    def encode(text: str) -> str:
+        return json.dumps(text, ensure_ascii=True).replace("/", "\\/")
+
+    soup = BeautifulSoup(page.html, "html.parser")
+    article = soup.find(id=page.article_id) or soup.body or soup
+    m = page.meta
+    return _utf8(f"var articleData = {{\"title\":{encode(m['标题'])},\"pubDate\":{encode(m['发布时间'])},"
+                 f"\"content\":{encode(article.decode_contents())}}};\ndocument.getElementById(\"zoom\").innerHTML = articleData.content;\n")
 
 
 # --- PDF -> text -------------------------------------------------------------------------------
@@ -316,6 +351,19 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            "LibreOffice Writer headless: the page saved as DOCX (MS Word 2007 XML)"),
     Family("libreoffice_doc", "doc_libreoffice", ".doc", (), pdf_itself,
            "LibreOffice Writer headless: the page saved as Word 97-2003 .doc"),
+    Family("libreoffice_html", "html_libreoffice", ".html", (), pdf_itself,
+           "LibreOffice Writer headless: the page saved as HTML (StarWriter)"),
+    Family("inscriptis", "html", ".txt", (_py("inscriptis", "inscriptis"),), inscriptis_text,
+           "inscriptis.get_text(html): tables laid out as text"),
+    Family("w3m_dump", "html", ".txt", (_bin("w3m", "w3m"),),
+           text_browser_dump(["w3m", "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8", "-cols", "120"]),
+           "w3m -dump -cols 120 (a text browser's page dump)"),
+    Family("lynx_dump", "html", ".txt", (_bin("lynx", "lynx"),),
+           text_browser_dump(["lynx", "-dump", "-stdin", "-nolist", "-assume_charset=utf-8", "-display_charset=utf-8",
+                              "-width=120"]),
+           "lynx -dump -nolist -width=120"),
+    Family("php_json_script", "html", ".js", (BS4,), php_json_script,
+           "the page's HTML in a script, as PHP json_encode() writes it (\\uXXXX, \\/)"),
 ]}
 
 
@@ -338,9 +386,10 @@ def make_sources(source: str, pages: list[tuple[Path, Page]], out: list[Path]) -
     elif source == "docx_pandoc":
         for (path, page), dst in zip(pages, out):
             dst.write_bytes(pandoc("html", "docx", page.html.encode("utf-8"), out_file=True))
-    elif source in ("docx_libreoffice", "doc_libreoffice"):
-        libreoffice_convert([path for path, _page in pages], out,
-                            "docx:MS Word 2007 XML" if source == "docx_libreoffice" else "doc:MS Word 97")
+    elif source in ("docx_libreoffice", "doc_libreoffice", "html_libreoffice"):
+        target = {"docx_libreoffice": "docx:MS Word 2007 XML", "doc_libreoffice": "doc:MS Word 97",
+                  "html_libreoffice": "html:HTML (StarWriter)"}[source]
+        libreoffice_convert([path for path, _page in pages], out, target)
     else:
         raise ValueError(f"unknown source {source}")
 

@@ -5,6 +5,7 @@ import re
 
 from ..model import Document, Line, Page, TextBox
 from .detect import decode
+from .text_grid import grid_rows
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CELL_SPLIT = re.compile(r"\t|\|")
@@ -44,9 +45,13 @@ def clean_line(raw: str) -> str:
 
 def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     lines = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        raw = clean_line(raw)
+    raws = [clean_line(raw) for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    grid = grid_rows(raws)
+    for i, raw in enumerate(raws):
         if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
+            continue
+        if i in grid:
+            lines.append(Line([TextBox(c, aligned=True) for c in grid[i]], page_number, in_table=True))
             continue
         cells = split_cells(raw)
         if cells:

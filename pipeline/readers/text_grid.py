@@ -1,0 +1,169 @@
+"""Tables laid out as a character grid (pdftotext -layout, w3m/lynx dumps, inscriptis): cells from
+the columns the printed numbers line up in.
+
+Such text has no cell separators: a row `二、上年结转   3          3` whose blank cells print as spaces
+reads as two numbers for seven cells unless the columns are recovered.  Within a region of rows,
+every number sits in its column, so the display-column intervals of all numbers merge into the
+table's number columns; each row then gets one cell per column, empty where it printed nothing
+(a blank, which assembly reads as zero or drops as padding).  A column blank in every row leaves
+no trace, so such cells are marked `aligned`: assembly trusts them only in a row that then has as
+many cells as the template (else whole columns would shift, which no sum rule sees).  A region whose
+rows do not map their numbers one-to-one onto the merged columns is left as it was.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_NUMBER = re.compile(r"^(?:[-−]?\d[\d,，]*(?:\.\d+)?|[-–—/]{1,2})$")
+_HEADING = re.compile(r"^[一二三四五六七八九十]+、|^第[一二三四五六七八九十]+|^（[一二三四五六七八九十]+）")
+MIN_ROWS = 3  # fewer number rows than this cannot show where a table's columns are
+MIN_GAP = 2  # display columns of space between a label and the first number
+
+
+@dataclass(frozen=True)
+class Chunk:
+    start: int  # display column (CJK characters are two wide)
+    end: int  # exclusive
+    text: str
+
+    @property
+    def number(self) -> bool:
+        return bool(_NUMBER.match(self.text))
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _one(char: str) -> int:
+    return 1
+
+
+def chunks(line: str, wide: bool = True) -> list[Chunk]:
+    """Runs of non-space characters with their columns: display columns (CJK two wide, as text
+    browsers lay out), or characters (one each, as pdftotext -layout places glyphs)."""
+    width = _width if wide else _one
+    out, pos, start, buf = [], 0, 0, []
+    for char in line:
+        if char.isspace():
+            if buf:
+                out.append(Chunk(start, pos, "".join(buf)))
+                buf = []
+        else:
+            if not buf:
+                start = pos
+            buf.append(char)
+        pos += width(char)
+    if buf:
+        out.append(Chunk(start, pos, "".join(buf)))
+    return out
+
+
+def number_cells(parts: list[Chunk]) -> list[Chunk] | None:
+    """The trailing numbers of a grid row (label first, then numbers only, the first number set
+    off by a gap); None for any other line."""
+    first = next((k for k, c in enumerate(parts) if c.number), None)
+    if first is None or not all(c.number for c in parts[first:]):
+        return None
+    if first > 0 and parts[first].start - parts[first - 1].end < MIN_GAP:
+        return None
+    if first == 0 and len(parts) < 2:
+        return None
+    return parts[first:]
+
+
+def breaks_region(line: str, parts: list[Chunk]) -> bool:
+    """A heading or prose line at the margin ends a table region (a wrapped label, indented or a
+    character or two long, does not)."""
+    text = line.strip()
+    if not parts or parts[0].start > 0 or len(text) < 6:
+        return False
+    spaced = any(b.start - a.end >= MIN_GAP for a, b in zip(parts, parts[1:]))
+    return not spaced and (bool(_HEADING.match(text)) or len(text) >= 20)
+
+
+def merge_columns(cells: list[list[Chunk]]) -> list[tuple[int, int]]:
+    """Number columns: the union of overlapping display intervals of every number in a region."""
+    spans = sorted((c.start, c.end) for row in cells for c in row)
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def row_cells(numbers: list[Chunk], columns: list[tuple[int, int]]) -> list[str] | None:
+    """The row's text per column ('' where blank); None when two numbers share a column."""
+    out = [""] * len(columns)
+    for chunk in numbers:
+        k = next(i for i, (a, b) in enumerate(columns) if chunk.start < b and a < chunk.end)
+        if out[k]:
+            return None
+        out[k] = chunk.text
+    return out
+
+
+def header_columns(header: list[list[Chunk]], columns: list[tuple[int, int]],
+                   label_edge: int) -> list[tuple[int, int]]:
+    """Columns no number was printed in, from the column headers just above the rows: a header
+    word right of the labels, no wider than a column's pitch (wider ones span several columns),
+    over no number column.  Words stacked by wrapping merge into one column."""
+    starts = [a for a, _ in columns]
+    pitch = min((b - a for a, b in zip(starts, starts[1:])), default=0)
+    found = [(c.start, c.end) for line in header for c in line
+             if c.start >= label_edge and c.end - c.start <= pitch
+             and not any(c.start < b and a < c.end for a, b in columns)]
+    return merge_columns([[Chunk(a, b, "") for a, b in found]]) if found else []
+
+
+HEADER_LINES = 3  # the column headers' last lines, where the leaf headers of each column sit
+
+
+def _regions(lines: list[str], wide: bool):
+    """Regions of number rows, each with the header lines above its first row."""
+    regions: list[tuple[list, list[list[Chunk]]]] = [([], [])]
+    for i, line in enumerate(lines):
+        if "\t" in line or "|" in line:
+            regions.append(([], []))
+            continue
+        parts = chunks(line, wide)
+        numbers = number_cells(parts)
+        rows, header = regions[-1]
+        if numbers is not None:
+            rows.append((i, parts[:len(parts) - len(numbers)], numbers))
+        elif breaks_region(line, parts):
+            regions.append(([], []))
+        elif not rows and parts:
+            header[:] = (header + [parts])[-HEADER_LINES:]
+    return [r for r in regions if len(r[0]) >= MIN_ROWS]
+
+
+def _region_grid(region) -> dict[int, list[str]] | None:
+    region, header = region
+    columns = merge_columns([numbers for _, _, numbers in region])
+    if len(columns) < 2:
+        return None
+    label_edge = max((label[-1].end for _, label, _ in region if label), default=0)
+    columns = sorted(columns + header_columns(header, columns, label_edge))
+    rows = {i: row_cells(numbers, columns) for i, _, numbers in region}
+    if any(cells is None for cells in rows.values()):
+        return None
+    return {i: [" ".join(c.text for c in label)] + rows[i] for i, label, _ in region}
+
+
+def grid_rows(lines: list[str]) -> dict[int, list[str]]:
+    """{line index: [label, cell, cell, ...]} for the number rows of grid-laid tables in `lines`.
+
+    Both column measures are tried; in each region the one whose numbers line up in fewer
+    columns wins (a wrong measure scatters one column's numbers over several)."""
+    out: dict[int, list[str]] = {}
+    candidates = [g for wide in (True, False) for g in map(_region_grid, _regions(lines, wide)) if g]
+    # regions of both measures cover the same lines; keep, per line set, the narrower grid
+    for grid in sorted(candidates, key=lambda g: len(next(iter(g.values())))):
+        if not any(i in out for i in grid):
+            out.update(grid)
+    return out

@@ -1,0 +1,66 @@
+"""Tables laid out as a character grid (pdftotext -layout, text browsers): blank cells recovered
+from the columns the numbers line up in, and left alone whenever the columns are not proven."""
+from pipeline.readers.text import lines_from_text
+from pipeline.readers.text_grid import chunks, grid_rows
+
+# a pdftotext -layout style table: row 2 prints blanks in columns 2 and 4, row 1 prints every column
+PARTLY_BLANK = """\
+信息内容              本年新制作数量   本年新公开数量   对外公开总数量
+规章                  3                1                12
+规范性文件                             2
+其他文件              5                                 7
+"""
+
+# no number was printed in column 2: only its header shows that it exists
+HEADED_BLANK_COLUMN = """\
+信息内容              制作             废止             总数
+规章                  3                                 12
+规范性文件            1                                 
+其他文件                                                7
+"""
+
+# the middle row's two numbers fall under one number of the last row: the columns do not line up
+MISALIGNED = """\
+规章制度              3                1                12
+规范文件              1 2              1                12
+其他文件              512              4                7
+"""
+
+
+def test_chunks_measure_cjk_as_two_columns():
+    assert [(c.start, c.text) for c in chunks("规章  3")] == [(0, "规章"), (6, "3")]
+
+
+def test_blank_cells_of_a_grid_row_are_kept_in_their_columns():
+    rows = grid_rows(PARTLY_BLANK.splitlines())
+    assert rows[1] == ["规章", "3", "1", "12"]
+    assert rows[2] == ["规范性文件", "", "2", ""]
+    assert rows[3] == ["其他文件", "5", "", "7"]
+    lines = lines_from_text(PARTLY_BLANK)
+    assert [b.text for b in lines[2].boxes] == ["规范性文件", "", "2", ""] and lines[2].in_table
+
+
+def test_a_column_no_row_printed_in_is_found_from_its_header():
+    rows = grid_rows(HEADED_BLANK_COLUMN.splitlines())
+    assert rows[1] == ["规章", "3", "", "12"] and rows[3] == ["其他文件", "", "", "7"]
+
+
+def test_grid_blanks_count_only_when_the_row_has_the_templates_cells():
+    from pipeline.assemble import _without_surplus_empties
+    from pipeline.model import Token
+
+    row = [Token("number", "3", value=3), Token("number", "", blank=True, empty=True, aligned=True),
+           Token("number", "12", value=12)]
+    assert _without_surplus_empties(row, 3) == row
+    # a 4-cell template: a column left no trace, so the blank's place is unknown: numbers only
+    assert [t.text for t in _without_surplus_empties(row, 4)] == ["3", "12"]
+
+
+def test_numbers_that_do_not_line_up_leave_the_region_alone():
+    assert grid_rows(MISALIGNED.splitlines()) == {}
+
+
+def test_a_heading_ends_a_grid_region():
+    text = PARTLY_BLANK + "四、政府信息公开行政复议、行政诉讼情况\n" + "复议  1  2  3\n" * 2
+    rows = grid_rows(text.splitlines())
+    assert set(rows) == {1, 2, 3}  # the two rows after the heading are too few to prove a grid
