@@ -64,3 +64,10 @@ def test_a_heading_ends_a_grid_region():
     text = PARTLY_BLANK + "四、政府信息公开行政复议、行政诉讼情况\n" + "复议  1  2  3\n" * 2
     rows = grid_rows(text.splitlines())
     assert set(rows) == {1, 2, 3}  # the two rows after the heading are too few to prove a grid
+
+
+def test_dataframe_missing_values_are_empty_cells_even_at_the_row_end():
+    from pipeline.readers.text import split_cells
+
+    assert split_cells("| 二、上年结转 | nan | 3 | NaN | nan |") == ["二、上年结转", "", "3", "", ""]
+    assert split_cells("| 规章 | 3 |") == ["规章", "3"]  # edge separators still make no cell

@@ -205,6 +205,30 @@ def text_browser_dump(command: list[str]) -> Callable:
     return convert
 
 
+def pandas_markdown(page: Page, ctx: Context) -> bytes:
+    """The article as a notebook exports it: paragraphs as text, each table through
+    pandas.read_html and DataFrame.to_markdown (tabulate) -- spanned cells repeated in every
+    cell they cover, empty cells as `nan`, the first row as the header, the page title on top."""
+    import io as _io
+
+    import pandas as pd
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.html, "html.parser")
+    article = soup.find(id=page.article_id) or soup.body or soup
+    out = [f"# {page.title}"]
+    for element in article.find_all(["p", "h1", "h2", "h3", "h4", "table"]):
+        if element.find_parent("table"):
+            continue
+        if element.name == "table":
+            for frame in pd.read_html(_io.StringIO(str(element)), header=None):
+                header = [str(v) for v in frame.iloc[0]]
+                out.append(frame.iloc[1:].to_markdown(index=False, headers=header))
+        else:
+            out.append(element.get_text(" ", strip=True))
+    return _utf8("\n\n".join(t for t in out if t) + "\n")
+
+
 def php_json_script(page: Page, ctx: Context) -> bytes:
     """A CMS that serves the article from a script: the page's HTML as a string literal encoded the
     way PHP's json_encode does by default (non-ASCII as \\uXXXX, `/` as `\\/`)."""
@@ -362,6 +386,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            text_browser_dump(["lynx", "-dump", "-stdin", "-nolist", "-assume_charset=utf-8", "-display_charset=utf-8",
                               "-width=120"]),
            "lynx -dump -nolist -width=120"),
+    Family("pandas_markdown", "html", ".md", (BS4, _py("pandas", "pandas"), _py("tabulate", "tabulate")),
+           pandas_markdown, "paragraphs, and tables by pandas.read_html + DataFrame.to_markdown (spans repeated)"),
     Family("php_json_script", "html", ".js", (BS4,), php_json_script,
            "the page's HTML in a script, as PHP json_encode() writes it (\\uXXXX, \\/)"),
 ]}

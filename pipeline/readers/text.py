@@ -20,6 +20,10 @@ def cjk_ratio(text: str) -> float:
     return len(_CJK.findall(text)) / max(len(printable), 1)
 
 
+# how dataframe exports (pandas to_markdown/to_csv, spreadsheets) spell an empty cell
+MISSING_VALUE = {"nan", "NaN", "None", "NULL", "null", "<NA>", "NaT"}
+
+
 def split_cells(raw_line: str) -> list[str]:
     """Cells of a text line: tab- or pipe-separated; a plain line is one cell."""
     if "\t" not in raw_line and "|" not in raw_line:
@@ -30,7 +34,7 @@ def split_cells(raw_line: str) -> list[str]:
         cells.pop(0)
     while cells and not cells[-1]:
         cells.pop()
-    return cells
+    return ["" if c in MISSING_VALUE else c for c in cells]
 
 
 # markdown and HTML residue in converted dumps: <br>, **bold**, # headings, &nbsp;
