@@ -33,7 +33,8 @@ DOUBT_NOT_LEVEL = "numbers not level with their row label on the page"
 DOUBT_SEVERAL_LABELS = "several row labels precede these numbers; assigned to the nearest one"
 DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the sum rules"
 DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
-DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED)
+DOUBT_UNREAD = "a cell of this row's line is not a number, so its numbers may be cut short or misplaced"
+DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -184,6 +185,8 @@ class Assembler:
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
             if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL
+            if doubt is None and self._unread_cell_on_line(hit, covered):
+                doubt = DOUBT_UNREAD
             solved = self._row(table, cells, printed, hit, section)
             if tie is not None:
                 ties[id(tie)] = tie
@@ -547,6 +550,23 @@ class Assembler:
         if learned is None:
             return lambda reading: plausibility(reading, kinds, relations)
         return lambda reading: plausibility(reading, kinds, relations) + WEIGHT * learned.score(cells, reading)
+
+    def _unread_cell_on_line(self, hit: Hit, covered: set[int]) -> bool:
+        """A cell after the row label, on the label's line among its numbers, holding text that
+        is no row label and no repeat of one (a spanned label printed again): an unreadable
+        number cell (`1944x`, `见附件`).  It ends or shifts the row's number run."""
+        line = self.tokens[hit.last_token].line_no
+        label_cell = self.tokens[hit.last_token].cell_no
+        on_line = []
+        for i in range(hit.token, len(self.tokens)):
+            if self.tokens[i].line_no != line:
+                break
+            on_line.append(i)
+        labels = {squash(self.tokens[i].text) for i in on_line if i in covered}
+        numbers = any(self.tokens[i].kind == "number" for i in on_line)
+        return numbers and any(
+            self.tokens[i].kind == "text" and i not in covered and self.tokens[i].cell_no > label_cell
+            and squash(self.tokens[i].text) not in labels for i in on_line)
 
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
              section: Section) -> "_Row":

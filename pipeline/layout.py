@@ -82,6 +82,31 @@ def _number(piece: str, base: Token, repaired: bool = False) -> Token | None:
                  value=parsed.value, unit=parsed.unit, repaired=repaired)
 
 
+# a number cell with a stray mark a converter or recognizer left beside the digits: "1944)", "?12"
+_MARKED_NUMBER = re.compile(r"^[)）(（?？*#'\"`:;!~^_\[\]]{0,2}([+\-]?\d[\d,]*(?:\.\d+)?)[)）(（?？*#'\"`:;!~^_\[\]]{1,2}$"
+                            r"|^[)）(（?？*#'\"`:;!~^_\[\]]{1,2}([+\-]?\d[\d,]*(?:\.\d+)?)$")
+_ENCLOSED = re.compile(r"^[(（]\d+[)）]$")  # (3) enumerates
+
+
+# a count printed with its unit inside a number cell: "22件", "3 人次"
+_COUNTED = re.compile(r"^([+\-]?\d[\d,]*)\s*(?:件|项|个|条|次|人次|人|起|家|篇|场|份)$")
+
+
+def _marked_number(raw: str, base: Token) -> Token | None:
+    """A whole number cell holding a count and its unit (the count), or a number and a stray
+    mark (the number, marked repaired: never ok), instead of label text that would leave the
+    row looking printed empty."""
+    if base.cell_no == 0:
+        return None
+    counted = _COUNTED.match(raw)
+    if counted:
+        return _number(counted.group(1), base)
+    m = _MARKED_NUMBER.match(raw)
+    if not m or _ENCLOSED.match(raw):
+        return None
+    return _number(m.group(1) or m.group(2), base, repaired=True)
+
+
 def _repaired_number(piece: str, base: Token) -> Token | None:
     if not _CONFUSED_NUMBER.match(piece) or piece.isdigit():
         return None
@@ -139,7 +164,7 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
     raw = _DOT_ENUMERATOR.sub(r"\1.", normalize(text).strip())
     if not raw:
         return []
-    whole = _number(raw, base)
+    whole = _number(raw, base) or _marked_number(raw, base)
     if whole is not None:
         return [whole]
     # a cell of its own holding "---" is a dash cell; a line of hyphens is a rule

@@ -46,6 +46,12 @@ _LOST_TABLE = re.compile(r"^\s*\[TABLE\]\s*$")  # pandoc plain's placeholder for
 # pandoc's smart punctuation writes an em dash as --- and an en dash as --: a cell printed "—"
 # (a blank) must not reach the tokenizer as three minus signs
 _DASH_RUN = re.compile(r"(?<![-|:+])-{2,}(?![-|:+])")
+# OCR/VLM markdown writes some numbers as inline math: $12$, $ 1 2 $, \(3.5\), $-4$
+_MATH_NUMBER = re.compile(r"\$\s*([-+]?[\d\s,.]*\d)\s*\$|\\\(\s*([-+]?[\d\s,.]*\d)\s*\\\)")
+
+
+def _math_number(match: re.Match) -> str:
+    return re.sub(r"\s+", "", match.group(1) or match.group(2))
 
 
 def _dashes(match: re.Match) -> str:
@@ -57,6 +63,7 @@ def _dashes(match: re.Match) -> str:
 
 def clean(text: str) -> str:
     """Markdown inline residue out of one line or cell."""
+    text = _MATH_NUMBER.sub(_math_number, text)
     text = _COMMENT.sub(" ", text)  # before the dash runs: `<!--` is no dash
     previous = None
     while previous != text:  # nested spans unwrap from the inside
