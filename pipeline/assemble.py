@@ -552,21 +552,38 @@ class Assembler:
         return lambda reading: plausibility(reading, kinds, relations) + WEIGHT * learned.score(cells, reading)
 
     def _unread_cell_on_line(self, hit: Hit, covered: set[int]) -> bool:
-        """A cell after the row label, on the label's line among its numbers, holding text that
-        is no row label and no repeat of one (a spanned label printed again): an unreadable
-        number cell (`1944x`, `见附件`).  It ends or shifts the row's number run."""
-        line = self.tokens[hit.last_token].line_no
-        label_cell = self.tokens[hit.last_token].cell_no
-        on_line = []
-        for i in range(hit.token, len(self.tokens)):
-            if self.tokens[i].line_no != line:
-                break
-            on_line.append(i)
-        labels = {squash(self.tokens[i].text) for i in on_line if i in covered}
-        numbers = any(self.tokens[i].kind == "number" for i in on_line)
-        return numbers and any(
-            self.tokens[i].kind == "text" and i not in covered and self.tokens[i].cell_no > label_cell
-            and squash(self.tokens[i].text) not in labels for i in on_line)
+        """A cell of unread text in the row's number run on the label's line -- before its first
+        number, a short one between two numbers, or one holding a digit right after its last --
+        that is no row label and no repeat of one (a spanned label printed again): `1944x`,
+        `见附件`.  It ends or shifts the row's number run, so its numbers may be cut short or
+        misplaced.  (A heading or header after the run, as one-line texts print, ends the run.)"""
+        last = self.tokens[hit.last_token]
+        labels = {squash(self.tokens[i].text) for i in range(hit.token, hit.last_token + 1)}
+        span = []
+        for i in range(hit.last_token + 1, len(self.tokens)):
+            token = self.tokens[i]
+            if token.line_no != last.line_no or i in covered:
+                break  # the row's line ends, or the next row's label begins
+            if not token.empty:
+                span.append(token)
+
+        def unread(t: Token) -> bool:
+            return t.kind == "text" and t.cell_no > last.cell_no and squash(t.text) not in labels
+
+        seen_number = False
+        for k, token in enumerate(span):
+            if token.kind == "number":
+                seen_number = True
+                continue
+            if not unread(token):
+                continue
+            following = span[k + 1] if k + 1 < len(span) else None
+            if not seen_number:
+                return any(t.kind == "number" for t in span[k + 1:])
+            if following is not None and following.kind == "number" and len(squash(token.text)) <= 4:
+                return True
+            return any(c.isdigit() for c in token.text)
+        return False
 
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
              section: Section) -> "_Row":

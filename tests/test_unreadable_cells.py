@@ -75,3 +75,18 @@ def test_marked_and_counted_number_cells():
     # enumerators stay label text, and a row's first cell is never a number cell
     assert _marked_number("(3)", cell) is None and _marked_number("1.", cell) is None
     assert _marked_number("1944)", Token("text", "", cell_no=0)) is None
+
+
+def test_headings_after_a_row_in_one_line_text_raise_no_doubt(tmp_path):
+    """A whole report on one line, cells joined by tabs: the section heading and column headers
+    after a table's last row end that row's number run; they are no unread cell of it."""
+    from bs4 import BeautifulSoup
+
+    for index in range(3):
+        page = page_for(report_for("unreadable", index))
+        soup = BeautifulSoup(page.html, "html.parser")
+        article = soup.find(id=page.article_id) or soup.body
+        path = tmp_path / f"oneline{index}.txt"
+        path.write_text(page.title + "\n" + re.sub(r"[\r\n]+", "", article.get_text("\t")), encoding="utf-8")
+        result = extract_file(path)
+        assert result.fields and not [f for f, v in result.fields.items() if v.signals.get("doubt_unread")]
