@@ -341,10 +341,12 @@ class Assembler:
         found = None
         if any(r.empty for r in rows):
             readings = [[r.empty] if r.empty else r.readings for r in rows]
-            found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+            found = joint_solutions(readings, _open_equations(readings, equations, row_of), signed,
+                                    limit=JOINT_LIMIT)
         if not found:
             readings = [r.readings for r in rows]
-            found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+            found = joint_solutions(readings, _open_equations(readings, equations, row_of), signed,
+                                    limit=JOINT_LIMIT)
         if not found or len(found) >= JOINT_LIMIT:
             return  # no combination fits, or too many to say what they agree on
         best = max(found, key=lambda sol: sum(row.prior(readings[r][j][0]) for r, (row, j) in
@@ -606,6 +608,17 @@ class Assembler:
                 rec.doubts.append(DOUBT_DROPPED)
             row.records[cell] = rec
         return row
+
+
+def _open_equations(readings: list[list[Reading]], equations: list, row_of: list[int]) -> list:
+    """The equations some choice among the rows' readings can change.
+
+    A rule over rows that each have one reading with every cell read holds or fails the same
+    way whatever the open rows choose: it tells nothing about them.  Left in, a printed total
+    that is wrong in such a rule (a 总计 row the generator or an agency got wrong) fails every
+    combination, and the open rows stay unsettled although the other rules settle them."""
+    closed = {r for r, found in enumerate(readings) if len(found) == 1 and None not in found[0][0]}
+    return [(lhs, rhs) for lhs, rhs in equations if not all(row_of[i] in closed for i in lhs + rhs)]
 
 
 def _first_row_pulled(run: list[int], n_rows: int, width: int) -> list[list[list[int]]]:
