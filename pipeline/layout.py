@@ -93,6 +93,7 @@ def _repaired_number(piece: str, base: Token) -> Token | None:
 _DASHES = "—–/"
 _GLUED_BLANKS = re.compile(r"^[0-9.\-—–/]+$")
 _DASH_CELLS = re.compile(r"([—–/]+)")
+_SECTION_START = re.compile(r"^[一二三四五六七八九十]{1,2}、")
 _NUMBER_OR_DASH = re.compile(r"(?:(?<![0-9])-)?[0-9]+(?:\.[0-9]+)?|[—–/\-]")
 
 
@@ -187,6 +188,9 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
                         # blanks of a row's last cells end its line
                         ends_box = (at == len(pieces) - 1 and k == len(segments) - 1 and j == last
                                     and j > 0 and (len(part) >= 2 or part in "—–"))
+                        # …政府集中采购——三、收到和处理…: or the next section's numbered heading
+                        ends_box = ends_box or (j > 0 and j + 1 < len(parts) and len(part) >= 2
+                                                and bool(_SECTION_START.match(parts[j + 1])))
                         # 行政许可—-373: a dash between a label and a printed number is a blank cell
                         before_number = (k + 1 < len(segments) and segments[k + 1][0] == "number" and j == last
                                          and j > 0 and set(part) <= set("—–"))
