@@ -189,8 +189,9 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
                         ends_box = (at == len(pieces) - 1 and k == len(segments) - 1 and j == last
                                     and j > 0 and (len(part) >= 2 or part in "—–"))
                         # …政府集中采购——三、收到和处理…: or the next section's numbered heading
-                        ends_box = ends_box or (j > 0 and j + 1 < len(parts) and len(part) >= 2
-                                                and bool(_SECTION_START.match(parts[j + 1])))
+                        follows = parts[j + 1] if j < last else (
+                            pieces[at + 1] if k == len(segments) - 1 and at + 1 < len(pieces) else "")
+                        ends_box = ends_box or (j > 0 and len(part) >= 2 and bool(_SECTION_START.match(follows)))
                         # 行政许可—-373: a dash between a label and a printed number is a blank cell
                         before_number = (k + 1 < len(segments) and segments[k + 1][0] == "number" and j == last
                                          and j > 0 and set(part) <= set("—–"))

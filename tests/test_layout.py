@@ -42,6 +42,7 @@ def test_dashes_glued_after_a_label_are_blank_cells_where_no_text_follows_them()
     assert [t.blank for t in _box_tokens("政府集中采购——", BASE)] == [False, True, True]
     assert [t.blank for t in _box_tokens("政府集中采购—", BASE)] == [False, True]
     assert [t.blank for t in _box_tokens("政府集中采购——三、收到和处理", BASE)] == [False, True, True, False]
+    assert [t.blank for t in _box_tokens("政府集中采购—— 三、收到和处理", BASE)] == [False, True, True, False]
     assert [(t.text, t.blank) for t in _box_tokens("行政许可—-373", BASE)] == [
         ("行政许可", False), ("—", True), ("-373", False)]
     assert kinds("说明——主要是") == [("text", "说明 —— 主要是", False)]
