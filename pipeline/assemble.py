@@ -339,14 +339,15 @@ class Assembler:
         signed = [self.template.column_of(c).signed for c in cells]
         # first as if rows printed without numbers were printed empty (zeros), then as lost
         found = None
+        # rules no choice can change are left out; a row printed without numbers stays a choice
+        # (read as empty or as lost) even while it is tried as empty
+        informative = _open_equations([r.readings for r in rows], equations, row_of)
         if any(r.empty for r in rows):
             readings = [[r.empty] if r.empty else r.readings for r in rows]
-            found = joint_solutions(readings, _open_equations(readings, equations, row_of), signed,
-                                    limit=JOINT_LIMIT)
+            found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
         if not found:
             readings = [r.readings for r in rows]
-            found = joint_solutions(readings, _open_equations(readings, equations, row_of), signed,
-                                    limit=JOINT_LIMIT)
+            found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
         if not found or len(found) >= JOINT_LIMIT:
             return  # no combination fits, or too many to say what they agree on
         best = max(found, key=lambda sol: sum(row.prior(readings[r][j][0]) for r, (row, j) in

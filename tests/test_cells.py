@@ -107,6 +107,9 @@ def test_a_wrong_total_between_read_rows_does_not_keep_an_open_row_unsettled():
     kept = _open_equations(rows, columns + wrong_total, row_of)
     assert kept == columns
     assert [chosen for _, chosen in joint_solutions(rows, kept, [False] * 6)] == [[1, 0, 0]]
+    # a row printed without numbers is open (read as empty or as lost): its rules stay
+    unprinted = [rows[0], rows[1], [([None, None], [None, None])]]
+    assert _open_equations(unprinted, columns + wrong_total, row_of) == columns + wrong_total
 
 
 def test_unique_by_print_allows_lost_blank_cells():
