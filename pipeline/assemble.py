@@ -151,7 +151,8 @@ class Assembler:
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
-        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers)):
+        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
+                     self._some_pages_by_columns(table, hits, numbers)):
             if grid is None:
                 continue
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
@@ -301,6 +302,38 @@ class Assembler:
                           else [(block[0], run, None, True, None)])
         groups.extend((hit, [], None, False, None) for hit in ordered[at:])
         return groups
+
+    def _some_pages_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read page by page: column-scattered where a page's numbers exactly fill
+        the rows whose labels it prints, label by label on the other pages.
+
+        pdfminer need not print every page of a table the same way: one page's cells come
+        column after column, the next page's in boxes of a row or two (or some of its cells
+        run past the next heading).  Without this, one such page kept every page from being
+        read by columns."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered):
+            return None
+        columns = {table.row(h.row).columns for h in ordered}
+        width = len(next(iter(columns)))
+        if len(columns) != 1 or width < 2:
+            return None
+        pages = sorted({self.tokens[h.token].page for h in ordered} | {self.tokens[i].page for i in numbers},
+                       key=lambda p: (p is None, p))
+        if len(pages) < 2:
+            return None
+        groups, scattered, other = [], 0, 0
+        for page in pages:
+            labels = [h for h in ordered if self.tokens[h.token].page == page]
+            on_page = [i for i in numbers if self.tokens[i].page == page]
+            printed = [i for i in on_page if not self.tokens[i].empty]
+            if len(labels) > 1 and len(printed) == len(labels) * width:
+                groups.extend(self._scattered(table, labels, printed))
+                scattered += 1
+            elif labels:
+                groups.extend(self._group(table, labels, on_page))
+                other += 1
+        return groups if scattered and other else None
 
     def _preference(self, records: dict[str, CellRecord]) -> tuple[int, int]:
         return self._rules_held(records), sum(rec.guess.value is not None for rec in records.values())

@@ -87,3 +87,35 @@ def test_a_row_that_keeps_its_sum_only_by_dropping_printed_counts_is_never_ok(tm
     fields = extract_file(path).as_dict()["fields"]
     for f in (template.table("requests").field_id(target.row, c) for c in template.table("requests").row(target.row).columns):
         assert fields[f]["status"] != "ok", f
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_page_by_columns_and_the_next_row_by_row_both_read(tmp_path, seed):
+    """pdfminer need not print every page alike: page 1 column after column, page 2 each label
+    with its cells, one row of it printed blank (no boxes at all), so page 2's numbers fill
+    fewer rows than its labels.  Page 1 is still read by columns, page 2 label by label."""
+    rng = random.Random(f"pdfminer-mixed-{seed}")
+    gold = random_gold("2019", rng)
+    rows = [r for r in printed_rows(template_for(gold), gold["fields"]) if r.table == "requests"]
+    split = 5 + seed
+    first, second = rows[:split], rows[split:]
+    blank = next((r for r in second[:-1] if set(r.cells) <= {"0", ""}), None)
+    assert blank is not None
+    labels = lambda rs: [t for r in rs for t in ([r.group] if r.group else []) + [r.label]]  # noqa: E731
+    page2 = []
+    for r in second:
+        page2 += ([r.group] if r.group else []) + [r.label]
+        if r is not blank:
+            page2.append("  ".join(cell(c) for c in r.cells))
+    pages = [["某县人民政府2020年政府信息公开工作年度报告", _SECTION_TITLES["requests"], "申请人情况"]
+             + page_of(first, labels(first), pulled=False),
+             page2 + ["五、存在的主要问题及改进情况", "无。"]]
+    path = tmp_path / "report.txt"
+    path.write_text("\f".join("\n\n".join(p) + "\n\n" for p in pages), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    table = template_for(gold).table("requests")
+    page1 = [table.field_id(r.row, c) for r in first for c in table.row(r.row).columns]
+    assert {f: fields[f]["value"] for f in page1} == {f: gold["fields"][f] for f in page1}
+    wrong_ok = [f for f in gold["fields"] if f.startswith("requests.") and fields[f]["value"] != gold["fields"][f]
+                and fields[f]["status"] == "ok" and fields[f]["confidence"] >= CONFIDENT]
+    assert not wrong_ok
