@@ -436,6 +436,18 @@ class Assembler:
             while k < len(events) and events[k][1] == 1:
                 run.append(events[k][2])
                 k += 1
+            if len(pending) > 1:
+                # pdfminer prints a block's column headers between its columns of numbers: runs
+                # up to the next row label that together exactly fill the pending rows are one block
+                width = len(table.row(pending[0].row).columns)
+                same = all(table.row(h.row).columns == table.row(pending[0].row).columns for h in pending)
+                j, longer = k, list(run)
+                while j < len(events) and events[j][1] != 0:
+                    if events[j][1] == 1:
+                        longer.append(events[j][2])
+                    j += 1
+                if same and len(run) < len(pending) * width == len(longer):
+                    run, k = longer, j
             while run and pending:
                 if len(pending) == 1:
                     groups.append((pending.pop(), run, None, False, None))

@@ -122,3 +122,28 @@ def test_one_page_by_columns_and_the_next_row_by_row_both_read(tmp_path, seed):
     wrong_ok = [f for f in gold["fields"] if f.startswith("requests.") and fields[f]["value"] != gold["fields"][f]
                 and fields[f]["status"] == "ok" and fields[f]["confidence"] >= CONFIDENT]
     assert not wrong_ok
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_block_whose_columns_come_between_their_headers_reads_as_one_block(tmp_path, seed):
+    """On one page: the first rows' labels, then their numbers column after column with the
+    column headers between the columns (the header words end each run of numbers), then the
+    other rows label by label.  The runs up to the next row label exactly fill the rows."""
+    gold = random_gold("2019", random.Random(f"pdfminer-headed-{seed}"))
+    rows = [r for r in printed_rows(template_for(gold), gold["fields"]) if r.table == "requests"]
+    block, rest = rows[:3], rows[3:]
+    labels = lambda rs: [t for r in rs for t in ([r.group] if r.group else []) + [r.label]]  # noqa: E731
+    body = page_of(block, labels(block), pulled=False)
+    for r in rest:
+        body += labels([r]) + ["  ".join(cell(c) for c in r.cells)]
+    text = "\n\n".join(["某县人民政府2020年政府信息公开工作年度报告", _SECTION_TITLES["requests"], "申请人情况"]
+                       + body + ["五、存在的主要问题及改进情况", "无。"]) + "\n"
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    table = template_for(gold).table("requests")
+    first = [table.field_id(r.row, c) for r in block for c in table.row(r.row).columns]
+    assert {f: fields[f]["value"] for f in first} == {f: gold["fields"][f] for f in first}
+    wrong_ok = [f for f in gold["fields"] if f.startswith("requests.") and fields[f]["value"] != gold["fields"][f]
+                and fields[f]["status"] == "ok" and fields[f]["confidence"] >= CONFIDENT]
+    assert not wrong_ok
