@@ -312,6 +312,9 @@ def test_column_headers_merged_above_the_first_rows_numbers_go_before_the_row():
     above, rebuilt = split_spilled_cells(row)
     assert rebuilt == "|一、本年新收政府信息公开申请数<br>量|13|1|—|14|"
     assert above.startswith("（本列数据的勾稽关系为：第一项 加第二项之和）") and "自然人 商业 企业 其他 总计" in above
+    # a header over two columns ends in an empty line where the row prints nothing: a header too
+    above, rebuilt = split_spilled_cells("|政府集中采购|采购项目数量<br>—|采购<br>|总金额<br>—|")
+    assert rebuilt == "|政府集中采购|—||—|" and "采购" in above
     # a label wrapped over lines (no enumerator on a later line) and plain rows stay as they are
     wrapped = "|（二）部分公开（区分处理的，只计这一情形，不计其他<br>情形）|0|0|"
     assert split_spilled_cells(wrapped) == [wrapped]

@@ -261,6 +261,14 @@ def split_spilled_cells(raw: str) -> list[str]:
             above.append(" ".join(p for p in lines[:-1] if p))
         else:
             row.append(cell)
+    if above and not spill:
+        # a header cell of the row above that runs over two columns ends in an empty line
+        # where the row below prints nothing (`|采购项目数量<br>—|采购<br>|总金额<br>—|`)
+        for k, lines in enumerate(parts):
+            if k > 0 and len(lines) > 1 and not lines[-1] and all(
+                    _CJK.search(p) and not any(numeric(w) for w in p.split()) for p in lines[:-1] if p):
+                above.append(" ".join(p for p in lines[:-1] if p))
+                row[k] = ""
     if not spill and not above:
         return [raw]
     return ([" ".join(above)] if above else []) + ["|" + "|".join(row) + "|"] + (["".join(spill)] if spill else [])
