@@ -274,7 +274,9 @@ def _heading_over_cells(line: Line, headings: tuple[str, ...]) -> str | None:
     they hold nothing but the heading with its enumerator."""
     if any(is_number(box.text) for box in line.boxes if box.text.strip()):
         return None
-    joined = normalize("".join(box.text.strip() for box in line.boxes))
+    # punctuation before the enumerator is the row above's (`|、<br>四、政府|信息公开…|`: the
+    # 、 of that row's 四、 wrapped into this row's first cell); no heading starts with it
+    joined = normalize("".join(box.text.strip() for box in line.boxes)).lstrip(" 、,，.。;；:：")
     pieces = headings_in_prose(joined, headings)
     return joined if [kind for kind, _ in pieces] == ["text"] else None
 

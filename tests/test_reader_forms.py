@@ -338,6 +338,29 @@ def test_a_section_heading_read_as_a_table_row_with_the_lines_below_in_its_cells
     assert split_spilled_cells(data) == [data]
 
 
+def test_a_pipe_rows_empty_last_cells_are_printed_blanks_not_edge_separators():
+    """html2text prints rows without edge pipes (`5|  | 2|  | 7|  |  `): the empty cells at the end
+    are cells printed empty (zeros where a table prints nothing for 0); only the one empty piece
+    an edge pipe makes is no cell."""
+    from pipeline.readers.text import split_cells
+
+    assert split_cells("5|  | 2|  | 7|  |  ") == ["5", "", "2", "", "7", "", ""]
+    assert split_cells("| 5 |  | 2 |  |") == ["5", "", "2", ""]
+    assert split_cells("|  |  |") == []
+    assert split_cells("规章\t0\t\t") == ["规章", "0"]  # tab rows keep their old edges
+
+
+def test_an_enumerator_cut_from_its_label_at_a_column_line_is_no_count():
+    """`|4|．保护第三方合法权益|`: the converter cut the enumerator off at a column line; alone in
+    its cell the 4 would read as a printed count."""
+    from pipeline.readers.markdown import lines_from_markdown
+
+    texts = [[b.text for b in line.boxes] for line in lines_from_markdown("|4|．保护第三方合<br>法权益|0|\n")]
+    assert texts == [["4．保护第三方合 法权益", "0"]]
+    assert [[b.text for b in line.boxes] for line in lines_from_markdown("|行政许可|4|.5|\n")] == [
+        ["行政许可", "4", ".5"]]
+
+
 def test_br_outside_a_table_breaks_the_line_and_comments_leave_no_residue():
     """A converter's text of a table it took for a picture: header words, then the numbers, `<br>`
     between, inside `<!-- Start of picture text -->` comments."""
@@ -369,3 +392,8 @@ def test_a_heading_glued_to_a_paragraph_or_cut_into_cells_still_opens_its_sectio
     tokens = tokenize(doc, _vocabulary())
     assert tokens[0].kind == "text" and tokens[0].text == "四、政府信息公开行政复议、行政诉讼情况"
     assert [t.text for t in tokens[1:]] == ["行政复议", "行政诉讼"]
+    # the 、 of the row above's 四、 wrapped into the heading row's first cell
+    stray = Line([TextBox(t, column=k) for k, t in enumerate(["、 四、政府", "信息公开行", "政复", "议、行", "政诉讼情况"])],
+                 1, in_table=True)
+    doc = Document("t.md", "0" * 64, "text", [Page(1, [stray])])
+    assert tokenize(doc, _vocabulary())[0].text == "四、政府信息公开行政复议、行政诉讼情况"

@@ -274,11 +274,16 @@ def split_spilled_cells(raw: str) -> list[str]:
     return ([" ".join(above)] if above else []) + ["|" + "|".join(row) + "|"] + (["".join(spill)] if spill else [])
 
 
+# an enumerator a converter cut from its label at a column line: `|4|．保护第三方合法权益|`
+_CUT_ENUMERATOR = re.compile(r"\|\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*\|\s*([.．、])(?=\s*[\u4e00-\u9fff])")
+
+
 def _text_lines(raw: str) -> list[str]:
     """The lines one markdown line prints: a `<br>` outside a table is a line break (a converter's
     text of a table it took for a picture: header words, then the numbers, `<br>` between)."""
     if raw.lstrip().startswith("|"):
-        return split_spilled_cells(raw)
+        # the digit alone in its cell would read as a printed count
+        return split_spilled_cells(_CUT_ENUMERATOR.sub(r"|\1\2", raw))
     return _BR.split(raw)
 
 
