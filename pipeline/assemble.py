@@ -157,7 +157,8 @@ class Assembler:
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
-        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers)):
+        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
+                     self._some_pages_by_columns(table, hits, numbers)):
             if grid is None:
                 continue
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
@@ -310,6 +311,38 @@ class Assembler:
         groups.extend((hit, [], None, False, None) for hit in ordered[at:])
         return groups
 
+    def _some_pages_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read page by page: column-scattered where a page's numbers exactly fill
+        the rows whose labels it prints, label by label on the other pages.
+
+        pdfminer need not print every page of a table the same way: one page's cells come
+        column after column, the next page's in boxes of a row or two (or some of its cells
+        run past the next heading).  Without this, one such page kept every page from being
+        read by columns."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered):
+            return None
+        columns = {table.row(h.row).columns for h in ordered}
+        width = len(next(iter(columns)))
+        if len(columns) != 1 or width < 2:
+            return None
+        pages = sorted({self.tokens[h.token].page for h in ordered} | {self.tokens[i].page for i in numbers},
+                       key=lambda p: (p is None, p))
+        if len(pages) < 2:
+            return None
+        groups, scattered, other = [], 0, 0
+        for page in pages:
+            labels = [h for h in ordered if self.tokens[h.token].page == page]
+            on_page = [i for i in numbers if self.tokens[i].page == page]
+            printed = [i for i in on_page if not self.tokens[i].empty]
+            if len(labels) > 1 and len(printed) == len(labels) * width:
+                groups.extend(self._scattered(table, labels, printed))
+                scattered += 1
+            elif labels:
+                groups.extend(self._group(table, labels, on_page))
+                other += 1
+        return groups if scattered and other else None
+
     def _preference(self, records: dict[str, CellRecord]) -> tuple[int, int]:
         return self._rules_held(records), sum(rec.guess.value is not None for rec in records.values())
 
@@ -347,12 +380,15 @@ class Assembler:
         signed = [self.template.column_of(c).signed for c in cells]
         # first as if rows printed without numbers were printed empty (zeros), then as lost
         found = None
+        # rules no choice can change are left out; a row printed without numbers stays a choice
+        # (read as empty or as lost) even while it is tried as empty
+        informative = _open_equations([r.readings for r in rows], equations, row_of)
         if any(r.empty for r in rows):
             readings = [[r.empty] if r.empty else r.readings for r in rows]
-            found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+            found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
         if not found:
             readings = [r.readings for r in rows]
-            found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+            found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
         if not found or len(found) >= JOINT_LIMIT:
             return  # no combination fits, or too many to say what they agree on
         best = max(found, key=lambda sol: sum(row.prior(readings[r][j][0]) for r, (row, j) in
@@ -408,6 +444,18 @@ class Assembler:
             while k < len(events) and events[k][1] == 1:
                 run.append(events[k][2])
                 k += 1
+            if len(pending) > 1:
+                # pdfminer prints a block's column headers between its columns of numbers: runs
+                # up to the next row label that together exactly fill the pending rows are one block
+                width = len(table.row(pending[0].row).columns)
+                same = all(table.row(h.row).columns == table.row(pending[0].row).columns for h in pending)
+                j, longer = k, list(run)
+                while j < len(events) and events[j][1] != 0:
+                    if events[j][1] == 1:
+                        longer.append(events[j][2])
+                    j += 1
+                if same and len(run) < len(pending) * width == len(longer):
+                    run, k = longer, j
             while run and pending:
                 if len(pending) == 1:
                     groups.append((pending.pop(), run, None, False, None))
@@ -648,6 +696,17 @@ class Assembler:
                 rec.doubts.append(DOUBT_DROPPED)
             row.records[cell] = rec
         return row
+
+
+def _open_equations(readings: list[list[Reading]], equations: list, row_of: list[int]) -> list:
+    """The equations some choice among the rows' readings can change.
+
+    A rule over rows that each have one reading with every cell read holds or fails the same
+    way whatever the open rows choose: it tells nothing about them.  Left in, a printed total
+    that is wrong in such a rule (a 总计 row the generator or an agency got wrong) fails every
+    combination, and the open rows stay unsettled although the other rules settle them."""
+    closed = {r for r, found in enumerate(readings) if len(found) == 1 and None not in found[0][0]}
+    return [(lhs, rhs) for lhs, rhs in equations if not all(row_of[i] in closed for i in lhs + rhs)]
 
 
 def _first_row_pulled(run: list[int], n_rows: int, width: int) -> list[list[list[int]]]:

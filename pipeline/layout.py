@@ -118,6 +118,7 @@ def _repaired_number(piece: str, base: Token) -> Token | None:
 _DASHES = "—–/"
 _GLUED_BLANKS = re.compile(r"^[0-9.\-—–/]+$")
 _DASH_CELLS = re.compile(r"([—–/]+)")
+_SECTION_START = re.compile(r"^[一二三四五六七八九十]{1,2}、")
 _NUMBER_OR_DASH = re.compile(r"(?:(?<![0-9])-)?[0-9]+(?:\.[0-9]+)?|[—–/\-]")
 
 
@@ -178,7 +179,8 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
         else:
             tokens.append(Token("text", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score))
 
-    for piece in _SPLIT.split(raw):
+    pieces = _SPLIT.split(raw)
+    for at, piece in enumerate(pieces):
         if _GLUED_BLANKS.match(piece) and any(c in _DASHES for c in piece):
             tokens.extend(_numbers_and_dashes(piece, base))
             continue
@@ -195,16 +197,31 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
             tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
                                 base.score, blank=True))
         elif _CJK.search(piece):
-            for kind, segment in split_glued(piece):
+            segments = split_glued(piece)
+            for k, (kind, segment) in enumerate(segments):
                 number = _number(segment, base) if kind == "number" else None
                 if number is not None:
                     tokens.append(number)
                 else:
-                    for part in _DASH_CELLS.split(segment):
+                    parts = _DASH_CELLS.split(segment)
+                    last = max((j for j, part in enumerate(parts) if part), default=-1)
+                    for j, part in enumerate(parts):
                         # 312—6——五、 or 总计———: dashes printed for zeros after glued cells or
                         # headers; a 破折号 "——" inside label text stays text
                         after_number = tokens and tokens[-1].kind == "number" and "/" not in part  # not 2020/1/1
-                        if part and set(part) <= set(_DASHES) and (len(part) >= 3 or after_number):
+                        # 政府集中采购—— at the end of the box: a 破折号 leads on to more text, the
+                        # blanks of a row's last cells end its line
+                        ends_box = (at == len(pieces) - 1 and k == len(segments) - 1 and j == last
+                                    and j > 0 and (len(part) >= 2 or part in "—–"))
+                        # …政府集中采购——三、收到和处理…: or the next section's numbered heading
+                        follows = parts[j + 1] if j < last else (
+                            pieces[at + 1] if k == len(segments) - 1 and at + 1 < len(pieces) else "")
+                        ends_box = ends_box or (j > 0 and len(part) >= 2 and bool(_SECTION_START.match(follows)))
+                        # 行政许可—-373: a dash between a label and a printed number is a blank cell
+                        before_number = (k + 1 < len(segments) and segments[k + 1][0] == "number" and j == last
+                                         and j > 0 and set(part) <= set("—–"))
+                        if part and set(part) <= set(_DASHES) and (len(part) >= 3 or after_number or ends_box
+                                                                   or before_number):
                             tokens.extend(_numbers_and_dashes(part, base))
                         elif part:
                             add_text(part)
@@ -282,7 +299,9 @@ def _heading_over_cells(line: Line, headings: tuple[str, ...]) -> str | None:
     they hold nothing but the heading with its enumerator."""
     if any(is_number(box.text) for box in line.boxes if box.text.strip()):
         return None
-    joined = normalize("".join(box.text.strip() for box in line.boxes))
+    # punctuation before the enumerator is the row above's (`|、<br>四、政府|信息公开…|`: the
+    # 、 of that row's 四、 wrapped into this row's first cell); no heading starts with it
+    joined = normalize("".join(box.text.strip() for box in line.boxes)).lstrip(" 、,，.。;；:：")
     pieces = headings_in_prose(joined, headings)
     return joined if [kind for kind, _ in pieces] == ["text"] else None
 

@@ -90,6 +90,28 @@ def test_a_row_without_any_reading_is_in_no_joint_solution():
     assert joint_solutions(rows, [((0, 1), (2,)), ((0,), (3,))], [False] * 6) == []
 
 
+def test_a_wrong_total_between_read_rows_does_not_keep_an_open_row_unsettled():
+    # glued digits "1122" split two ways (1|12 or 11|2); the column sums below settle it.  A
+    # total printed wrong in rows read one way only (13 beside 3) fails every combination:
+    # it says nothing about the open row and must not keep the column sums from settling it
+    from pipeline.assemble import _open_equations
+    from pipeline.cells import joint_solutions
+
+    rows = [[([1, 12], [0, 0]), ([11, 2], [0, 0])],  # open
+            [([2, 1], [0, 1])],
+            [([13, 3], [0, 1])]]  # column totals, one of them printed wrong against the other
+    row_of = [0, 0, 1, 1, 2, 2]
+    columns = [((0, 2), (4,)), ((1, 3), (5,))]
+    wrong_total = [((4,), (5,))]
+    assert joint_solutions(rows, columns + wrong_total, [False] * 6) == []
+    kept = _open_equations(rows, columns + wrong_total, row_of)
+    assert kept == columns
+    assert [chosen for _, chosen in joint_solutions(rows, kept, [False] * 6)] == [[1, 0, 0]]
+    # a row printed without numbers is open (read as empty or as lost): its rules stay
+    unprinted = [rows[0], rows[1], [([None, None], [None, None])]]
+    assert _open_equations(unprinted, columns + wrong_total, row_of) == columns + wrong_total
+
+
 def test_unique_by_print_allows_lost_blank_cells():
     from pipeline.cells import unique_by_print
 

@@ -36,6 +36,19 @@ def test_blank_markers_after_a_label():
     assert [t.blank for t in tokens] == [False, True, True]
 
 
+def test_dashes_glued_after_a_label_are_blank_cells_where_no_text_follows_them():
+    # page text with no separator between cells: a row's blank cells end its line, or stand
+    # between the label and a printed number; a 破折号 inside label text leads on to more text
+    assert [t.blank for t in _box_tokens("政府集中采购——", BASE)] == [False, True, True]
+    assert [t.blank for t in _box_tokens("政府集中采购—", BASE)] == [False, True]
+    assert [t.blank for t in _box_tokens("政府集中采购——三、收到和处理", BASE)] == [False, True, True, False]
+    assert [t.blank for t in _box_tokens("政府集中采购—— 三、收到和处理", BASE)] == [False, True, True, False]
+    assert [(t.text, t.blank) for t in _box_tokens("行政许可—-373", BASE)] == [
+        ("行政许可", False), ("—", True), ("-373", False)]
+    assert kinds("说明——主要是") == [("text", "说明 —— 主要是", False)]
+    assert kinds("本年增/减") == [("text", "本年增 / 减", False)]
+
+
 def test_markdown_em_dash_cells_are_blanks_but_rule_lines_are_not():
     # pandoc/markdown print a dash cell as "---": one blank cell, never minus signs
     assert [t.blank for t in _box_tokens("（三）不予公开 --- 3", BASE)] == [False, True, False]

@@ -87,3 +87,63 @@ def test_a_row_that_keeps_its_sum_only_by_dropping_printed_counts_is_never_ok(tm
     fields = extract_file(path).as_dict()["fields"]
     for f in (template.table("requests").field_id(target.row, c) for c in template.table("requests").row(target.row).columns):
         assert fields[f]["status"] != "ok", f
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_page_by_columns_and_the_next_row_by_row_both_read(tmp_path, seed):
+    """pdfminer need not print every page alike: page 1 column after column, page 2 each label
+    with its cells, one row of it printed blank (no boxes at all), so page 2's numbers fill
+    fewer rows than its labels.  Page 1 is still read by columns, page 2 label by label."""
+    split = 5 + seed
+
+    def with_a_blank_row(k: int):
+        gold = random_gold("2019", random.Random(f"pdfminer-mixed-{seed}-{k}"))
+        rows = [r for r in printed_rows(template_for(gold), gold["fields"]) if r.table == "requests"]
+        blank = next((r for r in rows[split:-1] if set(r.cells) <= {"0", ""}), None)
+        return gold, rows, blank
+
+    gold, rows, blank = next(found for found in map(with_a_blank_row, range(200)) if found[2] is not None)
+    first, second = rows[:split], rows[split:]
+    labels = lambda rs: [t for r in rs for t in ([r.group] if r.group else []) + [r.label]]  # noqa: E731
+    page2 = []
+    for r in second:
+        page2 += ([r.group] if r.group else []) + [r.label]
+        if r is not blank:
+            page2.append("  ".join(cell(c) for c in r.cells))
+    pages = [["某县人民政府2020年政府信息公开工作年度报告", _SECTION_TITLES["requests"], "申请人情况"]
+             + page_of(first, labels(first), pulled=False),
+             page2 + ["五、存在的主要问题及改进情况", "无。"]]
+    path = tmp_path / "report.txt"
+    path.write_text("\f".join("\n\n".join(p) + "\n\n" for p in pages), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    table = template_for(gold).table("requests")
+    page1 = [table.field_id(r.row, c) for r in first for c in table.row(r.row).columns]
+    assert {f: fields[f]["value"] for f in page1} == {f: gold["fields"][f] for f in page1}
+    wrong_ok = [f for f in gold["fields"] if f.startswith("requests.") and fields[f]["value"] != gold["fields"][f]
+                and fields[f]["status"] == "ok" and fields[f]["confidence"] >= CONFIDENT]
+    assert not wrong_ok
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_block_whose_columns_come_between_their_headers_reads_as_one_block(tmp_path, seed):
+    """On one page: the first rows' labels, then their numbers column after column with the
+    column headers between the columns (the header words end each run of numbers), then the
+    other rows label by label.  The runs up to the next row label exactly fill the rows."""
+    gold = random_gold("2019", random.Random(f"pdfminer-headed-{seed}"))
+    rows = [r for r in printed_rows(template_for(gold), gold["fields"]) if r.table == "requests"]
+    block, rest = rows[:3], rows[3:]
+    labels = lambda rs: [t for r in rs for t in ([r.group] if r.group else []) + [r.label]]  # noqa: E731
+    body = page_of(block, labels(block), pulled=False)
+    for r in rest:
+        body += labels([r]) + ["  ".join(cell(c) for c in r.cells)]
+    text = "\n\n".join(["某县人民政府2020年政府信息公开工作年度报告", _SECTION_TITLES["requests"], "申请人情况"]
+                       + body + ["五、存在的主要问题及改进情况", "无。"]) + "\n"
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    table = template_for(gold).table("requests")
+    first = [table.field_id(r.row, c) for r in block for c in table.row(r.row).columns]
+    assert {f: fields[f]["value"] for f in first} == {f: gold["fields"][f] for f in first}
+    wrong_ok = [f for f in gold["fields"] if f.startswith("requests.") and fields[f]["value"] != gold["fields"][f]
+                and fields[f]["status"] == "ok" and fields[f]["confidence"] >= CONFIDENT]
+    assert not wrong_ok

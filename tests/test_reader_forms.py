@@ -300,6 +300,67 @@ def test_a_number_cell_holding_the_next_lines_text_gives_the_row_and_that_line()
     assert ["行政强制", "6", "—", "—"] in rows and not any("6 第二十条" in " ".join(r) for r in rows)
 
 
+def test_column_headers_merged_above_the_first_rows_numbers_go_before_the_row():
+    """`|note<br>一、本年新收…|自然人<br>13|商业<br>企业<br>1|`: the converter merged the header
+    rows into the first data row.  A count does not wrap and a header does not end in one: the
+    header lines (and the note above the label) are read before the row, the row keeps its label
+    and its numbers, and the label is found."""
+    from pipeline.readers.markdown import split_spilled_cells
+
+    row = ("|（本列数据的勾稽关系为：第一项<br>加第二项之和）<br>一、本年新收政府信息公开申请数<br>量"
+           "|自然人<br>13|商业<br>企业<br>1|其他<br>—|总计<br>14|")
+    above, rebuilt = split_spilled_cells(row)
+    assert rebuilt == "|一、本年新收政府信息公开申请数<br>量|13|1|—|14|"
+    assert above.startswith("（本列数据的勾稽关系为：第一项 加第二项之和）") and "自然人 商业 企业 其他 总计" in above
+    # a header over two columns ends in an empty line where the row prints nothing: a header too
+    above, rebuilt = split_spilled_cells("|政府集中采购|采购项目数量<br>—|采购<br>|总金额<br>—|")
+    assert rebuilt == "|政府集中采购|—||—|" and "采购" in above
+    # a label wrapped over lines (no enumerator on a later line) and plain rows stay as they are
+    wrapped = "|（二）部分公开（区分处理的，只计这一情形，不计其他<br>情形）|0|0|"
+    assert split_spilled_cells(wrapped) == [wrapped]
+    two_numbers = "|一、本年新收政府信息公开申请数量|0|0<br>0|0|"
+    assert split_spilled_cells(two_numbers) == [two_numbers]
+
+
+def test_a_section_heading_read_as_a_table_row_with_the_lines_below_in_its_cells():
+    """`|四、政府<br>行政 复议|信息公开行<br>|政复|议、行|政诉讼<br>行政|情况<br> 诉讼|`: the first
+    line of every cell is the heading, the rest is the header row printed under it."""
+    from pipeline.readers.markdown import lines_from_markdown, split_spilled_cells
+
+    row = "|四、政府<br>行政 复议|信息公开行<br>|政复|议、行|政诉讼<br>行政|情况<br> 诉讼||||"
+    heading, below = split_spilled_cells(row)
+    assert heading == "四、政府信息公开行政复议、行政诉讼情况"
+    assert below.split("|")[1:3] == ["行政 复议", ""]
+    lines = [line.text for line in lines_from_markdown(row + "\n|0|0|1|0|1|\n")]
+    assert lines[0] == heading
+    # a row that prints numbers is no heading, whatever its label starts with
+    data = "|四、结转下年<br>|度继续办理|2|0|2|"
+    assert split_spilled_cells(data) == [data]
+
+
+def test_a_pipe_rows_empty_last_cells_are_printed_blanks_not_edge_separators():
+    """html2text prints rows without edge pipes (`5|  | 2|  | 7|  |  `): the empty cells at the end
+    are cells printed empty (zeros where a table prints nothing for 0); only the one empty piece
+    an edge pipe makes is no cell."""
+    from pipeline.readers.text import split_cells
+
+    assert split_cells("5|  | 2|  | 7|  |  ") == ["5", "", "2", "", "7", "", ""]
+    assert split_cells("| 5 |  | 2 |  |") == ["5", "", "2", ""]
+    assert split_cells("|  |  |") == []
+    assert split_cells("规章\t0\t\t") == ["规章", "0"]  # tab rows keep their old edges
+
+
+def test_an_enumerator_cut_from_its_label_at_a_column_line_is_no_count():
+    """`|4|．保护第三方合法权益|`: the converter cut the enumerator off at a column line; alone in
+    its cell the 4 would read as a printed count."""
+    from pipeline.readers.markdown import lines_from_markdown
+
+    texts = [[b.text for b in line.boxes] for line in lines_from_markdown("|4|．保护第三方合<br>法权益|0|\n")]
+    assert texts == [["4．保护第三方合 法权益", "0"]]
+    assert [[b.text for b in line.boxes] for line in lines_from_markdown("|行政许可|4|.5|\n")] == [
+        ["行政许可", "4", ".5"]]
+
+
 def test_br_outside_a_table_breaks_the_line_and_comments_leave_no_residue():
     """A converter's text of a table it took for a picture: header words, then the numbers, `<br>`
     between, inside `<!-- Start of picture text -->` comments."""
@@ -331,3 +392,8 @@ def test_a_heading_glued_to_a_paragraph_or_cut_into_cells_still_opens_its_sectio
     tokens = tokenize(doc, _vocabulary())
     assert tokens[0].kind == "text" and tokens[0].text == "四、政府信息公开行政复议、行政诉讼情况"
     assert [t.text for t in tokens[1:]] == ["行政复议", "行政诉讼"]
+    # the 、 of the row above's 四、 wrapped into the heading row's first cell
+    stray = Line([TextBox(t, column=k) for k, t in enumerate(["、 四、政府", "信息公开行", "政复", "议、行", "政诉讼情况"])],
+                 1, in_table=True)
+    doc = Document("t.md", "0" * 64, "text", [Page(1, [stray])])
+    assert tokenize(doc, _vocabulary())[0].text == "四、政府信息公开行政复议、行政诉讼情况"

@@ -218,6 +218,9 @@ def _html_block(lines: list[str], i: int) -> tuple[list[Line], int]:
 
 
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SECTION_ENUMERATOR = re.compile(r"^[一二三四五六七八九十]+、")
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．](?!\d))")
 
 
 def split_spilled_cells(raw: str) -> list[str]:
@@ -234,27 +237,60 @@ def split_spilled_cells(raw: str) -> list[str]:
 
     body = raw.strip()
     cells = body[body.startswith("|"):len(body) - body.endswith("|")].split("|")
-    row, spill = [], []
-    for cell in cells:
+    parts = [[clean(p).strip() for p in _BR.split(cell)] for cell in cells]
+    numeric = lambda text: bool(text) and (is_number(text) or is_blank_marker(text))  # noqa: E731
+    if _SECTION_ENUMERATOR.match(parts[0][0]) and not any(numeric(p) for cell in parts for p in cell):
+        # a section heading the converter took for a table row, the lines under it merged into
+        # its cells (`|四、政府<br>行政 复议|信息公开行<br>|政复|议、行|...`): the cells' first
+        # lines are the heading, the rest the row below
+        below = ["<br>".join(cell[1:]) for cell in parts]
+        return ["".join(cell[0] for cell in parts)] + (["|" + "|".join(below) + "|"] if any(below) else [])
+    row, spill, above = [], [], []
+    starts = [j for j, line in enumerate(parts[0]) if j > 0 and _ENUMERATOR.match(line)]
+    if starts and any(numeric(cell[-1]) for cell in parts[1:]):
+        # the label cell of a row with numbers also holds text printed above the row (a note
+        # under the column headers): the row label starts at its enumerator
+        above.append(" ".join(p for p in parts[0][:starts[0]] if p))
+        cells = ["<br>".join(parts[0][starts[0]:])] + cells[1:]
+    for k, (cell, lines) in enumerate(zip(cells, parts)):
         first, *rest = _BR.split(cell)
         rest_text = " ".join(part.strip() for part in rest if part.strip())
-        first_clean = clean(first).strip()
-        if rest_text and first_clean and (is_number(first_clean) or is_blank_marker(first_clean)) \
-                and re.search(r"[\u4e00-\u9fff]", rest_text):
+        first_clean = lines[0]
+        if rest_text and first_clean and numeric(first_clean) and _CJK.search(rest_text):
             row.append(first)
             spill.append(rest_text)
+        elif k > 0 and len(lines) > 1 and numeric(lines[-1]) and all(
+                _CJK.search(p) and not any(numeric(w) for w in p.split()) for p in lines[:-1] if p):
+            # the column header printed above went into the first row's number cells
+            # (`|一、本年新收…|自然人<br>13|商业<br>企业<br>1|`): a header does not end in a count
+            # and a count does not wrap, so the header lines go before the row
+            row.append(lines[-1])
+            above.append(" ".join(p for p in lines[:-1] if p))
         else:
             row.append(cell)
-    if not spill:
+    if above and not spill:
+        # a header cell of the row above that runs over two columns ends in an empty line
+        # where the row below prints nothing (`|采购项目数量<br>—|采购<br>|总金额<br>—|`)
+        for k, lines in enumerate(parts):
+            if k > 0 and len(lines) > 1 and not lines[-1] and all(
+                    _CJK.search(p) and not any(numeric(w) for w in p.split()) for p in lines[:-1] if p):
+                above.append(" ".join(p for p in lines[:-1] if p))
+                row[k] = ""
+    if not spill and not above:
         return [raw]
-    return ["|" + "|".join(row) + "|", "".join(spill)]
+    return ([" ".join(above)] if above else []) + ["|" + "|".join(row) + "|"] + (["".join(spill)] if spill else [])
+
+
+# an enumerator a converter cut from its label at a column line: `|4|．保护第三方合法权益|`
+_CUT_ENUMERATOR = re.compile(r"\|\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*\|\s*([.．、])(?=\s*[\u4e00-\u9fff])")
 
 
 def _text_lines(raw: str) -> list[str]:
     """The lines one markdown line prints: a `<br>` outside a table is a line break (a converter's
     text of a table it took for a picture: header words, then the numbers, `<br>` between)."""
     if raw.lstrip().startswith("|"):
-        return split_spilled_cells(raw)
+        # the digit alone in its cell would read as a printed count
+        return split_spilled_cells(_CUT_ENUMERATOR.sub(r"|\1\2", raw))
     return _BR.split(raw)
 
 

@@ -29,6 +29,21 @@ def split_cells(raw_line: str) -> list[str]:
     if "\t" not in raw_line and "|" not in raw_line:
         return [raw_line.strip()]
     cells = [c.strip() for c in _CELL_SPLIT.split(raw_line)]
+    if "|" in raw_line:
+        # a leading/trailing pipe makes one empty edge cell, not a data cell; the empty cells
+        # before it are printed cells (html2text prints a row `5|  | 2|  |  ` with no edge
+        # pipes: its last cells are blanks, zeros where the table prints nothing for 0)
+        leading = raw_line.lstrip(" ").startswith("|")
+        # `a | b |` ends in an edge pipe; `5|  |  ` (html2text pads its lines with spaces) ends
+        # in an empty cell
+        trailing = raw_line.rstrip(" ").endswith("|") and (leading or not raw_line.endswith(" "))
+        if leading and cells and not cells[0]:
+            cells.pop(0)
+        if trailing and cells and not cells[-1]:
+            cells.pop()
+        if not any(cells):
+            return []
+        return cells
     # a leading/trailing separator makes an empty edge cell, not a data cell
     while cells and not cells[0]:
         cells.pop(0)
