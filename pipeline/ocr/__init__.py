@@ -105,17 +105,22 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
 
 
 BLANK_SPECK = 15  # marked pixels in one blob that make a mark, not a speck
+MARK_CUT = 10  # px cut off a cell's left and right before looking for marks (the rulings' halo)
 
 
-def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
-    """(width, height) of every mark in the middle of a cell (rulings and their halo cut
-    away), smoothed so that speckle and scanner noise leave no mark while a faint, blurred
-    digit (~50 grey levels under the paper) does; None when the cell is too small to judge."""
+def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | None:
+    """(x, y, width, height), in page pixels, of every mark in the middle of a cell (rulings
+    and their halo cut away), smoothed so that speckle and scanner noise leave no mark while
+    a faint, blurred digit (~50 grey levels under the paper) does; None when the cell is too
+    small to judge."""
     import cv2
 
     h, w = gray.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    dy, dx = max(4, (y1 - y0) // 5), max(4, (x1 - x0) // 10)
+    # the cut is the rulings' halo, which blur widens, not a share of the cell: a value
+    # printed flush left in a cell spanning two columns (section 二's fees row under its
+    # two-column header) lay inside a cut of a tenth of the width, and the cell read "blank"
+    dy, dx = max(4, (y1 - y0) // 5), max(4, min((x1 - x0) // 10, MARK_CUT))
     x0, y0, x1, y1 = max(0, x0 + dx), max(0, y0 + dy), min(w, x1 - dx), min(h, y1 - dy)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
@@ -123,7 +128,37 @@ def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
     middle = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), (0, 0), 0.8)
     marked = (middle < float(np.median(middle)) - 30).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
-    return [(int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+    return [(x0 + int(stats[i, 0]), y0 + int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+            for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+
+
+def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
+    """(width, height) of every mark in the middle of a cell (`_mark_boxes`)."""
+    boxes = _mark_boxes(gray, bbox)
+    return None if boxes is None else [(w, h) for _, _, w, h in boxes]
+
+
+def _reread_crop(gray: np.ndarray, bbox) -> np.ndarray | None:
+    """The crop a cell is re-read from: its glyphs (`_ink_crop`), or, when that finds none
+    but the cell's middle holds a mark other than a dash, the marks' span at the cell's full
+    height.  On a blurred page a one-line row's number touches the rulings' grey halo, and
+    `_ink_crop` drops the merged blob as a ruling remnant: the cell stayed unread, its value
+    lost ("+3" read as an empty cell, 0)."""
+    import cv2
+
+    crop = _ink_crop(gray, bbox)
+    if crop is not None:
+        return crop
+    marks = [m for m in _mark_boxes(gray, bbox) or [] if not _dash(m[2:], bbox)]
+    if not marks:
+        return None
+    h, w = gray.shape[:2]
+    xa = max(0, min(m[0] for m in marks) - 8)
+    xb = min(w, max(m[0] + m[2] for m in marks) + 8)
+    ya, yb = max(0, int(round(bbox[1])) + 3), min(h, int(round(bbox[3])) - 3)
+    if xb - xa < 4 or yb - ya < 4:
+        return None
+    return cv2.cvtColor(np.ascontiguousarray(gray[ya:yb, xa:xb]), cv2.COLOR_GRAY2BGR)
 
 
 def _dash(mark: tuple[int, int], bbox) -> bool:
@@ -170,12 +205,25 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
     height, width = region.shape[:2]
     ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    # ruling remnants touch the cell's sides; dust is a few pixels
-    strokes = [i for i in range(1, n) if stats[i, 4] >= 6 and stats[i, 0] > 0 and stats[i, 0] + stats[i, 2] < width]
+
+    def remnant(i: int) -> bool:
+        # a ruling's remnant runs along the side it touches; a slash printed close to a
+        # ruling touches the inset's edge too, but spans neither side
+        x, y, w, h = stats[i, :4]
+        return ((x == 0 or x + w == width) and (h >= 0.8 * height or w <= 2)) or \
+            ((y == 0 or y + h == height) and (w >= 0.8 * width or h <= 2))
+
+    marks = [i for i in range(1, n) if stats[i, 4] >= 6 and not remnant(i)]
+    if not marks:
+        return False
+    # speckle and dust are much smaller than the stroke
+    tallest = max(stats[i, 3] for i in marks)
+    strokes = [i for i in marks if stats[i, 3] >= 0.4 * tallest]
     if len(strokes) != 1:
         return False
     x, y, w, h = stats[strokes[0], :4]
-    if h < 0.5 * height or not 0.25 * h <= w <= h:
+    # (a tall two-line cell holds a one-line slash: the cell's height says little)
+    if h < max(8, 0.25 * height) or not 0.25 * h <= w <= h:
         return False
     blob = labels[y:y + h, x:x + w] == strokes[0]
     top, bottom = blob[:h // 2], blob[h - h // 2:]
@@ -245,7 +293,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         missing = not text and (in_numeric or (cell.r0 in value_rows and not (
             cell.r0 in labelled and cell.c0 < first_number[cell.r0])))
         if doubtful or missing:
-            crop = _ink_crop(gray, cell.bbox)
+            crop = _reread_crop(gray, cell.bbox)
             if crop is not None:
                 todo.append(key)
                 crops.append(crop)

@@ -33,10 +33,10 @@ REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean fir
 def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     import cv2
 
-    from . import _ink_crop
+    from . import _ink_crop, _reread_crop
 
     out = []
-    tight = _ink_crop(gray, bbox)
+    tight = _reread_crop(gray, bbox)
     if tight is not None:
         out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
         grey = cv2.cvtColor(tight, cv2.COLOR_BGR2GRAY)
