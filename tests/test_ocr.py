@@ -226,6 +226,19 @@ def test_split_by_cells_cuts_box_across_ruling():
     assert parts[0][1] == (60, 10, 96, 40) and parts[1][1] == (104, 10, 160, 40)
 
 
+def test_split_by_cells_cuts_a_vertical_header_from_the_value_under_it():
+    """The detector merged a header set one character per line with the value printed right
+    under it ("结果维持2"): the value went to the header, the value cell was left to a second
+    look, and the extra number in the header row flagged the whole table."""
+    # a header row 100 px high over a value row 30 px high
+    cells = geometry.merge_cells([0, 76, 152], [0, 100, 130], lambda i, j: True, lambda i, j: True)
+    parts = geometry.split_by_cells((80, 6, 146, 126), cells)
+    assert [(p[0].r0, p[0].c0) for p in parts] == [(0, 1), (1, 1)]
+    assert parts[0][1] == (80, 6, 146, 96) and parts[1][1] == (80, 104, 146, 126)
+    # a box that only grazes the row below stays one part
+    assert len(geometry.split_by_cells((80, 6, 146, 108), cells)) == 1
+
+
 def test_match_columns_for_continued_table():
     assert geometry.match_columns([0, 100, 200, 300], [1, 99, 201, 299], tol=5) == {0: 0, 1: 1, 2: 2}
     assert geometry.match_columns([0, 100, 200, 300], [0, 150, 300], tol=5) is None

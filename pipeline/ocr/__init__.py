@@ -236,7 +236,10 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
 def _box_crop(bgr: np.ndarray, bbox, pad: int = 2) -> np.ndarray:
     h, w = bgr.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    return bgr[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
+    crop = bgr[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
+    # a tall part is vertical text (a header set one character per line): turned as the
+    # engine turns a tall detected line
+    return np.ascontiguousarray(np.rot90(crop)) if crop.shape[0] >= 1.5 * max(1, crop.shape[1]) else crop
 
 
 # --- page ----------------------------------------------------------------------------
