@@ -149,10 +149,15 @@ def _reread_crop(gray: np.ndarray, bbox) -> np.ndarray | None:
     crop = _ink_crop(gray, bbox)
     if crop is not None:
         return crop
-    marks = [m for m in _mark_boxes(gray, bbox) or [] if not _dash(m[2:], bbox)]
+    # marks running into the cut at the sides are pieces of something beyond them (a value
+    # printed across a column boundary the grid did not merge), never this cell's own value
+    h, w = gray.shape[:2]
+    dx = max(4, min(int(round(bbox[2] - bbox[0])) // 10, MARK_CUT))
+    left, right = max(0, int(round(bbox[0])) + dx), min(w, int(round(bbox[2])) - dx)
+    marks = [m for m in _mark_boxes(gray, bbox) or []
+             if not _dash(m[2:], bbox) and m[0] > left and m[0] + m[2] < right]
     if not marks:
         return None
-    h, w = gray.shape[:2]
     xa = max(0, min(m[0] for m in marks) - 8)
     xb = min(w, max(m[0] + m[2] for m in marks) + 8)
     ya, yb = max(0, int(round(bbox[1])) + 3), min(h, int(round(bbox[3])) - 3)
@@ -234,13 +239,13 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
     return bool(max(tl, br) < 0.15 and min(tr, bl) > max(0.15, 3 * max(tl, br)))
 
 
-def _box_crop(bgr: np.ndarray, bbox, pad: int = 2) -> np.ndarray:
+def _box_crop(bgr: np.ndarray, bbox, pad: int = 2, vertical: bool = False) -> np.ndarray:
     h, w = bgr.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
     crop = bgr[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
-    # a tall part is vertical text (a header set one character per line): turned as the
-    # engine turns a tall detected line
-    return np.ascontiguousarray(np.rot90(crop)) if crop.shape[0] >= 1.5 * max(1, crop.shape[1]) else crop
+    # a tall part of vertical text (a header set one character per line) is turned as the
+    # engine turns a tall detected line; a narrow part of a horizontal line is not
+    return np.ascontiguousarray(np.rot90(crop)) if vertical and crop.shape[0] >= 1.5 * max(1, crop.shape[1]) else crop
 
 
 # --- page ----------------------------------------------------------------------------
@@ -477,7 +482,7 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
 
     members: list[dict] = [{} for _ in grids]
     free: list[OcrBox] = []
-    splits: list[tuple[int, geometry.Cell, geometry.BBox]] = []
+    splits: list[tuple[int, geometry.Cell, geometry.BBox, bool]] = []
     for box in boxes:
         g = next((k for k, grid in enumerate(grids) if geometry.inside(box.bbox, grid.bbox)), None)
         if g is None:
@@ -485,7 +490,8 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
             continue
         parts = geometry.split_by_cells(box.bbox, grids[g].cells)
         if len(parts) > 1:  # one detection across a ruling: read each cell's part on its own
-            splits.extend((g, cell, part) for cell, part in parts)
+            tall = box.bbox[3] - box.bbox[1] >= 1.5 * (box.bbox[2] - box.bbox[0])
+            splits.extend((g, cell, part, tall) for cell, part in parts)
             continue
         cell = parts[0][0] if parts else grids[g].cell_at(*geometry.centre(box.bbox))
         if cell is None:
@@ -493,8 +499,8 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
         else:
             members[g].setdefault((cell.r0, cell.c0), []).append(box)
     if splits:
-        reads = engine.recognize_crops([_box_crop(bgr, part) for _, _, part in splits])
-        for (g, cell, part), (text, score) in zip(splits, reads):
+        reads = engine.recognize_crops([_box_crop(bgr, part, vertical=tall) for _, _, part, tall in splits])
+        for (g, cell, part, _), (text, score) in zip(splits, reads):
             if text.strip():
                 members[g].setdefault((cell.r0, cell.c0), []).append(OcrBox(text.strip(), part, score))
 
