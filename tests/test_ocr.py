@@ -745,3 +745,33 @@ def test_slash_ink_finds_a_slash_among_speckle_near_a_ruling_and_in_a_tall_cell(
             drawn = cell(height, lambda im, d=digit, h=height: cv2.putText(
                 im, d, (10, h // 2 + 10), cv2.FONT_HERSHEY_COMPLEX, 0.8, 0, 2), specks=True)
             assert not _slash_ink(*drawn), (digit, height)
+
+
+def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
+    """An amount printed across two grid columns ("98.18 万元" under 采购总金额's two-column
+    header) was read as 98.18 in the column's default unit (yuan): 1/10,000 of the printed
+    value, marked ok.  The unit left in the next cell joins the number left of it."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 200, 300, 400, 500], [0, 40]
+    img = np.full((40, 500), 255, np.uint8)
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(c, text):
+        return [OcrBox(text, (xs[c] + 10, 8, xs[c + 1] - 10, 32), 0.99)]
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    members = {(0, 0): box(0, "政府集中采购"), (0, 1): box(1, "2"), (0, 2): box(2, "98.18"), (0, 3): box(3, "万元")}
+    (_, line), = _table_lines(grid, members, img, Reader(), 1)
+    assert [b.text for b in line.boxes] == ["政府集中采购", "2", "98.18万元", ""]
+    # a unit after a number that prints its own unit, or after a label, stays where it is
+    members = {(0, 0): box(0, "采购"), (0, 1): box(1, "万元"), (0, 2): box(2, "5万元"), (0, 3): box(3, "元")}
+    (_, line), = _table_lines(grid, members, img, Reader(), 1)
+    assert [b.text for b in line.boxes] == ["采购", "万元", "5万元", "元"]

@@ -355,6 +355,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 texts[key] = fixed
                 scores[key] = min(scores[key], REPAIRED_SCORE)
                 repaired.add(key)
+    _join_units(grid, texts, scores)
 
     out = []
     rows = len(grid.ys) - 1
@@ -366,6 +367,30 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+_UNIT_ONLY = re.compile(r"^(万元|元|万)$")
+
+
+def _join_units(grid: geometry.Grid, texts: dict, scores: dict) -> None:
+    """A cell holding only a unit ("万元") belongs to the number left of it in its row: an
+    amount printed across two grid columns ("98.18 万元" under the two-column header of
+    采购总金额) is cut in two, and the number alone was read in the column's default unit,
+    1/10,000 of the printed value.  The unit joins the number; its cell is left empty."""
+    for cell in sorted(grid.cells, key=lambda c: (c.r0, c.c0)):
+        key = (cell.r0, cell.c0)
+        if not _UNIT_ONLY.match(texts[key]):
+            continue
+        left = [c for c in grid.cells if c.r0 == cell.r0 and c.c0 < cell.c0 and texts[(c.r0, c.c0)]]
+        if not left:
+            continue
+        nearest = max(left, key=lambda c: c.c0)
+        prev = (nearest.r0, nearest.c0)
+        number = texts[prev]
+        if is_number(number) and not any(number.endswith(u) for u in ("元", "万")):
+            texts[prev] = number + texts[key]
+            scores[prev] = min(scores[prev], scores[key])
+            texts[key] = ""
 
 
 def ocr_image(image: np.ndarray, number: int, engine: OcrEngine | None = None,
