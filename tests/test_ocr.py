@@ -775,3 +775,38 @@ def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
     members = {(0, 0): box(0, "采购"), (0, 1): box(1, "万元"), (0, 2): box(2, "5万元"), (0, 3): box(3, "元")}
     (_, line), = _table_lines(grid, members, img, Reader(), 1)
     assert [b.text for b in line.boxes] == ["采购", "万元", "5万元", "元"]
+
+
+def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
+    """Under blur (or a reverse side's rulings) the appeals table's header row was taken for
+    its values: its dashes, shaped like printed dashes, counted as a second look, and printed
+    counts read 0, ok.  A row printing words right of its first number or dash is no row of
+    values; a dash there gets no agreement.  A row of values keeps it."""
+    from pipeline.ocr import _table_lines, words_among_values
+    from pipeline.ocr.engines import OcrBox
+
+    assert words_among_values(["", "", "—", "执地", "—", "总计"])
+    assert not words_among_values(["", "一、本年新收政府信息公开申请数量", "", "93"])
+    assert not words_among_values(["（六）其他处理", "5", "一", "—"])
+
+    xs, ys = [0, 150, 250, 350, 450], [0, 40, 80]
+    img = np.full((80, 450), 255, np.uint8)
+    for r in range(2):
+        cv2.line(img, (xs[1] + 30, ys[r] + 20), (xs[1] + 70, ys[r] + 20), 0, 2)  # a printed dash
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    members = {(0, 0): box(0, 0, "合计"), (0, 1): box(0, 1, "一"), (0, 2): box(0, 2, "7"), (0, 3): box(0, 3, "7"),
+               (1, 1): box(1, 1, "一"), (1, 2): box(1, 2, "执地"), (1, 3): box(1, 3, "总计")}
+    values, header = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    assert values.boxes[1].text == "—" and values.boxes[1].agree is True
+    assert header.boxes[1].text == "—" and header.boxes[1].agree is None

@@ -194,6 +194,19 @@ def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
 _DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
 
 
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def words_among_values(texts: list[str]) -> bool:
+    """Does a table row print words right of its first value-like cell (a number, a dash)?  Then it is a header (or a page's rows run together), not a row of values: a dash
+    there is no evidence of a blank value.  Under blur or a reverse side showing through,
+    the appeals table's header row ("— 执地 — 总计") was taken for its values, and its dashes,
+    shaped like printed dashes, made four printed counts read 0, ok."""
+    first = next((i for i, t in enumerate(texts) if t.strip() and (
+        is_number(t.strip()) or is_blank_marker(t.strip()) or _DASH_READS.match(t.strip()))), None)
+    return first is not None and any(_WORD.search(t) and not is_blank_marker(t.strip()) for t in texts[first + 1:])
+
+
 # What OCR makes of a lone printed slash: nothing, or a stroke-like character
 _SLASH_READS = {"", "/", "1", "l", "I", "|", "丿", "ノ"}
 
@@ -333,6 +346,10 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 texts[key] = text2
             elif is_number(old):
                 agree[key] = same_number(old, text2)
+    by_row: dict[int, list[str]] = {}
+    for cell in sorted(grid.cells, key=lambda c: c.c0):
+        by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
+    worded = {r for r, row in by_row.items() if words_among_values(row)}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
@@ -341,11 +358,11 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             # a printed dash (the recognizer may drop a lone stroke): a blank cell, as the
             # text path reads it; the read and the stroke's shape agree
             texts[key] = "—"
-            agree[key] = True
+            agree[key] = cell.r0 not in worded or None
         elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox):
             texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
             scores[key] = max(scores[key], SECOND_LOOK_SCORE)
-            agree[key] = True
+            agree[key] = cell.r0 not in worded or None
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
