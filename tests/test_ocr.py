@@ -786,6 +786,8 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     from pipeline.ocr.engines import OcrBox
 
     assert words_among_values(["", "", "—", "执地", "—", "总计"])
+    assert words_among_values(["", "", "", "执地", "", "总计"])  # the dashes read as nothing yet
+    assert not words_among_values(["三、本年度办理结果", "（三）不予公开", "1.属于国家秘密", "1", "—"])
     assert not words_among_values(["", "一、本年新收政府信息公开申请数量", "", "93"])
     assert not words_among_values(["（六）其他处理", "5", "一", "—"])
 
@@ -806,7 +808,7 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
             return [("", 0.0)] * len(crops)
 
     members = {(0, 0): box(0, 0, "合计"), (0, 1): box(0, 1, "一"), (0, 2): box(0, 2, "7"), (0, 3): box(0, 3, "7"),
-               (1, 1): box(1, 1, "一"), (1, 2): box(1, 2, "执地"), (1, 3): box(1, 3, "总计")}
+               (1, 0): box(1, 0, "维持"), (1, 1): box(1, 1, "一"), (1, 2): box(1, 2, "执地"), (1, 3): box(1, 3, "总计")}
     values, header = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
     assert values.boxes[1].text == "—" and values.boxes[1].agree is True
     assert header.boxes[1].text == "—" and header.boxes[1].agree is None

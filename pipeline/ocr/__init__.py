@@ -198,13 +198,21 @@ _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 def words_among_values(texts: list[str]) -> bool:
-    """Does a table row print words right of its first value-like cell (a number, a dash)?  Then it is a header (or a page's rows run together), not a row of values: a dash
-    there is no evidence of a blank value.  Under blur or a reverse side showing through,
-    the appeals table's header row ("— 执地 — 总计") was taken for its values, and its dashes,
-    shaped like printed dashes, made four printed counts read 0, ok."""
-    first = next((i for i, t in enumerate(texts) if t.strip() and (
-        is_number(t.strip()) or is_blank_marker(t.strip()) or _DASH_READS.match(t.strip()))), None)
-    return first is not None and any(_WORD.search(t) and not is_blank_marker(t.strip()) for t in texts[first + 1:])
+    """Does a table row print words in two places with something else between them (an empty
+    cell, a dash, a number)?  A row of values prints its labels together at the left; words
+    apart are a header (or rows run together), and a dash there is no evidence of a blank
+    value.  Under blur or a reverse side showing through, the appeals table's header row
+    ("— 执地 — 总计") was taken for its values, and its dashes, shaped like printed dashes,
+    made printed counts read 0, ok."""
+    seen_word = gap = False
+    for t in texts:
+        if _WORD.search(t) and not is_blank_marker(t.strip()):
+            if gap:
+                return True
+            seen_word = True
+        elif seen_word:
+            gap = True
+    return False
 
 
 # What OCR makes of a lone printed slash: nothing, or a stroke-like character
