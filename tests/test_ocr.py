@@ -226,6 +226,19 @@ def test_split_by_cells_cuts_box_across_ruling():
     assert parts[0][1] == (60, 10, 96, 40) and parts[1][1] == (104, 10, 160, 40)
 
 
+def test_split_by_cells_cuts_a_vertical_header_from_the_value_under_it():
+    """The detector merged a header set one character per line with the value printed right
+    under it ("结果维持2"): the value went to the header, the value cell was left to a second
+    look, and the extra number in the header row flagged the whole table."""
+    # a header row 100 px high over a value row 30 px high
+    cells = geometry.merge_cells([0, 76, 152], [0, 100, 130], lambda i, j: True, lambda i, j: True)
+    parts = geometry.split_by_cells((80, 6, 146, 126), cells)
+    assert [(p[0].r0, p[0].c0) for p in parts] == [(0, 1), (1, 1)]
+    assert parts[0][1] == (80, 6, 146, 96) and parts[1][1] == (80, 104, 146, 126)
+    # a box that only grazes the row below stays one part
+    assert len(geometry.split_by_cells((80, 6, 146, 108), cells)) == 1
+
+
 def test_match_columns_for_continued_table():
     assert geometry.match_columns([0, 100, 200, 300], [1, 99, 201, 299], tol=5) == {0: 0, 1: 1, 2: 2}
     assert geometry.match_columns([0, 100, 200, 300], [0, 150, 300], tol=5) is None
@@ -645,3 +658,157 @@ def test_a_sum_rule_of_dashes_and_empty_cells_vouches_for_no_ocr_value():
     text = {f: _ocr_signals(sum_rules=1.0, path="text", empty_cell=1.0) for f in ("total", "other")}
     add_empty_rules(text, {f: [Check("appeals.sum[review]", list(text), 0, 0, True)] for f in text})
     assert "sum_rules_blank" not in text["other"]  # the text calibrator's signals stay as it measured them
+
+
+# --- fixes from the cause breakdown of fresh official scans (seed 31201) ----------------------
+
+def test_a_value_flush_left_in_a_cell_spanning_two_columns_is_no_blank():
+    """Section 二's fees row prints its change in one cell under a two-column header: a thin
+    "1" printed flush left lies outside a cut of a tenth of that wide cell, and the cell was
+    proven blank (its value confirmed as 0)."""
+    from pipeline.ocr import blank_cell
+
+    img = np.full((40, 440), 255, np.uint8)
+    cv2.rectangle(img, (0, 0), (439, 39), 0, 2)
+    assert blank_cell(img, (0, 0, 440, 40))
+    cv2.line(img, (14, 10), (14, 30), 0, 2)  # the "1", flush left
+    assert not blank_cell(img, (0, 0, 440, 40))
+
+
+def test_a_blurred_number_touching_the_rulings_halo_is_still_re_read():
+    """On a blurred page a one-line row's number merges with the rulings' grey halo, and the
+    tight crop drops the blob as a ruling remnant: the cell was never re-read and its "+3"
+    became an empty cell (0).  The re-read now takes the marks' span at the cell's height."""
+    from pipeline.ocr import _ink_crop, _reread_crop, _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    # two rows whose numbers make column 2 a number column, then the fees row
+    xs, ys = [0, 200, 320, 720], [0, 28, 56, 84]
+    img = np.full((84, 720), 255, np.uint8)
+    for y in ys:
+        cv2.line(img, (0, y), (719, y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, 0), (x, 83), 0, 2)
+    for r, (left, right) in enumerate((("5", "7"), ("6", "9"), ("4", "+3"))):
+        cv2.putText(img, left, (250, 28 * r + 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 60, 2)
+        cv2.putText(img, right, (505, 28 * r + 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 60, 2)
+    img = cv2.GaussianBlur(img, (0, 0), 2.5)
+    wide = (320, 56, 720, 84)
+    assert _ink_crop(img, wide) is None  # what the re-read used to get: nothing
+    crop = _reread_crop(img, wide)
+    assert crop is not None and crop.shape[1] < 100  # the marks' span, not the whole cell
+    assert _reread_crop(np.full((28, 400), 255, np.uint8), (0, 0, 400, 28)) is None
+
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return [OcrBox(text, (xs[c] + 10, 28 * r + 4, xs[c + 1] - 10, 28 * r + 24), 0.99)]
+
+    members = {(0, 0): box(0, 0, "规章"), (0, 1): box(0, 1, "5"), (0, 2): box(0, 2, "7"),
+               (1, 0): box(1, 0, "规范性文件"), (1, 1): box(1, 1, "6"), (1, 2): box(1, 2, "9"),
+               (2, 0): box(2, 0, "行政事业性收费"), (2, 1): box(2, 1, "4")}
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("+3", 0.81)] * len(crops)
+
+    line = [line for _, line in _table_lines(grid, members, img, Reader(), 1)][2]
+    assert [b.text for b in line.boxes] == ["行政事业性收费", "4", "+3"]
+    assert line.boxes[2].score == 0.8  # found by the second look only: never ok on its own
+
+
+def test_slash_ink_finds_a_slash_among_speckle_near_a_ruling_and_in_a_tall_cell():
+    """Zeros printed as "/" were read as "1" (twice, so in agreement): speckle made the stroke
+    one of several blobs, a slash printed close to the left ruling touched the crop's edge
+    (taken for a ruling remnant), and in a two-line-high cell the slash is less than half the
+    cell's height.  Digits stay digits."""
+    from pipeline.ocr import _slash_ink
+
+    def cell(height, draw, specks=False):
+        img = np.full((height, 200), 255, np.uint8)
+        cv2.rectangle(img, (0, 0), (199, height - 1), 0, 2)
+        draw(img)
+        if specks:
+            for x, y in ((40, 12), (70, 25), (120, 18), (160, 30), (100, 8)):
+                img[y:y + 2, x:x + 2] = 0
+        return img, (0, 0, 200, height)
+
+    near_ruling = cell(40, lambda im: cv2.line(im, (6, 32), (13, 9), 0, 2), specks=True)
+    tall = cell(90, lambda im: cv2.line(im, (95, 56), (104, 34), 0, 2))
+    assert _slash_ink(*near_ruling)
+    assert _slash_ink(*tall)
+    for digit in ("1", "7", "4"):
+        for height in (40, 90):
+            drawn = cell(height, lambda im, d=digit, h=height: cv2.putText(
+                im, d, (10, h // 2 + 10), cv2.FONT_HERSHEY_COMPLEX, 0.8, 0, 2), specks=True)
+            assert not _slash_ink(*drawn), (digit, height)
+
+
+def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
+    """An amount printed across two grid columns ("98.18 万元" under 采购总金额's two-column
+    header) was read as 98.18 in the column's default unit (yuan): 1/10,000 of the printed
+    value, marked ok.  The unit left in the next cell joins the number left of it."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 200, 300, 400, 500], [0, 40]
+    img = np.full((40, 500), 255, np.uint8)
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(c, text):
+        return [OcrBox(text, (xs[c] + 10, 8, xs[c + 1] - 10, 32), 0.99)]
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    members = {(0, 0): box(0, "政府集中采购"), (0, 1): box(1, "2"), (0, 2): box(2, "98.18"), (0, 3): box(3, "万元")}
+    (_, line), = _table_lines(grid, members, img, Reader(), 1)
+    assert [b.text for b in line.boxes] == ["政府集中采购", "2", "98.18万元", ""]
+    # a unit after a number that prints its own unit, or after a label, stays where it is
+    members = {(0, 0): box(0, "采购"), (0, 1): box(1, "万元"), (0, 2): box(2, "5万元"), (0, 3): box(3, "元")}
+    (_, line), = _table_lines(grid, members, img, Reader(), 1)
+    assert [b.text for b in line.boxes] == ["采购", "万元", "5万元", "元"]
+
+
+def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
+    """Under blur (or a reverse side's rulings) the appeals table's header row was taken for
+    its values: its dashes, shaped like printed dashes, counted as a second look, and printed
+    counts read 0, ok.  A row printing words right of its first number or dash is no row of
+    values; a dash there gets no agreement.  A row of values keeps it."""
+    from pipeline.ocr import _table_lines, words_among_values
+    from pipeline.ocr.engines import OcrBox
+
+    assert words_among_values(["", "", "—", "执地", "—", "总计"])
+    assert words_among_values(["", "", "", "执地", "", "总计"])  # the dashes read as nothing yet
+    assert not words_among_values(["三、本年度办理结果", "（三）不予公开", "1.属于国家秘密", "1", "—"])
+    assert not words_among_values(["", "一、本年新收政府信息公开申请数量", "", "93"])
+    assert not words_among_values(["（六）其他处理", "5", "一", "—"])
+
+    xs, ys = [0, 150, 250, 350, 450], [0, 40, 80]
+    img = np.full((80, 450), 255, np.uint8)
+    for r in range(2):
+        cv2.line(img, (xs[1] + 30, ys[r] + 20), (xs[1] + 70, ys[r] + 20), 0, 2)  # a printed dash
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    members = {(0, 0): box(0, 0, "合计"), (0, 1): box(0, 1, "一"), (0, 2): box(0, 2, "7"), (0, 3): box(0, 3, "7"),
+               (1, 0): box(1, 0, "维持"), (1, 1): box(1, 1, "一"), (1, 2): box(1, 2, "执地"), (1, 3): box(1, 3, "总计")}
+    values, header = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    assert values.boxes[1].text == "—" and values.boxes[1].agree is True
+    assert header.boxes[1].text == "—" and header.boxes[1].agree is None

@@ -105,17 +105,22 @@ def _ink_crop(gray: np.ndarray, bbox, inset: int = 4, pad: int = 6) -> np.ndarra
 
 
 BLANK_SPECK = 15  # marked pixels in one blob that make a mark, not a speck
+MARK_CUT = 10  # px cut off a cell's left and right before looking for marks (the rulings' halo)
 
 
-def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
-    """(width, height) of every mark in the middle of a cell (rulings and their halo cut
-    away), smoothed so that speckle and scanner noise leave no mark while a faint, blurred
-    digit (~50 grey levels under the paper) does; None when the cell is too small to judge."""
+def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | None:
+    """(x, y, width, height), in page pixels, of every mark in the middle of a cell (rulings
+    and their halo cut away), smoothed so that speckle and scanner noise leave no mark while
+    a faint, blurred digit (~50 grey levels under the paper) does; None when the cell is too
+    small to judge."""
     import cv2
 
     h, w = gray.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    dy, dx = max(4, (y1 - y0) // 5), max(4, (x1 - x0) // 10)
+    # the cut is the rulings' halo, which blur widens, not a share of the cell: a value
+    # printed flush left in a cell spanning two columns (section 二's fees row under its
+    # two-column header) lay inside a cut of a tenth of the width, and the cell read "blank"
+    dy, dx = max(4, (y1 - y0) // 5), max(4, min((x1 - x0) // 10, MARK_CUT))
     x0, y0, x1, y1 = max(0, x0 + dx), max(0, y0 + dy), min(w, x1 - dx), min(h, y1 - dy)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
@@ -123,7 +128,42 @@ def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
     middle = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), (0, 0), 0.8)
     marked = (middle < float(np.median(middle)) - 30).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
-    return [(int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+    return [(x0 + int(stats[i, 0]), y0 + int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+            for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+
+
+def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
+    """(width, height) of every mark in the middle of a cell (`_mark_boxes`)."""
+    boxes = _mark_boxes(gray, bbox)
+    return None if boxes is None else [(w, h) for _, _, w, h in boxes]
+
+
+def _reread_crop(gray: np.ndarray, bbox) -> np.ndarray | None:
+    """The crop a cell is re-read from: its glyphs (`_ink_crop`), or, when that finds none
+    but the cell's middle holds a mark other than a dash, the marks' span at the cell's full
+    height.  On a blurred page a one-line row's number touches the rulings' grey halo, and
+    `_ink_crop` drops the merged blob as a ruling remnant: the cell stayed unread, its value
+    lost ("+3" read as an empty cell, 0)."""
+    import cv2
+
+    crop = _ink_crop(gray, bbox)
+    if crop is not None:
+        return crop
+    # marks running into the cut at the sides are pieces of something beyond them (a value
+    # printed across a column boundary the grid did not merge), never this cell's own value
+    h, w = gray.shape[:2]
+    dx = max(4, min(int(round(bbox[2] - bbox[0])) // 10, MARK_CUT))
+    left, right = max(0, int(round(bbox[0])) + dx), min(w, int(round(bbox[2])) - dx)
+    marks = [m for m in _mark_boxes(gray, bbox) or []
+             if not _dash(m[2:], bbox) and m[0] > left and m[0] + m[2] < right]
+    if not marks:
+        return None
+    xa = max(0, min(m[0] for m in marks) - 8)
+    xb = min(w, max(m[0] + m[2] for m in marks) + 8)
+    ya, yb = max(0, int(round(bbox[1])) + 3), min(h, int(round(bbox[3])) - 3)
+    if xb - xa < 4 or yb - ya < 4:
+        return None
+    return cv2.cvtColor(np.ascontiguousarray(gray[ya:yb, xa:xb]), cv2.COLOR_GRAY2BGR)
 
 
 def _dash(mark: tuple[int, int], bbox) -> bool:
@@ -154,6 +194,27 @@ def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
 _DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
 
 
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def words_among_values(texts: list[str]) -> bool:
+    """Does a table row print words in two places with something else between them (an empty
+    cell, a dash, a number)?  A row of values prints its labels together at the left; words
+    apart are a header (or rows run together), and a dash there is no evidence of a blank
+    value.  Under blur or a reverse side showing through, the appeals table's header row
+    ("— 执地 — 总计") was taken for its values, and its dashes, shaped like printed dashes,
+    made printed counts read 0, ok."""
+    seen_word = gap = False
+    for t in texts:
+        if _WORD.search(t) and not is_blank_marker(t.strip()):
+            if gap:
+                return True
+            seen_word = True
+        elif seen_word:
+            gap = True
+    return False
+
+
 # What OCR makes of a lone printed slash: nothing, or a stroke-like character
 _SLASH_READS = {"", "/", "1", "l", "I", "|", "丿", "ノ"}
 
@@ -170,25 +231,42 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
     height, width = region.shape[:2]
     ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    # ruling remnants touch the cell's sides; dust is a few pixels
-    strokes = [i for i in range(1, n) if stats[i, 4] >= 6 and stats[i, 0] > 0 and stats[i, 0] + stats[i, 2] < width]
+
+    def remnant(i: int) -> bool:
+        # a ruling's remnant runs along the side it touches; a slash printed close to a
+        # ruling touches the inset's edge too, but spans neither side
+        x, y, w, h = stats[i, :4]
+        return ((x == 0 or x + w == width) and (h >= 0.8 * height or w <= 2)) or \
+            ((y == 0 or y + h == height) and (w >= 0.8 * width or h <= 2))
+
+    marks = [i for i in range(1, n) if stats[i, 4] >= 6 and not remnant(i)]
+    if not marks:
+        return False
+    # speckle and dust are much smaller than the stroke
+    tallest = max(stats[i, 3] for i in marks)
+    strokes = [i for i in marks if stats[i, 3] >= 0.4 * tallest]
     if len(strokes) != 1:
         return False
     x, y, w, h = stats[strokes[0], :4]
-    if h < 0.5 * height or not 0.25 * h <= w <= h:
+    # (a tall two-line cell holds a one-line slash: the cell's height says little)
+    if h < max(8, 0.25 * height) or not 0.25 * h <= w <= h:
         return False
     blob = labels[y:y + h, x:x + w] == strokes[0]
     top, bottom = blob[:h // 2], blob[h - h // 2:]
     left, right = w // 2, w - w // 2
     tl, tr = top[:, :left].mean(), top[:, right:].mean()
     bl, br = bottom[:, :left].mean(), bottom[:, right:].mean()
-    return bool(tl < 0.08 and br < 0.08 and tr > 0.15 and bl > 0.15)
+    # (a thin, steep slash crosses the middle column: a little ink in the other quarters)
+    return bool(max(tl, br) < 0.15 and min(tr, bl) > max(0.15, 3 * max(tl, br)))
 
 
-def _box_crop(bgr: np.ndarray, bbox, pad: int = 2) -> np.ndarray:
+def _box_crop(bgr: np.ndarray, bbox, pad: int = 2, vertical: bool = False) -> np.ndarray:
     h, w = bgr.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    return bgr[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
+    crop = bgr[max(0, y0 - pad):min(h, y1 + pad), max(0, x0 - pad):min(w, x1 + pad)]
+    # a tall part of vertical text (a header set one character per line) is turned as the
+    # engine turns a tall detected line; a narrow part of a horizontal line is not
+    return np.ascontiguousarray(np.rot90(crop)) if vertical and crop.shape[0] >= 1.5 * max(1, crop.shape[1]) else crop
 
 
 # --- page ----------------------------------------------------------------------------
@@ -245,7 +323,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         missing = not text and (in_numeric or (cell.r0 in value_rows and not (
             cell.r0 in labelled and cell.c0 < first_number[cell.r0])))
         if doubtful or missing:
-            crop = _ink_crop(gray, cell.bbox)
+            crop = _reread_crop(gray, cell.bbox)
             if crop is not None:
                 todo.append(key)
                 crops.append(crop)
@@ -276,6 +354,10 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 texts[key] = text2
             elif is_number(old):
                 agree[key] = same_number(old, text2)
+    by_row: dict[int, list[str]] = {}
+    for cell in sorted(grid.cells, key=lambda c: c.c0):
+        by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
+    worded = {r for r, row in by_row.items() if words_among_values(row)}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
@@ -284,11 +366,11 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             # a printed dash (the recognizer may drop a lone stroke): a blank cell, as the
             # text path reads it; the read and the stroke's shape agree
             texts[key] = "—"
-            agree[key] = True
+            agree[key] = cell.r0 not in worded or None
         elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox):
             texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
             scores[key] = max(scores[key], SECOND_LOOK_SCORE)
-            agree[key] = True
+            agree[key] = cell.r0 not in worded or None
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -298,6 +380,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 texts[key] = fixed
                 scores[key] = min(scores[key], REPAIRED_SCORE)
                 repaired.add(key)
+    _join_units(grid, texts, scores)
 
     out = []
     rows = len(grid.ys) - 1
@@ -309,6 +392,30 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+_UNIT_ONLY = re.compile(r"^(万元|元|万)$")
+
+
+def _join_units(grid: geometry.Grid, texts: dict, scores: dict) -> None:
+    """A cell holding only a unit ("万元") belongs to the number left of it in its row: an
+    amount printed across two grid columns ("98.18 万元" under the two-column header of
+    采购总金额) is cut in two, and the number alone was read in the column's default unit,
+    1/10,000 of the printed value.  The unit joins the number; its cell is left empty."""
+    for cell in sorted(grid.cells, key=lambda c: (c.r0, c.c0)):
+        key = (cell.r0, cell.c0)
+        if not _UNIT_ONLY.match(texts[key]):
+            continue
+        left = [c for c in grid.cells if c.r0 == cell.r0 and c.c0 < cell.c0 and texts[(c.r0, c.c0)]]
+        if not left:
+            continue
+        nearest = max(left, key=lambda c: c.c0)
+        prev = (nearest.r0, nearest.c0)
+        number = texts[prev]
+        if is_number(number) and not any(number.endswith(u) for u in ("元", "万")):
+            texts[prev] = number + texts[key]
+            scores[prev] = min(scores[prev], scores[key])
+            texts[key] = ""
 
 
 def ocr_image(image: np.ndarray, number: int, engine: OcrEngine | None = None,
@@ -425,7 +532,7 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
 
     members: list[dict] = [{} for _ in grids]
     free: list[OcrBox] = []
-    splits: list[tuple[int, geometry.Cell, geometry.BBox]] = []
+    splits: list[tuple[int, geometry.Cell, geometry.BBox, bool]] = []
     for box in boxes:
         g = next((k for k, grid in enumerate(grids) if geometry.inside(box.bbox, grid.bbox)), None)
         if g is None:
@@ -433,7 +540,8 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
             continue
         parts = geometry.split_by_cells(box.bbox, grids[g].cells)
         if len(parts) > 1:  # one detection across a ruling: read each cell's part on its own
-            splits.extend((g, cell, part) for cell, part in parts)
+            tall = box.bbox[3] - box.bbox[1] >= 1.5 * (box.bbox[2] - box.bbox[0])
+            splits.extend((g, cell, part, tall) for cell, part in parts)
             continue
         cell = parts[0][0] if parts else grids[g].cell_at(*geometry.centre(box.bbox))
         if cell is None:
@@ -441,8 +549,8 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
         else:
             members[g].setdefault((cell.r0, cell.c0), []).append(box)
     if splits:
-        reads = engine.recognize_crops([_box_crop(bgr, part) for _, _, part in splits])
-        for (g, cell, part), (text, score) in zip(splits, reads):
+        reads = engine.recognize_crops([_box_crop(bgr, part, vertical=tall) for _, _, part, tall in splits])
+        for (g, cell, part, _), (text, score) in zip(splits, reads):
             if text.strip():
                 members[g].setdefault((cell.r0, cell.c0), []).append(OcrBox(text.strip(), part, score))
 

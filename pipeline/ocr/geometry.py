@@ -308,20 +308,28 @@ def overlap_x(a: BBox, b: BBox) -> float:
 
 def split_by_cells(box: BBox, cells: Sequence[Cell], min_share: float = 0.25,
                    inset: float = 4.0) -> list[tuple[Cell, BBox]]:
-    """Parts of a box that straddles several cells of one grid row band (a detector merge
-    across a thin ruling): each part as (cell, box clipped to the cell, `inset` px clear of
-    its rulings so a re-read does not see the line as a "1").  Parts covering less than
-    `min_share` of the box width are ignored."""
+    """Parts of a box that straddles several cells (a detector merge across a thin ruling):
+    each part as (cell, box clipped to the cell, `inset` px clear of its rulings so a re-read
+    does not see the line as a "1").  Across a vertical ruling, parts covering less than
+    `min_share` of the box width are ignored; across a horizontal one (a vertical header
+    merged with the value printed right under it: "结果维持2"), a part counts when it covers
+    half the other cell's height."""
     width = max(1.0, box[2] - box[0])
     _, cy = centre(box)
     parts = []
     for cell in cells:
         x0, y0, x1, y1 = cell.bbox
-        if not (y0 <= cy < y1):
+        if overlap_x(box, cell.bbox) / width < min_share:
             continue
-        ov = overlap_x(box, cell.bbox)
-        if ov / width >= min_share:
+        if y0 <= cy < y1:
             parts.append((cell, (max(box[0], x0 + inset), box[1], min(box[2], x1 - inset), box[3])))
+            continue
+        top, bottom = max(box[1], y0 + inset), min(box[3], y1 - inset)
+        if bottom - top >= max(6.0, 0.5 * (y1 - y0 - 2 * inset)):
+            parts.append((cell, (max(box[0], x0 + inset), top, min(box[2], x1 - inset), bottom)))
+    if len({cell.r0 for cell, _ in parts}) > 1:  # across rows: every part within its own row
+        parts = [(cell, (b[0], max(b[1], cell.bbox[1] + inset), b[2], min(b[3], cell.bbox[3] - inset)))
+                 for cell, b in parts]
     return parts
 
 

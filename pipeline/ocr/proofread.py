@@ -33,10 +33,10 @@ REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean fir
 def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     import cv2
 
-    from . import _ink_crop
+    from . import _ink_crop, _reread_crop
 
     out = []
-    tight = _ink_crop(gray, bbox)
+    tight = _reread_crop(gray, bbox)
     if tight is not None:
         out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
         grey = cv2.cvtColor(tight, cv2.COLOR_BGR2GRAY)
@@ -122,7 +122,7 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
     cells after row labels are looked at on the page: a cell of the ruled grid with no ink at
     all is an empty cell (a zero: the second look agrees with the detector's), not a label
     column the conversion split off.  True when one was confirmed."""
-    from . import blank_cell
+    from . import blank_cell, words_among_values
 
     open_pages = {fv.evidence.page for fv in result.fields.values()
                   if fv.signals.get("path") == "ocr" and rule_of_thumb_flags(fv.status, fv.signals)
@@ -134,7 +134,7 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
         if p.number not in open_pages or p.path != "ocr":
             continue
         for line in p.lines:
-            if not line.in_table:
+            if not line.in_table or words_among_values([b.text for b in line.boxes]):
                 continue
             # a cell much narrower than its row's cells printing numbers is a sliver cut by a
             # ruling that is not the table's (the reverse side's rulings showing through): its
