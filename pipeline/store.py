@@ -4,6 +4,8 @@ checks, every path it was found under, and the append-only log of people's revie
 SQLite in WAL mode (readers never block the writer), foreign keys on, one transaction per
 document, so a process killed at any instant leaves each document either wholly stored or
 absent.  The schema version lives in `meta`; `MIGRATIONS` brings older files up to date.
+Each document's whole extraction (the JSON contract) is kept zlib-compressed in
+`documents.result_z` (`stored_result` decodes it); fields and checks are also rows, for queries.
 
 `fields.current_value` is what exports use: the extracted value until a person reviews the
 field.  Re-extracting never overwrites a reviewed value: `extracted_value` follows the new
