@@ -4,6 +4,8 @@ checks, every path it was found under, and the append-only log of people's revie
 SQLite in WAL mode (readers never block the writer), foreign keys on, one transaction per
 document, so a process killed at any instant leaves each document either wholly stored or
 absent.  The schema version lives in `meta`; `MIGRATIONS` brings older files up to date.
+Each document's whole extraction (the JSON contract) is kept zlib-compressed in
+`documents.result_z` (`stored_result` decodes it); fields and checks are also rows, for queries.
 
 `fields.current_value` is what exports use: the extracted value until a person reviews the
 field.  Re-extracting never overwrites a reviewed value: `extracted_value` follows the new
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -146,9 +149,22 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return run
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """documents.result_json (the JSON contract as text, ~250 KB a document: most of the store
+    and of its writing cost) becomes documents.result_z, the same JSON compact and
+    zlib-compressed (~10 KB).  Rows are re-encoded one at a time: a store of thousands of
+    documents does not fit in memory at once."""
+    conn.execute("ALTER TABLE documents ADD COLUMN result_z BLOB")
+    for (sha,) in conn.execute("SELECT sha256 FROM documents").fetchall():
+        text = conn.execute("SELECT result_json FROM documents WHERE sha256 = ?", (sha,)).fetchone()[0]
+        conn.execute("UPDATE documents SET result_z = ? WHERE sha256 = ?", (encode_result(json.loads(text)), sha))
+    conn.execute("ALTER TABLE documents DROP COLUMN result_json")
+
+
 # Ordered: MIGRATIONS[i] takes a store from schema version i to i + 1.  Append, never edit.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V1),
+    _v2,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -165,11 +181,8 @@ def connect(path: str | Path, timeout: float = 60.0) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     # a new store only (a page size is fixed once the file has content): a document writes about
-    # 600 KB, which 16 KiB pages write and checkpoint in a quarter of the system calls
+    # 200 KB, which 16 KiB pages write and checkpoint in a quarter of the system calls
     conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":  # CAST(UTF-8 bytes AS TEXT) relies on it
-        conn.close()
-        raise StoreError(f"{path}: not a govreport store (text encoding is not UTF-8)")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -289,29 +302,49 @@ class Prepared:
     errors: list[str]
     pages: int
     pages_json: str
-    # the whole JSON contract, UTF-8: a document's largest value crosses the pipe and reaches
-    # SQLite (as TEXT, `CAST(? AS TEXT)`) without being decoded and encoded again on the way
-    result_json: bytes
+    result_z: bytes  # the whole JSON contract, `encode_result`: compressed where it was read
     # (field_id, value, confidence, status, evidence_json, candidates_json, reasons_json)
     fields: list[tuple]
     checks: list[tuple]  # (rule, fields_json, expected, printed, ok)
 
 
-# json.dumps(x, ensure_ascii=False) without building an encoder per call (600 calls a document)
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
+# json.dumps(x, ensure_ascii=False, separators=(",", ":")) without building an encoder per
+# call (up to 600 calls a document)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# zlib level 3: the contract (per-field signal names repeated ~6,000 times) shrinks ~20×; higher
+# levels save a few KB more for twice the time
+ZLIB_LEVEL = 3
+
+
+def encode_result(data: dict) -> bytes:
+    """documents.result_z: the JSON contract, compact, UTF-8, zlib-compressed."""
+    return zlib.compress(_dumps(data).encode("utf-8"), ZLIB_LEVEL)
+
+
+def decode_result(blob: bytes) -> dict:
+    return json.loads(zlib.decompress(blob))
+
+
+def stored_result(conn: sqlite3.Connection, sha: str) -> dict | None:
+    """The JSON contract of the document's last extraction (what `govreport extract` printed
+    for it), or None when no such document is stored."""
+    row = conn.execute("SELECT result_z FROM documents WHERE sha256 = ?", (sha,)).fetchone()
+    return None if row is None else decode_result(row[0])
 
 
 def prepare(result: Result | dict) -> Prepared:
     """The rows of one extraction (the JSON contract)."""
     data = result.as_dict() if isinstance(result, Result) else result
+    # most fields have no candidates and no reasons: no encoder call for those
     fields = [(field_id, _num(f.get("value")), float(f.get("confidence", 0.0)), f.get("status", "missing"),
-               _dumps(f.get("evidence") or {}), _dumps(f.get("candidates") or []), _dumps(f.get("reasons") or []))
+               _dumps(f.get("evidence") or {}), _dumps(f["candidates"]) if f.get("candidates") else "[]",
+               _dumps(f["reasons"]) if f.get("reasons") else "[]")
               for field_id, f in data.get("fields", {}).items()]
-    checks = [(c["rule"], json.dumps(c["fields"]), c["expected"], c["printed"], int(bool(c["ok"])))
+    checks = [(c["rule"], _dumps(c["fields"]), c["expected"], c["printed"], int(bool(c["ok"])))
               for c in data.get("checks", [])]
     return Prepared(data.get("sha256") or "", data.get("source") or "", document_status(data), data.get("template"),
                     int(bool(data.get("hybrid"))), data.get("year"), data.get("agency"), list(data.get("errors") or []),
-                    len(data.get("pages") or []), _dumps(data.get("pages", [])), _dumps(data).encode("utf-8"),
+                    len(data.get("pages") or []), _dumps(data.get("pages", [])), encode_result(data),
                     fields, checks)
 
 
@@ -341,14 +374,14 @@ def upsert_result(conn: sqlite3.Connection, result: Result | dict | Prepared, so
             return "kept"
         conn.execute(
             "INSERT INTO documents(sha256, status, template, hybrid, year, agency, error, pages_json, seconds, "
-            "model_versions_json, result_json, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT),?,?) "
+            "model_versions_json, result_z, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(sha256) DO UPDATE SET status = excluded.status, template = excluded.template, "
             "hybrid = excluded.hybrid, year = excluded.year, agency = excluded.agency, error = excluded.error, "
             "pages_json = excluded.pages_json, seconds = excluded.seconds, "
-            "model_versions_json = excluded.model_versions_json, result_json = excluded.result_json, "
+            "model_versions_json = excluded.model_versions_json, result_z = excluded.result_z, "
             "extracted_at = excluded.extracted_at, run_id = excluded.run_id",
             (sha, rec.status, rec.template, rec.hybrid, rec.year, rec.agency, "; ".join(rec.errors) or None,
-             rec.pages_json, seconds, versions, rec.result_json, _now(), run_id))
+             rec.pages_json, seconds, versions, rec.result_z, _now(), run_id))
         if old is None:  # a new document has no rows yet (they cascade with their document)
             conn.executemany(_INSERT_FIELD, [(sha, f[0], f[1], f[1], *f[2:], 0, 0) for f in rec.fields])
         else:
@@ -711,7 +744,7 @@ def _store_checks(conn: sqlite3.Connection, sha: str, checks: list[Check]) -> No
     conn.execute("DELETE FROM checks WHERE sha256 = ?", (sha,))
     conn.executemany(
         "INSERT INTO checks(sha256, rule, fields_json, expected, printed, ok) VALUES (?,?,?,?,?,?)",
-        [(sha, c.rule, json.dumps(c.fields), c.expected, c.printed, int(c.ok)) for c in checks])
+        [(sha, c.rule, _dumps(c.fields), c.expected, c.printed, int(c.ok)) for c in checks])
 
 
 # --- summaries -------------------------------------------------------------------------------

@@ -77,6 +77,8 @@ def stored_count(db: Path) -> int:
 def check_store(db: Path) -> dict:
     """Consistency after a kill: SQLite itself, and every document whole (its fields and
     checks exactly those its stored result lists, at least one path)."""
+    from pipeline.store import decode_result
+
     conn = sqlite3.connect(db)
     problems = []
     integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -84,9 +86,9 @@ def check_store(db: Path) -> dict:
         problems.append(f"integrity_check: {integrity}")
     if conn.execute("PRAGMA foreign_key_check").fetchall():
         problems.append("foreign_key_check reports orphans")
-    docs = conn.execute("SELECT sha256, result_json FROM documents").fetchall()
-    for sha, result_json in docs:
-        result = json.loads(result_json)
+    docs = conn.execute("SELECT sha256, result_z FROM documents").fetchall()
+    for sha, result_z in docs:
+        result = decode_result(result_z)
         n_fields = conn.execute("SELECT count(*) FROM fields WHERE sha256 = ?", (sha,)).fetchone()[0]
         n_checks = conn.execute("SELECT count(*) FROM checks WHERE sha256 = ?", (sha,)).fetchone()[0]
         n_paths = conn.execute("SELECT count(*) FROM sources WHERE sha256 = ?", (sha,)).fetchone()[0]

@@ -38,7 +38,7 @@ def snapshot(db: Path) -> dict:
     out = {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}")))
            for t in ("fields", "checks", "review_log")}
     out["documents"] = sorted(map(tuple, conn.execute(
-        "SELECT sha256, status, template, hybrid, year, agency, error, pages_json, result_json, extracted_at "
+        "SELECT sha256, status, template, hybrid, year, agency, error, pages_json, result_z, extracted_at "
         "FROM documents")))
     conn.close()
     return out
@@ -158,9 +158,9 @@ def test_every_document_is_stored_once_with_every_path(batched):
     assert summary.documents == n_docs and summary.extracted == n_docs
     assert summary.duplicates == sum(1 for k in manifest.values() if k == "duplicate")
     # every field row belongs to a stored result, and the stored result lists exactly those fields
-    for sha, result_json in conn.execute("SELECT sha256, result_json FROM documents"):
+    for sha, result_z in conn.execute("SELECT sha256, result_z FROM documents"):
         n = conn.execute("SELECT count(*) FROM fields WHERE sha256 = ?", (sha,)).fetchone()[0]
-        assert n == len(json.loads(result_json)["fields"])
+        assert n == len(store.decode_result(result_z)["fields"])
     finished = conn.execute("SELECT finished_at, summary_json FROM runs").fetchall()
     assert len(finished) == 1 and finished[0][0] and json.loads(finished[0][1])["documents"] == n_docs
     conn.close()

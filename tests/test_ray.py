@@ -20,7 +20,7 @@ def stored(db: Path) -> dict:
     conn = sqlite3.connect(db)
     out = {
         "documents": sorted(conn.execute("SELECT sha256, status, template, hybrid, year, agency, error, pages_json, "
-                                         "model_versions_json, result_json FROM documents")),
+                                         "model_versions_json, result_z FROM documents")),
         "fields": sorted(conn.execute("SELECT * FROM fields")),
         "checks": sorted(conn.execute("SELECT * FROM checks")),
         "sources": sorted(conn.execute("SELECT path, sha256, size FROM sources")),

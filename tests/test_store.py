@@ -1,6 +1,7 @@
 """The archive store: schema and migrations, one transaction per document, reviewed values
 that survive re-extraction, the append-only review log, undo, checks from current values."""
 import copy
+import json
 import sqlite3
 from pathlib import Path
 
@@ -70,6 +71,93 @@ def test_foreign_sqlite_file_and_garbage_are_refused(tmp_path):
     garbage.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(StoreError):
         store.open_store(garbage)
+
+
+def write_v1_store(path: Path, results: list[dict]) -> None:
+    """A store as schema version 1 wrote it (its DDL, its rows: the result as JSON text in
+    documents.result_json, the small JSON values with the default separators), with one
+    field reviewed twice and a failed document."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("BEGIN")
+    store._script(store._V1)(conn)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO runs(started_at, finished_at, argv, model_versions_json, summary_json) "
+                 "VALUES ('2026-12-01T08:00:00.000+00:00', '2026-12-01T08:01:00.000+00:00', '[\"govreport\"]', "
+                 "'{\"ocr\": \"x\"}', '{\"documents\": 2}')")
+    for i, res in enumerate(results):
+        sha = res["sha256"]
+        conn.execute(
+            "INSERT INTO documents(sha256, status, template, hybrid, year, agency, error, pages_json, seconds, "
+            "model_versions_json, result_json, extracted_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1)",
+            (sha, store.document_status(res), res["template"], int(res["hybrid"]), res["year"], res["agency"],
+             "; ".join(res["errors"]) or None, json.dumps(res["pages"], ensure_ascii=False), 0.25 + i,
+             '{"ocr": "x"}', json.dumps(res, ensure_ascii=False), f"2026-12-01T08:00:0{i}.000+00:00"))
+        conn.executemany(
+            "INSERT INTO fields(sha256, field_id, extracted_value, current_value, confidence, status, evidence_json, "
+            "candidates_json, reasons_json) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(sha, fid, f["value"], f["value"], f["confidence"], f["status"],
+              json.dumps(f["evidence"], ensure_ascii=False), json.dumps(f.get("candidates", []), ensure_ascii=False),
+              json.dumps(f.get("reasons", []), ensure_ascii=False)) for fid, f in res["fields"].items()])
+        conn.executemany("INSERT INTO checks(sha256, rule, fields_json, expected, printed, ok) VALUES (?,?,?,?,?,?)",
+                         [(sha, c["rule"], json.dumps(c["fields"]), c["expected"], c["printed"], int(c["ok"]))
+                          for c in res["checks"]])
+        conn.execute("INSERT INTO sources(path, sha256, size, mtime, seen_at) VALUES (?,?,?,?,?)",
+                     (f"archive/{i}.txt", sha, 1000 + i, 1.5e9, "2026-12-01T08:00:00.000+00:00"))
+    sha, field_id = results[0]["sha256"], next(iter(results[0]["fields"]))
+    old = results[0]["fields"][field_id]["value"]
+    for n, (action, before, after) in enumerate((("edit", old, 12345.0), ("edit", 12345.0, 777.0))):
+        conn.execute("INSERT INTO review_log(sha256, field_id, action, old_value, new_value, reviewer, at, note) "
+                     "VALUES (?,?,?,?,?,'li',?,NULL)", (sha, field_id, action, before, after,
+                                                        f"2026-12-01T09:00:0{n}.000+00:00"))
+    conn.execute("UPDATE fields SET current_value = 777.0, reviewed = 1 WHERE sha256 = ? AND field_id = ?",
+                 (sha, field_id))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def rows(path: Path) -> dict:
+    conn = sqlite3.connect(path)
+    out = {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}")))
+           for t in ("runs", "sources", "fields", "checks", "review_log")}
+    out["documents"] = sorted(map(tuple, conn.execute(
+        "SELECT sha256, status, template, hybrid, year, agency, error, pages_json, seconds, model_versions_json, "
+        "extracted_at, run_id FROM documents")))
+    conn.close()
+    return out
+
+
+def test_a_version_1_store_migrates_keeping_every_row_and_review(tmp_path, extracted):
+    other = copy.deepcopy(extracted)
+    other["sha256"] = "b" * 64
+    field_id = next(iter(other["fields"]))
+    other["fields"][field_id]["value"] = 4321  # a second document that differs from the first
+    failed = {"source": "bad.pdf", "sha256": "c" * 64, "template": None, "hybrid": False, "agency": None,
+              "year": None, "fields": {}, "checks": [], "errors": ["cannot read: truncated"], "pages": []}
+    path = tmp_path / "old.sqlite"
+    write_v1_store(path, [extracted, other, failed])
+    before = rows(path)
+
+    conn = store.open_store(path)
+    assert store.schema_version(conn) == store.SCHEMA_VERSION == 2
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    assert "result_json" not in columns and "result_z" in columns
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not conn.execute("PRAGMA foreign_key_check").fetchall()
+    # every row of every table as it was; the results decode to the JSON the old store held
+    assert rows(path) == before
+    for res in (extracted, other, failed):
+        assert store.stored_result(conn, res["sha256"]) == res
+    # the review survives: the reviewed value stays through a re-extraction, and undo walks the log back
+    sha = extracted["sha256"]
+    store.upsert_result(conn, extracted, [Source("archive/0.txt")])
+    row = conn.execute("SELECT * FROM fields WHERE sha256 = ? AND field_id = ?", (sha, field_id)).fetchone()
+    assert row["current_value"] == 777.0 and row["reviewed"] == 1
+    store.undo(conn, sha, field_id, reviewer="li")
+    assert store.current_fields(conn, sha)[field_id].value == 12345
+    store.undo(conn, sha, field_id, reviewer="li")
+    assert store.current_fields(conn, sha)[field_id].value == extracted["fields"][field_id]["value"]
+    conn.close()
 
 
 def test_missing_store_is_not_created_when_reading(tmp_path):
@@ -167,12 +255,12 @@ def test_reviewed_field_the_new_extraction_lacks_is_kept(conn, extracted):
 def test_failed_reextraction_changes_nothing_stored(conn, extracted):
     sha = extracted["sha256"]
     store.upsert_result(conn, extracted, [Source("first.txt")])
-    before = store.document(conn, sha)["result_json"]
+    before = store.document(conn, sha)["result_z"]
     failed = {"source": "copy.txt", "sha256": sha, "template": None, "fields": {}, "checks": [],
               "errors": ["OCR unavailable"], "pages": []}
     assert store.upsert_result(conn, failed, [Source("copy.txt")]) == "kept"
     doc = store.document(conn, sha)
-    assert doc["result_json"] == before and doc["status"] != "failed"
+    assert doc["result_z"] == before and doc["status"] != "failed"
     assert store.source_paths(conn, sha) == ["copy.txt", "first.txt"]
 
 

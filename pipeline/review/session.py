@@ -5,7 +5,6 @@ decision importer both drive this class.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,8 +286,7 @@ class Session:
 
 def result_of(conn: sqlite3.Connection, sha: str) -> Result:
     """The stored extraction of a document as a Result (pages, evidence), for crops."""
-    doc = store.document(conn, sha)
-    data = json.loads(doc["result_json"])
+    data = store.stored_result(conn, sha)
     result = Result(data.get("source", ""), sha, data.get("template"), bool(data.get("hybrid")),
                     data.get("agency"), data.get("year"), pages=data.get("pages", []))
     for field_id, f in data.get("fields", {}).items():

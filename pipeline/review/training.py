@@ -231,8 +231,8 @@ def calibration_samples(conn: sqlite3.Connection) -> list[dict]:
     for r in conn.execute("SELECT * FROM fields WHERE reviewed = 1 AND extracted_value IS NOT NULL "
                           "ORDER BY sha256, field_id"):
         if r["sha256"] not in results:
-            doc = conn.execute("SELECT result_json FROM documents WHERE sha256 = ?", (r["sha256"],)).fetchone()
-            results[r["sha256"]] = json.loads(doc["result_json"]).get("fields", {}) if doc else {}
+            result = store.stored_result(conn, r["sha256"])
+            results[r["sha256"]] = result.get("fields", {}) if result else {}
         signals = results[r["sha256"]].get(r["field_id"], {}).get("signals")
         if not signals:  # read before signals were stored: nothing to learn from
             continue
