@@ -118,7 +118,10 @@ def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> fl
     return float(total)
 
 
-OK_LEVELS = (0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999)
+# 1.0: the group is ok only at calibrated certainty.  A group no lower level makes safe takes it
+# alone; before, one unsafe group sent every group to 1.0 (one base family's 5 scattered errors at
+# 0.9999 flagged every plain field: docs/benchmarks.md, "Calibrator refit from review")
+OK_LEVELS = (0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999, 1.0)
 OK_ERROR_RATE = 0.001  # the most errors among ok values any set may show
 MIN_SET = 1000  # sets smaller than this say too little about a 1-in-1,000 rate
 
@@ -127,7 +130,8 @@ def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
     """An ok level per risk group (trust.risk_group): of the combinations of levels at which every set's
     out-of-fold error among ok values is at most OK_ERROR_RATE (a single error allowed where a
     set has fewer than 1/OK_ERROR_RATE ok values: it cannot show a smaller rate), the one that
-    flags the fewest values.  1.0 for every group when none is safe."""
+    flags the fewest values; a group no level below 1.0 makes safe gets 1.0 on its own.  1.0 for
+    every group when no combination is safe."""
     from itertools import product
 
     from .trust import risk_group
