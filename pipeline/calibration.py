@@ -24,7 +24,7 @@ SEED = 11
 DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration.jsonl.gz"
 ECE_BINS = 15
 KEPT = "\n## OCR'd fields"  # the card's section a refit keeps as it is
-META = ("correct", "set", "doc", "field")
+META = ("correct", "set", "doc", "field", "reviewed")
 
 
 def rows_for(result, truth: dict, set_name: str, doc: str) -> list[dict]:
@@ -142,7 +142,8 @@ def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
     groups = np.array([risk_group(r) for r in rows])
     sets = defaultdict(list)
     for i, r in enumerate(rows):
-        sets[r["set"]].append(i)
+        if r.get("reviewed", 1):  # a value presumed right (not reviewed) cannot show an error
+            sets[r["set"]].append(i)
     sized = [np.array(idx) for idx in sets.values() if len(idx) >= MIN_SET]
     best, best_flagged = {g: 1.0 for g in names}, None
     for levels in product(OK_LEVELS, repeat=len(names)):
@@ -317,7 +318,8 @@ value `ok` at its risk group's ok level or above: {describe_levels(m['ok_level']
 column), "rebuilt" when half its table's values or more were not read as printed (placed, split,
 lost cells), "plain" otherwise (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
 the ones that flag fewest values while every generated family's out-of-fold error among ok values
-is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
+is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values); a group
+no lower level makes safe gets 1.0 alone (the other groups keep theirs) — except values that are never ok whatever they measure (one of
 several readings, a reading in conflict with the rules, a split / placed / lost-cell reading in a
 cell no sum rule covers whose row's print allows other values, a row label below the confident level, an OCR character repair, a doubt
 about which row a number belongs to, a value the narrative contradicts), whose shown confidence is
@@ -365,4 +367,8 @@ The calibrator knows the errors the generated documents make.  A kind of damage 
 produces gets the probability its signals imply; the sum rules (which flag a value whatever its
 confidence) stay the main guard for the cells they cover.  The held-out families and conditions
 measure the gap: see docs/benchmarks.md.
+A refit from review (`govreport train --calibrator --from-db`) adds the reviewed fields only: the
+queue's, i.e. the hardest of their documents (selection on the signals, so the labels are unbiased
+for those signals but the fields read confidently are absent).  Measured gain and its limits:
+docs/benchmarks.md, "Calibrator refit from review".
 """
