@@ -24,7 +24,7 @@ SEED = 11
 DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration.jsonl.gz"
 ECE_BINS = 15
 KEPT = "\n## OCR'd fields"  # the card's section a refit keeps as it is
-META = ("correct", "set", "doc", "field", "reviewed")
+META = ("correct", "set", "doc", "field")
 
 
 def rows_for(result, truth: dict, set_name: str, doc: str) -> list[dict]:
@@ -142,8 +142,7 @@ def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
     groups = np.array([risk_group(r) for r in rows])
     sets = defaultdict(list)
     for i, r in enumerate(rows):
-        if r.get("reviewed", 1):  # a value presumed right (not reviewed) cannot show an error
-            sets[r["set"]].append(i)
+        sets[r["set"]].append(i)
     sized = [np.array(idx) for idx in sets.values() if len(idx) >= MIN_SET]
     best, best_flagged = {g: 1.0 for g in names}, None
     for levels in product(OK_LEVELS, repeat=len(names)):

@@ -224,32 +224,20 @@ def review_samples(conn: sqlite3.Connection, threshold: float = CONFIDENT, ocr_e
 
 
 def calibration_samples(conn: sqlite3.Connection) -> list[dict]:
-    """Every field of each reviewed document as calibrator rows: the signals extraction computed
-    for the value (kept in the stored result) and whether it is right.  A reviewed field is
-    labelled by review; an unreviewed one the store trusts (ok at the confident level, no failing
-    check: `trusted_values`) is presumed right, with `reviewed: 0`.  Only the queue is reviewed,
-    so reviewed fields alone are the hardest of their documents; the presumed ones carry the
-    confident fields beside them.  Their label noise is the old calibrator's confident-wrong
-    values in those documents, so they stay out of the ok-level safety sets
-    (calibration.choose_ok_levels)."""
-    out = []
-    for sha in reviewed_documents(conn):
-        doc = conn.execute("SELECT result_json FROM documents WHERE sha256 = ?", (sha,)).fetchone()
-        result = json.loads(doc["result_json"]).get("fields", {}) if doc else {}
-        trusted = trusted_values(conn, sha)
-        for r in conn.execute("SELECT * FROM fields WHERE sha256 = ? AND extracted_value IS NOT NULL "
-                              "ORDER BY field_id", (sha,)):
-            signals = result.get(r["field_id"], {}).get("signals")
-            if not signals:  # read before signals were stored: nothing to learn from
-                continue
-            if r["reviewed"]:
-                correct = int(store._same(r["extracted_value"], r["current_value"]))
-            elif r["field_id"] in trusted:
-                correct = 1
-            else:  # left in the queue (skipped): nobody knows
-                continue
-            out.append({**signals, "correct": correct, "set": "review", "doc": sha, "field": r["field_id"],
-                        "reviewed": int(r["reviewed"])})
+    """Reviewed fields as calibrator rows: the signals extraction computed for the value (kept in
+    the stored result) and whether the value survived review (`govreport train --calibrator
+    --from-db` fits on them with the generated data)."""
+    out, results = [], {}
+    for r in conn.execute("SELECT * FROM fields WHERE reviewed = 1 AND extracted_value IS NOT NULL "
+                          "ORDER BY sha256, field_id"):
+        if r["sha256"] not in results:
+            doc = conn.execute("SELECT result_json FROM documents WHERE sha256 = ?", (r["sha256"],)).fetchone()
+            results[r["sha256"]] = json.loads(doc["result_json"]).get("fields", {}) if doc else {}
+        signals = results[r["sha256"]].get(r["field_id"], {}).get("signals")
+        if not signals:  # read before signals were stored: nothing to learn from
+            continue
+        out.append({**signals, "correct": int(store._same(r["extracted_value"], r["current_value"])),
+                    "set": "review", "doc": r["sha256"], "field": r["field_id"]})
     return out
 
 
