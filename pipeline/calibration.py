@@ -118,7 +118,10 @@ def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> fl
     return float(total)
 
 
-OK_LEVELS = (0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999)
+# 1.0: the group is ok only at calibrated certainty.  A group no lower level makes safe takes it
+# alone; before, one unsafe group sent every group to 1.0 (one base family's 5 scattered errors at
+# 0.9999 flagged every plain field: docs/benchmarks.md, "Calibrator refit from review")
+OK_LEVELS = (0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999, 1.0)
 OK_ERROR_RATE = 0.001  # the most errors among ok values any set may show
 MIN_SET = 1000  # sets smaller than this say too little about a 1-in-1,000 rate
 
@@ -127,7 +130,8 @@ def choose_ok_levels(rows: list[dict], probs: np.ndarray) -> dict[str, float]:
     """An ok level per risk group (trust.risk_group): of the combinations of levels at which every set's
     out-of-fold error among ok values is at most OK_ERROR_RATE (a single error allowed where a
     set has fewer than 1/OK_ERROR_RATE ok values: it cannot show a smaller rate), the one that
-    flags the fewest values.  1.0 for every group when none is safe."""
+    flags the fewest values; a group no level below 1.0 makes safe gets 1.0 on its own.  1.0 for
+    every group when no combination is safe."""
     from itertools import product
 
     from .trust import risk_group
@@ -313,7 +317,8 @@ value `ok` at its risk group's ok level or above: {describe_levels(m['ok_level']
 column), "rebuilt" when half its table's values or more were not read as printed (placed, split,
 lost cells), "plain" otherwise (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
 the ones that flag fewest values while every generated family's out-of-fold error among ok values
-is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values) — except values that are never ok whatever they measure (one of
+is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values); a group
+no lower level makes safe gets 1.0 alone (the other groups keep theirs) — except values that are never ok whatever they measure (one of
 several readings, a reading in conflict with the rules, a split / placed / lost-cell reading in a
 cell no sum rule covers whose row's print allows other values, a row label below the confident level, an OCR character repair, a doubt
 about which row a number belongs to, a value the narrative contradicts), whose shown confidence is
@@ -361,4 +366,8 @@ The calibrator knows the errors the generated documents make.  A kind of damage 
 produces gets the probability its signals imply; the sum rules (which flag a value whatever its
 confidence) stay the main guard for the cells they cover.  The held-out families and conditions
 measure the gap: see docs/benchmarks.md.
+A refit from review (`govreport train --calibrator --from-db`) adds the reviewed fields only: the
+queue's, i.e. the hardest of their documents (selection on the signals, so the labels are unbiased
+for those signals but the fields read confidently are absent).  Measured gain and its limits:
+docs/benchmarks.md, "Calibrator refit from review".
 """

@@ -186,3 +186,24 @@ def test_calibrator_refits_from_db_and_records_the_model(reviewed_store, tmp_pat
 
     digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
     assert digest in json.loads(run["model_versions_json"])["confidence_calibrator"]
+
+
+def test_one_unsafe_risk_group_does_not_flag_the_others():
+    """A base family whose scattered tables err at the top confidence once sent every risk group
+    to 1.0 (a refit from review flagged every plain field): now only the unsafe group gets 1.0."""
+    import gzip
+
+    import numpy as np
+
+    from pipeline import calibration
+    from pipeline.trust import risk_group
+
+    with gzip.open(REPO / "training_data" / "calibration.jsonl.gz", "rt", encoding="utf-8") as fh:
+        base = next(r for r in map(json.loads, fh)
+                    if r["table_unprinted"] == 0 and not calibration.never_ok(r) and risk_group(r) == "plain")
+    plain = [dict(base, set="a", correct=1) for _ in range(1200)]
+    rebuilt = [dict(base, set="b", table_unprinted=0.6, correct=int(i >= 5)) for i in range(1200)]
+    assert {risk_group(r) for r in rebuilt} == {"rebuilt"} and not any(map(calibration.never_ok, rebuilt))
+    # the rebuilt group's 5 errors sit above every level below 1.0; its right values at 0.995
+    probs = np.array([0.95] * 1200 + [0.99995] * 5 + [0.995] * 1195)
+    assert calibration.choose_ok_levels(plain + rebuilt, probs) == {"plain": 0.9, "rebuilt": 1.0}
