@@ -16,10 +16,10 @@ spans `[x]{...}`, fenced divs, escapes, links) removed.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ..model import Document, Line, TextBox
 from . import text as textreader
+from .text_grid import chunks
 
 _SEGMENTED_RULE = re.compile(r"^\s*-{2,}(?:[ ]+-{2,})+\s*$")
 _FULL_RULE = re.compile(r"^\s*-{3,}\s*$")
@@ -77,28 +77,6 @@ def clean(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
-def _width(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
-
-
-def _chunks(line: str) -> list[tuple[int, str]]:
-    """(display column, text) of each run of non-space characters."""
-    out, pos, start, buf = [], 0, 0, []
-    for char in line:
-        if char.isspace():
-            if buf:
-                out.append((start, "".join(buf)))
-                buf = []
-        else:
-            if not buf:
-                start = pos
-            buf.append(char)
-        pos += _width(char)
-    if buf:
-        out.append((start, "".join(buf)))
-    return out
-
-
 def _column(starts: list[int], pos: int) -> int:
     """The column a chunk starting at `pos` belongs to: the last one starting at or before it."""
     col = 0
@@ -113,7 +91,7 @@ def _row(lines: list[str], starts: list[int], separators: bool = False) -> list[
     cells: list[list[str]] = [[] for _ in starts]
     for line in lines:
         parts: list[list[str]] = [[] for _ in starts]
-        for pos, chunk in _chunks(line):
+        for pos, chunk in ((c.start, c.text) for c in chunks(line)):
             if separators:
                 chunk = chunk.strip("|")
                 if not chunk:
