@@ -43,7 +43,13 @@ def split_cells(raw_line: str) -> list[str]:
             cells.pop()
         if not any(cells):
             return []
-        return ["" if c in MISSING_VALUE else c for c in cells]
+    else:
+        # a leading/trailing separator makes an empty edge cell, not a data cell
+        while cells and not cells[0]:
+            cells.pop(0)
+        while cells and not cells[-1]:
+            cells.pop()
+    return ["" if c in MISSING_VALUE else c for c in cells]
     # a leading/trailing separator makes an empty edge cell, not a data cell
     while cells and not cells[0]:
         cells.pop(0)
