@@ -292,3 +292,8 @@ def test_second_reads_are_chosen_by_the_rule_of_thumb_whatever_the_calibrator_sa
     assert trust.rule_of_thumb_flags("ok", s)  # read once, no rule over it: a second read even if ok
     assert not trust.rule_of_thumb_flags("low_confidence", {**s, "ocr_agree": 1.0})
     assert trust.rule_of_thumb_flags("inconsistent", {**s, "ocr_agree": 1.0})
+
+
+def test_document_folds_from_the_id_alone_are_balanced():
+    folds = [calibration.document_fold(f"family/doc-{i:04d}", 5) for i in range(1000)]
+    assert all(150 <= folds.count(k) <= 250 for k in range(5))
