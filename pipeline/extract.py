@@ -253,8 +253,30 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     lines = doc.lines()
     for fv in result.fields.values():
         if fv.evidence.line is not None and fv.evidence.line < len(lines):
-            fv.evidence.line_text = lines[fv.evidence.line].text
+            fv.evidence.line_text = line_excerpt(lines[fv.evidence.line].text, fv.evidence.text)
     return result
+
+
+EXCERPT_CONTEXT = 120  # characters kept on each side of the cell's text in a long source line
+
+
+def line_excerpt(line: str, cell_text: str, context: int = EXCERPT_CONTEXT) -> str:
+    """The part of a source line a reviewer needs: all of it when short, else the cell's text with
+    `context` characters around it.  A report saved as one line (crawler page text) would
+    otherwise copy the whole document into every field's evidence (3.6 MB of JSON for 198 fields)."""
+    if len(line) <= 2 * context + 40:
+        return line
+    match = None
+    for probe in (cell_text, *sorted(re.findall(r"\d+", cell_text), key=len, reverse=True)[:1]):
+        chars = [re.escape(c) for c in probe if c.isalnum()]
+        if chars:
+            # the reader's text of a cell drops or adds spaces and punctuation (`4.保护` → `4保护`)
+            match = re.search(r"[\W_]*".join(chars), line)
+        if match:
+            break
+    start, end = (match.start(), match.end()) if match else (0, 0)
+    lo, hi = max(0, start - context), min(len(line), end + context)
+    return ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
 
 
 _frozen = False

@@ -397,3 +397,25 @@ def test_a_heading_glued_to_a_paragraph_or_cut_into_cells_still_opens_its_sectio
                  1, in_table=True)
     doc = Document("t.md", "0" * 64, "text", [Page(1, [stray])])
     assert tokenize(doc, _vocabulary())[0].text == "四、政府信息公开行政复议、行政诉讼情况"
+
+
+def test_one_line_report_evidence_keeps_the_cells_neighbourhood_not_the_whole_document(tmp_path):
+    """A crawler saves the whole page as one line: each field's source line is an excerpt around
+    its cell, not a copy of the document per field."""
+    from bs4 import BeautifulSoup
+
+    from pipeline.extract import EXCERPT_CONTEXT
+
+    page = page_for(report_for("excerpt", 0))
+    soup = BeautifulSoup(page.html, "html.parser")
+    text = (soup.find(id=page.article_id) or soup.body).get_text("")
+    path = tmp_path / "oneline.txt"
+    path.write_text(page.title + "\n" + text.replace("\n", ""), encoding="utf-8")
+    result = extract_file(path)
+    evidence = [v.evidence for v in result.fields.values() if v.evidence.line_text]
+    assert len(evidence) > 100
+    assert len(max(evidence, key=lambda e: len(e.line_text)).line_text) <= 2 * EXCERPT_CONTEXT + 60
+    # the excerpt holds the digits the value was read from
+    for ev in evidence:
+        digits = "".join(c for c in ev.text if c.isdigit())
+        assert digits in "".join(c for c in ev.line_text if c.isdigit())
