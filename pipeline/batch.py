@@ -13,6 +13,7 @@ document either wholly stored or absent; rerunning the same command resumes.
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import io
 import json
@@ -334,9 +335,15 @@ def outdated(stored: dict, current: dict) -> bool:
 
 # --- the worker side ---------------------------------------------------------------------------
 
+_warm = False
+
+
 def warm_up() -> None:
     """Load what every document needs once per worker process: tokenizer, classifier,
-    confidence calibrator, schema."""
+    confidence calibrator, schema (locally: in the fork server, before any worker is forked)."""
+    global _warm
+    if _warm:
+        return
     from .extract import _headings, _vocabulary, calibrator, default_spotter
     from .nlp import get_nlp
 
@@ -346,6 +353,11 @@ def warm_up() -> None:
     _headings()
     _vocabulary()
     _static_versions()
+    # Frozen before the workers are forked: their collections then never walk (nor write to,
+    # copying the shared pages) these objects.
+    gc.collect()
+    gc.freeze()
+    _warm = True
 
 
 def _safe_name(name: str) -> str:
@@ -505,15 +517,22 @@ def run_batch(paths: list[str | Path], db: str | Path, workers: int | None = Non
     """Extract every document under `paths` not yet in the store `db`."""
     reporter = reporter or Reporter()
     t0 = time.perf_counter()
-    conn = store.open_store(db)
-    summary = BatchSummary(executor=executor)
-    versions = model_versions()
-    run_id = store.start_run(conn, argv if argv is not None else sys.argv, versions)
     pool = None
+    if executor == "local":
+        # first of all: the workers' models load (seconds, on another core) while this process
+        # opens the store and walks the archive; Ray starts only if needed
+        pool = make_executor(executor, workers, ray_address, timeout=timeout, limits=limits)
+        pool.prepare()
+    summary = BatchSummary(executor=executor)
     try:
-        if executor == "local":  # its models load while the archive is walked; Ray starts only if needed
-            pool = make_executor(executor, workers, ray_address, timeout=timeout, limits=limits)
-            pool.prepare()
+        conn = store.open_store(db)
+        versions = model_versions()
+        run_id = store.start_run(conn, argv if argv is not None else sys.argv, versions)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    try:
         found = []
         for f in discover(paths, limits):
             reporter.discovering(f)

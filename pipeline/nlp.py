@@ -38,15 +38,18 @@ def get_nlp():
 
 
 def _build_nlp():
-    import jieba
-    import spacy
+    from .loading import no_gc
 
-    jieba.setLogLevel(60)  # jieba prints its cache-building chatter at INFO
-    jieba.dt.tmp_dir = str(cache_dir())
-    jieba.dt.cache_file = str(cache_dir() / "jieba.cache")
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    with resources.as_file(resources.files("pipeline").joinpath("resources", USERDICT)) as path:
-        jieba.load_userdict(str(path))
+    with no_gc():
+        import jieba
+        import spacy
+
+        jieba.setLogLevel(60)  # jieba prints its cache-building chatter at INFO
+        jieba.dt.tmp_dir = str(cache_dir())
+        jieba.dt.cache_file = str(cache_dir() / "jieba.cache")
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        with resources.as_file(resources.files("pipeline").joinpath("resources", USERDICT)) as path:
+            jieba.load_userdict(str(path))
     return nlp
 
 

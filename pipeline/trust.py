@@ -259,21 +259,18 @@ def rule_of_thumb_flags(status: str, signals: dict) -> bool:
 
 def load_calibrator(path: str | Path | None = None):
     """The fitted sklearn model, None when its file is absent; CalibratorError when unusable."""
-    import skops.io as sio
+    from .loading import NotSkops, UntrustedTypes, load_audited
 
     path = Path(path) if path else DEFAULT_PATH
     if not path.is_file():
         return None
     hint = f"run `govreport train --calibrator --out {path}` to rebuild it"
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:
+        model = load_audited(path, TRUSTED_TYPES)
+    except UntrustedTypes as exc:
+        raise CalibratorError(f"{path} contains types that are not trusted: {', '.join(exc.names)}; {hint}") from None
+    except NotSkops as exc:
         raise CalibratorError(f"{path} is not a readable skops model ({exc}); {hint}") from exc
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise CalibratorError(f"{path} contains types that are not trusted: {', '.join(unexpected)}; {hint}")
-    try:
-        model = sio.load(path, trusted=[t for t in TRUSTED_TYPES if t in untrusted])
     except Exception as exc:
         raise CalibratorError(f"{path} could not be loaded ({type(exc).__name__}: {exc}); {hint}") from exc
     if getattr(model, "govreport_format_", None) != FORMAT:

@@ -16,7 +16,6 @@ from ..layout import Section, squash
 from ..model import Token
 from .candidates import candidates, strip_enumerator
 from .decode import NONE, decode, row_order
-from .features import FieldText, WordText, record
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "models" / "label_classifier.skops"
 FORMAT = 1  # bumped when records or feature transformers change incompatibly
@@ -42,21 +41,18 @@ def _retrain_hint(path: Path) -> str:
 
 def load_model(path: str | Path | None = None):
     """The fitted sklearn Pipeline, or ModelError saying how to get a usable one."""
-    import skops.io as sio
+    from ..loading import NotSkops, UntrustedTypes, load_audited
 
     path = Path(path) if path else DEFAULT_PATH
     if not path.is_file():
         raise ModelError(f"label classifier model not found at {path}; {_retrain_hint(path)}")
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:
+        model = load_audited(path, TRUSTED_TYPES)
+    except UntrustedTypes as exc:
+        raise ModelError(f"{path} contains types that are not trusted: {', '.join(exc.names)}; "
+                         f"refusing to load it; {_retrain_hint(path)}") from None
+    except NotSkops as exc:
         raise ModelError(f"{path} is not a readable skops model ({exc}); {_retrain_hint(path)}") from exc
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelError(f"{path} contains types that are not trusted: {', '.join(unexpected)}; "
-                         f"refusing to load it; {_retrain_hint(path)}")
-    try:
-        model = sio.load(path, trusted=[t for t in TRUSTED_TYPES if t in untrusted])
     except Exception as exc:
         raise ModelError(f"{path} could not be loaded ({type(exc).__name__}: {exc}); "
                          f"it may come from an incompatible version; {_retrain_hint(path)}") from exc
@@ -91,7 +87,10 @@ class _IsotonicProba:
         from scipy.interpolate import interp1d
         from sklearn import config_context
 
+        from .features import FieldText, WordText
+
         self.np, self.hstack, self.interp1d, self.config_context = np, sparse.hstack, interp1d, config_context
+        self.text_steps = (FieldText, WordText)
         # the feature union's transformers, each (record field -> list, vectorizer), applied as
         # FeatureUnion.transform applies them (without its joblib and routing machinery per call)
         self.features = [[step for _, step in pipe.steps] for _, pipe in model.steps[0][1].transformer_list]
@@ -148,7 +147,7 @@ class _IsotonicProba:
         """One transformer's rows.  A text field's rows depend on that field's string only
         (tf-idf is computed and normalised row by row), and label texts and their neighbours
         recur within and across reports: each string is transformed once, its CSR row kept."""
-        field = steps[0].field if type(steps[0]) in (FieldText, WordText) else None
+        field = steps[0].field if type(steps[0]) in self.text_steps else None
         if field is None:
             X = recs
             for step in steps:
@@ -264,6 +263,8 @@ class ModelSpotter:
         return out
 
     def spot(self, tokens: list[Token], section: Section, rows: dict[str, tuple[str, ...]]) -> list[Hit]:
+        from .features import record
+
         cands = candidates(tokens, section, rows)
         if not cands:
             return []
