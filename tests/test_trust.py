@@ -70,6 +70,19 @@ def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
     assert trust.ok_level(model) == 0.993  # without a field: the strictest
 
 
+def test_ok_level_follows_errors_seen_in_most_deals_of_folds_not_in_one():
+    # 1,000 rebuilt fields, two of them wrong at 0.985: one deal of folds shows both above 0.98,
+    # two deals show them at 0.95 (their document fell where its kind was seen)
+    base = {**_rows(1)[0], "reading": "split_run", "table_unprinted": 0.6, "set": "rebuilt"}
+    rows = [{**base, "correct": int(i >= 2)} for i in range(1000)]
+    unlucky = np.array([0.985] * 2 + [0.99] * 998)
+    lucky = np.array([0.95] * 2 + [0.99] * 998)
+    assert calibration.choose_ok_levels(rows, unlucky) == {"rebuilt": 0.99}
+    assert calibration.choose_ok_levels(rows, [unlucky, lucky, lucky]) == {"rebuilt": 0.97}
+    # errors every deal shows above a level still rule it out
+    assert calibration.choose_ok_levels(rows, [unlucky, unlucky, lucky]) == {"rebuilt": 0.99}
+
+
 def test_train_calibrator_command_writes_a_loadable_model_and_card(tmp_path):
     data = tmp_path / "calibration.jsonl"
     import json
