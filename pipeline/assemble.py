@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable
 from itertools import permutations
 
-from .cells import (CellGuess, Reading, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
+from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
 from .labels import Hit
@@ -25,7 +25,8 @@ from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
 MAX_ORDER_CHECKS = 256  # other column orders a block's open cells are checked against the table's rules
-JOINT_LIMIT = 64  # solutions enumerated when settling rows jointly; at the limit nothing is settled
+JOINT_LIMIT = 64  # solutions listed when settling rows jointly; beyond it only proven cells are settled
+JOINT_BUDGET = 100_000  # search steps spent proving cells when the solutions are too many to list
 
 # why a row's numbers are doubted (said in the output, and features of the confidence model)
 DOUBT_TWICE = "row label printed twice"
@@ -389,8 +390,14 @@ class Assembler:
         if not found:
             readings = [r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
-        if not found or len(found) >= JOINT_LIMIT:
-            return  # no combination fits, or too many to say what they agree on
+        if not found:
+            return  # no combination fits
+        offset_of = [index[row.cells[0]] for row in rows]
+        open_cells = [offset_of[r] + k for r, row in enumerate(rows) if row in open_rows for k in range(len(row.cells))]
+        # too many combinations to list: a cell is settled only where a search proves that no
+        # combination gives it another value
+        agreed = agreed_cells(readings, informative, signed, found, open_cells, budget=JOINT_BUDGET) \
+            if len(found) >= JOINT_LIMIT else None
         best = max(found, key=lambda sol: sum(row.prior(readings[r][j][0]) for r, (row, j) in
                                               enumerate(zip(rows, sol[1]))))
         offset = 0
@@ -403,7 +410,14 @@ class Assembler:
                     rec.unique = False  # its own print left it open
                     chosen = readings[r][best[1][r]]
                     source = chosen[1][k] if len(reading_ids) == 1 else None
-                    if len(values) == 1 and all(sol[0][offset + k] is not None for sol in found):
+                    settled = offset + k in agreed if agreed is not None else (
+                        len(values) == 1 and all(sol[0][offset + k] is not None for sol in found))
+                    if settled:
+                        # the printed number behind a settled value: the one every reading of the
+                        # row that gives the value takes it from (the row's other cells may vary;
+                        # unlisted combinations too, so every such reading is asked)
+                        sources = {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
+                        source = sources.pop() if len(sources) == 1 else None
                         rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
                         rec.by_columns = True
                         rec.notes.append("settled by the rules across rows")
