@@ -149,12 +149,19 @@ class Assembler:
         self.template = template
         self.tokens = tokens
         self.value_prior = value_prior  # learned magnitudes that order a row's open readings
+        # the rules across rows settled the table with its rows printed without numbers read
+        # as empty (zeros): the document prints zeros as empty cells
+        self.blank_zeros = False
+        self._unprinted: list[_Row] = []  # rows printed without any number
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
         if table.printed_flat:
             printed = _without_surplus_empties([self.tokens[i] for i in numbers], len(table.field_ids()))
-            return self._row(table, table.field_ids(), printed, None, section).records
+            row = self._row(table, table.field_ids(), printed, None, section)
+            if not printed:
+                self._unprinted.append(row)
+            return row.records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
@@ -198,10 +205,29 @@ class Assembler:
                     rec.doubts.append(doubt)
             records.update(solved.records)
             rows.append(solved)
+            if not printed:
+                self._unprinted.append(solved)
         self._settle_jointly(rows, records)
         for tie in ties.values():
             self._settle_order(table, tie, records)
         return records
+
+    def unprinted_as_blank(self, records: dict[str, CellRecord]) -> None:
+        """Once every table is read: rows printed without any number that nothing settled (no
+        rule spans their rows: section 二, the one-row section 四) read as empty cells, each a 0,
+        where the document prints zeros as empty cells (`blank_zeros`)."""
+        if not self.blank_zeros:
+            return
+        for row in self._unprinted:
+            recs = [records.get(c) for c in row.cells]
+            # the table may have been read another way (by columns) that printed numbers here
+            if any(rec is not row.records[c] or rec.guess.value is not None for c, rec in zip(row.cells, recs)):
+                continue
+            for rec in recs:
+                rec.guess = CellGuess(0, None, "inferred")
+                rec.reading = "lost_cell"
+                rec.unique = False
+                rec.notes.append("printed without numbers in a document that prints zeros as empty cells: read as 0")
 
     def _settle_order(self, table: Table, tie: "_OrderTie", records: dict[str, CellRecord]) -> None:
         """Mark the cells of a block whose column order the row sums left open (`order_open`),
@@ -387,6 +413,7 @@ class Assembler:
         if any(r.empty for r in rows):
             readings = [[r.empty] if r.empty else r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
+            self.blank_zeros = self.blank_zeros or bool(found)
         if not found:
             readings = [r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)

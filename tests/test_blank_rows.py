@@ -90,3 +90,19 @@ def test_blank_zero_document_short_rows_placed_by_the_rules(tmp_path):
     for f in open_:
         assert fields[f].status != "ok" and truth["fields"][f] in fields[f].candidates, f
     assert [f for f, fv in result.fields.items() if fv.status == "ok" and fv.value != truth["fields"].get(f)] == []
+
+
+def test_rows_without_numbers_read_as_zero_in_a_blank_zero_document(tmp_path):
+    # section 四 printed without any number: zeros, as section 三's rows printed without
+    # numbers settled as empty cells (no rule spans section 四's rows to settle it by)
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "bs4_get_text_newline", "blk-tune-1", 1
+    generate(tmp_path / "blank", 1, seed, [name], index, log=lambda m: None, zero="")
+    stem = tmp_path / "blank" / name / doc_stem(name, seed, index)
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    appeals = {f: fv for f, fv in extract_file(stem.with_suffix(".txt")).fields.items() if f.startswith("appeals.")}
+    assert appeals and all(truth[f] == 0 for f in appeals)
+    for fv in appeals.values():
+        assert fv.value == 0 and fv.status == "inferred"
+        assert any("prints zeros as empty cells" in r for r in fv.reasons)
