@@ -447,7 +447,9 @@ class Assembler:
                         source = sources.pop() if len(sources) == 1 else None
                         rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
                         rec.by_columns = True
-                        rec.notes.append("settled by the rules across rows")
+                        rec.notes.append("settled by the rules across rows" + (
+                            "" if agreed is None else
+                            " (too many combinations to list: a search proved none gives another value)"))
                     else:
                         rec.guess = CellGuess(best[0][offset + k], source, "ambiguous", values, len(found))
                     rec.tokens = [row.tokens[source]] if source is not None else []
@@ -697,8 +699,11 @@ class Assembler:
         kinds = [c.kind for c in columns]
         equations = row_equations(self.template, cells)
         signed = [c.signed for c in columns]
+        # a row that shows no empty cell may have lost its blanks (a converter that drops them)
+        lost = not any(t.empty for t in tokens)
         found = row_readings(values, len(cells), equations, signed,
-                             alternatives=run_together_readings(values, runs, len(cells)), convert=convert)
+                             alternatives=run_together_readings(values, runs, len(cells)), convert=convert,
+                             blanks_lost=lost)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
         if 0 < lead < len(tokens):

@@ -345,7 +345,8 @@ Reading = tuple[list, list]  # (cell values, index of the printed number behind 
 
 
 def row_readings(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
-                 alternatives: list[Reading] | None = None, convert: Convert | None = None) -> list[Reading]:
+                 alternatives: list[Reading] | None = None, convert: Convert | None = None,
+                 blanks_lost: bool = False) -> list[Reading]:
     """Every way to lay the printed `values` onto `width` cells that the row's own rules
     allow, with the cells those rules then determine filled in.
 
@@ -354,6 +355,8 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     `width` numbers and no alternatives there is one reading, the printed one, even when a
     rule fails: the checks report that, nothing "fixes" it.  Readings that leave no cell
     open come first: those the rules allow, else those breaking the fewest rules.
+    `blanks_lost`: the converter prints nothing for an empty cell (the row shows no empty
+    cell), so a cell no number lands in may be a blank, a 0.
     """
     signed = signed or [False] * width
     converted: dict[tuple, float | int] = {}  # thousands of readings place the same few numbers
@@ -399,7 +402,7 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # fewer numbers than cells and no placement the rules pin: the cells a converter dropped
     # were printed empty, each the 0 it stands for (as `unique_by_print` reads them), where
     # that makes every rule hold.  A row without any number says nothing about its style.
-    if 0 < len(values) < width:
+    if blanks_lost and 0 < len(values) < width:
         blank = [([0 if v is None else v for v in cells], sources) for cells, sources in raw if None in cells]
         blank = [r for r in blank if not _violated(r[0], equations)]
         if blank:

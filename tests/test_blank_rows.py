@@ -15,17 +15,19 @@ def test_lost_blanks_read_as_zero_only_where_one_placement_fits():
     # two groups in one row (c0 + c1 = c2, c3 + c4 + c5 = c6), the empty cells dropped: no
     # placement pins every cell by propagation, the lost cells are the zeros they printed
     equations = [((0, 1), (2,)), ((3, 4, 5), (6,))]
-    found = row_readings([1, 1, 1, 3], 7, equations)
+    found = row_readings([1, 1, 1, 3], 7, equations, blanks_lost=True)
     assert [cells for cells, _ in found] == [[0, 0, 0, 1, 1, 1, 3]]
     guesses = guesses_from(found, 4, 7, equations)
     assert [g.value for g in guesses] == [0, 0, 0, 1, 1, 1, 3]
     assert [g.source for g in guesses] == [None, None, None, 0, 1, 2, 3]
     # "1 1 2" fits either group (and two of group B's three parts): several placements, nothing settled
-    found = row_readings([1, 1, 2], 7, equations)
+    found = row_readings([1, 1, 2], 7, equations, blanks_lost=True)
     assert len(found) == 4
     assert all(g.how == "ambiguous" for g in guesses_from(found, 3, 7, equations))
     # a row without any number says nothing about how its table prints zeros
-    assert row_readings([], 7, equations) == [([None] * 7, [None] * 7)]
+    assert row_readings([], 7, equations, blanks_lost=True) == [([None] * 7, [None] * 7)]
+    # a row that shows its empty cells lost none: its cells no number lands in stay open
+    assert all(None in cells for cells, _ in row_readings([1, 1, 1, 3], 7, equations))
 
 
 def _agreement(rows, equations, signed):
