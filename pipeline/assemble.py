@@ -440,10 +440,11 @@ class Assembler:
                     settled = offset + k in agreed if agreed is not None else (
                         len(values) == 1 and all(sol[0][offset + k] is not None for sol in found))
                     if settled:
-                        # the printed number behind a settled value: the one every reading of the
-                        # row that gives the value takes it from (the row's other cells may vary;
-                        # unlisted combinations too, so every such reading is asked)
-                        sources = {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
+                        # the printed number behind a settled value: the one every solution's
+                        # reading of the row takes it from (the row's other cells may vary); with
+                        # combinations unlisted, every reading of the row that gives the value
+                        sources = {readings[r][sol[1][r]][1][k] for sol in found} if agreed is None else \
+                            {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
                         source = sources.pop() if len(sources) == 1 else None
                         rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
                         rec.by_columns = True
