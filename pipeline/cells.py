@@ -401,8 +401,10 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
         return _distinct(determined)
     # fewer numbers than cells and no placement the rules pin: the cells a converter dropped
     # were printed empty, each the 0 it stands for (as `unique_by_print` reads them), where
-    # that makes every rule hold.  A row without any number says nothing about its style.
-    if blanks_lost and 0 < len(values) < width:
+    # that makes every rule hold -- in a row whose every cell a rule checks (elsewhere nothing
+    # tells a placement apart).  A row without any number says nothing about its style.
+    checked = {i for lhs, rhs in equations for i in lhs + rhs}
+    if blanks_lost and 0 < len(values) < width and len(checked) == width:
         blank = [([0 if v is None else v for v in cells], sources) for cells, sources in raw if None in cells]
         blank = [r for r in blank if not _violated(r[0], equations)]
         if blank:
