@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable
 from itertools import permutations
 
-from .cells import (CellGuess, Reading, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
+from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
 from .labels import Hit
@@ -25,7 +25,8 @@ from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
 MAX_ORDER_CHECKS = 256  # other column orders a block's open cells are checked against the table's rules
-JOINT_LIMIT = 64  # solutions enumerated when settling rows jointly; at the limit nothing is settled
+JOINT_LIMIT = 64  # solutions listed when settling rows jointly; beyond it only proven cells are settled
+JOINT_BUDGET = 100_000  # search steps spent proving cells when the solutions are too many to list
 
 # why a row's numbers are doubted (said in the output, and features of the confidence model)
 DOUBT_TWICE = "row label printed twice"
@@ -148,12 +149,19 @@ class Assembler:
         self.template = template
         self.tokens = tokens
         self.value_prior = value_prior  # learned magnitudes that order a row's open readings
+        # the rules across rows settled the table with its rows printed without numbers read
+        # as empty (zeros): the document prints zeros as empty cells
+        self.blank_zeros = False
+        self._unprinted: list[_Row] = []  # rows printed without any number
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
         if table.printed_flat:
             printed = _without_surplus_empties([self.tokens[i] for i in numbers], len(table.field_ids()))
-            return self._row(table, table.field_ids(), printed, None, section).records
+            row = self._row(table, table.field_ids(), printed, None, section)
+            if not printed:
+                self._unprinted.append(row)
+            return row.records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
         records = self._assign(table, section, self._group(table, hits, numbers))
@@ -197,10 +205,29 @@ class Assembler:
                     rec.doubts.append(doubt)
             records.update(solved.records)
             rows.append(solved)
+            if not printed:
+                self._unprinted.append(solved)
         self._settle_jointly(rows, records)
         for tie in ties.values():
             self._settle_order(table, tie, records)
         return records
+
+    def unprinted_as_blank(self, records: dict[str, CellRecord]) -> None:
+        """Once every table is read: rows printed without any number that nothing settled (no
+        rule spans their rows: section 二, the one-row section 四) read as empty cells, each a 0,
+        where the document prints zeros as empty cells (`blank_zeros`)."""
+        if not self.blank_zeros:
+            return
+        for row in self._unprinted:
+            recs = [records.get(c) for c in row.cells]
+            # the table may have been read another way (by columns) that printed numbers here
+            if any(rec is not row.records[c] or rec.guess.value is not None for c, rec in zip(row.cells, recs)):
+                continue
+            for rec in recs:
+                rec.guess = CellGuess(0, None, "inferred")
+                rec.reading = "lost_cell"
+                rec.unique = False
+                rec.notes.append("printed without numbers in a document that prints zeros as empty cells: read as 0")
 
     def _settle_order(self, table: Table, tie: "_OrderTie", records: dict[str, CellRecord]) -> None:
         """Mark the cells of a block whose column order the row sums left open (`order_open`),
@@ -386,11 +413,18 @@ class Assembler:
         if any(r.empty for r in rows):
             readings = [[r.empty] if r.empty else r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
+            self.blank_zeros = self.blank_zeros or bool(found)
         if not found:
             readings = [r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
-        if not found or len(found) >= JOINT_LIMIT:
-            return  # no combination fits, or too many to say what they agree on
+        if not found:
+            return  # no combination fits
+        offset_of = [index[row.cells[0]] for row in rows]
+        open_cells = [offset_of[r] + k for r, row in enumerate(rows) if row in open_rows for k in range(len(row.cells))]
+        # too many combinations to list: a cell is settled only where a search proves that no
+        # combination gives it another value
+        agreed = agreed_cells(readings, informative, signed, found, open_cells, budget=JOINT_BUDGET) \
+            if len(found) >= JOINT_LIMIT else None
         best = max(found, key=lambda sol: sum(row.prior(readings[r][j][0]) for r, (row, j) in
                                               enumerate(zip(rows, sol[1]))))
         offset = 0
@@ -403,10 +437,20 @@ class Assembler:
                     rec.unique = False  # its own print left it open
                     chosen = readings[r][best[1][r]]
                     source = chosen[1][k] if len(reading_ids) == 1 else None
-                    if len(values) == 1 and all(sol[0][offset + k] is not None for sol in found):
+                    settled = offset + k in agreed if agreed is not None else (
+                        len(values) == 1 and all(sol[0][offset + k] is not None for sol in found))
+                    if settled:
+                        # the printed number behind a settled value: the one every solution's
+                        # reading of the row takes it from (the row's other cells may vary); with
+                        # combinations unlisted, every reading of the row that gives the value
+                        sources = {readings[r][sol[1][r]][1][k] for sol in found} if agreed is None else \
+                            {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
+                        source = sources.pop() if len(sources) == 1 else None
                         rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
                         rec.by_columns = True
-                        rec.notes.append("settled by the rules across rows")
+                        rec.notes.append("settled by the rules across rows" + (
+                            "" if agreed is None else
+                            " (too many combinations to list: a search proved none gives another value)"))
                     else:
                         rec.guess = CellGuess(best[0][offset + k], source, "ambiguous", values, len(found))
                     rec.tokens = [row.tokens[source]] if source is not None else []
@@ -656,8 +700,11 @@ class Assembler:
         kinds = [c.kind for c in columns]
         equations = row_equations(self.template, cells)
         signed = [c.signed for c in columns]
+        # a row that shows no empty cell may have lost its blanks (a converter that drops them)
+        lost = not any(t.empty for t in tokens)
         found = row_readings(values, len(cells), equations, signed,
-                             alternatives=run_together_readings(values, runs, len(cells)), convert=convert)
+                             alternatives=run_together_readings(values, runs, len(cells)), convert=convert,
+                             blanks_lost=lost)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
         if 0 < lead < len(tokens):

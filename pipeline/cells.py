@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations, islice
@@ -344,7 +345,8 @@ Reading = tuple[list, list]  # (cell values, index of the printed number behind 
 
 
 def row_readings(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
-                 alternatives: list[Reading] | None = None, convert: Convert | None = None) -> list[Reading]:
+                 alternatives: list[Reading] | None = None, convert: Convert | None = None,
+                 blanks_lost: bool = False) -> list[Reading]:
     """Every way to lay the printed `values` onto `width` cells that the row's own rules
     allow, with the cells those rules then determine filled in.
 
@@ -353,6 +355,8 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     `width` numbers and no alternatives there is one reading, the printed one, even when a
     rule fails: the checks report that, nothing "fixes" it.  Readings that leave no cell
     open come first: those the rules allow, else those breaking the fewest rules.
+    `blanks_lost`: the converter prints nothing for an empty cell (the row shows no empty
+    cell), so a cell no number lands in may be a blank, a 0.
     """
     signed = signed or [False] * width
     converted: dict[tuple, float | int] = {}  # thousands of readings place the same few numbers
@@ -395,6 +399,16 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     determined = [c for c in consistent if None not in c[0]]
     if determined:
         return _distinct(determined)
+    # fewer numbers than cells and no placement the rules pin: the cells a converter dropped
+    # were printed empty, each the 0 it stands for (as `unique_by_print` reads them), where
+    # that makes every rule hold -- in a row whose every cell a rule checks (elsewhere nothing
+    # tells a placement apart).  A row without any number says nothing about its style.
+    checked = {i for lhs, rhs in equations for i in lhs + rhs}
+    if blanks_lost and 0 < len(values) < width and len(checked) == width:
+        blank = [([0 if v is None else v for v in cells], sources) for cells, sources in raw if None in cells]
+        blank = [r for r in blank if not _violated(r[0], equations)]
+        if blank:
+            return _distinct(blank)
     # the printed digits fill every cell, yet break a rule: the printed table is wrong (or
     # misread); that reading beats placements that leave cells open to make the rule hold
     complete = [r for r in raw if None not in r[0]]
@@ -526,6 +540,97 @@ def joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed
     return _plain_joint_solutions(rows, equations, signed, limit, budget)
 
 
+def agreed_cells(rows: list[list[Reading]], equations: list[Equation], signed: list[bool],
+                 found: list[tuple[list, list[int]]], cells: list[int], budget: int = 200_000) -> dict[int, int]:
+    """Of `cells`, those every solution of `joint_solutions(rows, ...)` gives one value, with
+    that value, when the solutions are too many to list (`found` is the first few).
+
+    A cell is proven by a search for a solution that gives it another value: none at all (the
+    search ends without one) proves it; one found clears every cell it differs in.  Whole-number
+    cells only, and only where no reading leaves the cell open (an open cell is filled by the
+    rules, so a reading cannot be ruled out by its printed value).  The searches share
+    `budget` steps: what is not proven within it stays unproven."""
+    if not found or not _integral(rows, equations):
+        return {}
+    offsets, n = [], 0
+    for row in rows:
+        offsets.append(n)
+        n += len(row[0][0])
+    row_of = {i: r for r, o in enumerate(offsets) for i in range(o, o + len(rows[r][0][0]))}
+    first = found[0][0]
+    open_ = {i: first[i] for i in cells
+             if first[i] is not None and all(sol[0][i] == first[i] for sol in found)
+             and all(values[i - offsets[row_of[i]]] is not None for values, _ in rows[row_of[i]])}
+    proven: dict[int, int] = {}
+    for i in list(open_):
+        if i not in open_:
+            continue  # cleared by an earlier counterexample
+        r, k = row_of[i], i - offsets[row_of[i]]
+        other = [reading for reading in rows[r] if reading[0][k] != open_[i]]
+        if other:
+            search = _IntegerSearch(rows[:r] + [other] + rows[r + 1:], equations, signed, 1, budget)
+            result = search.run()
+            budget -= search.steps
+            if result is None or budget <= 0:
+                break
+            if result:
+                values = result[0][0]
+                for j in [j for j in open_ if values[j] != open_[j]]:
+                    del open_[j]
+                continue
+        proven[i] = open_.pop(i)
+    return proven
+
+
+def _row_bounds(rows: list[list[Reading]], equations: list[Equation], offsets: list[int]) -> list[list]:
+    """`bounds[r][e]`: the least and the most row r adds to equation e's left side less its
+    right side over all its readings ((0, 0) when it has no cell there, infinite when a
+    reading leaves such a cell open).  The rows not yet chosen can move an equation only
+    within the sum of their bounds: a branch that leaves it out of reach has no solution."""
+    out = []
+    for r, row in enumerate(rows):
+        width = len(row[0][0])
+        own = []
+        for lhs, rhs in equations:
+            left = [i - offsets[r] for i in lhs if offsets[r] <= i < offsets[r] + width]
+            right = [i - offsets[r] for i in rhs if offsets[r] <= i < offsets[r] + width]
+            if not left and not right:
+                own.append((0, 0))
+                continue
+            if any(values[i] is None for values, _ in row for i in left + right):
+                own.append((-math.inf, math.inf))
+                continue
+            moves = [sum(values[i] for i in left) - sum(values[i] for i in right) for values, _ in row]
+            own.append((min(moves), max(moves)))
+        out.append(own)
+    return out
+
+
+def _search_order(rows: list[list[Reading]], equations: list[Equation], offsets: list[int]) -> list[int]:
+    """The order rows are chosen in: those with one reading, then the rows most rules across
+    rows meet in (a 总计 row: once it is chosen the bounds keep every other row's numbers in
+    the columns its totals leave room for), then by how many readings a row has."""
+    row_of = {}
+    for r, row in enumerate(rows):
+        for i in range(offsets[r], offsets[r] + len(row[0][0])):
+            row_of[i] = r
+    degree = [0] * len(rows)
+    for lhs, rhs in equations:
+        touched = {row_of[i] for i in lhs + rhs}
+        if len(touched) > 1:
+            for r in touched:
+                degree[r] += 1
+    return sorted(range(len(rows)), key=lambda r: (len(rows[r]) > 1, -degree[r], len(rows[r]), r))
+
+
+def _unchosen_bounds(bounds: list[list], order: list[int], n_equations: int) -> list[list[tuple]]:
+    """Per search depth k, per equation: the bounds of the rows `order[k:]` together."""
+    out = [[(0, 0)] * n_equations]
+    for r in reversed(order):
+        out.append([(lo + b[0], hi + b[1]) for (lo, hi), b in zip(out[-1], bounds[r])])
+    return out[::-1]
+
+
 def _plain_joint_solutions(rows: list[list[Reading]], equations: list[Equation], signed: list[bool],
                            limit: int, budget: int) -> list[tuple[list, list[int]]] | None:
     """The search of `joint_solutions` for any cell values (money with fen)."""
@@ -533,14 +638,21 @@ def _plain_joint_solutions(rows: list[list[Reading]], equations: list[Equation],
     for row in rows:
         offsets.append(n)
         n += len(row[0][0])
-    order = sorted(range(len(rows)), key=lambda r: (len(rows[r]), r))
+    order = _search_order(rows, equations, offsets)
+    rest = _unchosen_bounds(_row_bounds(rows, equations, offsets), order, len(equations))
+    chosen_cells = [[False] * n]  # per depth: whether each cell belongs to a chosen row
+    for r in order:
+        mark = list(chosen_cells[-1])
+        mark[offsets[r]:offsets[r] + len(rows[r][0][0])] = [True] * len(rows[r][0][0])
+        chosen_cells.append(mark)
     cells: list = [None] * n
     chosen = [0] * len(rows)
     solutions: list[tuple[list, list[int]]] = []
     steps = 0
 
-    def feasible() -> bool:
-        for lhs, rhs in equations:
+    def feasible(k: int) -> bool:
+        """With rows order[:k] chosen."""
+        for e, (lhs, rhs) in enumerate(equations):
             left = [cells[i] for i in lhs]
             right = [cells[i] for i in rhs]
             known_l = sum(v for v in left if v is not None)
@@ -552,6 +664,10 @@ def _plain_joint_solutions(rows: list[list[Reading]], equations: list[Equation],
                 return False
             elif None not in left and not any(signed[i] for i in rhs) and known_r > known_l + 1e-9:
                 return False
+            elif not any(cells[i] is None and chosen_cells[k][i] for i in lhs + rhs):
+                lo, hi = rest[k][e]
+                if known_l - known_r + lo > 1e-9 or known_l - known_r + hi < -1e-9:
+                    return False
         return True
 
     def search(k: int) -> bool:
@@ -570,7 +686,7 @@ def _plain_joint_solutions(rows: list[list[Reading]], equations: list[Equation],
                 return False
             cells[offsets[r]:offsets[r] + len(values)] = values
             chosen[r] = j
-            if feasible() and not search(k + 1):
+            if feasible(k + 1) and not search(k + 1):
                 return False
         cells[offsets[r]:offsets[r] + len(rows[r][0][0])] = [None] * len(rows[r][0][0])
         return True
@@ -607,7 +723,7 @@ class _IntegerSearch:
         for row in rows:
             self.offsets.append(n)
             n += len(row[0][0])
-        self.order = sorted(range(len(rows)), key=lambda r: (len(rows[r]), r))
+        self.order = _search_order(rows, equations, self.offsets)
         self.cells: list = [None] * n
         self.chosen = [0] * len(rows)
         self.solutions: list[tuple[list, list[int]]] = []
@@ -628,6 +744,18 @@ class _IntegerSearch:
         self.signed_r = [any(signed[i] for i in rhs) for _, rhs in equations]
         self.touching = [sorted({e for i in range(self.offsets[r], self.offsets[r] + len(row[0][0]))
                                  for e, _ in self.where[i]}) for r, row in enumerate(rows)]
+        # per depth k (rows order[:k] chosen), per equation: bounds of the unchosen rows, and
+        # how many of its cells they hold (more open cells: a chosen row left one open)
+        self.rest = _unchosen_bounds(_row_bounds(rows, equations, self.offsets), self.order, len(equations))
+        self.unchosen = [[0] * len(equations)]
+        for r in reversed(self.order):
+            add = Counter(e for i in range(self.offsets[r], self.offsets[r] + len(rows[r][0][0]))
+                          for e, _ in self.where[i])
+            self.unchosen.append([c + add[e] for e, c in enumerate(self.unchosen[-1])])
+        self.unchosen.reverse()
+        # the plain search checks every equation at every step, this one only those of the row
+        # it sets: an equation out of reach before any row is chosen fails every first step
+        self.doomed = any(not lo <= 0 <= hi for lo, hi in self.rest[0])
 
     def run(self) -> list[tuple[list, list[int]]] | None:
         return self.solutions if self._search(0) else None
@@ -655,8 +783,12 @@ class _IntegerSearch:
     def _state(self) -> tuple:
         return self.known_l, self.known_r, self.open_l, self.open_r, self.open_signed
 
-    def _feasible(self, r: int) -> bool:
+    def _feasible(self, r: int, k: int) -> bool:
+        """Row r just set, rows order[:k] chosen."""
+        if self.doomed:
+            return False
         known_l, known_r, open_l, open_r = self.known_l, self.known_r, self.open_l, self.open_r
+        rest, unchosen = self.rest[k], self.unchosen[k]
         for e in self.touching[r]:
             if open_l[e] == 0 and open_r[e] == 0:
                 if known_l[e] != known_r[e]:
@@ -665,6 +797,10 @@ class _IntegerSearch:
                 return False
             elif open_l[e] == 0 and not self.signed_r[e] and known_r[e] > known_l[e]:
                 return False
+            elif open_l[e] + open_r[e] == unchosen[e]:
+                lo, hi = rest[e]
+                if known_l[e] - known_r[e] + lo > 0 or known_l[e] - known_r[e] + hi < 0:
+                    return False
         return True
 
     def _propagate(self) -> list | None:
@@ -718,7 +854,7 @@ class _IntegerSearch:
                 if old is not v and (old is None or v is None or old != v):  # whole numbers: equal is unchanged
                     self._put(state, cells, start + k_, v)
             self.chosen[r] = j
-            if self._feasible(r) and not self._search(k + 1):
+            if self._feasible(r, k + 1) and not self._search(k + 1):
                 return False
         for k_ in range(len(self.rows[r][0][0])):
             self._put(state, self.cells, start + k_, None)

@@ -235,6 +235,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
                 records.update(assembler.table(table, sections[table.id], hits.get(table.id, [])))
             else:
                 result.errors.append(f"section {table.section} ({table.id}) not found")
+        assembler.unprinted_as_blank(records)
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
         result.checks = run_checks(template, result.fields) + narrative_checks(doc, template, result.fields)

@@ -185,6 +185,9 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
             tokens.extend(_numbers_and_dashes(piece, base))
             continue
         number = _number(piece, base)  # "1." and "2、" enumerators do not parse: they stay label text
+        if number is not None and piece.isdigit() and len(piece) <= 2 and at + 1 < len(pieces) \
+                and pieces[at + 1].startswith(("、", "．")):
+            number = None  # "1 、属于国家秘密": an enumerator printed apart from its 、 (pypdf)
         # only where a number is expected: after a label, never as a row's first cell
         if number is None and (tokens or base.cell_no > 0):
             number = _repaired_number(piece, base)

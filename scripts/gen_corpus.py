@@ -31,6 +31,9 @@ def main() -> int:
     ap.add_argument("--seed", default="0", help="corpus seed: the same seed gives the same documents")
     ap.add_argument("--start", type=int, default=0, help="first document index")
     ap.add_argument("--families", nargs="+", metavar="NAME", help="only these families (default: all available)")
+    ap.add_argument("--zero", metavar="TEXT",
+                    help='print every zero as TEXT in all three sections (e.g. --zero "" for blank-zero '
+                         "documents) instead of each document's drawn style; recorded in the truth files")
     ap.add_argument("--list", action="store_true", help="list the families and whether their tools are installed")
     args = ap.parse_args()
     if args.list:
@@ -47,7 +50,7 @@ def main() -> int:
         ap.error(f"unknown families: {', '.join(unknown)} (see --list)")
     t0 = time.perf_counter()
     summary = generate(args.out, args.per_family, args.seed, args.families, args.start,
-                       log=lambda m: print(m, file=sys.stderr))
+                       log=lambda m: print(m, file=sys.stderr), zero=args.zero)
     total = time.perf_counter() - t0
     for name in sorted(set(summary.made) | set(summary.cached) | set(summary.failed)):
         secs = summary.seconds.get(name)

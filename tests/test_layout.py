@@ -19,6 +19,10 @@ def test_enumerators_and_years_stay_label_text():
     assert kinds("1.属于国家秘密") == [("text", "1.属于国家秘密", False)]
     assert kinds("2、重复申请 0 0") [0] == ("text", "2、重复申请", False)
     assert kinds("2020年政府信息公开工作年度报告") == [("text", "2020年政府信息公开工作年度报告", False)]
+    # pypdf prints an enumerator apart from its 、; in a row printed with empty cells for zero
+    # nothing else stands in the row for the rules to drop it by
+    assert kinds("1 、属于国家秘密") == [("text", "1 、属于国家秘密", False)]
+    assert kinds("( 二 ) 部分公开 1 1")[-2:] == [("number", 1, False), ("number", 1, False)]
 
 
 def test_ocr_confusions_in_number_cells_are_repaired_and_marked():

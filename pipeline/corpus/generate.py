@@ -32,8 +32,11 @@ def doc_stem(family_name: str, seed: int | str, index: int) -> str:
     return f"{family_name}-s{seed}-{index:04d}"
 
 
-def _key(family_name: str, seed, index: int) -> dict:
-    return {"version": GENERATOR_VERSION, "seed": str(seed), "index": index, "family": family_name}
+def _key(family_name: str, seed, index: int, zero: str | None = None) -> dict:
+    key = {"version": GENERATOR_VERSION, "seed": str(seed), "index": index, "family": family_name}
+    if zero is not None:  # a forced zero print is another document
+        key["zero"] = zero
+    return key
 
 
 DROPPED_TABLE = 0.3  # a text output naming fewer of a table's rows than this share lost the table
@@ -55,7 +58,8 @@ def dropped_tables(report: Report, text: str) -> list[str]:
     return dropped
 
 
-def truth(report: Report, page: Page, family_name: str, seed, index: int, output: bytes | None = None) -> dict:
+def truth(report: Report, page: Page, family_name: str, seed, index: int, output: bytes | None = None,
+          zero: str | None = None) -> dict:
     gold = report.gold()
     if output is not None and family(family_name).ext in (".txt", ".md"):
         for table_id in dropped_tables(report, output.decode("utf-8", errors="replace")):
@@ -65,7 +69,7 @@ def truth(report: Report, page: Page, family_name: str, seed, index: int, output
     for where, zero in zip(names, page.style.zero):
         if zero != "0":
             gold["notes"].append(f"zeros in {where} printed as {zero!r} (the value is 0)")
-    gold["corpus"] = {**_key(family_name, seed, index), "tool": family(family_name).what,
+    gold["corpus"] = {**_key(family_name, seed, index, zero), "tool": family(family_name).what,
                       "site": page.style.site, "held_out": family_name in HELD_OUT,
                       "wrong_table": report.wrong_table}
     return gold
@@ -90,7 +94,8 @@ class Summary:
 
 
 def generate(out: Path, per_family: int, seed: int | str = 0, families: list[str] | None = None,
-             start: int = 0, log: Callable[[str], None] = print) -> Summary:
+             start: int = 0, log: Callable[[str], None] = print, zero: str | None = None) -> Summary:
+    """`zero`: print every zero of every document this way (see render.page_for)."""
     out = Path(out)
     summary = Summary()
     names, summary.skipped = available(families)
@@ -100,7 +105,7 @@ def generate(out: Path, per_family: int, seed: int | str = 0, families: list[str
     stale = {}
     for name in names:
         fam = family(name)
-        todo = [i for i in indices if not (_fresh(out / name / f"{doc_stem(name, seed, i)}.json", _key(name, seed, i))
+        todo = [i for i in indices if not (_fresh(out / name / f"{doc_stem(name, seed, i)}.json", _key(name, seed, i, zero))
                                            and (out / name / f"{doc_stem(name, seed, i)}{fam.ext}").exists())]
         summary.cached[name] = len(indices) - len(todo)
         if todo:
@@ -110,7 +115,7 @@ def generate(out: Path, per_family: int, seed: int | str = 0, families: list[str
 
     needed = sorted({i for todo in stale.values() for i in todo})
     reports = {i: report_for(seed, i) for i in needed}
-    pages = {i: page_for(reports[i]) for i in needed}
+    pages = {i: page_for(reports[i], zero=zero) for i in needed}
     page_dir = out / "_pages"
     page_dir.mkdir(parents=True, exist_ok=True)
     page_paths = {}
@@ -158,7 +163,7 @@ def generate(out: Path, per_family: int, seed: int | str = 0, families: list[str
                         continue
                     (fdir / f"{stem}{fam.ext}").write_bytes(data)
                     (fdir / f"{stem}.json").write_text(
-                        json.dumps(truth(reports[i], pages[i], name, seed, i, data), ensure_ascii=False, indent=1),
+                        json.dumps(truth(reports[i], pages[i], name, seed, i, data, zero), ensure_ascii=False, indent=1),
                         encoding="utf-8")
                     summary.made[name] = summary.made.get(name, 0) + 1
                 summary.seconds[name] = time.perf_counter() - t0

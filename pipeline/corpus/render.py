@@ -542,8 +542,12 @@ def _word_page(title: str, body: str, style: Style) -> str:
 """
 
 
-def page_for(report: Report, site: str | None = None) -> Page:
-    """The page of a report, style drawn from the report's own seed (the same for every family)."""
+def page_for(report: Report, site: str | None = None, zero: str | None = None) -> Page:
+    """The page of a report, style drawn from the report's own seed (the same for every family).
+    `zero`: print every zero this way in all three sections instead of the drawn style's choice
+    (e.g. "" for a corpus of blank-zero documents); every other choice stays as drawn."""
     rng = random.Random(f"style:{report.seed}")
     style = draw_style(rng, site)
+    if zero is not None:
+        style = replace(style, zero=(zero, zero, zero))
     return render_page(report, style, rng)

@@ -1,0 +1,111 @@
+"""Rows printed with empty cells for zero, read through converters that drop the empty cells:
+their numbers are placed among the template's columns by the sum rules, jointly across rows,
+and a placement the rules do not settle is never ok (issue 11)."""
+import json
+import random
+
+from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings
+from pipeline.extract import extract_file
+
+ALL_SETTLED = "settled by the rules across rows"
+PLACED = "fewer numbers than cells"
+
+
+def test_lost_blanks_read_as_zero_only_where_one_placement_fits():
+    # two groups in one row (c0 + c1 = c2, c3 + c4 + c5 = c6), the empty cells dropped: no
+    # placement pins every cell by propagation, the lost cells are the zeros they printed
+    equations = [((0, 1), (2,)), ((3, 4, 5), (6,))]
+    found = row_readings([1, 1, 1, 3], 7, equations, blanks_lost=True)
+    assert [cells for cells, _ in found] == [[0, 0, 0, 1, 1, 1, 3]]
+    guesses = guesses_from(found, 4, 7, equations)
+    assert [g.value for g in guesses] == [0, 0, 0, 1, 1, 1, 3]
+    assert [g.source for g in guesses] == [None, None, None, 0, 1, 2, 3]
+    # "1 1 2" fits either group (and two of group B's three parts): several placements, nothing settled
+    found = row_readings([1, 1, 2], 7, equations, blanks_lost=True)
+    assert len(found) == 4
+    assert all(g.how == "ambiguous" for g in guesses_from(found, 3, 7, equations))
+    # a row without any number says nothing about how its table prints zeros
+    assert row_readings([], 7, equations, blanks_lost=True) == [([None] * 7, [None] * 7)]
+    # a row that shows its empty cells lost none: its cells no number lands in stay open
+    assert all(None in cells for cells, _ in row_readings([1, 1, 1, 3], 7, equations))
+
+
+def _agreement(rows, equations, signed):
+    every = joint_solutions(rows, equations, signed, limit=10 ** 6, budget=10 ** 7)
+    n = len(every[0][0]) if every else 0
+    return every, {i: every[0][0][i] for i in range(n)
+                   if every[0][0][i] is not None and all(sol[0][i] == every[0][0][i] for sol in every)}
+
+
+def test_cells_proven_beyond_the_listed_solutions_are_those_every_solution_agrees_on():
+    rng = random.Random(11)
+    compared = proven_some = 0
+    for _ in range(400):
+        n_rows, width = rng.randint(2, 4), rng.randint(2, 3)
+        rows = [[([rng.randint(0, 3) for _ in range(width)], list(range(width))) for _ in range(rng.randint(1, 4))]
+                for _ in range(n_rows)]
+        equations = []
+        for _ in range(rng.randint(1, 4)):
+            picked = rng.sample(range(n_rows * width), rng.randint(2, 4))
+            cut = rng.randint(1, len(picked) - 1)
+            equations.append((tuple(picked[:cut]), tuple(picked[cut:])))
+        signed = [False] * (n_rows * width)
+        every, agreed = _agreement(rows, equations, signed)
+        if len(every) < 3:
+            continue
+        listed = joint_solutions(rows, equations, signed, limit=2)
+        proven = agreed_cells(rows, equations, signed, listed, list(range(n_rows * width)))
+        assert proven == agreed  # a generous budget: every agreed cell is proven, nothing else
+        compared += 1
+        proven_some += bool(proven)
+    assert compared > 20 and proven_some > 5
+
+
+def test_a_proof_out_of_budget_settles_nothing_more():
+    rows = [[([a, 3 - a], [0, 1]) for a in range(4)] for _ in range(6)]
+    equations = [((0, 2, 4, 6, 8, 10), (1, 3, 5, 7, 9, 11))]  # column sums equal: many solutions
+    listed = joint_solutions(rows, equations, [False] * 12, limit=2)
+    assert agreed_cells(rows, equations, [False] * 12, listed, list(range(12)), budget=3) == {}
+
+
+def test_blank_zero_document_short_rows_placed_by_the_rules(tmp_path):
+    # a generated report whose zeros print as empty cells, read by bs4 get_text("\n") (empty
+    # cells dropped): section 三 prints rows like "36 1 37" for seven cells
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "bs4_get_text_newline", "blk-tune-1", 3
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None, zero="")
+    stem = tmp_path / name / doc_stem(name, seed, index)
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    assert "zeros in section 三 printed as '' (the value is 0)" in truth["notes"]
+    text = stem.with_suffix(".txt").read_text(encoding="utf-8")
+    assert "（一）予以公开\n" in text  # the row's label, then fewer numbers than its cells
+    result = extract_file(stem.with_suffix(".txt"))
+    fields = {f: fv for f, fv in result.fields.items() if f.startswith("requests.")}
+    settled = [f for f, fv in fields.items() if any(r.startswith(ALL_SETTLED) for r in fv.reasons)]
+    assert any("a search proved" in r for f in settled for r in fields[f].reasons)  # too many to list
+    placed = [f for f in settled if any(PLACED in r for r in fields[f].reasons)]
+    assert len(settled) > 60 and placed  # the column sums settle most of the table
+    assert all(fields[f].value == truth["fields"][f] for f in settled)
+    # the columns the rules leave interchangeable: several readings, never ok, the truth a candidate
+    open_ = [f for f, fv in fields.items() if len(fv.candidates) > 1]
+    assert open_
+    for f in open_:
+        assert fields[f].status != "ok" and truth["fields"][f] in fields[f].candidates, f
+    assert [f for f, fv in result.fields.items() if fv.status == "ok" and fv.value != truth["fields"].get(f)] == []
+
+
+def test_rows_without_numbers_read_as_zero_in_a_blank_zero_document(tmp_path):
+    # section 四 printed without any number: zeros, as section 三's rows printed without
+    # numbers settled as empty cells (no rule spans section 四's rows to settle it by)
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "bs4_get_text_newline", "blk-tune-1", 1
+    generate(tmp_path / "blank", 1, seed, [name], index, log=lambda m: None, zero="")
+    stem = tmp_path / "blank" / name / doc_stem(name, seed, index)
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    appeals = {f: fv for f, fv in extract_file(stem.with_suffix(".txt")).fields.items() if f.startswith("appeals.")}
+    assert appeals and all(truth[f] == 0 for f in appeals)
+    for fv in appeals.values():
+        assert fv.value == 0 and fv.status == "inferred"
+        assert any("prints zeros as empty cells" in r for r in fv.reasons)
