@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
-from itertools import permutations
+from itertools import combinations, permutations
+from math import comb
 
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
@@ -35,7 +36,9 @@ DOUBT_SEVERAL_LABELS = "several row labels precede these numbers; assigned to th
 DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the sum rules"
 DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
 DOUBT_UNREAD = "a cell of this row's line is not a number, so its numbers may be cut short or misplaced"
-DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD)
+DOUBT_PADDING = "more cells than the template's, empty ones among them: which empty cells are padding the print does not say"
+DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
+          DOUBT_PADDING)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -130,6 +133,26 @@ def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
     return [t for k, t in enumerate(out) if k not in drop]
 
 
+PADDING_CHOICES = 500  # more ways to drop surplus empty cells than this: taken as open
+
+
+def padding_is_open(printed: list[Token], width: int) -> bool:
+    """Whether dropping a row's surplus empty cells in another order would put its numbers in
+    other cells: `  | -4 | ` over two cells is `0 -4` or `-4 0` (a blank cell then a padding one,
+    or a label column left empty); `  |   | 3` is `0 3` either way."""
+    if any(t.aligned for t in printed):
+        return False  # a text grid's inferred empties: _without_surplus_empties drops them all
+    empties = [k for k, t in enumerate(printed) if t.empty]
+    surplus = len(printed) - width
+    if surplus <= 0 or surplus >= len(empties):
+        return False
+    if comb(len(empties), surplus) > PADDING_CHOICES:
+        return True
+    layouts = {tuple(t.empty for k, t in enumerate(printed) if k not in drop)
+               for drop in map(set, combinations(empties, surplus))}
+    return len(layouts) > 1
+
+
 def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
     if guess.how == "ambiguous":
         return "several_readings"
@@ -190,8 +213,11 @@ class Assembler:
                 for c in cells:
                     records[c].doubts.append(DOUBT_TWICE)
                 continue
-            printed = _without_surplus_empties([self.tokens[i] for i in number_ids], len(cells))
+            raw = [self.tokens[i] for i in number_ids]
+            printed = _without_surplus_empties(raw, len(cells))
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
+            if doubt is None and padding_is_open(raw, len(cells)):
+                doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL
             if doubt is None and self._unread_cell_on_line(hit, covered):

@@ -51,8 +51,9 @@ TRUSTED_TYPES = [
     "numpy.dtype",
 ]
 _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered", "dropped",
-                                                 "unread"), DOUBTS)}
-_ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped", "doubt_unread")
+                                                 "unread", "padding"), DOUBTS)}
+_ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped", "doubt_unread",
+               "doubt_padding")
 # readings only the sum rules justify: with no rule over the cell they are guesses (a lone
 # "246" split into three one-digit cells, where the source had two blank cells)
 _RULE_READINGS = ("split_run", "placed", "lost_cell", "extra_dropped")

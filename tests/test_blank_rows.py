@@ -2,6 +2,7 @@
 their numbers are placed among the template's columns by the sum rules, jointly across rows,
 and a placement the rules do not settle is never ok (issue 11)."""
 import json
+import re
 import random
 
 from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings
@@ -109,3 +110,40 @@ def test_rows_without_numbers_read_as_zero_in_a_blank_zero_document(tmp_path):
     for fv in appeals.values():
         assert fv.value == 0 and fv.status == "inferred"
         assert any("prints zeros as empty cells" in r for r in fv.reasons)
+
+
+def _cells(*texts):
+    from pipeline.model import Token
+
+    return [Token("number", t, blank=not t, empty=not t) for t in texts]
+
+
+def test_padding_is_open_only_where_another_drop_moves_the_numbers():
+    from pipeline.assemble import padding_is_open
+
+    assert padding_is_open(_cells("", "-4", ""), 2)          # 0 -4 or -4 0
+    assert padding_is_open(_cells("", "", "3", ""), 3)       # 0 3 pad, pad 0 3, ...
+    assert not padding_is_open(_cells("", "", "3"), 2)       # 0 3 whichever blank goes
+    assert not padding_is_open(_cells("", "1", "2", "3"), 3)  # one empty, one cell too many
+    assert not padding_is_open(_cells("1", "", "2"), 3)      # no cell too many
+
+
+def test_row_whose_padding_is_open_is_never_ok(tmp_path):
+    """A pipe table padded to four columns prints a two-cell row as `| 收费 |  | -4 |  |`: which
+    empty cell is the blank and which the padding the row cannot say, so neither value is ok."""
+    from pipeline.corpus.render import page_for
+    from pipeline.corpus.values import report_for
+    from pipeline.corpus.converters import pandoc
+
+    report = next(r for r in map(lambda i: report_for("padding", i), range(40)) if r.gold()["template"] == "2019")
+    page = page_for(report)
+    text = pandoc("html", "gfm", page.html.encode("utf-8")).decode("utf-8")
+    path = tmp_path / "padded.md"
+    label = "行政事业性收费"
+    lines = [re.sub(r"\|[^|]*\|[^|]*\|[^|]*\|\s*$", "|  | -4 |  |", line) if label in line and line.startswith("|") else line
+             for line in text.splitlines()]
+    assert lines != text.splitlines()
+    path.write_text("\n".join(lines), encoding="utf-8")
+    fields = extract_file(path).fields
+    for field in ("disclosure.fees.prev_items", "disclosure.fees.change"):
+        assert fields[field].status != "ok", (field, fields[field].value)
