@@ -250,6 +250,8 @@ def test_number_repair_only_for_numberish_text():
     assert repair_number("1 O") == "1 0"  # two values stay two values
     assert not looks_numeric("1 0")
     assert looks_numeric("2l") and not looks_numeric("OI") and is_number("7730.28")
+    # a speck after a digit read as a dot: the number, repaired (never ok); a lone dot is no number
+    assert repair_number("0.") == "0" and repair_number("12。") == "12" and repair_number(".") is None
 
 
 def test_estimate_skew_recovers_rotation():
@@ -812,3 +814,48 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     values, header = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
     assert values.boxes[1].text == "—" and values.boxes[1].agree is True
     assert header.boxes[1].text == "—" and header.boxes[1].agree is None
+
+
+def test_slash_ink_finds_a_blurred_slash_and_one_in_a_three_line_cell():
+    """Zeros printed as "/" were read as "1", twice alike, ok: under blur the rulings' grey
+    halo took Otsu's threshold (every blob a ruling remnant) or fattened the stroke past the
+    off-diagonal limit, and in a three-line row the one-line slash is under a quarter of the
+    cell's height.  Blurred or tall, digits stay digits."""
+    from pipeline.ocr import _slash_ink
+
+    def cell(height, draw, sigma=0.0):
+        img = np.full((height, 210), 235, np.uint8)
+        cv2.rectangle(img, (0, 0), (209, height - 1), 60, 3)
+        draw(img)
+        return (cv2.GaussianBlur(img, (0, 0), sigma) if sigma else img), (0, 0, 210, height)
+
+    mid = 17
+    blurred = cell(34, lambda im: cv2.line(im, (99, mid + 10), (111, mid - 10), 150, 3), sigma=2.5)
+    tall = cell(135, lambda im: cv2.line(im, (99, 79), (110, 56), 0, 2))
+    assert _slash_ink(*blurred)
+    assert _slash_ink(*tall)
+    for digit in ("1", "7", "4"):
+        for height, sigma in ((34, 2.5), (135, 0.0)):
+            drawn = cell(height, lambda im, d=digit, h=height: cv2.putText(
+                im, d, (96, h // 2 + 10), cv2.FONT_HERSHEY_COMPLEX, 0.8, 0, 2), sigma=sigma)
+            assert not _slash_ink(*drawn), (digit, height, sigma)
+
+
+def test_blank_cell_sees_a_value_lying_across_the_cells_side():
+    """A value centred in a cell spanning two grid columns sits on the boundary the other rows'
+    ruling gives the grid: each half looked empty and a printed 4 was proven blank (0, ok).  A
+    real ruling there, sharp or blurred, is no value."""
+    from pipeline.ocr import blank_cell
+
+    def row(draw, sigma=0.0):
+        img = np.full((32, 420), 255, np.uint8)
+        cv2.rectangle(img, (0, 0), (419, 31), 0, 2)
+        draw(img)
+        return cv2.GaussianBlur(img, (0, 0), sigma) if sigma else img
+
+    left, right = (0, 0, 210, 32), (210, 0, 420, 32)
+    four = row(lambda im: cv2.putText(im, "4", (203, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2))
+    assert not blank_cell(four, left) and not blank_cell(four, right)
+    for sigma in (0.0, 2.5):
+        ruled = row(lambda im: cv2.line(im, (210, 0), (210, 31), 0, 2), sigma)
+        assert blank_cell(ruled, left) and blank_cell(ruled, right), sigma

@@ -38,8 +38,10 @@ def looks_numeric(text: str) -> bool:
 
 def repair_number(text: str) -> str | None:
     """Map look-alike characters to digits, token by token; None unless every token then
-    is a number."""
+    is a number.  A dot after the last digit goes: a speck beside a "0" is read "0.", and
+    the cell, no number, left its whole row in doubt (a repair: the value is never ok)."""
     tokens = ["".join(DIGIT_LOOKALIKES.get(c, c) for c in tok) for tok in text.split()]
+    tokens = [t[:-1] if len(t) > 1 and t.endswith(".") and t[-2].isdigit() else t for t in tokens]
     return " ".join(tokens) if tokens and all(is_number(t) for t in tokens) else None
 
 
@@ -109,7 +111,21 @@ MARK_CUT = 10  # px cut off a cell's left and right before looking for marks (th
 
 
 def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | None:
-    """(x, y, width, height), in page pixels, of every mark in the middle of a cell (rulings
+    """(x, y, width, height), in page pixels, of every mark in the middle of a cell
+    (`_middle_marks`); None when the cell is too small to judge."""
+    import cv2
+
+    middle = _middle_marks(gray, bbox)
+    if middle is None:
+        return None
+    x0, y0, marked = middle
+    n, _, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    return [(x0 + int(stats[i, 0]), y0 + int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+            for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+
+
+def _middle_marks(gray: np.ndarray, bbox) -> tuple[int, int, np.ndarray] | None:
+    """(x, y) in page pixels and the 0/1 mask of the marks in the middle of a cell (rulings
     and their halo cut away), smoothed so that speckle and scanner noise leave no mark while
     a faint, blurred digit (~50 grey levels under the paper) does; None when the cell is too
     small to judge."""
@@ -126,10 +142,7 @@ def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | Non
         return None
     # no median filter: it erases the 2-px stroke of a thin "1"; specks fall under BLANK_SPECK
     middle = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), (0, 0), 0.8)
-    marked = (middle < float(np.median(middle)) - 30).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
-    return [(x0 + int(stats[i, 0]), y0 + int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
-            for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+    return x0, y0, (middle < float(np.median(middle)) - 30).astype(np.uint8)
 
 
 def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
@@ -178,7 +191,41 @@ def blank_cell(gray: np.ndarray, bbox) -> bool:
     stricter than `_ink_crop` finding no glyph: on a blurred page a number's ink merges with
     the grey halo of the rulings into one blob that `_ink_crop` drops as a ruling remnant."""
     marks = _marks(gray, bbox)
-    return marks is not None and all(_dash(m, bbox) for m in marks)
+    return marks is not None and all(_dash(m, bbox) for m in marks) and not _straddled(gray, bbox)
+
+
+def _straddled(gray: np.ndarray, bbox) -> bool:
+    """Does a glyph lie across the cell's left or right side, in the halo `_mark_boxes` cuts
+    away?  A value centred in a cell spanning two grid columns sits on the boundary the other
+    rows' ruling gives the grid (a digit's stem passes for a worn piece of it): both halves
+    looked empty and a printed 4 was proven blank, 0, ok (section 二's fees row).  A ruling
+    is ink from the cell's top to its bottom, however faint or blurred; a glyph leaves paper
+    above or below it."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    dy = max(4, (y1 - y0) // 5)
+    ya, yb = max(0, y0 + dy), min(h, y1 - dy)
+    if yb - ya < 3 or y1 - y0 < 8:
+        return False
+    paper = float(np.median(gray[ya:yb, max(0, x0):min(w, x1)]))
+    for side in (x0, x1):
+        xa, xb = max(0, side - MARK_CUT), min(w, side + MARK_CUT)
+        if xb - xa < 3:
+            continue
+        strip = cv2.GaussianBlur(np.ascontiguousarray(gray[ya:yb, xa:xb]), (0, 0), 0.8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats((strip < paper - 30).astype(np.uint8), connectivity=8)
+        at = side - xa
+        for i in range(1, n):
+            x, _, bw, _, area = stats[i]
+            if area < BLANK_SPECK or not (x < at - 1 and x + bw > at + 1):
+                continue
+            # the darkest of the mark's columns along the cell's height, horizontal rulings' cores cut off
+            column = gray[max(0, y0 + 3):min(h, y1 - 3), xa + x:xa + x + bw].min(axis=1)
+            if column.size and float(column.max()) > paper - 30:
+                return True
+    return False
 
 
 def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
@@ -223,11 +270,34 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
     """Is the cell's ink one stroke rising left to right ("/"), not a "1" or a "7"?  Ink in
     the upper right and lower left of the stroke's box only: a "1" has ink on both sides of
     its middle, a "7" its bar across the top."""
+    stroke = _one_stroke(gray, bbox, inset)
+    if stroke is None:
+        return False
+    h, w = stroke.shape
+    top, bottom = stroke[:h // 2], stroke[h - h // 2:]
+    left, right = w // 2, w - w // 2
+    tl, tr = top[:, :left].mean(), top[:, right:].mean()
+    bl, br = bottom[:, :left].mean(), bottom[:, right:].mean()
+    # (a thin, steep slash crosses the middle column: a little ink in the other quarters; a
+    # blurred one, or one cut by the middle's top, up to 0.25, where a "1" shows 0.5 or more;
+    # no digit among 2,528 printed non-zero cells of tuning scans passes)
+    return bool(max(tl, br) < SLASH_OFF_DIAGONAL and min(tr, bl) > max(0.15, 2.5 * max(tl, br)))
+
+
+SLASH_OFF_DIAGONAL = 0.3  # the most ink a slash leaves in the upper left and lower right
+
+
+def _one_stroke(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
+    """The mask (over its box) of the cell's one stroke as tall as the text, None when the
+    cell holds no such stroke or several.  The ink is Otsu's, from the cell inset; when every
+    blob Otsu finds is a ruling's remnant (blurred rulings: their grey halo, darker than a
+    faint slash, takes the threshold), the marks of the cell's middle, rulings' halo cut away,
+    as `blank_cell` sees them."""
     import cv2
 
     region = _inked_region(gray, bbox, inset)
     if region is None:
-        return False
+        return None
     height, width = region.shape[:2]
     ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -239,25 +309,29 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
         return ((x == 0 or x + w == width) and (h >= 0.8 * height or w <= 2)) or \
             ((y == 0 or y + h == height) and (w >= 0.8 * width or h <= 2))
 
-    marks = [i for i in range(1, n) if stats[i, 4] >= 6 and not remnant(i)]
+    big = [i for i in range(1, n) if stats[i, 4] >= 6]
+    marks = [i for i in big if not remnant(i)]
+    if big and not marks:
+        middle = _middle_marks(gray, bbox)
+        if middle is None:
+            return None
+        marked = middle[2]
+        height = marked.shape[0]
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+        marks = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
     if not marks:
-        return False
+        return None
     # speckle and dust are much smaller than the stroke
     tallest = max(stats[i, 3] for i in marks)
     strokes = [i for i in marks if stats[i, 3] >= 0.4 * tallest]
     if len(strokes) != 1:
-        return False
+        return None
     x, y, w, h = stats[strokes[0], :4]
-    # (a tall two-line cell holds a one-line slash: the cell's height says little)
-    if h < max(8, 0.25 * height) or not 0.25 * h <= w <= h:
-        return False
-    blob = labels[y:y + h, x:x + w] == strokes[0]
-    top, bottom = blob[:h // 2], blob[h - h // 2:]
-    left, right = w // 2, w - w // 2
-    tl, tr = top[:, :left].mean(), top[:, right:].mean()
-    bl, br = bottom[:, :left].mean(), bottom[:, right:].mean()
-    # (a thin, steep slash crosses the middle column: a little ink in the other quarters)
-    return bool(max(tl, br) < 0.15 and min(tr, bl) > max(0.15, 3 * max(tl, br)))
+    # (a tall two- or three-line cell holds a one-line slash: the cell's height says little;
+    # a speck is far shorter)
+    if h < max(8, 0.15 * height) or not 0.25 * h <= w <= h:
+        return None
+    return labels[y:y + h, x:x + w] == strokes[0]
 
 
 def _box_crop(bgr: np.ndarray, bbox, pad: int = 2, vertical: bool = False) -> np.ndarray:
