@@ -133,6 +133,9 @@ def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
     return [t for k, t in enumerate(out) if k not in drop]
 
 
+# a cell of digits split by a separator (`2,4`, `1.5` in a count column): a misread number, never
+# the start of the next row's label, though the spotter may take it as an enumerator (`2.`)
+_MISREAD_NUMBER = re.compile(r"\d+(?:[.,，．、]\d+)+")
 PADDING_CHOICES = 500  # more ways to drop surplus empty cells than this: taken as open
 
 
@@ -680,7 +683,7 @@ class Assembler:
         span = []
         for i in range(hit.last_token + 1, len(self.tokens)):
             token = self.tokens[i]
-            if token.line_no != last.line_no or i in covered:
+            if token.line_no != last.line_no or (i in covered and not _MISREAD_NUMBER.fullmatch(token.text.strip())):
                 break  # the row's line ends, or the next row's label begins
             if not token.empty:
                 span.append(token)

@@ -3,7 +3,7 @@ given, digit runs split and join back, and any mangled variant of any rule-consi
 comes out exact or flagged."""
 import random
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cells import MAX_CANDIDATES, digit_splits, solve
@@ -62,6 +62,9 @@ def test_digit_splits_round_trip(parts):
 @given(seed=st.integers(0, 10 ** 6), key=st.sampled_from(["2019", "2021", "2021-hybrid"]),
        kind=st.sampled_from(sorted(MANGLINGS)))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# found by a run: an OCR'd total printed `2,4` after the row's numbers was taken for the next
+# row's enumerator, so the cell counted as lost and the rules' 24 was ok
+@example(seed=220821, key="2019", kind="ocr_markdown")
 def test_any_mangled_variant_is_exact_or_flagged(tmp_path, seed, key, kind):
     gold = random_gold(key, random.Random(seed))
     try:
