@@ -26,6 +26,7 @@ DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration
 ECE_BINS = 15
 KEPT = "\n## OCR'd fields"  # the card's section a refit keeps as it is
 META = ("correct", "set", "doc", "field")
+GROUPING = ("doc_scattered",)  # signals that choose a field's risk group (its ok level), not its probability
 
 
 def rows_for(result, truth: dict, set_name: str, doc: str) -> list[dict]:
@@ -78,7 +79,7 @@ def write_rows(rows: list[dict], path: Path) -> None:
 
 
 def features(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in META} for r in rows]
+    return [{k: v for k, v in r.items() if k not in META and k not in GROUPING} for r in rows]
 
 
 def build_model(seed: int = SEED):
@@ -331,9 +332,11 @@ its value is right.  `trust.assess` shows that probability as the field's confid
 value `ok` at its risk group's ok level or above: {describe_levels(m['ok_level'])}.  A field is
 "scattered" when its table was read in a scattered order (a text layer printing a table column by
 column), "rebuilt" when half its table's values or more were not read as printed (placed, split,
-lost cells), "plain" otherwise (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
+lost cells) — "scattered" too when another table of its document was read scattered —, "plain"
+otherwise (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
 the ones that flag fewest values while every generated family's out-of-fold error among ok values
-is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values); a group
+is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values), errors and
+flags averaged over {DEALS} deals of folds (each document's fold from its id); a group
 no lower level makes safe gets 1.0 alone (the other groups keep theirs) — except values that are never ok whatever they measure (one of
 several readings, a reading in conflict with the rules, a split / placed / lost-cell reading in a
 cell no sum rule covers whose row's print allows other values, a row label below the confident level, an OCR character repair, a doubt
@@ -367,7 +370,7 @@ Model: scikit-learn HistGradientBoostingClassifier over the signals (DictVectori
 isotonic regression on 3 cross-validation folds (CalibratedClassifierCV); seed {SEED};
 fitted in {m['seconds']:.0f} s.  Trained {_dt.date.today().isoformat()}.
 
-## Out-of-fold metrics (folds split by document)
+## Out-of-fold metrics (folds split by document; the first deal)
 ```
 {format_metrics(m)}
 ```

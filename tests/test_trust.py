@@ -310,3 +310,20 @@ def test_second_reads_are_chosen_by_the_rule_of_thumb_whatever_the_calibrator_sa
 def test_document_folds_from_the_id_alone_are_balanced():
     folds = [calibration.document_fold(f"family/doc-{i:04d}", 5) for i in range(1000)]
     assert all(150 <= folds.count(k) <= 250 for k in range(5))
+
+
+def test_rebuilt_rows_of_a_document_with_a_scattered_table_take_the_scattered_level():
+    base = {**_rows(1)[0], "scattered": 0.0, "by_columns": 0.0, "sum_rules_failed": 0.0}
+    rebuilt = {f"requests.r{i}": {**base, "table": "requests", "reading": "placed"} for i in range(4)}
+    printed = {f"disclosure.d{i}": {**base, "table": "disclosure", "reading": "as_printed"} for i in range(4)}
+    alone = {**rebuilt, **printed}
+    trust.add_table_context(alone)
+    assert {trust.risk_group(s) for s in rebuilt.values()} == {"rebuilt"}
+    scattered = {f"disclosure.d{i}": {**base, "table": "disclosure", "reading": "as_printed", "by_columns": 1.0}
+                 for i in range(4)}
+    rebuilt = {f: dict(s) for f, s in rebuilt.items()}
+    beside = {**rebuilt, **scattered}
+    trust.add_table_context(beside)
+    assert {trust.risk_group(s) for s in rebuilt.values()} == {"scattered"}
+    assert "doc_scattered" not in calibration.features([{**s, "correct": 1, "set": "t", "doc": "d", "field": f}
+                                                         for f, s in beside.items()])[0]
