@@ -42,6 +42,23 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
+def cached_document(pdf: Path, cache: Path | None):
+    """The scan read through OCR, from `cache` (this script's own pickles, never a file from
+    elsewhere) when an earlier run saved it there."""
+    import pickle
+
+    from pipeline.extract import load_document
+
+    cached = cache / f"{pdf.stem}.pkl" if cache else None
+    if cached and cached.exists():
+        return pickle.loads(cached.read_bytes())
+    doc = load_document(pdf)
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(pickle.dumps(doc))
+    return doc
+
+
 def _scans(root: Path, conditions: set[str] | None) -> list[Path]:
     files = sorted(root.rglob("*.pdf"))
     return [f for f in files if not conditions or f.stem.split("-s")[0] in conditions]
@@ -55,23 +72,14 @@ def _score(gold: dict, pred: dict, name: str):
 
 def accuracy(args) -> dict:
     import copy
-    import pickle
 
-    from pipeline.extract import extract_document, load_document
+    from pipeline.extract import extract_document
     from pipeline.ocr.proofread import proofread
 
     def extract(pdf: Path) -> dict:
         """What extract_file does, with the OCR'd document cached (--cache) so that a change
         after the OCR stage is re-scored without OCR."""
-        cached = Path(args.cache) / f"{pdf.stem}.pkl" if args.cache else None
-        if cached and cached.exists():
-            doc = pickle.loads(cached.read_bytes())
-        else:
-            doc = load_document(pdf)
-            if cached:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                cached.write_bytes(pickle.dumps(doc))
-        doc = copy.deepcopy(doc)
+        doc = copy.deepcopy(cached_document(pdf, Path(args.cache) if args.cache else None))
         result = extract_document(doc)
         if any(p.path == "ocr" for p in doc.pages):
             result = proofread(doc, pdf.read_bytes(), result, extract_document)

@@ -17,7 +17,6 @@ import argparse
 import copy
 import functools
 import json
-import pickle
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_ocr import cached_document  # noqa: E402  (scripts/ is the script's own directory)
 
 
 def cause(outcome, fv, errors: list[str]) -> str:
@@ -58,7 +58,7 @@ def cause(outcome, fv, errors: list[str]) -> str:
 def main() -> int:
     from pipeline.calibration import ece
     from pipeline.evaluate import score_document
-    from pipeline.extract import extract_document, load_document
+    from pipeline.extract import extract_document
     from pipeline.ocr.proofread import proofread
     from pipeline.trust import load_calibrator
 
@@ -76,14 +76,7 @@ def main() -> int:
     detail = args.detail.open("w", encoding="utf-8") if args.detail else None
     for pdf in sorted(args.scans.rglob("*.pdf")):
         gold = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
-        cached = args.cache / f"{pdf.stem}.pkl" if args.cache else None
-        if cached and cached.exists():
-            base = pickle.loads(cached.read_bytes())
-        else:
-            base = load_document(pdf)
-            if cached:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                cached.write_bytes(pickle.dumps(base))
+        base = cached_document(pdf, args.cache)
         line = {"file": pdf.name}
         half = "held out" if gold["scan"]["held_out"] else "tuning"
         for name, model in models.items():
