@@ -50,12 +50,6 @@ def split_cells(raw_line: str) -> list[str]:
         while cells and not cells[-1]:
             cells.pop()
     return ["" if c in MISSING_VALUE else c for c in cells]
-    # a leading/trailing separator makes an empty edge cell, not a data cell
-    while cells and not cells[0]:
-        cells.pop(0)
-    while cells and not cells[-1]:
-        cells.pop()
-    return ["" if c in MISSING_VALUE else c for c in cells]
 
 
 # markdown and HTML residue in converted dumps: <br>, **bold**, # headings, &nbsp;
