@@ -254,9 +254,14 @@ def train(
                                     "models/confidence_calibrator.skops)."),
     ocr: bool = typer.Option(False, "--ocr", help="With --calibrator: fit the OCR calibrator (data: "
                              "training_data/calibration_ocr.jsonl.gz; default --out models/ocr_calibrator.skops)."),
+    refit_calibrator: bool = typer.Option(True, "--calibrator-too/--no-calibrator",
+                                          help="With --from-db: also refit the confidence calibrator on "
+                                               "DATA/calibration.jsonl.gz plus the reviewed fields, written beside "
+                                               "--out (minutes on 2 cores)."),
 ) -> None:
     """Train the row-label classifier (fixed seed), print held-out metrics, write model + card;
-    or, with --calibrator, the confidence calibrator."""
+    or, with --calibrator, the confidence calibrator. With --from-db: the classifier and the
+    archive's value prior, then the confidence calibrator, from what people reviewed."""
     from .classify.train import format_gold, format_metrics, run
 
     if calibrator:
@@ -269,6 +274,10 @@ def train(
         from .review.training import train_from_db
         from .store import StoreError
 
+        if refit_calibrator and not (data / "calibration.jsonl.gz").is_file():
+            err.print(f"[red]error:[/red] {data / 'calibration.jsonl.gz'} is missing: the calibrator refits on it "
+                      "(scripts/build_calibration_data.py), or pass --no-calibrator")
+            raise typer.Exit(2)
         try:
             metrics, samples = train_from_db(from_db, data, out)
         except StoreError as exc:
@@ -287,6 +296,13 @@ def train(
     if metrics.get("gold"):
         typer.echo("\n" + format_gold(metrics["gold"]))
     typer.echo(f"trained in {metrics['train_seconds']:.0f} s; model {out}, card {out.with_suffix('.md')}")
+    if from_db is not None and refit_calibrator:
+        # measured (docs/benchmarks.md, review gain): the review's fields teach the calibrator
+        # the archive's forms; without this refit the classifier alone flags as many fields
+        from .trust import DEFAULT_PATH
+
+        typer.echo("\nconfidence calibrator, refitted with the reviewed fields:")
+        _train_calibrator(data, out.with_name(DEFAULT_PATH.name), from_db)
 
 
 def _train_calibrator(data: Path, out: Path, from_db: Path | None, ocr: bool = False) -> None:

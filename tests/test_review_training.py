@@ -80,22 +80,40 @@ def test_review_samples_carry_cells_and_calibration(reviewed_store):
     assert sum(c["correct"] for c in samples.calibration) == len(samples.calibration) - 1
 
 
+def _small_training_data(data: Path, calibration: bool = True) -> None:
+    """Every k-th record of the shipped training data: every class, a quick fit."""
+    import gzip
+
+    data.mkdir()
+    for split, stride in (("train", 12), ("test", 16)):
+        lines = (REPO / "training_data" / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+        (data / f"{split}.jsonl").write_text("\n".join(lines[::stride]) + "\n", encoding="utf-8")
+    if calibration:
+        with gzip.open(REPO / "training_data" / "calibration.jsonl.gz", "rt", encoding="utf-8") as fh, \
+                gzip.open(data / "calibration.jsonl.gz", "wt", encoding="utf-8") as out:
+            out.write("".join(line for i, line in enumerate(fh) if i % 100 == 0))
+
+
 def test_train_from_db_retrains_and_records_the_model(reviewed_store, tmp_path):
     db, conn, _result = reviewed_store
     data = tmp_path / "data"
-    data.mkdir()
-    for split, stride in (("train", 12), ("test", 16)):  # every k-th record: every class, a quick fit
-        lines = (REPO / "training_data" / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
-        (data / f"{split}.jsonl").write_text("\n".join(lines[::stride]) + "\n", encoding="utf-8")
+    _small_training_data(data)
     model = tmp_path / "model.skops"
     result = CliRunner().invoke(app, ["train", "--from-db", str(db), "--data", str(data), "--out", str(model)])
     assert result.exit_code == 0, result.output
     assert "label samples from 1 documents" in " ".join(result.output.split())
     from pipeline.classify.model import load_model
+    from pipeline.trust import load_calibrator
 
     assert load_model(model).predict_proba
     assert "review:" in model.with_suffix(".md").read_text(encoding="utf-8")  # the card counts them
-    run = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    # the calibrator is refitted in the same command, beside the classifier, with the reviewed fields
+    calibrator = model.with_name("confidence_calibrator.skops")
+    assert load_calibrator(calibrator) is not None and "1 corrected" in result.output
+    runs = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 2").fetchall()
+    assert json.loads(runs[0]["argv"])[:4] == ["govreport", "train", "--calibrator", "--from-db"]
+    assert json.loads(runs[0]["model_versions_json"])["confidence_calibrator"].startswith("confidence_calibrator")
+    run = runs[1]
     assert json.loads(run["argv"])[:3] == ["govreport", "train", "--from-db"]
     import hashlib
 
@@ -110,6 +128,20 @@ def test_train_from_db_retrains_and_records_the_model(reviewed_store, tmp_path):
     assert "value_prior.json sha256:" in json.loads(run["model_versions_json"])["value_prior"]
     written = Path(str(db) + ".training")
     assert {p.name for p in written.iterdir()} == {"labels.jsonl", "cells.jsonl", "calibration.jsonl"}
+
+
+def test_train_from_db_without_calibration_data_stops_before_training(reviewed_store, tmp_path):
+    db, _conn, _result = reviewed_store
+    data = tmp_path / "data"
+    _small_training_data(data, calibration=False)
+    model = tmp_path / "model.skops"
+    result = CliRunner().invoke(app, ["train", "--from-db", str(db), "--data", str(data), "--out", str(model)])
+    assert result.exit_code == 2 and "--no-calibrator" in " ".join(result.output.split())
+    assert not model.exists()
+    result = CliRunner().invoke(app, ["train", "--from-db", str(db), "--data", str(data), "--out", str(model),
+                                      "--no-calibrator"])
+    assert result.exit_code == 0, result.output
+    assert model.exists() and not model.with_name("confidence_calibrator.skops").exists()
 
 
 def test_train_from_db_without_reviews_says_so(tmp_path):
