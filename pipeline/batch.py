@@ -32,7 +32,11 @@ from typing import Callable, Iterable, Iterator
 from . import store
 from .store import Source
 
-SUPPORTED = (".txt", ".md", ".html", ".htm", ".xhtml", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+# the extensions reports are saved under; a file under any other name is read when its content is
+# a document form (`readers.detect.sniff`): crawlers save pages as .shtml, .jsp, .aspx or no extension
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml", ".js", ".json",
+             ".docx", ".doc", ".wps", ".rtf", ".odt", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SNIFF_BYTES = 64 << 10
 ARCHIVES = (".zip",)
 # operating-system litter, never documents
 IGNORED_NAMES = {"__MACOSX", "Thumbs.db", "desktop.ini"}
@@ -100,17 +104,41 @@ def _suffix(name: str) -> str:
     return Path(name).suffix.lower()
 
 
-def unsupported_error(name: str) -> str:
+def unsupported_error(name: str, form: str | None = None) -> str:
     suffix = _suffix(name) or "(no extension)"
-    return f"unsupported file type {suffix}: govreport reads {' '.join(SUPPORTED)} and {' '.join(ARCHIVES)} archives"
+    return (f"unsupported file type {suffix}{f' ({form})' if form else ''}: govreport reads reports saved as "
+            f"{' '.join(SUPPORTED)}, the same forms under other names, and {' '.join(ARCHIVES)} archives")
 
 
-def _hash_stream(fh, limit: int) -> tuple[str, int]:
-    digest, total = hashlib.sha256(), 0
+def admission_error(name: str, head: bytes) -> str | None:
+    """None when the file may hold a report: a report's extension, or content in a document form
+    (plain text only without an extension: a .csv or .log is no report)."""
+    suffix = _suffix(name)
+    if suffix in SUPPORTED:
+        return None
+    from .readers import ReaderError
+    from .readers.detect import sniff
+
+    if len(head) == SNIFF_BYTES and b"\n" in head:
+        head = head[:head.rfind(b"\n") + 1]  # never a multi-byte character cut in two
+    try:
+        found = sniff(head, suffix)
+    except ReaderError:
+        return unsupported_error(name, "binary data")
+    if found.kind == "unsupported" or (found.kind in ("text", "markdown") and suffix):
+        return unsupported_error(name, found.form)
+    return None
+
+
+def _hash_stream(fh, limit: int) -> tuple[str, bytes]:
+    """The sha256 of a stream and its first SNIFF_BYTES."""
+    digest, total, head = hashlib.sha256(), 0, b""
     while True:
         chunk = fh.read(CHUNK)
         if not chunk:
-            return digest.hexdigest(), total
+            return digest.hexdigest(), head
+        if not head:
+            head = chunk[:SNIFF_BYTES]
         total += len(chunk)
         if total > limit:
             raise ArchiveError(f"larger than {limit >> 20} MiB")
@@ -166,7 +194,7 @@ def _file(path: str, limits: Limits) -> Iterator[Found]:
         return
     try:
         with open(path, "rb") as fh:
-            found.sha256, _ = _hash_stream(fh, limits.max_file_bytes)
+            found.sha256, head = _hash_stream(fh, limits.max_file_bytes)
     except OSError as exc:
         found.error = _os_error(path, exc, path)
         yield found
@@ -180,8 +208,7 @@ def _file(path: str, limits: Limits) -> Iterator[Found]:
             found.error = _os_error(path, exc, path)
             yield found
         return
-    if suffix not in SUPPORTED:
-        found.error = unsupported_error(path)
+    found.error = admission_error(path, head)
     yield found
 
 
@@ -237,13 +264,13 @@ def _zip(container: Found, fh, chain: tuple[str, ...], limits: Limits) -> Iterat
                         found.sha256 = hashlib.sha256(data).hexdigest()
                         yield from _zip(found, io.BytesIO(data), members, limits)
                         continue
-                    found.sha256, _ = _hash_stream(member, limits.max_file_bytes)
+                    found.sha256, head = _hash_stream(member, limits.max_file_bytes)
             except ArchiveError as exc:
                 found.error = f"zip bomb: member {exc} when decompressed; not extracted"
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
                 found.error = f"corrupt zip member ({type(exc).__name__}: {exc})"
-            if found.error is None and suffix not in SUPPORTED:
-                found.error = unsupported_error(info.filename)
+            if found.error is None:
+                found.error = admission_error(info.filename, head)
             yield found
 
 

@@ -35,6 +35,7 @@ BAD_KINDS = {
     "zero_byte": "empty",
     "non_report": "not a supported report",
     "bomb_image": "too large",
+    "corrupt_docx": "corrupt or unreadable DOCX",
     "unsupported_extension": "unsupported file type",
     "unreadable": "ermission denied",
     "symlink_loop": "symbolic link loop",
@@ -93,7 +94,8 @@ def make_bad_inputs(dest: Path, pdf: Path) -> dict[str, str]:
     put("notice.txt", "non_report", "关于做好2020年春节放假安排的通知\n各单位：现将有关事项通知如下。\n"
         "一、放假时间\n2月1日至7日。\n二、工作要求\n请各单位做好值班安排。\n".encode("utf-8"))
     put("bomb.png", "bomb_image", png_header_only(40000, 40000))
-    put("report.docx", "unsupported_extension", b"PK\x03\x04 not really a Word file")
+    put("report.docx", "corrupt_docx", b"PK\x03\x04 not really a Word file")
+    put("photo.gif", "unsupported_extension", b"GIF89a" + bytes(range(256)) * 4)
     unreadable = put("unreadable.txt", "unreadable", "某某县2020年政府信息公开工作年度报告\n".encode("utf-8"))
     os.chmod(unreadable, 0)
     loop = dest / "loop.txt"

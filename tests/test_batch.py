@@ -111,6 +111,29 @@ def test_encrypted_corrupt_and_too_deep_zips_are_refused(tmp_path):
     assert any("nested deeper" in (e or "") for p, e in errors.items() if p.startswith("/deep.zip"))
 
 
+def test_files_are_admitted_by_what_they_hold_not_only_by_extension(tmp_path):
+    page = "<html><head><meta charset='utf-8'></head><body><p>某县2020年政府信息公开工作年度报告</p></body></html>"
+    (tmp_path / "content.shtml").write_text(page, encoding="utf-8")  # a crawler's saved page
+    (tmp_path / "index").write_text(page, encoding="utf-8")  # saved without an extension
+    (tmp_path / "report.aspx").write_text(page, encoding="utf-8")
+    (tmp_path / "notes").write_text("某县2020年政府信息公开工作年度报告\n", encoding="utf-8")
+    (tmp_path / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # text, but not a report's form
+    (tmp_path / "photo.gif").write_bytes(b"GIF89a" + bytes(range(256)) * 4)
+    with zipfile.ZipFile(tmp_path / "sheets.xlsx", "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as zf:
+        zf.writestr("2020/page.jsp", page)
+        zf.writestr("2020/data.bin", bytes(range(256)) * 8)
+    errors = {f.display.replace(str(tmp_path), ""): f.error for f in discover([tmp_path])}
+    for admitted in ("/content.shtml", "/index", "/report.aspx", "/notes", "/bundle.zip!2020/page.jsp"):
+        assert errors[admitted] is None, admitted
+    assert "unsupported file type .csv (plain text)" in errors["/table.csv"]
+    assert "unsupported file type .gif (binary data)" in errors["/photo.gif"]
+    assert "not a Word document" in errors["/sheets.xlsx"]
+    assert "unsupported file type .bin" in errors["/bundle.zip!2020/data.bin"]
+
+
 def test_oversized_file_is_refused_before_reading(tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * 2048)
