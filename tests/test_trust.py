@@ -327,3 +327,31 @@ def test_rebuilt_rows_of_a_document_with_a_scattered_table_take_the_scattered_le
     assert {trust.risk_group(s) for s in rebuilt.values()} == {"scattered"}
     assert "doc_scattered" not in calibration.features([{**s, "correct": 1, "set": "t", "doc": "d", "field": f}
                                                          for f, s in beside.items()])[0]
+
+
+def test_a_zero_total_under_nonzero_parts_is_the_only_inconsistent_value_of_its_row(tmp_path):
+    """A 行政复议 row printed 4 + 1 + 0 + 0 with 总计 0 (real appeals tables print this): lowering
+    any part to fit would make a count negative, so the rules point at the total alone; the parts
+    are not inconsistent, every value stays as printed and no value is ok that is wrong."""
+    from pipeline.corpus.values import report_for
+    from pipeline.evaluate import same_value
+    from pipeline.synth import variants
+
+    report = report_for("zero-total", 0)
+    assert not report.wrong_table
+    gold = report.gold()
+    row = {"upheld": 4, "corrected": 1, "other": 0, "pending": 0, "total": 0}
+    for column, value in row.items():
+        gold["fields"][f"appeals.review.{column}"] = value
+    (variant,) = variants(gold, 0, kinds=["tab_rows"])
+    path = tmp_path / f"zero_total{variant.suffix}"
+    path.write_bytes(variant.text.encode(variant.encoding))
+    result = extract_file(path)
+    assert [c.rule for c in result.checks if not c.ok] == ["appeals.appeals_total[review]"]
+    status = {c: result.fields[f"appeals.review.{c}"].status for c in row}
+    assert status["total"] == "inconsistent"
+    assert [c for c, s in status.items() if s == "inconsistent"] == ["total"]
+    for f, fv in result.fields.items():
+        if variant.truth.get(f) is not None and fv.value is not None:
+            assert same_value(variant.truth[f], fv.value), f  # printed values stay
+    assert result.fields["appeals.review.total"].value == 0
