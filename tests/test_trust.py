@@ -355,3 +355,32 @@ def test_a_zero_total_under_nonzero_parts_is_the_only_inconsistent_value_of_its_
         if variant.truth.get(f) is not None and fv.value is not None:
             assert same_value(variant.truth[f], fv.value), f  # printed values stay
     assert result.fields["appeals.review.total"].value == 0
+
+
+def test_a_table_printed_row_by_row_is_not_reread_in_a_column_order_that_fits_a_wrong_print(tmp_path):
+    """Section 三 all zeros but a 总计 cell printed 1 (a wrong printed table), one row per line:
+    read column by column, the 1 lands in another row where fewer rules fail.  Each label is
+    followed by exactly its row's numbers, so the table is read row by row: the 1 stays where it
+    is printed, it is the value the rules point at, and no value is ok that is wrong."""
+    from pipeline.corpus.values import report_for
+    from pipeline.evaluate import same_value
+    from pipeline.synth import variants
+
+    report = report_for("row-wise", 0)
+    assert not report.wrong_table
+    gold = report.gold()
+    for f in gold["fields"]:
+        if f.startswith("requests."):
+            gold["fields"][f] = 0
+    gold["fields"]["requests.handled_total.social_org"] = 1
+    for kind in ("tab_rows", "pipe_mangled"):
+        (variant,) = variants(gold, 4, kinds=[kind])
+        path = tmp_path / f"row_wise_{kind}{variant.suffix}"
+        path.write_bytes(variant.text.encode(variant.encoding))
+        result = extract_file(path)
+        printed = result.fields["requests.handled_total.social_org"]
+        assert printed.value == 1 and printed.status == "inconsistent", kind
+        assert not any(fv.signals.get("scattered") for fv in result.fields.values() if fv.signals), kind
+        for f, fv in result.fields.items():
+            if variant.truth.get(f) is not None and fv.value is not None and fv.status == "ok":
+                assert same_value(variant.truth[f], fv.value), (kind, f)
