@@ -541,7 +541,9 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     for c in checks:
         for f in dict.fromkeys(c.fields):
             covering.setdefault(f, []).append(c)
-    pinned = pinned_values(template, fields, checks)
+    # OCR'd documents keep the one-smallest-set rule their calibrator and rule of thumb were
+    # measured with (models/confidence_calibrator.md, "OCR'd fields")
+    pinned = pinned_values(template, fields, checks, localise="ocr" not in page_paths.values())
     if pinned is not None and not _weighed_as_printed(checks, records):
         pinned = None  # the reading itself may be what is off (a column order): nothing is pinned
     signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, []), pinned) for f in ids}

@@ -83,7 +83,8 @@ def lower_bounds(template: Template) -> dict[str, float]:
     return out
 
 
-def pinned_values(template: Template, fields: dict[str, FieldValue], checks: list[Check]) -> frozenset[str] | None:
+def pinned_values(template: Template, fields: dict[str, FieldValue], checks: list[Check],
+                  localise: bool = True) -> frozenset[str] | None:
     """The values the failing sum rules point at, when the rules localise them: every field of
     the smallest sets of at most MAX_PINNED fields whose change (to numbers the field rules
     allow: a count is never negative) would make every sum rule hold, the other values staying
@@ -94,7 +95,9 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
     localised).  A total printed wrong is pinned by its row and its column; a 总计 printed 0
     under parts 10 + 1 is the only value of its row whose change stays non-negative; a wrong
     part of a row whose column has no rule is not pinned.  Nothing is changed: the pinned
-    values are the ones to review, the others in their failing rules are not suspected by it."""
+    values are the ones to review, the others in their failing rules are not suspected by it.
+    `localise=False`: the earlier rule (OCR'd documents were measured with it): the one smallest
+    set, whatever the field rules allow, None when there are several."""
     import numpy as np
 
     failing = [c for c in checks if not c.ok and "[" in c.rule]
@@ -112,7 +115,7 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
             A[e, col[f]] -= 1
     x = np.array([float(fields[f].value) for f in ids])
     bounds = lower_bounds(template)
-    lo = np.array([bounds.get(f, -np.inf) for f in ids])
+    lo = np.array([bounds.get(f, -np.inf) if localise else -np.inf for f in ids])
     residual = A @ x  # lhs - rhs of every rule: 0 where it holds
     broken = np.abs(residual) > 1e-6
     tol = 1e-6 * max(1.0, float(np.abs(residual).max()))
@@ -140,9 +143,11 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
                 if j != k:
                     pairs.add((min(k, j), max(k, j)))
         found = [p for p in sorted(pairs) if explains(list(p))]
+    if not localise and len(found) != 1:
+        return None
     pinned = frozenset(ids[k] for cols in found for k in cols)
     in_failing = {f for c in failing for f in c.fields}
-    if not pinned or in_failing <= pinned:
+    if not pinned or (localise and in_failing <= pinned):
         return None
     return pinned
 
