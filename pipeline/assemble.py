@@ -3,8 +3,11 @@
 Two layouts cover what converters print: each row label followed by its own
 numbers (text lines, pipes, one cell per line, HTML and PDF table rows), and a run
 of labels followed by the numbers column by column (pdfminer).  Which one applies
-is decided block by block.  Wherever a row's printed numbers do not match its cell
-count, the solver in `cells` decides what the sum rules allow and flags the rest.
+is decided block by block; a table whose every label is followed by exactly its
+row's numbers is read row by row, whatever column order its sum rules would prefer
+(on a table printed wrong, they prefer one that moves numbers into other rows).
+Wherever a row's printed numbers do not match its cell count, the solver in `cells`
+decides what the sum rules allow and flags the rest.
 """
 from __future__ import annotations
 

@@ -93,8 +93,8 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
     changes that explain the print it is right.  None when no sum rule fails, when no set is
     that small, or when the sets together cover every value of the failing rules (nothing is
     localised).  A total printed wrong is pinned by its row and its column; a 总计 printed 0
-    under parts 10 + 1 is the only value of its row whose change stays non-negative; a wrong
-    part of a row whose column has no rule is not pinned.  Nothing is changed: the pinned
+    under parts 10 + 1 is the only value of its row whose change stays non-negative; parts
+    3 + 2 under a 总计 of 10, in a row whose columns have no rule, pin nothing (any of them may be off).  Nothing is changed: the pinned
     values are the ones to review, the others in their failing rules are not suspected by it.
     `localise=False`: the earlier rule (OCR'd documents were measured with it): the one smallest
     set, whatever the field rules allow, None when there are several."""
