@@ -3,8 +3,11 @@
 Two layouts cover what converters print: each row label followed by its own
 numbers (text lines, pipes, one cell per line, HTML and PDF table rows), and a run
 of labels followed by the numbers column by column (pdfminer).  Which one applies
-is decided block by block.  Wherever a row's printed numbers do not match its cell
-count, the solver in `cells` decides what the sum rules allow and flags the rest.
+is decided block by block; a table whose every label is followed by exactly its
+row's numbers is read row by row, whatever column order its sum rules would prefer
+(on a table printed wrong, they prefer one that moves numbers into other rows).
+Wherever a row's printed numbers do not match its cell count, the solver in `cells`
+decides what the sum rules allow and flags the rest.
 """
 from __future__ import annotations
 
@@ -170,6 +173,14 @@ def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str
     return "extra_dropped" if printed > width else "as_printed"
 
 
+def _row_wise(table: Table, hits: list[Hit], groups) -> bool:
+    """Whether the walk gave every row label its own run of exactly its row's numbers, no block
+    read column-scattered and no doubt: a table printed row by row."""
+    return bool(groups) and len(groups) == len(hits) and all(
+        len(number_ids) == len(table.row(hit.row).columns) and doubt is None and not scattered
+        for hit, number_ids, doubt, scattered, _ in groups)
+
+
 class Assembler:
     def __init__(self, template: Template, tokens: list[Token], value_prior: ValuePrior | None = None):
         self.template = template
@@ -190,7 +201,12 @@ class Assembler:
             return row.records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
-        records = self._assign(table, section, self._group(table, hits, numbers))
+        groups = self._group(table, hits, numbers)
+        records = self._assign(table, section, groups)
+        if _row_wise(table, hits, groups):
+            # every row label is followed by exactly its row's numbers: the print is row by row, and
+            # a column order the rules prefer would only move numbers to fit a table printed wrong
+            return records
         for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
                      self._some_pages_by_columns(table, hits, numbers)):
             if grid is None:

@@ -342,9 +342,10 @@ several readings, a reading in conflict with the rules, a split / placed / lost-
 cell no sum rule covers whose row's print allows other values, a row label below the confident level, an OCR character repair, a doubt
 about which row a number belongs to, a value the narrative contradicts), whose shown confidence is
 capped at {NEVER_OK_CAP}, and values in a failing
-rule, which are `inconsistent` — except where the failing sum rules pin the values that are off
-(`validate.pinned_values`: the one smallest set of at most two values whose change would make every
-sum rule hold, e.g. a 总计 printed wrong is pinned by its row and its column): then only those are
+rule, which are `inconsistent` — except where the failing sum rules point at the values that may be off
+(`validate.pinned_values`: the values of every smallest set of at most two values whose change, to
+numbers the field rules allow, would make every sum rule hold, e.g. a 总计 printed wrong is pinned by
+its row and its column; nothing is pinned when those sets cover every value of the failing rules): then only those are
 `inconsistent`, and the other values of the failing rules are judged by their measured confidence
 (signal `pinned_elsewhere`).
 

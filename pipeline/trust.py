@@ -12,7 +12,8 @@ before scans are in the data) keeps the rule of thumb.
 Statuses follow from the probability and the checks:
   missing        no value;
   inconsistent   a sum or field rule the value takes part in fails (the printed value stays),
-                 unless the failing sum rules pin other values (validate.pinned_values): then
+                 unless the failing sum rules point at other values (validate.pinned_values:
+                 the values of the smallest changes that make every sum rule hold): then
                  those are inconsistent and this one is judged like any other;
   ok             probability >= the ok level (>= CONFIDENT) and nothing below forbids it;
   inferred       not printed as such (a lost cell, a printed dash), below the ok level;
@@ -540,7 +541,9 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     for c in checks:
         for f in dict.fromkeys(c.fields):
             covering.setdefault(f, []).append(c)
-    pinned = pinned_values(template, fields, checks)
+    # OCR'd documents keep the one-smallest-set rule their calibrator and rule of thumb were
+    # measured with (models/confidence_calibrator.md, "OCR'd fields")
+    pinned = pinned_values(template, fields, checks, localise="ocr" not in page_paths.values())
     if pinned is not None and not _weighed_as_printed(checks, records):
         pinned = None  # the reading itself may be what is off (a column order): nothing is pinned
     signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, []), pinned) for f in ids}
@@ -581,14 +584,15 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.reasons.append(f"the narrative states {c.expected:g} ({c.about!r}); the table prints {c.printed:g}")
         if s["pinned_elsewhere"] > 0 and field_id not in failing:
             fv.reasons.append(f"a sum rule over this value fails; the rules point at "
-                              f"{', '.join(sorted(pinned or ()))} instead")
+                              f"{', '.join(sorted(pinned or ()))} instead (no change of this value, "
+                              f"alone or with one other, makes every sum rule hold)")
         if field_id in failing:
             c = failing[field_id]
             fv.status = "inconsistent"
             fv.reasons.append(f"rule {c.rule} fails: " + (c.about or f"{c.expected:g} vs {c.printed:g}"))
             if pinned and field_id in pinned:
                 fv.reasons.append("the failing sum rules point at this value" + (
-                    f" (with {', '.join(sorted(pinned - {field_id}))})" if len(pinned) > 1 else ""))
+                    f" (the values they point at: {', '.join(sorted(pinned))})" if len(pinned) > 1 else ""))
         # the calibrated probability at or above which the measured error among ok values is at
         # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
         elif fv.confidence >= (ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT):

@@ -71,13 +71,33 @@ def _field_check(rule: FieldRule, name: str, covered: list[str], fields: dict[st
 MAX_PINNED = 2  # the most values a pinned explanation may change (pairs: a total and its row's total)
 
 
-def pinned_values(template: Template, fields: dict[str, FieldValue], checks: list[Check]) -> frozenset[str] | None:
-    """The values the failing sum rules point at, when the rules pin them: the one smallest set
-    of at most MAX_PINNED fields whose change (to some numbers) would make every sum rule hold,
-    the other values staying as printed.  None when no sum rule fails, when no such set is that
-    small, or when several are (a total printed wrong is pinned by its row and its column;
-    a wrong part of a row whose column has no rule is not).  Nothing is changed: the pinned
-    values are the ones to review, the others in their failing rules are not suspected by it."""
+def lower_bounds(template: Template) -> dict[str, float]:
+    """The least value each field may take under the field rules (counts and money: 0)."""
+    out: dict[str, float] = {}
+    for rule in template.field_rules:
+        if rule.minimum is None:
+            continue
+        for table in template.tables:
+            for f in rule.fields(table):
+                out[f] = max(out.get(f, rule.minimum), rule.minimum)
+    return out
+
+
+def pinned_values(template: Template, fields: dict[str, FieldValue], checks: list[Check],
+                  localise: bool = True) -> frozenset[str] | None:
+    """The values the failing sum rules point at, when the rules localise them: every field of
+    the smallest sets of at most MAX_PINNED fields whose change (to numbers the field rules
+    allow: a count is never negative) would make every sum rule hold, the other values staying
+    as printed.  A value in a failing rule that no such set contains is exonerated by the rules:
+    changing it alone (or with one other value) cannot make them hold, so under the fewest
+    changes that explain the print it is right.  None when no sum rule fails, when no set is
+    that small, or when the sets together cover every value of the failing rules (nothing is
+    localised).  A total printed wrong is pinned by its row and its column; a 总计 printed 0
+    under parts 10 + 1 is the only value of its row whose change stays non-negative; parts
+    3 + 2 under a 总计 of 10, in a row whose columns have no rule, pin nothing (any of them may be off).  Nothing is changed: the pinned
+    values are the ones to review, the others in their failing rules are not suspected by it.
+    `localise=False`: the earlier rule (OCR'd documents were measured with it): the one smallest
+    set, whatever the field rules allow, None when there are several."""
     import numpy as np
 
     failing = [c for c in checks if not c.ok and "[" in c.rule]
@@ -94,6 +114,8 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
         for f in inst.rhs:
             A[e, col[f]] -= 1
     x = np.array([float(fields[f].value) for f in ids])
+    bounds = lower_bounds(template)
+    lo = np.array([bounds.get(f, -np.inf) if localise else -np.inf for f in ids])
     residual = A @ x  # lhs - rhs of every rule: 0 where it holds
     broken = np.abs(residual) > 1e-6
     tol = 1e-6 * max(1.0, float(np.abs(residual).max()))
@@ -103,8 +125,10 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
         if (broken & ~touched).any():
             return False  # a failing rule over none of them keeps failing
         sub = A[touched][:, cols]
-        delta, *_ = np.linalg.lstsq(sub, -residual[touched], rcond=None)
-        return bool(np.abs(sub @ delta + residual[touched]).max() <= tol)
+        delta, _, rank, _ = np.linalg.lstsq(sub, -residual[touched], rcond=None)
+        if np.abs(sub @ delta + residual[touched]).max() > tol:
+            return False
+        return _allowed(x[cols] + delta, lo[cols], None if rank == len(cols) else np.linalg.svd(sub)[2][-1])
 
     # every explaining set meets each failing rule: candidates are their fields, and partners
     # any field sharing a rule with the first (a changed total moves its row's total too)
@@ -119,6 +143,30 @@ def pinned_values(template: Template, fields: dict[str, FieldValue], checks: lis
                 if j != k:
                     pairs.add((min(k, j), max(k, j)))
         found = [p for p in sorted(pairs) if explains(list(p))]
-    if len(found) != 1:
+    if not localise and len(found) != 1:
         return None
-    return frozenset(ids[k] for k in found[0])
+    pinned = frozenset(ids[k] for cols in found for k in cols)
+    in_failing = {f for c in failing for f in c.fields}
+    if not pinned or (localise and in_failing <= pinned):
+        return None
+    return pinned
+
+
+def _allowed(values, lo, along) -> bool:
+    """Whether `values` (one solution of the changed fields), moved by some multiple of `along`
+    (None: the solution is unique), meets every lower bound `lo`."""
+    import numpy as np
+
+    tol = 1e-6 * max(1.0, float(np.abs(values).max()))
+    if along is None:
+        return bool((values >= lo - tol).all())
+    low, high = -np.inf, np.inf  # values + t * along >= lo for t in [low, high]
+    for v, b, a in zip(values, lo, along):
+        if abs(a) < 1e-12:
+            if v < b - tol:
+                return False
+        elif a > 0:
+            low = max(low, (b - v) / a)
+        else:
+            high = min(high, (b - v) / a)
+    return low <= high + tol

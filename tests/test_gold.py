@@ -50,7 +50,15 @@ def test_wrong_printed_totals_are_kept_and_flagged(name):
     assert "appeals.appeals_total[litigation_after_review]" in failing
     total = result.fields["appeals.review.total"]
     assert total.value == 0 and total.status == "inconsistent"
-    assert result.fields["appeals.review.upheld"].status == "inconsistent"
+    # 维持 10 + 纠正 1 over 总计 0: only the total can be off without a count turning negative,
+    # so the parts are not inconsistent; they stay as printed and say where the rules point
+    upheld = result.fields["appeals.review.upheld"]
+    assert upheld.value == 10 and upheld.status != "inconsistent"
+    assert "the rules point at" in " ".join(upheld.reasons) and "appeals.review.total" in " ".join(upheld.reasons)
+    # 复议后起诉: 维持 5 over 总计 0, the rest 0: the 维持 or the total may be off, the zeros not
+    after = {c: result.fields[f"appeals.litigation_after_review.{c}"].status for c in ("upheld", "corrected", "total")}
+    assert after == {"upheld": "inconsistent", "corrected": after["corrected"], "total": "inconsistent"}
+    assert after["corrected"] != "inconsistent"
 
 
 @needs_shared

@@ -243,17 +243,27 @@ def test_a_wrong_printed_total_is_the_only_inconsistent_value_of_its_rules(tmp_p
             assert same_value(truth[f], fv.value)  # the printed total stays as printed
 
 
-def test_no_value_is_pinned_when_the_failing_rules_weigh_a_rebuilt_reading(tmp_path):
-    """Here the wrong total makes the reader settle the table in another column order: the
-    rules then point at a value that is right while the misplaced one (read 0, printed 4)
-    looks explained.  Pinning needs every value of the failing rules read as printed, so every
-    one of them stays inconsistent, the misread total included."""
-    result, truth, wrong_total = _wrong_total_variant(tmp_path, 3)
-    (total,) = wrong_total
-    assert result.fields[total].value != truth[total]  # the misreading this test is about
-    assert result.fields[total].status == "inconsistent"
+def test_no_value_is_pinned_when_the_failing_rules_weigh_a_column_scattered_reading(tmp_path):
+    """The same wrong table printed column by column (pdfminer style): the reader chose the
+    column order by the rules, so a failing rule may be the order's fault rather than the
+    print's, and the rules may point at a right value while a misplaced one looks explained.
+    Pinning needs every value of the failing rules read as printed in its place, so every one
+    of them stays inconsistent."""
+    from pipeline.corpus.values import report_for
+    from pipeline.synth import variants
+
+    _, truth, wrong_total = _wrong_total_variant(tmp_path, 3)
+    gold = report_for("pinned-total", 0).gold()
+    gold["fields"] = dict(truth)
+    (variant,) = variants(gold, 3, kinds=["column_scattered"])
+    path = tmp_path / f"scattered_wrong_total{variant.suffix}"
+    path.write_bytes(variant.text.encode(variant.encoding))
+    result = extract_file(path)
     failing = {f for c in result.checks if not c.ok and "[" in c.rule for f in c.fields}
-    assert failing and all(result.fields[f].status == "inconsistent" for f in failing)
+    assert failing & wrong_total
+    assert any(result.fields[f].signals["scattered"] for f in failing)
+    assert all(result.fields[f].status == "inconsistent" for f in failing)
+    assert not any(fv.signals.get("pinned_elsewhere") for fv in result.fields.values() if fv.signals)
 
 
 class _Constant:
@@ -327,3 +337,69 @@ def test_rebuilt_rows_of_a_document_with_a_scattered_table_take_the_scattered_le
     assert {trust.risk_group(s) for s in rebuilt.values()} == {"scattered"}
     assert "doc_scattered" not in calibration.features([{**s, "correct": 1, "set": "t", "doc": "d", "field": f}
                                                          for f, s in beside.items()])[0]
+
+
+def test_a_zero_total_under_nonzero_parts_is_the_only_inconsistent_value_of_its_row(tmp_path):
+    """A 行政复议 row printed 4 + 1 + 0 + 0 with 总计 0 (real appeals tables print this): lowering
+    any part to fit would make a count negative, so the rules point at the total alone; the parts
+    are not inconsistent, every value stays as printed and no value is ok that is wrong."""
+    from pipeline.corpus.values import report_for
+    from pipeline.evaluate import same_value
+    from pipeline.synth import variants
+
+    report = report_for("zero-total", 0)
+    assert not report.wrong_table
+    gold = report.gold()
+    row = {"upheld": 4, "corrected": 1, "other": 0, "pending": 0, "total": 0}
+    for column, value in row.items():
+        gold["fields"][f"appeals.review.{column}"] = value
+    (variant,) = variants(gold, 0, kinds=["tab_rows"])
+    path = tmp_path / f"zero_total{variant.suffix}"
+    path.write_bytes(variant.text.encode(variant.encoding))
+    result = extract_file(path)
+    assert [c.rule for c in result.checks if not c.ok] == ["appeals.appeals_total[review]"]
+    status = {c: result.fields[f"appeals.review.{c}"].status for c in row}
+    assert status["total"] == "inconsistent"
+    assert [c for c, s in status.items() if s == "inconsistent"] == ["total"]
+    for f, fv in result.fields.items():
+        if variant.truth.get(f) is not None and fv.value is not None:
+            assert same_value(variant.truth[f], fv.value), f  # printed values stay
+    assert result.fields["appeals.review.total"].value == 0
+    # an OCR'd document keeps the rule its calibrator was measured with: several single values
+    # explain the row, so nothing is pinned and every value of the failing rule is inconsistent
+    from pipeline.extract import extract_document, load_document
+
+    doc = load_document(path)
+    for page in doc.pages:
+        page.path = "ocr"
+    ocr = extract_document(doc)
+    assert {c: ocr.fields[f"appeals.review.{c}"].status for c in row} == dict.fromkeys(row, "inconsistent")
+
+
+def test_a_table_printed_row_by_row_is_not_reread_in_a_column_order_that_fits_a_wrong_print(tmp_path):
+    """Section 三 all zeros but a 总计 cell printed 1 (a wrong printed table), one row per line:
+    read column by column, the 1 lands in another row where fewer rules fail.  Each label is
+    followed by exactly its row's numbers, so the table is read row by row: the 1 stays where it
+    is printed, it is the value the rules point at, and no value is ok that is wrong."""
+    from pipeline.corpus.values import report_for
+    from pipeline.evaluate import same_value
+    from pipeline.synth import variants
+
+    report = report_for("row-wise", 0)
+    assert not report.wrong_table
+    gold = report.gold()
+    for f in gold["fields"]:
+        if f.startswith("requests."):
+            gold["fields"][f] = 0
+    gold["fields"]["requests.handled_total.social_org"] = 1
+    for kind in ("tab_rows", "pipe_mangled"):
+        (variant,) = variants(gold, 4, kinds=[kind])
+        path = tmp_path / f"row_wise_{kind}{variant.suffix}"
+        path.write_bytes(variant.text.encode(variant.encoding))
+        result = extract_file(path)
+        printed = result.fields["requests.handled_total.social_org"]
+        assert printed.value == 1 and printed.status == "inconsistent", kind
+        assert not any(fv.signals.get("scattered") for fv in result.fields.values() if fv.signals), kind
+        for f, fv in result.fields.items():
+            if variant.truth.get(f) is not None and fv.value is not None and fv.status == "ok":
+                assert same_value(variant.truth[f], fv.value), (kind, f)
