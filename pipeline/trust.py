@@ -113,6 +113,8 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
                                   else -1 if field_id in pinned else 1),
         # the row's print gives these values only, even if blank cells were lost (assemble)
         "print_unique": float(bool(rec and rec.unique)),
+        # placed where the narrative's statements put it, among placements the rules allow alike
+        "by_narrative": float(bool(rec and rec.by_narrative)),
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
@@ -480,8 +482,9 @@ def never_ok_signals(s: dict) -> bool:
     a value that order leaves open, unless something else vouches for it.)  OCR'd values: one
     no holding sum rule vouches for that no second, independent read confirmed (issue 12), and
     one the rules give (a lost or placed cell) that no second printed rule checks: the rule that
-    gives it holds by construction."""
-    return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
+    gives it holds by construction.  A placement the narrative chose among several the rules
+    allow: reports' narratives contradict their tables, and nothing measured it."""
+    return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or (s.get("path") == "ocr" and (
@@ -593,7 +596,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
         elif fv.confidence >= (ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
-        elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
+        elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"] or s.get("by_narrative"):
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
