@@ -196,7 +196,8 @@ class Assembler:
             return row.records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
-        records = self._assign(table, section, self._group(table, hits, numbers))
+        rows_of: dict[int, list[_Row]] = {}  # each reading of the table's records -> its rows
+        records = self._assign(table, section, self._group(table, hits, numbers), rows_of)
         for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
                      self._some_pages_by_columns(table, hits, numbers)):
             if grid is None:
@@ -204,13 +205,17 @@ class Assembler:
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
             # column, with later labels and column headers interleaved: read that way too, and keep
             # what the rules prefer, then what reads more cells (rows left without numbers break no rule)
-            by_columns = self._assign(table, section, grid)
+            by_columns = self._assign(table, section, grid, rows_of)
             if self._preference(by_columns) > self._preference(records):
                 records = by_columns
+        # the narrative only chooses among the placements of the reading the rules preferred
+        self._settle_by_narrative(rows_of[id(records)], records)
         return records
 
-    def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
-        """Records of every row from (label, its numbers, doubt, scattered, order tie) groups."""
+    def _assign(self, table: Table, section: Section, groups,
+                rows_of: dict[int, list["_Row"]]) -> dict[str, CellRecord]:
+        """Records of every row from (label, its numbers, doubt, scattered, order tie) groups
+        (its rows kept in `rows_of` under the records' id)."""
         records: dict[str, CellRecord] = {}
         rows: list[_Row] = []
         ties: dict[int, _OrderTie] = {}
@@ -243,9 +248,9 @@ class Assembler:
             if not printed:
                 self._unprinted.append(solved)
         self._settle_jointly(rows, records)
-        self._settle_by_narrative(rows, records)
         for tie in ties.values():
             self._settle_order(table, tie, records)
+        rows_of[id(records)] = rows
         return records
 
     def unprinted_as_blank(self, records: dict[str, CellRecord]) -> None:
