@@ -503,15 +503,16 @@ class Assembler:
         """Cells the rules leave open among several placements of the printed numbers, narrowed
         to the placements that agree with what the narrative states (行政复议0起 puts a `1 1`
         section 四 row among the litigation cells).  Only a choice among placements the rules
-        allow: a printed value never changes, and a statement no placement fits changes nothing.
+        allow: a printed value never changes, and statements no placement fits change nothing.
         A cell every remaining placement gives one value is settled `by_narrative` (never ok:
         a narrative may be wrong, and it then agrees with the table by construction).  Rows printed
         without numbers are left to `unprinted_as_blank`: the narrative places no printed number there."""
         open_cells = {c for row in rows if row.tokens for c in row.cells if records[c].guess.how == "ambiguous"}
         cells = [c for row in rows for c in row.cells]
-        stated = [st for st in self.stated
-                  if set(st.fields) <= set(cells) and open_cells.intersection(st.fields)]
-        if not stated:
+        # every statement about these rows, those on settled cells too: a narrative that contradicts
+        # what the rules settled fits no placement, and is trusted with none
+        stated = [st for st in self.stated if set(st.fields) <= set(cells)]
+        if not any(open_cells.intersection(st.fields) for st in stated):
             return
         index = {c: i for i, c in enumerate(cells)}
         readings = [r.readings + ([r.empty] if r.empty and r.empty not in r.readings else [])
