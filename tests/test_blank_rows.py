@@ -188,3 +188,28 @@ def test_narrative_places_a_row_the_rules_leave_open(tmp_path):
     broken = _with_appeals(tmp_path, "1 1", "政府信息公开行政复议1件，其中结果纠正1件；未发生因政府信息公开引起的行政诉讼。")
     assert [broken[f].value for f in review] == [0, 1, 0, 0, 1]
     assert all(fv.value == 0 and fv.status != "ok" for f, fv in broken.items() if f not in review)
+
+
+def test_a_row_read_from_blank_cells_is_never_ok_where_the_narrative_contradicts_its_total(tmp_path, monkeypatch):
+    # section 四 read with its numbers in the first litigation group and `-` (0) elsewhere, while
+    # the narrative puts 22 in 行政复议: the whole line's reading is in doubt, the parts too
+    import numpy as np
+
+    import pipeline.extract as extract
+
+    class Overconfident:
+        classes_ = [0, 1]
+
+        def predict_proba(self, rows):
+            return np.array([[0.0, 1.0]] * len(rows))
+
+    monkeypatch.setattr(extract, "calibrator", lambda: (Overconfident(), None))
+    row = "- - - - - 11 2 8 1 22 - - - - -"
+    told = _with_appeals(tmp_path, row, "全年发生政府信息公开行政复议22起、行政诉讼0起。")
+    assert [told[f"appeals.litigation_direct.{c}"].value for c in ("upheld", "corrected", "other", "pending", "total")] \
+        == [11, 2, 8, 1, 22]  # as printed: the narrative changes no printed value
+    assert all(fv.status != "ok" for f, fv in told.items() if not f.startswith("appeals.litigation_after_review"))
+    assert any("narrative contradicts this row" in r for r in told["appeals.litigation_direct.upheld"].reasons)
+    # a narrative that agrees leaves the calibrator's verdict alone
+    agreed = _with_appeals(tmp_path, row, "全年发生政府信息公开行政复议0起、行政诉讼22起。")
+    assert agreed["appeals.litigation_direct.upheld"].status == "ok"
