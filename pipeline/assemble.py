@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 from itertools import combinations, permutations
 from math import comb
 
@@ -25,6 +25,7 @@ from .classify.value_prior import WEIGHT, ValuePrior
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
+from .narrative import Statement
 from .schema import Table, Template, load_template
 
 MAX_PERMUTED_COLUMNS = 7  # 7! = 5040 readings: still instant
@@ -64,6 +65,8 @@ class CellRecord:
     order_open: bool = False
     # the row's printed numbers allow these values only, even if blank cells were lost (cells.unique_by_print)
     unique: bool = False
+    # of the placements the rules allow, only those giving it this value agree with the narrative
+    by_narrative: bool = False
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -182,10 +185,12 @@ def _row_wise(table: Table, hits: list[Hit], groups) -> bool:
 
 
 class Assembler:
-    def __init__(self, template: Template, tokens: list[Token], value_prior: ValuePrior | None = None):
+    def __init__(self, template: Template, tokens: list[Token], value_prior: ValuePrior | None = None,
+                 stated: Sequence[Statement] = ()):
         self.template = template
         self.tokens = tokens
         self.value_prior = value_prior  # learned magnitudes that order a row's open readings
+        self.stated = stated  # what the narrative states about the tables (narrative.statements)
         # the rules across rows settled the table with its rows printed without numbers read
         # as empty (zeros): the document prints zeros as empty cells
         self.blank_zeros = False
@@ -198,14 +203,17 @@ class Assembler:
             row = self._row(table, table.field_ids(), printed, None, section)
             if not printed:
                 self._unprinted.append(row)
+            self._settle_by_narrative([row], row.records)
             return row.records
         row_ids = {r.id for r in table.rows}
         hits = [h for h in hits if h.row in row_ids]
+        rows_of: dict[int, list[_Row]] = {}  # each reading of the table's records -> its rows
         groups = self._group(table, hits, numbers)
-        records = self._assign(table, section, groups)
+        records = self._assign(table, section, groups, rows_of)
         if _row_wise(table, hits, groups):
             # every row label is followed by exactly its row's numbers: the print is row by row, and
             # a column order the rules prefer would only move numbers to fit a table printed wrong
+            self._settle_by_narrative(rows_of[id(records)], records)
             return records
         for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
                      self._some_pages_by_columns(table, hits, numbers)):
@@ -214,13 +222,17 @@ class Assembler:
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
             # column, with later labels and column headers interleaved: read that way too, and keep
             # what the rules prefer, then what reads more cells (rows left without numbers break no rule)
-            by_columns = self._assign(table, section, grid)
+            by_columns = self._assign(table, section, grid, rows_of)
             if self._preference(by_columns) > self._preference(records):
                 records = by_columns
+        # the narrative only chooses among the placements of the reading the rules preferred
+        self._settle_by_narrative(rows_of[id(records)], records)
         return records
 
-    def _assign(self, table: Table, section: Section, groups) -> dict[str, CellRecord]:
-        """Records of every row from (label, its numbers, doubt, scattered, order tie) groups."""
+    def _assign(self, table: Table, section: Section, groups,
+                rows_of: dict[int, list["_Row"]]) -> dict[str, CellRecord]:
+        """Records of every row from (label, its numbers, doubt, scattered, order tie) groups
+        (its rows kept in `rows_of` under the records' id)."""
         records: dict[str, CellRecord] = {}
         rows: list[_Row] = []
         ties: dict[int, _OrderTie] = {}
@@ -255,6 +267,7 @@ class Assembler:
         self._settle_jointly(rows, records)
         for tie in ties.values():
             self._settle_order(table, tie, records)
+        rows_of[id(records)] = rows
         return records
 
     def unprinted_as_blank(self, records: dict[str, CellRecord]) -> None:
@@ -502,6 +515,70 @@ class Assembler:
                     shared = Counter(s for s in chosen[1] if s is not None)
                     rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
             offset += len(row.cells)
+
+    def _settle_by_narrative(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
+        """Cells the rules leave open among several placements of the printed numbers, narrowed
+        to the placements that agree with what the narrative states (行政复议0起 puts a `1 1`
+        section 四 row among the litigation cells).  Only a choice among placements the rules
+        allow: a printed value never changes, and statements no placement fits change nothing.
+        A cell every remaining placement gives one value is settled `by_narrative` (never ok:
+        a narrative may be wrong, and it then agrees with the table by construction).  Rows printed
+        without numbers are left to `unprinted_as_blank`: the narrative places no printed number there."""
+        open_cells = {c for row in rows if row.tokens for c in row.cells if records[c].guess.how == "ambiguous"}
+        cells = [c for row in rows for c in row.cells]
+        # every statement about these rows, those on settled cells too: a narrative that contradicts
+        # what the rules settled fits no placement, and is trusted with none
+        stated = [st for st in self.stated if set(st.fields) <= set(cells)]
+        if not any(open_cells.intersection(st.fields) for st in stated):
+            return
+        index = {c: i for i, c in enumerate(cells)}
+        readings = [r.readings + ([r.empty] if r.empty and r.empty not in r.readings else [])
+                    if open_cells.intersection(r.cells) else
+                    [([records[c].guess.value for c in r.cells], [None] * len(r.cells))] for r in rows]
+        row_of = [r for r, row in enumerate(rows) for _ in row.cells]
+        equations = _open_equations(readings, [
+            (tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
+            for inst in self.template.rule_instances() if all(f in index for f in inst.fields)], row_of)
+        # each statement as a row of one cell printing the stated number, summed by an equation
+        for st in stated:
+            equations.append((tuple(index[f] for f in st.fields), (len(row_of),)))
+            readings.append([([st.stated], [None])])
+            row_of.append(len(readings) - 1)
+        signed = [self.template.column_of(c).signed for c in cells] + [False] * len(stated)
+        found = joint_solutions(readings, equations, signed, limit=JOINT_LIMIT)
+        if not found:
+            return  # the narrative fits no placement (or too open to search): it only checks
+        wanted = [index[c] for c in cells if c in open_cells]
+        agreed = agreed_cells(readings, equations, signed, found, wanted, budget=JOINT_BUDGET) \
+            if len(found) >= JOINT_LIMIT else None
+        best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
+        about = "; ".join(dict.fromkeys(st.text for st in stated))
+        for r, row in enumerate(rows):
+            offset = index[row.cells[0]]
+            chosen = readings[r][best[1][r]]
+            for k, cell in enumerate(row.cells):
+                if cell not in open_cells:
+                    continue
+                at = offset + k
+                rec = records[cell]
+                values = sorted({sol[0][at] for sol in found if sol[0][at] is not None})
+                settled = at in agreed if agreed is not None else (
+                    len(values) == 1 and all(sol[0][at] is not None for sol in found))
+                if settled:
+                    sources = {readings[r][sol[1][r]][1][k] for sol in found} if agreed is None else \
+                        {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
+                    source = sources.pop() if len(sources) == 1 else None
+                    rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
+                    rec.by_narrative = True
+                    rec.notes.append(f"placed where the narrative puts it ({about!r})")
+                elif values:
+                    source = chosen[1][k] if len({sol[1][r] for sol in found}) == 1 else None
+                    rec.guess = CellGuess(best[0][at], source, "ambiguous", values, len(found))
+                else:
+                    continue
+                rec.tokens = [row.tokens[rec.guess.source]] if rec.guess.source is not None else []
+                shared = Counter(s for s in chosen[1] if s is not None)
+                rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
 
     # -- which numbers belong to which row -------------------------------------------
     def _group(self, table: Table, hits: list[Hit], numbers: list[int]):

@@ -16,7 +16,7 @@ from .cells import normalize
 from .classify.value_prior import ValuePrior, default_value_prior
 from .layout import END_HEADINGS, Vocabulary, find_sections, squash, tokenize
 from .model import Document, Result, Token
-from .narrative import narrative_checks
+from .narrative import document_statements, narrative_checks
 from .readers import ReaderError, read_document
 from .schema import HYBRID, VERSIONS, all_templates, load_template
 from .trust import assess, default_calibrator, default_ocr_calibrator
@@ -228,7 +228,8 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     template = load_template(key)
     result.template, result.hybrid = template.version, template.hybrid
     with timed(timings, "assembly"):
-        assembler = Assembler(template, tokens, value_prior)
+        stated = document_statements(doc, template)
+        assembler = Assembler(template, tokens, value_prior, stated)
         records = {}
         for table in template.tables:
             if table.id in sections:
@@ -238,7 +239,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         assembler.unprinted_as_blank(records)
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
-        result.checks = run_checks(template, result.fields) + narrative_checks(doc, template, result.fields)
+        result.checks = run_checks(template, result.fields) + narrative_checks(stated, result.fields)
     with timed(timings, "trust"):
         model, note = (trust_model, None) if trust_model is not None else calibrator()
         if note:

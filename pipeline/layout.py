@@ -186,8 +186,10 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
             continue
         number = _number(piece, base)  # "1." and "2、" enumerators do not parse: they stay label text
         if number is not None and piece.isdigit() and len(piece) <= 2 and at + 1 < len(pieces) \
-                and pieces[at + 1].startswith(("、", "．")):
-            number = None  # "1 、属于国家秘密": an enumerator printed apart from its 、 (pypdf)
+                and (pieces[at + 1].startswith(("、", "．")) or _CJK.match(pieces[at + 1][1:2] or " ")
+                     and pieces[at + 1].startswith(".")):
+            # "1 、属于国家秘密", "3 ．其他" (read as "3 .其他"): an enumerator printed apart from its 、 (pypdf)
+            number = None
         # only where a number is expected: after a label, never as a row's first cell
         if number is None and (tokens or base.cell_no > 0):
             number = _repaired_number(piece, base)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .assemble import DOUBTS, CellRecord
 from .model import CONFIDENT, Check, FieldValue
-from .schema import Template
+from .schema import Template, load_template
 from .validate import pinned_values
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "models" / "confidence_calibrator.skops"
@@ -114,6 +114,8 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
                                   else -1 if field_id in pinned else 1),
         # the row's print gives these values only, even if blank cells were lost (assemble)
         "print_unique": float(bool(rec and rec.unique)),
+        # placed where the narrative's statements put it, among placements the rules allow alike
+        "by_narrative": float(bool(rec and rec.by_narrative)),
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
@@ -481,8 +483,9 @@ def never_ok_signals(s: dict) -> bool:
     a value that order leaves open, unless something else vouches for it.)  OCR'd values: one
     no holding sum rule vouches for that no second, independent read confirmed (issue 12), and
     one the rules give (a lost or placed cell) that no second printed rule checks: the rule that
-    gives it holds by construction."""
-    return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or \
+    gives it holds by construction.  A placement the narrative chose among several the rules
+    allow: reports' narratives contradict their tables, and nothing measured it."""
+    return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or (s.get("path") == "ocr" and (
@@ -568,6 +571,13 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         failing = {f: c for f, c in failing.items() if f in pinned or "[" not in c.rule
                    or any(not d.ok and "[" not in d.rule for d in covering.get(f, []))}
     contradicted = {f: c for c in checks if not c.ok and c.rule.startswith("narrative.") for f in c.fields}
+    # the values read in one row with a total the prose contradicts, where the row was not read
+    # wholly from printed numbers: its reading is what is in doubt (section 四's review row read
+    # from empty cells as 0s where the narrative states 22, its numbers taken for another group),
+    # not its total alone.  (A row printed in full stands against a narrative that counts otherwise.)
+    row_mates = {g: c for f, c in contradicted.items() for inst, printed in _row_rules(template.key).get(f, ())
+                 if not all(_read_as_printed(signals.get(h)) for h in printed)
+                 for g in inst if g not in contradicted}
     rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
@@ -577,11 +587,14 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             shown = rounded[key] = {k: (_round4(v) if isinstance(v, float) else v) for k, v in s.items()}
         fv.signals = dict(shown)
         fv.reasons.extend(_reasons(s, rec))
-        never_ok = never_ok_signals(s) or field_id in contradicted
+        never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates
         fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
         if field_id in contradicted:
             c = contradicted[field_id]
             fv.reasons.append(f"the narrative states {c.expected:g} ({c.about!r}); the table prints {c.printed:g}")
+        if field_id in row_mates:
+            c = row_mates[field_id]
+            fv.reasons.append(f"the narrative contradicts this row's {c.printed:g} ({c.about!r} states {c.expected:g})")
         if s["pinned_elsewhere"] > 0 and field_id not in failing:
             fv.reasons.append(f"a sum rule over this value fails; the rules point at "
                               f"{', '.join(sorted(pinned or ()))} instead (no change of this value, "
@@ -597,10 +610,30 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
         elif fv.confidence >= (ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT):
             fv.status = "ok"
-        elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"]:
+        elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"] or s.get("by_narrative"):
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
+
+
+def _read_as_printed(s: dict | None) -> bool:
+    """A value read from a printed number in its printed place (no empty cell, no rule's help)."""
+    return s is not None and s["reading"] == "as_printed" and not s["empty_cell"] and not s["blank_marker"]
+
+
+@lru_cache(maxsize=None)
+def _row_rules(template_key: str) -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
+    """Per field, the fields of each sum rule that lies within its row (a row's total and parts),
+    with the fields of the line they are printed on (section 四 prints its three rows as one)."""
+    template = load_template(template_key)
+    out: dict[str, list] = {}
+    for inst in template.rule_instances():
+        if len({f.rsplit(".", 1)[0] for f in inst.fields}) == 1:
+            table = template.table(inst.fields[0].split(".")[0])
+            printed = tuple(table.field_ids()) if table.printed_flat else inst.fields
+            for f in inst.fields:
+                out.setdefault(f, []).append((inst.fields, printed))
+    return {f: tuple(v) for f, v in out.items()}
 
 
 def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> bool:

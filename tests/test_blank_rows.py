@@ -147,3 +147,69 @@ def test_row_whose_padding_is_open_is_never_ok(tmp_path):
     fields = extract_file(path).fields
     for field in ("disclosure.fees.prev_items", "disclosure.fees.change"):
         assert fields[field].status != "ok", (field, fields[field].value)
+
+
+def _with_appeals(tmp_path, row: str, narrative: str):
+    """A generated blank-zero document whose section 四 prints `row` (its numbers one per line)
+    and whose narrative says `narrative` about appeals."""
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "bs4_get_text_newline", "blk-tune-1", 0
+    generate(tmp_path / "blank", 1, seed, [name], index, log=lambda m: None, zero="")
+    text = (tmp_path / "blank" / name / doc_stem(name, seed, index)).with_suffix(".txt").read_text(encoding="utf-8")
+    text = re.sub(r"^（二）依申请公开。.*$", "（二）依申请公开。" + narrative, text, count=1, flags=re.M)
+    head, tail = text.split("四、政府信息公开行政复议、行政诉讼情况")
+    table, rest = tail.split("五、存在的主要问题及改进情况")
+    table = re.sub(r"总计\s*(\d+\s*)*$", "总计\n" + "\n".join(row.split()) + "\n\n", table)
+    path = tmp_path / "doc.txt"
+    path.write_text(head + "四、政府信息公开行政复议、行政诉讼情况" + table + "五、存在的主要问题及改进情况" + rest,
+                    encoding="utf-8")
+    return {f: fv for f, fv in extract_file(path).fields.items() if f.startswith("appeals.")}
+
+
+def test_narrative_places_a_row_the_rules_leave_open(tmp_path):
+    # `1 1` fits any of section 四's three groups; 行政复议0起 leaves the litigation groups
+    review = ["appeals.review.upheld", "appeals.review.corrected", "appeals.review.other",
+              "appeals.review.pending", "appeals.review.total"]
+    alone = _with_appeals(tmp_path, "1 1", "")
+    assert all(alone[f].status != "ok" and alone[f].candidates == [0, 1] for f in review)
+    told = _with_appeals(tmp_path, "1 1", "全年发生政府信息公开行政复议0起、行政诉讼1起。")
+    for f in review:
+        assert told[f].value == 0 and told[f].status == "inferred" and told[f].confidence < 0.9
+        assert any("narrative puts it" in r for r in told[f].reasons)
+    # which litigation group and which result the narrative does not say: still open, never ok
+    open_ = [f for f, fv in told.items() if len(fv.candidates) > 1]
+    assert open_ and all(f.startswith("appeals.litigation") and told[f].status != "ok" for f in open_)
+    # a narrative that fits no placement (no appeals at all against a printed `1 1`) changes nothing
+    wrong = _with_appeals(tmp_path, "1 1", "全年未发生因政府信息公开引起的行政复议、行政诉讼。")
+    assert {f: (fv.value, fv.candidates) for f, fv in wrong.items()} == \
+        {f: (fv.value, fv.candidates) for f, fv in alone.items()}
+    # the breakdown settles the review group's result too; the printed numbers stay as printed
+    broken = _with_appeals(tmp_path, "1 1", "政府信息公开行政复议1件，其中结果纠正1件；未发生因政府信息公开引起的行政诉讼。")
+    assert [broken[f].value for f in review] == [0, 1, 0, 0, 1]
+    assert all(fv.value == 0 and fv.status != "ok" for f, fv in broken.items() if f not in review)
+
+
+def test_a_row_read_from_blank_cells_is_never_ok_where_the_narrative_contradicts_its_total(tmp_path, monkeypatch):
+    # section 四 read with its numbers in the first litigation group and `-` (0) elsewhere, while
+    # the narrative puts 22 in 行政复议: the whole line's reading is in doubt, the parts too
+    import numpy as np
+
+    import pipeline.extract as extract
+
+    class Overconfident:
+        classes_ = [0, 1]
+
+        def predict_proba(self, rows):
+            return np.array([[0.0, 1.0]] * len(rows))
+
+    monkeypatch.setattr(extract, "calibrator", lambda: (Overconfident(), None))
+    row = "- - - - - 11 2 8 1 22 - - - - -"
+    told = _with_appeals(tmp_path, row, "全年发生政府信息公开行政复议22起、行政诉讼0起。")
+    assert [told[f"appeals.litigation_direct.{c}"].value for c in ("upheld", "corrected", "other", "pending", "total")] \
+        == [11, 2, 8, 1, 22]  # as printed: the narrative changes no printed value
+    assert all(fv.status != "ok" for f, fv in told.items() if not f.startswith("appeals.litigation_after_review"))
+    assert any("narrative contradicts this row" in r for r in told["appeals.litigation_direct.upheld"].reasons)
+    # a narrative that agrees leaves the calibrator's verdict alone
+    agreed = _with_appeals(tmp_path, row, "全年发生政府信息公开行政复议0起、行政诉讼22起。")
+    assert agreed["appeals.litigation_direct.upheld"].status == "ok"

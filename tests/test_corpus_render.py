@@ -168,3 +168,20 @@ def test_a_table_the_converter_left_out_is_not_asked_of_the_reader():
     assert dropped_tables(report, "\n".join(printed) + "\n[TABLE]\n") == ["requests"]
     assert dropped_tables(report, "\n".join(printed + [label for labels in row_labels("requests").values()
                                                          for label in labels[:1]])) == []
+
+
+def test_the_narrative_states_section_four_as_the_table_prints_it():
+    from pipeline.corpus.render import appeals_prose
+    from pipeline.narrative import statements
+
+    ways = set()
+    for report in REPORTS[:120]:
+        text = appeals_prose(report, random.Random(report.seed))
+        found = statements(text, report.template)
+        for st in found:
+            assert st.stated == sum(report.fields[f] for f in st.fields), (report.seed, text)
+        ways.add("silent" if not text else "none" if "未发生" in text or "没有发生" in text else
+                 "breakdown" if "其中" in text else "counts")
+        # a narrative that speaks of section 四 states both totals (a none-sentence states them as 0)
+        assert not text or {"review", "litigation"} <= {st.claim for st in found}, text
+    assert ways == {"silent", "none", "breakdown", "counts"}

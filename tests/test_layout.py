@@ -22,6 +22,8 @@ def test_enumerators_and_years_stay_label_text():
     # pypdf prints an enumerator apart from its 、; in a row printed with empty cells for zero
     # nothing else stands in the row for the rules to drop it by
     assert kinds("1 、属于国家秘密") == [("text", "1 、属于国家秘密", False)]
+    assert kinds("3 ．其他") == [("text", "3 .其他", False)]  # the fullwidth point as normalized
+    assert kinds("2 .5")[0] == ("number", 2, False)  # no label after the point: no enumerator
     assert kinds("( 二 ) 部分公开 1 1")[-2:] == [("number", 1, False), ("number", 1, False)]
 
 

@@ -46,3 +46,18 @@ def test_narrative_that_contradicts_the_table_is_a_failing_check_and_the_value_s
     agreeing = extract_file(SHARED / "reports/pdf/huaian_city_2024.pdf")
     narrative = [c for c in agreeing.checks if c.rule.startswith("narrative.")]
     assert len(narrative) >= 10 and all(c.ok for c in narrative)
+
+
+def test_enumerated_claims_and_clauses_saying_there_was_none():
+    found = lambda text: {(s.claim, s.stated) for s in statements(text, T2021)}  # noqa: E731
+    assert found("全年发生政府信息公开行政复议33起、行政诉讼11起。") == {("review", 33), ("litigation", 11)}
+    # one number for both: no claim on either
+    assert found("全年发生政府信息公开行政复议、行政诉讼各1起。") == set()
+    assert found("全年未发生因政府信息公开引起的行政复议、行政诉讼。") == {("review", 0), ("litigation", 0)}
+    assert found("2017年未收到有关政府信息公开行政复议、提起行政诉讼的申请。") == {("review", 0), ("litigation", 0)}
+    assert found("本年度未发生因政府信息公开申请引起的行政复议，发生政府信息公开行政诉讼2起。") == \
+        {("review", 0), ("litigation", 2)}
+    assert found("（二）依申请公开。2021年，未收到政府信息公开申请。") == {("received", 0)}
+    # none of something else: a result, or no negation before the words
+    assert found("本年度政府信息公开工作未发生行政复议被纠错的情况。") == set()
+    assert found("政府信息公开行政复议案件未发生。") == set()

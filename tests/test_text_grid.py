@@ -71,3 +71,34 @@ def test_dataframe_missing_values_are_empty_cells_even_at_the_row_end():
 
     assert split_cells("| 二、上年结转 | nan | 3 | NaN | nan |") == ["二、上年结转", "", "3", "", ""]
     assert split_cells("| 规章 | 3 |") == ["规章", "3"]  # edge separators still make no cell
+
+
+# section 二's blocks under one another (pdftotext -layout of a blank-zero page): each block lays
+# out its own columns under its own headers, 本年增/减 where the block above has 本年新公开数量
+TWO_BLOCKS = """\
+                         第二十条第（一）项
+            信息               本年新制作数量    本年新公开数量    对外公开总数量
+            内容
+            规章                  3           3          8
+           规范性文件                33         33          33
+                         第二十条第（五）项
+            信息               上一年项目数量       本年         处理决
+            内容                             增/减        定数量
+           行政许可                 115                   12375
+         其他对外管理服务事项             33                    222
+                         第二十条第（六）项
+            信息               上一年项目数量       本年         处理决
+            内容                             增/减        定数量
+            行政处罚                                      6                  655
+            行政强制                                     -4                  91
+                         第二十条第（八）项
+"""
+
+
+def test_column_headers_after_rows_start_a_block_with_its_own_columns():
+    rows = grid_rows(TWO_BLOCKS.splitlines())
+    # one region over every block put 行政处罚's 6 (本年增/减) into a fourth column of the first
+    # block's grid, and its blank 上一年项目数量 first; each block alone has too few rows for a grid
+    for i in (8, 9, 14, 15):
+        assert i not in rows or len(rows[i]) == 4, rows[i]
+    assert rows.get(14, ["行政处罚", "", "6", "655"]) == ["行政处罚", "", "6", "655"]

@@ -359,10 +359,7 @@ def prose(report: Report, rng: random.Random) -> dict[str, list[str]]:
                  f"已办结{handled}件，结转下年度继续办理{forward}件，均在法定期限内答复。")
     else:
         apply = f"（二）依申请公开。{y}年，未收到政府信息公开申请。"
-    if reviews or suits:
-        apply += f"全年发生政府信息公开行政复议{reviews}起、行政诉讼{suits}起。"
-    else:
-        apply += "全年未发生因政府信息公开引起的行政复议、行政诉讼。"
+    apply += appeals_prose(report, random.Random(f"appeals|{report.agency}|{y}|{received}|{reviews}|{suits}"))
     overview = [
         f"{y}年，{report.agency}深入贯彻落实《条例》，坚持以公开为常态、不公开为例外，扎实推进政务公开工作。",
         f"（一）主动公开。全年通过门户网站主动公开政府信息{published}条，发布政策解读{rng.randint(2, 60)}篇，"
@@ -376,6 +373,45 @@ def prose(report: Report, rng: random.Random) -> dict[str, list[str]]:
                       f"{rng.randint(1, 40) * 100}元。"]) if t.version == "2021" else "无。"
     return {"intro": [intro], "overview": overview, "problems": [rng.choice(_PROBLEMS)],
             "other": [fee], "sign": [report.agency, f"{y + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"]}
+
+
+_RESULTS = (("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结"))
+
+
+def appeals_prose(report: Report, rng: random.Random) -> str:
+    """What the narrative says about section 四, in the ways reports say it: both totals in one
+    enumeration, one clause each, a breakdown by result (as Huai'an's 2024 report prints it),
+    none (本年度未发生…), or nothing.  Drawn from its own `rng` so the rest of the page stays as
+    the corpus seed drew it."""
+    app = report.template.table("appeals")
+    f = report.fields
+    review = app.rows[0].id
+    litigation = [r.id for r in app.rows[1:]]
+    reviews = f[app.field_id(review, "total")]
+    suits = sum(f[app.field_id(r, "total")] for r in litigation)
+    unit = rng.choice(["起", "件"])
+    way = rng.choices(["enumerated", "clauses", "breakdown", "silent"], weights=[0.3, 0.25, 0.3, 0.15])[0]
+    if way == "silent":
+        return ""
+    if not reviews and not suits:
+        return rng.choice(["全年未发生因政府信息公开引起的行政复议、行政诉讼。",
+                           "本年度未发生因政府信息公开申请行政复议、提起行政诉讼的情况。",
+                           "全年没有发生政府信息公开行政复议、行政诉讼案件。"])
+    if way == "enumerated":
+        return f"全年发生政府信息公开行政复议{reviews}{unit}、行政诉讼{suits}{unit}。"
+
+    def part(name: str, n: int, parts: list[int]) -> str:
+        if not n:
+            return rng.choice([f"未发生因政府信息公开引起的{name}", f"政府信息公开{name}0{unit}"])
+        text = f"政府信息公开{name}{n}{unit}"
+        if way == "breakdown":
+            every = rng.random() < 0.5  # all four results, or only those that occurred
+            text += "，其中" + "，".join(f"{label}{v}{unit}" for (_, label), v in zip(_RESULTS, parts) if v or every)
+        return text
+
+    review_parts = [f[app.field_id(review, c)] for c, _ in _RESULTS]
+    suit_parts = [sum(f[app.field_id(r, c)] for r in litigation) for c, _ in _RESULTS]
+    return f"{part('行政复议', reviews, review_parts)}；{part('行政诉讼', suits, suit_parts)}。"
 
 
 SECTION_HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",

@@ -84,6 +84,15 @@ def breaks_region(line: str, parts: list[Chunk]) -> bool:
     return not spaced and (bool(_HEADING.match(text)) or len(text) >= 20)
 
 
+HEADER_WORDS = 3  # spaced words on a line without numbers that make it a row of column headers
+
+
+def header_line(parts: list[Chunk]) -> bool:
+    """A line of column headers: several words set apart by gaps, no number among them."""
+    spaced = 1 + sum(b.start - a.end >= MIN_GAP for a, b in zip(parts, parts[1:]))
+    return spaced >= HEADER_WORDS and not any(c.number for c in parts)
+
+
 def merge_columns(cells: list[list[Chunk]]) -> list[tuple[int, int]]:
     """Number columns: the union of overlapping display intervals of every number in a region."""
     spans = sorted((c.start, c.end) for row in cells for c in row)
@@ -137,6 +146,10 @@ def _regions(lines: list[str], wide: bool):
             rows.append((i, parts[:len(parts) - len(numbers)], numbers))
         elif breaks_region(line, parts):
             regions.append(([], []))
+        elif rows and header_line(parts):
+            # column headers again after rows: the next block lays out its own columns (section
+            # 二's blocks put 本年增/减 where the block above put 本年新公开数量)
+            regions.append(([], [parts]))
         elif not rows and parts:
             header[:] = (header + [parts])[-HEADER_LINES:]
     return [r for r in regions if len(r[0]) >= MIN_ROWS]
