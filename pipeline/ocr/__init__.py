@@ -432,6 +432,10 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     for cell in sorted(grid.cells, key=lambda c: c.c0):
         by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
     worded = {r for r, row in by_row.items() if words_among_values(row)}
+    # a row that reads neither a number nor a word (a header whose text the grid cut into
+    # slivers, under blur) shows no value row: the shape of a dash there vouches for nothing
+    worded |= {r for r, row in by_row.items()
+               if not any(is_number(t) or (_WORD.search(t) and not is_blank_marker(t.strip())) for t in row)}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
@@ -552,7 +556,7 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     if not hasattr(engine, "detect") or prose == PROSE_ALL:
         return engine.recognize(bgr), None
     # where the tables are (the merged cells, which need the text, are found later)
-    tables = [g.bbox for g in geometry.find_grids(ink)]
+    tables = [g.bbox for g in geometry.find_grids(ink, gray=gray)]
     if not tables and number > TITLE_PAGES:
         return [], Tail(gray, 0.0)  # a prose page: nothing is detected unless a table follows
     quads = engine.detect(bgr)
@@ -602,7 +606,7 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     ink = preprocess.ink_mask(gray)
     boxes, tail = _read_page_boxes(engine, bgr, gray, ink, number, prose)
     words = [b.bbox for b in boxes if not looks_numeric(b.text) and not is_number(b.text)]
-    grids = geometry.find_grids(ink, texts=words)
+    grids = geometry.find_grids(ink, texts=words, gray=gray)
 
     members: list[dict] = [{} for _ in grids]
     free: list[OcrBox] = []
