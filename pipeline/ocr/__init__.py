@@ -124,7 +124,7 @@ def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | Non
             for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
 
 
-def _middle_marks(gray: np.ndarray, bbox) -> tuple[int, int, np.ndarray] | None:
+def _middle_marks(gray: np.ndarray, bbox, contrast: float | None = None) -> tuple[int, int, np.ndarray] | None:
     """(x, y) in page pixels and the 0/1 mask of the marks in the middle of a cell (rulings
     and their halo cut away), smoothed so that speckle and scanner noise leave no mark while
     a faint, blurred digit (~50 grey levels under the paper) does; None when the cell is too
@@ -142,7 +142,21 @@ def _middle_marks(gray: np.ndarray, bbox) -> tuple[int, int, np.ndarray] | None:
         return None
     # no median filter: it erases the 2-px stroke of a thin "1"; specks fall under BLANK_SPECK
     middle = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), (0, 0), 0.8)
-    return x0, y0, (middle < float(np.median(middle)) - 30).astype(np.uint8)
+    paper = float(np.median(middle))
+    contrast = mark_contrast(middle, paper) if contrast is None else contrast
+    return x0, y0, (middle < paper - contrast).astype(np.uint8)
+
+
+MARK_CONTRAST = (15, 30)  # grey levels under the paper that make a mark: on a quiet page, on a noisy one
+
+
+def mark_contrast(middle: np.ndarray, paper: float) -> float:
+    """How much darker than the paper a mark is: 6 noise sigmas (from the median absolute
+    deviation), within MARK_CONTRAST.  Low toner prints a dash ~25 grey levels under the
+    paper after the smoothing; on a quiet page that is no noise, and at a fixed 30 its cell
+    read as empty, a whole row of printed zeros as a row not found."""
+    sigma = 1.4826 * float(np.median(np.abs(middle.astype(np.float32) - paper)))
+    return min(MARK_CONTRAST[1], max(MARK_CONTRAST[0], 6 * sigma))
 
 
 def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
@@ -312,7 +326,9 @@ def _one_stroke(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
     big = [i for i in range(1, n) if stats[i, 4] >= 6]
     marks = [i for i in big if not remnant(i)]
     if big and not marks:
-        middle = _middle_marks(gray, bbox)
+        # (at the contrast the slash's shape limits were measured at: a lower one fattens a
+        # blurred stroke)
+        middle = _middle_marks(gray, bbox, contrast=MARK_CONTRAST[1])
         if middle is None:
             return None
         marked = middle[2]
@@ -403,6 +419,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 crops.append(crop)
     repaired: set[tuple[int, int]] = set()
     agree: dict[tuple[int, int], bool] = {}
+    unplaced: dict[tuple[int, int], tuple[str, float]] = {}  # empty cells re-read as no number
     if crops:
         for key, (text2, score2) in zip(todo, engine.recognize_crops(crops)):
             text2 = text2.strip()
@@ -413,6 +430,8 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 if (is_number(text2) or is_blank_marker(text2)) and score2 >= 0.7:
                     texts[key] = text2
                     scores[key] = min(score2, SECOND_LOOK_SCORE)
+                else:
+                    unplaced[key] = (text2, score2)
             elif is_number(text2) and (not is_number(old) or score2 > scores[key]):
                 if is_number(old) and text2 != old:
                     # two readings disagree: keep the better one, flag the doubt
@@ -449,6 +468,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
             scores[key] = max(scores[key], SECOND_LOOK_SCORE)
             agree[key] = cell.r0 not in worded or None
+    _read_missing_labels(grid, texts, scores, gray, engine, unplaced)
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -470,6 +490,38 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+def _read_missing_labels(grid: geometry.Grid, texts: dict, scores: dict, gray: np.ndarray, engine: OcrEngine,
+                         reread: dict) -> None:
+    """A row of values (numbers, dashes) with nothing read left of them: its label cells are
+    read from a crop of their ink.  Faint toner leaves labels the page-level detector does not
+    see, and a row without its label was never placed (every value of it "not found").
+    `reread`: what the number re-read already made of such cells (no number)."""
+    todo, crops = [], []
+    for r in {c.r0 for c in grid.cells}:
+        row = sorted((c for c in grid.cells if c.r0 == r), key=lambda c: c.c0)
+        values = [c.c0 for c in row if is_number(texts[(r, c.c0)]) or is_blank_marker(texts[(r, c.c0)])]
+        left = [c for c in row if values and c.c0 < min(values)]
+        if not left or any(texts[(r, c.c0)] for c in left):
+            continue
+        for c in left:
+            key = (r, c.c0)
+            if key in reread:
+                todo.append(key)
+                crops.append(None)
+            else:
+                crop = _reread_crop(gray, c.bbox)
+                if crop is not None:
+                    todo.append(key)
+                    crops.append(crop)
+    fresh = iter(engine.recognize_crops([c for c in crops if c is not None]) if any(c is not None for c in crops) else [])
+    for key, crop in zip(todo, crops):
+        text, score = reread[key] if crop is None else next(fresh)
+        text = text.strip()
+        if _WORD.search(text) and score >= 0.7:
+            texts[key] = text
+            scores[key] = min(score, SECOND_LOOK_SCORE)
 
 
 _UNIT_ONLY = re.compile(r"^(万元|元|万)$")
