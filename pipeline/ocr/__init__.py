@@ -377,6 +377,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     """One Line per grid row: the cells starting in that row, left to right.  `colmap`
     renumbers columns of a table continued from the previous page."""
     colmap = colmap or {}
+    grid, members = _split_label_cells(grid, members)
     texts: dict[tuple[int, int], str] = {}
     scores: dict[tuple[int, int], float] = {}
     for cell in grid.cells:
@@ -490,6 +491,50 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+def _split_label_cells(grid: geometry.Grid, members: dict) -> tuple[geometry.Grid, dict]:
+    """A label cell spanning rows that each print their own values, with its text lines in
+    different rows' bands, is one label per row whose ruling between the labels was lost
+    (blur, a wrapped label's strokes over it): cut it along the rows the value columns
+    show, each line of text to the row it lies in.  Merged, the labels were read as one,
+    and the next row's label went with the row above: its values were taken for another
+    row's, and the row's own sum rule held (a wrong value, ok).  Only a label right next to
+    the values: a heading spanning several rows' labels ("(五)不予处理") has them between."""
+    def text(key):
+        parts = members.get(key, [])
+        return geometry.reading_order_text([b.text for b in parts], [b.bbox for b in parts])
+
+    firsts = {}
+    for c in grid.cells:
+        t = text((c.r0, c.c0))
+        if c.r1 - c.r0 == 1 and (is_number(t) or is_blank_marker(t)):
+            firsts[c.r0] = min(firsts.get(c.r0, c.c0), c.c0)
+    cells = list(grid.cells)
+    members = dict(members)
+    for cell in grid.cells:
+        rows = range(cell.r0, cell.r1)
+        boxes = members.get((cell.r0, cell.c0), [])
+        if len(rows) < 2 or not all(r in firsts and firsts[r] >= cell.c1 and not any(
+                text((c.r0, c.c0)) for c in grid.cells
+                if c.r0 <= r < c.r1 and cell.c1 <= c.c0 < firsts[r]) for r in rows):
+            continue
+        band = {id(b): next((r for r in rows if grid.ys[r] <= geometry.centre(b.bbox)[1] < grid.ys[r + 1]), None)
+                for b in boxes}
+        if len({v for v in band.values() if v is not None}) < 2 or None in band.values():
+            continue
+        cells.remove(cell)
+        del members[(cell.r0, cell.c0)]
+        for r in rows:
+            cells.append(geometry.Cell(r, cell.c0, r + 1, cell.c1,
+                                       (cell.bbox[0], grid.ys[r], cell.bbox[2], grid.ys[r + 1])))
+            own = [b for b in boxes if band[id(b)] == r]
+            if own:
+                members[(r, cell.c0)] = own
+    if len(cells) == len(grid.cells):
+        return grid, members
+    cells.sort(key=lambda c: (c.r0, c.c0))
+    return geometry.Grid(grid.xs, grid.ys, cells), members
 
 
 def _read_missing_labels(grid: geometry.Grid, texts: dict, scores: dict, gray: np.ndarray, engine: OcrEngine,
