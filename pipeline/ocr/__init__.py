@@ -110,12 +110,12 @@ BLANK_SPECK = 15  # marked pixels in one blob that make a mark, not a speck
 MARK_CUT = 10  # px cut off a cell's left and right before looking for marks (the rulings' halo)
 
 
-def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | None:
+def _mark_boxes(gray: np.ndarray, bbox, contrast: float | None = 30) -> list[tuple[int, int, int, int]] | None:
     """(x, y, width, height), in page pixels, of every mark in the middle of a cell
     (`_middle_marks`); None when the cell is too small to judge."""
     import cv2
 
-    middle = _middle_marks(gray, bbox)
+    middle = _middle_marks(gray, bbox, contrast)
     if middle is None:
         return None
     x0, y0, marked = middle
@@ -124,11 +124,12 @@ def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | Non
             for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
 
 
-def _middle_marks(gray: np.ndarray, bbox, contrast: float | None = None) -> tuple[int, int, np.ndarray] | None:
+def _middle_marks(gray: np.ndarray, bbox, contrast: float | None = 30) -> tuple[int, int, np.ndarray] | None:
     """(x, y) in page pixels and the 0/1 mask of the marks in the middle of a cell (rulings
     and their halo cut away), smoothed so that speckle and scanner noise leave no mark while
     a faint, blurred digit (~50 grey levels under the paper) does; None when the cell is too
-    small to judge."""
+    small to judge.  `contrast`: grey levels under the paper that make a mark, None for the
+    cell's own (`mark_contrast`)."""
     import cv2
 
     h, w = gray.shape[:2]
@@ -147,21 +148,21 @@ def _middle_marks(gray: np.ndarray, bbox, contrast: float | None = None) -> tupl
     return x0, y0, (middle < paper - contrast).astype(np.uint8)
 
 
-MARK_CONTRAST = (15, 30)  # grey levels under the paper that make a mark: on a quiet page, on a noisy one
+MARK_CONTRAST = (15, 30)  # grey levels under the paper that make a mark: on a quiet cell, on a noisy one
 
 
 def mark_contrast(middle: np.ndarray, paper: float) -> float:
     """How much darker than the paper a mark is: 6 noise sigmas (from the median absolute
     deviation), within MARK_CONTRAST.  Low toner prints a dash ~25 grey levels under the
-    paper after the smoothing; on a quiet page that is no noise, and at a fixed 30 its cell
-    read as empty, a whole row of printed zeros as a row not found."""
+    paper after the smoothing; on a quiet page that is no noise, and at 30 its cell read as
+    empty, a whole row of printed zeros as a row not found."""
     sigma = 1.4826 * float(np.median(np.abs(middle.astype(np.float32) - paper)))
     return min(MARK_CONTRAST[1], max(MARK_CONTRAST[0], 6 * sigma))
 
 
-def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
+def _marks(gray: np.ndarray, bbox, contrast: float | None = 30) -> list[tuple[int, int]] | None:
     """(width, height) of every mark in the middle of a cell (`_mark_boxes`)."""
-    boxes = _mark_boxes(gray, bbox)
+    boxes = _mark_boxes(gray, bbox, contrast)
     return None if boxes is None else [(w, h) for _, _, w, h in boxes]
 
 
@@ -244,8 +245,12 @@ def _straddled(gray: np.ndarray, bbox) -> bool:
 
 def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
     """Is the cell's ink dashes only, not a digit?  None when no ink is found.  "一" is how
-    OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
-    marks = _marks(gray, bbox)
+    OCR reads both a printed dash and a blurred "1": the shape tells them apart.  Marks at
+    the cell's own contrast (`mark_contrast`): low toner leaves a dash too faint for the
+    fixed one, and the more of a faint digit shows, the less it looks flat.  (The proof of a
+    blank cell and the re-read keep the fixed contrast: a reverse side's light ghost of a
+    "1" showing through was read as this side's value.)"""
+    marks = _marks(gray, bbox, contrast=None)
     if not marks:
         return None
     return all(_dash(m, bbox) for m in marks)
@@ -326,9 +331,7 @@ def _one_stroke(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
     big = [i for i in range(1, n) if stats[i, 4] >= 6]
     marks = [i for i in big if not remnant(i)]
     if big and not marks:
-        # (at the contrast the slash's shape limits were measured at: a lower one fattens a
-        # blurred stroke)
-        middle = _middle_marks(gray, bbox, contrast=MARK_CONTRAST[1])
+        middle = _middle_marks(gray, bbox)
         if middle is None:
             return None
         marked = middle[2]
@@ -653,7 +656,7 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     if not hasattr(engine, "detect") or prose == PROSE_ALL:
         return engine.recognize(bgr), None
     # where the tables are (the merged cells, which need the text, are found later)
-    tables = [g.bbox for g in geometry.find_grids(ink, gray=gray)]
+    tables = [g.bbox for g in geometry.find_grids(ink)]
     if not tables and number > TITLE_PAGES:
         return [], Tail(gray, 0.0)  # a prose page: nothing is detected unless a table follows
     quads = engine.detect(bgr)
@@ -703,7 +706,7 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     ink = preprocess.ink_mask(gray)
     boxes, tail = _read_page_boxes(engine, bgr, gray, ink, number, prose)
     words = [b.bbox for b in boxes if not looks_numeric(b.text) and not is_number(b.text)]
-    grids = geometry.find_grids(ink, texts=words, gray=gray)
+    grids = geometry.find_grids(ink, texts=words)
 
     members: list[dict] = [{} for _ in grids]
     free: list[OcrBox] = []

@@ -41,29 +41,6 @@ class Grid:
 
 # --- ruling lines --------------------------------------------------------------------
 
-def line_ink(gray: np.ndarray, vertical: bool, reach: int = 7, along: int = 9,
-             contrast: int = 18) -> np.ndarray:
-    """Ink of thin lines running one way (255 = ink): pixels darker, by `contrast` grey
-    levels, than the paper `reach` px to BOTH sides across the line, after smoothing along
-    it.  The paper is judged across the line only: a blurred 1-px ruling keeps ~40 grey
-    levels, and the page's adaptive threshold (a 31-px square mean) loses it wherever a
-    crossing ruling darkens that mean, i.e. all along a row band of 28 px, so no piece of
-    it was long enough to be a ruling.  A blurred glyph is wider than 2 * reach and leaves
-    no line here."""
-    import cv2
-
-    k = (1, along) if vertical else (along, 1)
-    s = cv2.blur(gray, k).astype(np.int16)
-    if not vertical:
-        s = s.T
-    before = np.full_like(s, 255)
-    after = np.full_like(s, 255)
-    before[:, reach:] = s[:, :-reach]
-    after[:, :-reach] = s[:, reach:]
-    mask = ((np.minimum(before, after) - s) > contrast).astype(np.uint8) * 255
-    return mask if vertical else np.ascontiguousarray(mask.T)
-
-
 def ruling_masks(ink: np.ndarray, min_len: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruling-line masks from a binary ink mask (255 = ink).
 
@@ -77,53 +54,10 @@ def ruling_masks(ink: np.ndarray, min_len: int | None = None) -> tuple[np.ndarra
     vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_len))
     hmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, hk)
     vmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, vk)
-    return _bridge(hmask, vmask, min_len)
-
-
-def _bridge(hmask: np.ndarray, vmask: np.ndarray, min_len: int) -> tuple[np.ndarray, np.ndarray]:
-    import cv2
-
     bridge = max(9, min_len * 3 // 4)  # worn copies drop 20-30 px of a 200-dpi ruling
     hmask = cv2.morphologyEx(hmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     return hmask, vmask
-
-
-def thin_rulings(ink: np.ndarray, gray: np.ndarray, hmask: np.ndarray, vmask: np.ndarray,
-                 min_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rulings only the grey page shows (`line_ink`: faint, blurred), as masks like
-    `ruling_masks`.  A piece counts only where it runs from one ruling across it to another
-    (`_between`): the pieces of a lost ruling lie between the rulings that cross it, while a
-    column of strokes in a label stops short of its cell's rulings, mostly."""
-    import cv2
-
-    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1))
-    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_len))
-    vthin = cv2.morphologyEx(cv2.bitwise_or(ink, line_ink(gray, True)), cv2.MORPH_OPEN, vk)
-    vthin = _between(vthin, hmask, vertical=True)
-    hthin = cv2.morphologyEx(cv2.bitwise_or(ink, line_ink(gray, False)), cv2.MORPH_OPEN, hk)
-    hthin = _between(hthin, cv2.bitwise_or(vmask, vthin), vertical=False)
-    return _bridge(hthin, vthin, min_len)
-
-
-def _between(lines: np.ndarray, across: np.ndarray, vertical: bool, reach: int = 4) -> np.ndarray:
-    """The components of `lines` whose both ends touch a ruling of `across` (the
-    perpendicular rulings), within `reach` px past the end."""
-    import cv2
-
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
-    h, w = lines.shape
-    keep = np.zeros(n, bool)
-    for i in range(1, n):
-        x, y, bw, bh = stats[i, :4]
-        if vertical:
-            ends = (across[max(0, y - reach):y + reach + 1, x:x + bw],
-                    across[max(0, y + bh - 1 - reach):min(h, y + bh + reach), x:x + bw])
-        else:
-            ends = (across[y:y + bh, max(0, x - reach):x + reach + 1],
-                    across[y:y + bh, max(0, x + bw - 1 - reach):min(w, x + bw + reach)])
-        keep[i] = all(e.any() for e in ends)
-    return (keep[labels] * 255).astype(np.uint8)
 
 
 def fragment_masks(ink: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -231,25 +165,21 @@ def crossed(texts: Sequence[BBox], horizontal: bool, pos: float, start: float, e
     return False
 
 
-def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = (),
-               gray: np.ndarray | None = None) -> list[Grid]:
+def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = ()) -> list[Grid]:
     """Ruled tables on a page, each as a grid of (possibly merged) cells, top to bottom.
 
     `texts`: boxes of (non-numeric) text; one lying across a weak slot boundary marks a
-    merged cell, which short ruling pieces alone cannot tell from a worn line.  `gray`: the
-    grey page, whose thin lines are rulings too (`line_ink`: faint blurred rulings)."""
+    merged cell, which short ruling pieces alone cannot tell from a worn line."""
     import cv2
 
     h, w = ink.shape
+    hmask, vmask = ruling_masks(ink)
     min_len = max(20, min(h, w) // 40)
-    hmask, vmask = ruling_masks(ink, min_len)
     # whether a ruling separates two slots is judged on short runs too: a worn line can
     # lose every piece as long as the opening that finds rulings
     hfrag, vfrag = fragment_masks(ink, max(8, min_len // 4))
     hfrag, vfrag = cv2.bitwise_or(hfrag, hmask), cv2.bitwise_or(vfrag, vmask)
-    hthin, vthin = thin_rulings(ink, gray, hmask, vmask, min_len) if gray is not None else (hmask, vmask)
-    masks = (hmask, vmask, hfrag, vfrag, hthin, vthin)
-    hmask, vmask = cv2.bitwise_or(hmask, hthin), cv2.bitwise_or(vmask, vthin)
+    masks = (hmask, vmask, hfrag, vfrag)
     table_mask = cv2.dilate(cv2.bitwise_or(hmask, vmask), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(table_mask, connectivity=8)
     grids = []
@@ -284,7 +214,7 @@ def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = (),
 
 def _grid(hseg, vseg, masks, min_cell: int, texts: Sequence[BBox]) -> Grid | None:
     """The grid that ruling segments (position, start, end) in page pixels make, or None."""
-    hmask, vmask, hfrag, vfrag, hthin, vthin = masks
+    hmask, vmask, hfrag, vfrag = masks
     # a ruling that spans a useful part of the table, not a stray stroke
     ys = cluster_positions([s[0] for s in hseg if s[2] - s[1] >= min_cell * 2], tol=min_cell / 2)
     xs = cluster_positions([s[0] for s in vseg if s[2] - s[1] >= min_cell], tol=min_cell / 2)
@@ -301,24 +231,18 @@ def _grid(hseg, vseg, masks, min_cell: int, texts: Sequence[BBox]) -> Grid | Non
         return None
 
     # a merged cell has next to no line pixels where the ruling would be (text strokes are
-    # gone after the opening); a worn ruling keeps well over a quarter of its length.  Pieces
-    # and lines only the grey page shows separate slots unless text runs across them: under
-    # blur, a label's strokes can reach its cell's rulings
+    # gone after the opening); a worn ruling keeps well over a quarter of its length
     def has_hsep(i, j):
         if coverage(hmask, True, ys[i + 1], xs[j], xs[j + 1]) >= 0.5:
             return True
-        if crossed(texts, True, ys[i + 1], xs[j], xs[j + 1]):
-            return False
-        return (coverage(hthin, True, ys[i + 1], xs[j], xs[j + 1]) >= 0.5
-                or coverage(hfrag, True, ys[i + 1], xs[j], xs[j + 1]) >= SEPARATOR_COVERAGE)
+        return (coverage(hfrag, True, ys[i + 1], xs[j], xs[j + 1]) >= SEPARATOR_COVERAGE
+                and not crossed(texts, True, ys[i + 1], xs[j], xs[j + 1]))
 
     def has_vsep(i, j):
         if coverage(vmask, False, xs[j + 1], ys[i], ys[i + 1]) >= 0.5:
             return True
-        if crossed(texts, False, xs[j + 1], ys[i], ys[i + 1]):
-            return False
-        return (coverage(vthin, False, xs[j + 1], ys[i], ys[i + 1]) >= 0.5
-                or coverage(vfrag, False, xs[j + 1], ys[i], ys[i + 1]) >= SEPARATOR_COVERAGE)
+        return (coverage(vfrag, False, xs[j + 1], ys[i], ys[i + 1]) >= SEPARATOR_COVERAGE
+                and not crossed(texts, False, xs[j + 1], ys[i], ys[i + 1]))
 
     return Grid(xs, ys, merge_cells(xs, ys, has_hsep, has_vsep))
 
