@@ -993,18 +993,19 @@ def test_a_value_row_with_no_label_read_has_its_label_read_from_the_cell():
     assert rows[0] == ["", "18", "19"]
 
 
-def test_a_dash_in_a_row_with_no_number_and_no_word_vouches_for_nothing():
+def test_a_stray_dash_in_a_row_with_no_number_and_no_word_vouches_for_nothing():
     """Heavy blur cut a header's cells into slivers and read none of its words: two slivers
     held pieces of strokes shaped like dashes, and the row, taken for the appeals row, read
     printed counts as blank (0) with the dash's shape as their second look: wrong, ok.  A row
-    that reads neither a number nor a word shows no row of values; a row with its label does."""
+    with no number, no word and dashes in fewer than half its cells is no row of values; a
+    labelled row is, and so is a row of blanks (section 四's value row prints no label)."""
     from pipeline.ocr import _table_lines
     from pipeline.ocr.engines import OcrBox
 
-    xs, ys = [0, 150, 250, 350], [0, 40, 80]
-    img = np.full((80, 350), 255, np.uint8)
-    for r in range(2):
-        for c in (1, 2):
+    xs, ys = [0, 150, 250, 350, 450, 550], [0, 40, 80, 120]
+    img = np.full((120, 550), 255, np.uint8)
+    for r, cols in ((0, (1, 2)), (1, (1, 2)), (2, (1, 2, 3, 4))):
+        for c in cols:
             cv2.line(img, (xs[c] + 30, ys[r] + 20), (xs[c] + 70, ys[r] + 20), 0, 2)
     grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
                          geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
@@ -1017,6 +1018,7 @@ def test_a_dash_in_a_row_with_no_number_and_no_word_vouches_for_nothing():
 
     members = {(1, 0): [OcrBox("行政复议", (10, 48, 140, 72), 0.99)]}
     lines = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
-    assert [b.text for b in lines[0].boxes][1:] == ["—", "—"]
-    assert [b.agree for b in lines[0].boxes][1:] == [None, None]
-    assert [b.agree for b in lines[1].boxes][1:] == [True, True]
+    assert [b.text for b in lines[0].boxes] == ["", "—", "—", "", ""]
+    assert [b.agree for b in lines[0].boxes][1:3] == [None, None]
+    assert [b.agree for b in lines[1].boxes][1:3] == [True, True]
+    assert [b.agree for b in lines[2].boxes][1:] == [True, True, True, True]

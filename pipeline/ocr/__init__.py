@@ -455,10 +455,6 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     for cell in sorted(grid.cells, key=lambda c: c.c0):
         by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
     worded = {r for r, row in by_row.items() if words_among_values(row)}
-    # a row that reads neither a number nor a word (a header whose text the grid cut into
-    # slivers, under blur) shows no value row: the shape of a dash there vouches for nothing
-    worded |= {r for r, row in by_row.items()
-               if not any(is_number(t) or (_WORD.search(t) and not is_blank_marker(t.strip())) for t in row)}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
@@ -472,6 +468,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
             scores[key] = max(scores[key], SECOND_LOOK_SCORE)
             agree[key] = cell.r0 not in worded or None
+    _unvouched_stray_dashes(grid, texts, agree)
     _read_missing_labels(grid, texts, scores, gray, engine, unplaced)
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
@@ -494,6 +491,21 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+def _unvouched_stray_dashes(grid: geometry.Grid, texts: dict, agree: dict) -> None:
+    """A row that reads no number, no word and a dash or slash in fewer than half its cells
+    is no row of values (a row of blanks prints one in every value cell, section 四's
+    unlabelled one too): heavy blur cut a header into slivers, none of its words read, and
+    stroke pieces shaped like dashes vouched for printed counts read as blank (0, ok)."""
+    for r in {c.r0 for c in grid.cells}:
+        row = [texts[(c.r0, c.c0)] for c in grid.cells if c.r0 == r]
+        if any(is_number(t) or (_WORD.search(t) and not is_blank_marker(t.strip())) for t in row):
+            continue
+        blanks = [c for c in grid.cells if c.r0 == r and is_blank_marker(texts[(c.r0, c.c0)])]
+        if 2 * len(blanks) < len(row):
+            for c in blanks:
+                agree[(c.r0, c.c0)] = None
 
 
 def _split_label_cells(grid: geometry.Grid, members: dict) -> tuple[geometry.Grid, dict]:
