@@ -859,3 +859,166 @@ def test_blank_cell_sees_a_value_lying_across_the_cells_side():
     for sigma in (0.0, 2.5):
         ruled = row(lambda im: cv2.line(im, (210, 0), (210, 31), 0, 2), sigma)
         assert blank_cell(ruled, left) and blank_cell(ruled, right), sigma
+
+
+# --- low toner and lost label rulings (issue 12) ---------------------------------------------
+
+def _faded(img: np.ndarray, level: float = 200.0) -> np.ndarray:
+    """Low toner as the generated scans print it: full ink turns `level` grey."""
+    return (level + img.astype(np.float32) / 255.0 * (255 - level)).astype(np.uint8)
+
+
+def test_a_faint_printed_dash_is_a_dash_and_a_faint_digit_is_none():
+    """Low toner leaves a printed dash ~25 grey levels under the paper once smoothed: at the
+    fixed contrast of 30 the cell showed no mark, read empty, and rows of printed zeros were
+    rows "not found".  The dash test takes the cell's own contrast (6 noise sigmas, 15-30);
+    a faint "1" there shows its height and stays a digit."""
+    from pipeline.ocr import _flat_ink
+
+    def cell(draw):
+        img = np.full((46, 100), 255, np.uint8)
+        cv2.rectangle(img, (0, 0), (99, 45), 0, 2)
+        draw(img)
+        return _faded(cv2.GaussianBlur(img, (0, 0), 0.7)), (0, 0, 100, 46)
+
+    dash = cell(lambda im: cv2.line(im, (38, 23), (62, 23), 0, 1))  # ~21 grey levels once smoothed
+    assert _flat_ink(*dash) is True
+    one = cell(lambda im: cv2.putText(im, "1", (42, 32), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 1))
+    assert _flat_ink(*one) is False
+    # a clean empty cell shows nothing, nor does scanner noise at the page's own contrast
+    empty = cell(lambda im: None)
+    assert _flat_ink(*empty) is None
+    noisy = np.clip(empty[0].astype(np.float32) + np.random.default_rng(3).normal(0, 10, empty[0].shape), 0, 255)
+    assert _flat_ink(noisy.astype(np.uint8), empty[1]) is None
+
+
+def _label_grid(xs, ys, lost_row_ruling_in_col0: bool):
+    """A drawn table: label column 0, value columns 1-2; optionally without the ruling between
+    rows 1 and 2 in the label column (lost under blur)."""
+    img = np.full((ys[-1] + 20, xs[-1] + 20), 255, np.uint8)
+    for k, y in enumerate(ys):
+        x0 = xs[1] if lost_row_ruling_in_col0 and k == 2 else xs[0]
+        cv2.line(img, (x0, y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    return img
+
+
+def test_two_leaf_labels_merged_by_a_lost_ruling_are_cut_along_the_value_rows():
+    """Under blur the ruling between two leaf labels ("3.补正后申请内容仍不明确" and
+    "1.信访举报投诉类申请") was lost in the label column only: one label cell spanned both value
+    rows, the second label went with the first row, the second row had no label, and its
+    values were taken for another row's (its own sum rule held: a wrong value, ok).  The cell
+    is cut along the rows the value columns show, each text line to its own row."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+    from pipeline.ocr.preprocess import ink_mask
+
+    xs, ys = [20, 320, 420, 520], [20, 70, 120, 170]
+    img = _label_grid(xs, ys, lost_row_ruling_in_col0=True)
+    (grid,) = geometry.find_grids(ink_mask(img))
+    assert any(c.c0 == 0 and c.r1 - c.r0 == 2 for c in grid.cells)  # the lost ruling merged them
+
+    def box(r, c, text, dy=0):
+        y = grid.ys[r] + 12 + dy
+        return OcrBox(text, (grid.xs[c] + 10, y, grid.xs[c + 1] - 10, y + 22), 0.99)
+
+    members = {(0, 0): [box(0, 0, "2.重复申请")], (0, 1): [box(0, 1, "1")], (0, 2): [box(0, 2, "1")],
+               (1, 0): [box(1, 0, "3.补正后申请"), box(2, 0, "1.信访举报投诉类申请")],
+               (1, 1): [box(1, 1, "0")], (1, 2): [box(1, 2, "0")],
+               (2, 1): [box(2, 1, "2")], (2, 2): [box(2, 2, "2")]}
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    rows = [[b.text for b in line.boxes] for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    assert rows == [["2.重复申请", "1", "1"], ["3.补正后申请", "0", "0"], ["1.信访举报投诉类申请", "2", "2"]]
+    # a heading spanning rows whose own labels lie between it and the values is no leaf label
+    xs3 = [20, 170, 320, 420, 520]
+    img3 = _label_grid(xs3, ys, lost_row_ruling_in_col0=True)
+    (grid3,) = geometry.find_grids(ink_mask(img3))
+    heading = next(c for c in grid3.cells if c.c0 == 0 and c.r1 - c.r0 == 2)
+    members3 = {(1, 0): [OcrBox("(五)不予处理", (30, grid3.ys[1] + 12, 160, grid3.ys[1] + 34), 0.99),
+                         OcrBox("续", (30, grid3.ys[2] + 12, 160, grid3.ys[2] + 34), 0.99)],
+                (1, 1): [OcrBox("1.信访", (180, grid3.ys[1] + 12, 310, grid3.ys[1] + 34), 0.99)],
+                (2, 1): [OcrBox("2.重复", (180, grid3.ys[2] + 12, 310, grid3.ys[2] + 34), 0.99)],
+                (1, 2): [OcrBox("0", (330, grid3.ys[1] + 12, 410, grid3.ys[1] + 34), 0.99)],
+                (2, 2): [OcrBox("2", (330, grid3.ys[2] + 12, 410, grid3.ys[2] + 34), 0.99)]}
+    assert heading.r0 == 1
+    rows3 = [[b.text for b in line.boxes] for _, line in _table_lines(grid3, members3, img3, Reader(), 1)]
+    assert rows3 == [["(五)不予处理续", "1.信访", "0", ""], ["2.重复", "2", ""]]  # row 0 printed nothing
+
+
+def test_a_value_row_with_no_label_read_has_its_label_read_from_the_cell():
+    """Low toner: the page-level detector saw the row's values but not its label, and a row
+    without a label was never placed (all its values "not found").  The empty label cells of
+    a row of values are read from their ink; a read that is no word is left out, and a row
+    with its label keeps it untouched."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 300, 400, 500], [0, 40, 80]
+    img = np.full((80, 500), 255, np.uint8)
+    cv2.putText(img, "label", (20, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 150, 2)  # faint ink in row 0's label cell
+    cv2.putText(img, "label", (20, 68), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 150, 2)
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+
+    seen = []
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            seen.append(len(crops))
+            return [("一、本年新收政府信息公开申请数量", 0.93)] * len(crops)
+
+    members = {(0, 1): box(0, 1, "18"), (0, 2): box(0, 2, "19"),
+               (1, 0): box(1, 0, "二、上年结转政府信息公开申请数量"), (1, 1): box(1, 1, "0"), (1, 2): box(1, 2, "0")}
+    rows = [[b.text for b in line.boxes] for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    assert rows[0] == ["一、本年新收政府信息公开申请数量", "18", "19"]
+    assert rows[1] == ["二、上年结转政府信息公开申请数量", "0", "0"]
+
+    class Noise(Reader):
+        def recognize_crops(self, crops):
+            return [("1l", 0.95)] * len(crops)
+
+    rows = [[b.text for b in line.boxes] for _, line in _table_lines(grid, members, img, Noise(), 1)]
+    assert rows[0] == ["", "18", "19"]
+
+
+def test_a_stray_dash_in_a_row_with_no_number_and_no_word_vouches_for_nothing():
+    """Heavy blur cut a header's cells into slivers and read none of its words: two slivers
+    held pieces of strokes shaped like dashes, and the row, taken for the appeals row, read
+    printed counts as blank (0) with the dash's shape as their second look: wrong, ok.  A row
+    with no number, no word and dashes in fewer than half its cells is no row of values; a
+    labelled row is, and so is a row of blanks (section 四's value row prints no label)."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 150, 250, 350, 450, 550], [0, 40, 80, 120]
+    img = np.full((120, 550), 255, np.uint8)
+    for r, cols in ((0, (1, 2)), (1, (1, 2)), (2, (1, 2, 3, 4))):
+        for c in cols:
+            cv2.line(img, (xs[c] + 30, ys[r] + 20), (xs[c] + 70, ys[r] + 20), 0, 2)
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    members = {(1, 0): [OcrBox("行政复议", (10, 48, 140, 72), 0.99)]}
+    lines = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    assert [b.text for b in lines[0].boxes] == ["", "—", "—", "", ""]
+    assert [b.agree for b in lines[0].boxes][1:3] == [None, None]
+    assert [b.agree for b in lines[1].boxes][1:3] == [True, True]
+    assert [b.agree for b in lines[2].boxes][1:] == [True, True, True, True]

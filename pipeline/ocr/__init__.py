@@ -110,12 +110,12 @@ BLANK_SPECK = 15  # marked pixels in one blob that make a mark, not a speck
 MARK_CUT = 10  # px cut off a cell's left and right before looking for marks (the rulings' halo)
 
 
-def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | None:
+def _mark_boxes(gray: np.ndarray, bbox, contrast: float | None = 30) -> list[tuple[int, int, int, int]] | None:
     """(x, y, width, height), in page pixels, of every mark in the middle of a cell
     (`_middle_marks`); None when the cell is too small to judge."""
     import cv2
 
-    middle = _middle_marks(gray, bbox)
+    middle = _middle_marks(gray, bbox, contrast)
     if middle is None:
         return None
     x0, y0, marked = middle
@@ -124,11 +124,12 @@ def _mark_boxes(gray: np.ndarray, bbox) -> list[tuple[int, int, int, int]] | Non
             for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
 
 
-def _middle_marks(gray: np.ndarray, bbox) -> tuple[int, int, np.ndarray] | None:
+def _middle_marks(gray: np.ndarray, bbox, contrast: float | None = 30) -> tuple[int, int, np.ndarray] | None:
     """(x, y) in page pixels and the 0/1 mask of the marks in the middle of a cell (rulings
     and their halo cut away), smoothed so that speckle and scanner noise leave no mark while
     a faint, blurred digit (~50 grey levels under the paper) does; None when the cell is too
-    small to judge."""
+    small to judge.  `contrast`: grey levels under the paper that make a mark, None for the
+    cell's own (`mark_contrast`)."""
     import cv2
 
     h, w = gray.shape[:2]
@@ -142,12 +143,26 @@ def _middle_marks(gray: np.ndarray, bbox) -> tuple[int, int, np.ndarray] | None:
         return None
     # no median filter: it erases the 2-px stroke of a thin "1"; specks fall under BLANK_SPECK
     middle = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, x0:x1]), (0, 0), 0.8)
-    return x0, y0, (middle < float(np.median(middle)) - 30).astype(np.uint8)
+    paper = float(np.median(middle))
+    contrast = mark_contrast(middle, paper) if contrast is None else contrast
+    return x0, y0, (middle < paper - contrast).astype(np.uint8)
 
 
-def _marks(gray: np.ndarray, bbox) -> list[tuple[int, int]] | None:
+MARK_CONTRAST = (15, 30)  # grey levels under the paper that make a mark: on a quiet cell, on a noisy one
+
+
+def mark_contrast(middle: np.ndarray, paper: float) -> float:
+    """How much darker than the paper a mark is: 6 noise sigmas (from the median absolute
+    deviation), within MARK_CONTRAST.  Low toner prints a dash ~25 grey levels under the
+    paper after the smoothing; on a quiet page that is no noise, and at 30 its cell read as
+    empty, a whole row of printed zeros as a row not found."""
+    sigma = 1.4826 * float(np.median(np.abs(middle.astype(np.float32) - paper)))
+    return min(MARK_CONTRAST[1], max(MARK_CONTRAST[0], 6 * sigma))
+
+
+def _marks(gray: np.ndarray, bbox, contrast: float | None = 30) -> list[tuple[int, int]] | None:
     """(width, height) of every mark in the middle of a cell (`_mark_boxes`)."""
-    boxes = _mark_boxes(gray, bbox)
+    boxes = _mark_boxes(gray, bbox, contrast)
     return None if boxes is None else [(w, h) for _, _, w, h in boxes]
 
 
@@ -230,8 +245,12 @@ def _straddled(gray: np.ndarray, bbox) -> bool:
 
 def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
     """Is the cell's ink dashes only, not a digit?  None when no ink is found.  "一" is how
-    OCR reads both a printed dash and a blurred "1": the shape tells them apart."""
-    marks = _marks(gray, bbox)
+    OCR reads both a printed dash and a blurred "1": the shape tells them apart.  Marks at
+    the cell's own contrast (`mark_contrast`): low toner leaves a dash too faint for the
+    fixed one, and the more of a faint digit shows, the less it looks flat.  (The proof of a
+    blank cell and the re-read keep the fixed contrast: a reverse side's light ghost of a
+    "1" showing through was read as this side's value.)"""
+    marks = _marks(gray, bbox, contrast=None)
     if not marks:
         return None
     return all(_dash(m, bbox) for m in marks)
@@ -361,6 +380,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     """One Line per grid row: the cells starting in that row, left to right.  `colmap`
     renumbers columns of a table continued from the previous page."""
     colmap = colmap or {}
+    grid, members = _split_label_cells(grid, members)
     texts: dict[tuple[int, int], str] = {}
     scores: dict[tuple[int, int], float] = {}
     for cell in grid.cells:
@@ -403,6 +423,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 crops.append(crop)
     repaired: set[tuple[int, int]] = set()
     agree: dict[tuple[int, int], bool] = {}
+    unplaced: dict[tuple[int, int], tuple[str, float]] = {}  # empty cells re-read as no number
     if crops:
         for key, (text2, score2) in zip(todo, engine.recognize_crops(crops)):
             text2 = text2.strip()
@@ -413,6 +434,8 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 if (is_number(text2) or is_blank_marker(text2)) and score2 >= 0.7:
                     texts[key] = text2
                     scores[key] = min(score2, SECOND_LOOK_SCORE)
+                else:
+                    unplaced[key] = (text2, score2)
             elif is_number(text2) and (not is_number(old) or score2 > scores[key]):
                 if is_number(old) and text2 != old:
                     # two readings disagree: keep the better one, flag the doubt
@@ -445,6 +468,8 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
             scores[key] = max(scores[key], SECOND_LOOK_SCORE)
             agree[key] = cell.r0 not in worded or None
+    _unvouched_stray_dashes(grid, texts, agree)
+    _read_missing_labels(grid, texts, scores, gray, engine, unplaced)
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         text = texts[key]
@@ -466,6 +491,97 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+def _unvouched_stray_dashes(grid: geometry.Grid, texts: dict, agree: dict) -> None:
+    """A row that reads no number, no word and a dash or slash in fewer than half its cells
+    is no row of values (a row of blanks prints one in every value cell, section 四's
+    unlabelled one too): heavy blur cut a header into slivers, none of its words read, and
+    stroke pieces shaped like dashes vouched for printed counts read as blank (0, ok)."""
+    for r in {c.r0 for c in grid.cells}:
+        row = [texts[(c.r0, c.c0)] for c in grid.cells if c.r0 == r]
+        if any(is_number(t) or (_WORD.search(t) and not is_blank_marker(t.strip())) for t in row):
+            continue
+        blanks = [c for c in grid.cells if c.r0 == r and is_blank_marker(texts[(c.r0, c.c0)])]
+        if 2 * len(blanks) < len(row):
+            for c in blanks:
+                agree[(c.r0, c.c0)] = None
+
+
+def _split_label_cells(grid: geometry.Grid, members: dict) -> tuple[geometry.Grid, dict]:
+    """A label cell spanning rows that each print their own values, with its text lines in
+    different rows' bands, is one label per row whose ruling between the labels was lost
+    (blur, a wrapped label's strokes over it): cut it along the rows the value columns
+    show, each line of text to the row it lies in.  Merged, the labels were read as one,
+    and the next row's label went with the row above: its values were taken for another
+    row's, and the row's own sum rule held (a wrong value, ok).  Only a label right next to
+    the values: a heading spanning several rows' labels ("(五)不予处理") has them between."""
+    def text(key):
+        parts = members.get(key, [])
+        return geometry.reading_order_text([b.text for b in parts], [b.bbox for b in parts])
+
+    firsts = {}
+    for c in grid.cells:
+        t = text((c.r0, c.c0))
+        if c.r1 - c.r0 == 1 and (is_number(t) or is_blank_marker(t)):
+            firsts[c.r0] = min(firsts.get(c.r0, c.c0), c.c0)
+    cells = list(grid.cells)
+    members = dict(members)
+    for cell in grid.cells:
+        rows = range(cell.r0, cell.r1)
+        boxes = members.get((cell.r0, cell.c0), [])
+        if len(rows) < 2 or not all(r in firsts and firsts[r] >= cell.c1 and not any(
+                text((c.r0, c.c0)) for c in grid.cells
+                if c.r0 <= r < c.r1 and cell.c1 <= c.c0 < firsts[r]) for r in rows):
+            continue
+        band = {id(b): next((r for r in rows if grid.ys[r] <= geometry.centre(b.bbox)[1] < grid.ys[r + 1]), None)
+                for b in boxes}
+        if len({v for v in band.values() if v is not None}) < 2 or None in band.values():
+            continue
+        cells.remove(cell)
+        del members[(cell.r0, cell.c0)]
+        for r in rows:
+            cells.append(geometry.Cell(r, cell.c0, r + 1, cell.c1,
+                                       (cell.bbox[0], grid.ys[r], cell.bbox[2], grid.ys[r + 1])))
+            own = [b for b in boxes if band[id(b)] == r]
+            if own:
+                members[(r, cell.c0)] = own
+    if len(cells) == len(grid.cells):
+        return grid, members
+    cells.sort(key=lambda c: (c.r0, c.c0))
+    return geometry.Grid(grid.xs, grid.ys, cells), members
+
+
+def _read_missing_labels(grid: geometry.Grid, texts: dict, scores: dict, gray: np.ndarray, engine: OcrEngine,
+                         reread: dict) -> None:
+    """A row of values (numbers, dashes) with nothing read left of them: its label cells are
+    read from a crop of their ink.  Faint toner leaves labels the page-level detector does not
+    see, and a row without its label was never placed (every value of it "not found").
+    `reread`: what the number re-read already made of such cells (no number)."""
+    todo, crops = [], []
+    for r in {c.r0 for c in grid.cells}:
+        row = sorted((c for c in grid.cells if c.r0 == r), key=lambda c: c.c0)
+        values = [c.c0 for c in row if is_number(texts[(r, c.c0)]) or is_blank_marker(texts[(r, c.c0)])]
+        left = [c for c in row if values and c.c0 < min(values)]
+        if not left or any(texts[(r, c.c0)] for c in left):
+            continue
+        for c in left:
+            key = (r, c.c0)
+            if key in reread:
+                todo.append(key)
+                crops.append(None)
+            else:
+                crop = _reread_crop(gray, c.bbox)
+                if crop is not None:
+                    todo.append(key)
+                    crops.append(crop)
+    fresh = iter(engine.recognize_crops([c for c in crops if c is not None]) if any(c is not None for c in crops) else [])
+    for key, crop in zip(todo, crops):
+        text, score = reread[key] if crop is None else next(fresh)
+        text = text.strip()
+        if _WORD.search(text) and score >= 0.7:
+            texts[key] = text
+            scores[key] = min(score, SECOND_LOOK_SCORE)
 
 
 _UNIT_ONLY = re.compile(r"^(万元|元|万)$")
