@@ -162,6 +162,20 @@ def padding_is_open(printed: list[Token], width: int) -> bool:
     return len(layouts) > 1
 
 
+def split_is_open(printed: list[Token], width: int) -> bool:
+    """Whether two numbers side by side may be one number cut at a cell border, with an empty
+    cell a zero: a row with more cells than the template's and empty cells between its numbers
+    spreads each value over several cells (a converter splitting merged columns), so `1 | | | | 45 | 2`
+    over three cells reads `1 0 452` as well as `1 45 2`."""
+    if any(t.aligned for t in printed) or len(printed) <= width:
+        return False
+    numbers = [k for k, t in enumerate(printed) if not t.empty]
+    if not numbers or not any(printed[k].empty for k in range(numbers[0], numbers[-1])):
+        return False  # no empty cell between the numbers: label columns or padding only
+    return any(b == a + 1 and printed[b].text.strip().isdigit() and printed[a].text.strip().lstrip("-").isdigit()
+               for a, b in zip(numbers, numbers[1:]))
+
+
 def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
     if guess.how == "ambiguous":
         return "several_readings"
@@ -247,7 +261,7 @@ class Assembler:
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
-            if doubt is None and padding_is_open(raw, len(cells)):
+            if doubt is None and (padding_is_open(raw, len(cells)) or split_is_open(raw, len(cells))):
                 doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL

@@ -213,3 +213,31 @@ def test_a_row_read_from_blank_cells_is_never_ok_where_the_narrative_contradicts
     # a narrative that agrees leaves the calibrator's verdict alone
     agreed = _with_appeals(tmp_path, row, "全年发生政府信息公开行政复议0起、行政诉讼22起。")
     assert agreed["appeals.litigation_direct.upheld"].status == "ok"
+
+
+def test_split_is_open_only_for_neighbours_in_a_row_spread_over_more_cells():
+    from pipeline.assemble import split_is_open
+
+    assert split_is_open(_cells("1", "", "", "", "45", "2"), 3)     # 1 45 2 or 1 0 452
+    assert not split_is_open(_cells("1", "", "", "", "45", "-2"), 3)  # a sign starts a number
+    assert not split_is_open(_cells("", "1", "2", "3"), 3)          # a label column left empty
+    assert not split_is_open(_cells("1", "2", "3", ""), 3)          # padding after the numbers
+    assert not split_is_open(_cells("1", "", "45", "2"), 4)         # no cell too many
+
+
+def test_number_cut_at_a_cell_border_is_never_ok(tmp_path):
+    """pymupdf4llm splits a merged column in two and cuts `452` into `45 | 2`: with zeros printed
+    as empty cells, `| 行政处罚 | 1 | | | | 45 | 2 |` reads `1 45 2` or `1 0 452`."""
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "chromium_pdf_pymupdf4llm", "cw11-tune-1", 0
+    generate(tmp_path / "c", 1, seed, [name], index, log=lambda m: None, zero="")
+    text = (tmp_path / "c" / name / doc_stem(name, seed, index)).with_suffix(".md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = next(k for k, line in enumerate(lines) if line.startswith("|行政处罚|"))
+    lines[at] = "|行政处罚|1||||45|2|"
+    path = tmp_path / "doc.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    fields = extract_file(path).fields
+    for field in ("disclosure.penalty.change", "disclosure.penalty.decisions"):
+        assert fields[field].status != "ok", (field, fields[field].value)
