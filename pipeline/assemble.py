@@ -654,9 +654,11 @@ class Assembler:
                     run = run[used:]
                 else:
                     # most likely the earlier rows printed no numbers, but a scattered
-                    # layout with lost cells looks the same: never "ok"
+                    # layout with lost cells looks the same: never "ok", neither the run nor the
+                    # earlier rows (two labels in one cell: the run may be theirs, and the rules
+                    # then settle the last row's values in theirs as well as theirs in the last's)
                     last = pending.pop()
-                    groups.extend((hit, [], None, False, None) for hit in pending)
+                    groups.extend((hit, [], DOUBT_SEVERAL_LABELS, False, None) for hit in pending)
                     pending = []
                     groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
                     run = []

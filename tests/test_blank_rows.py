@@ -241,3 +241,28 @@ def test_number_cut_at_a_cell_border_is_never_ok(tmp_path):
     fields = extract_file(path).fields
     for field in ("disclosure.penalty.change", "disclosure.penalty.decisions"):
         assert fields[field].status != "ok", (field, fields[field].value)
+
+
+def test_rows_whose_labels_share_a_cell_are_never_ok(tmp_path):
+    """Two row labels in one cell before one row's numbers (`1.本机关不掌握…<br>2.没有现成… | 8 | 2 | … | 10`):
+    the numbers go to the nearer label, the other row reads no number, and the sum rules settle it
+    as well with the numbers in either row, so neither row is ok."""
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "chromium_pdf_pymupdf4llm", "cw11-tune-1", 3
+    generate(tmp_path / "c", 1, seed, [name], index, log=lambda m: None, zero="")
+    stem = tmp_path / "c" / name / doc_stem(name, seed, index)
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    assert truth["requests.unavailable_not_held.total"] and not truth["requests.unavailable_needs_creation.total"]
+    lines = stem.with_suffix(".md").read_text(encoding="utf-8").splitlines()
+    at = next(k for k, line in enumerate(lines) if "本机关不掌握相关政府信息|" in line)
+    other = re.search(r"\|([^|]*没有现成信息需要另行制作)\|", lines[at + 1]).group(1)
+    lines[at] = lines[at].replace("本机关不掌握相关政府信息|", "本机关不掌握相关政府信息<br>" + other + "|")
+    del lines[at + 1]
+    path = tmp_path / "doc.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    fields = extract_file(path).fields
+    rows = [f for f in fields if f.startswith(("requests.unavailable_not_held.", "requests.unavailable_needs_creation."))]
+    assert len(rows) == 14
+    for field in rows:
+        assert fields[field].status != "ok", (field, fields[field].value)
