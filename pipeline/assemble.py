@@ -164,14 +164,16 @@ def padding_is_open(printed: list[Token], width: int) -> bool:
 
 def split_is_open(printed: list[Token], width: int) -> bool:
     """Whether two numbers side by side may be one number cut at a cell border, with an empty
-    cell a zero: a row with more cells than the template's and empty cells between its numbers
-    spreads each value over several cells (a converter splitting merged columns), so `1 | | | | 45 | 2`
-    over three cells reads `1 0 452` as well as `1 45 2`."""
+    cell a zero: a row with more cells than the template's and empty cells between its numbers, or
+    with twice its cells or more, spreads each value over several cells (a converter splitting
+    merged columns), so `1 | | | | 45 | 2` over three cells reads `1 0 452` as well as `1 45 2`,
+    and `| | | | 14 | 2` reads `0 0 142` as well as `0 14 2`."""
     if any(t.aligned for t in printed) or len(printed) <= width:
         return False
     numbers = [k for k, t in enumerate(printed) if not t.empty]
-    if not numbers or not any(printed[k].empty for k in range(numbers[0], numbers[-1])):
-        return False  # no empty cell between the numbers: label columns or padding only
+    if not numbers or (len(printed) < 2 * width and
+                       not any(printed[k].empty for k in range(numbers[0], numbers[-1]))):
+        return False  # a cell or two more, none empty between the numbers: label columns or padding
     return any(b == a + 1 and printed[b].text.strip().isdigit() and printed[a].text.strip().lstrip("-").isdigit()
                for a, b in zip(numbers, numbers[1:]))
 

@@ -219,6 +219,7 @@ def test_split_is_open_only_for_neighbours_in_a_row_spread_over_more_cells():
     from pipeline.assemble import split_is_open
 
     assert split_is_open(_cells("1", "", "", "", "45", "2"), 3)     # 1 45 2 or 1 0 452
+    assert split_is_open(_cells("", "", "", "", "14", "2"), 3)      # 0 14 2 or 0 0 142
     assert not split_is_open(_cells("1", "", "", "", "45", "-2"), 3)  # a sign starts a number
     assert not split_is_open(_cells("", "1", "2", "3"), 3)          # a label column left empty
     assert not split_is_open(_cells("1", "2", "3", ""), 3)          # padding after the numbers
@@ -266,3 +267,14 @@ def test_rows_whose_labels_share_a_cell_are_never_ok(tmp_path):
     assert len(rows) == 14
     for field in rows:
         assert fields[field].status != "ok", (field, fields[field].value)
+
+
+def test_unit_in_a_cell_of_its_own_is_its_numbers():
+    """`| 政府集中采购 | 12 | | | 11.52 | 万元 | |`: pymupdf4llm splits the amount's cell in two."""
+    from pipeline.layout import tokenize
+    from pipeline.model import Document, Line, Page, TextBox
+
+    line = Line([TextBox(t) for t in ("政府集中采购", "12", "", "", "11.52", "万元", "")], 1, in_table=True)
+    doc = Document("x.md", "", "text", [Page(1, lines=[line])])
+    numbers = [t for t in tokenize(doc) if t.kind == "number" and not t.empty]
+    assert [(t.value, t.unit) for t in numbers] == [(12, None), (11.52, "万元")]
