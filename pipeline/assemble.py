@@ -178,6 +178,20 @@ def split_is_open(printed: list[Token], width: int) -> bool:
                for a, b in zip(numbers, numbers[1:]))
 
 
+def _prints_zeros(tokens: list[Token]) -> bool:
+    """Whether a table prints its zeros as `0`: a lone 0 cell, no number in the cells beside it
+    (`133 | 0` may be 1330 cut at a cell border).  Its empty cells are then no zeros."""
+    def number(k: int) -> bool:
+        return 0 <= k < len(tokens) and not tokens[k].empty and not tokens[k].blank \
+            and tokens[k].line_no == tokens[at].line_no
+
+    for at, t in enumerate(tokens):
+        if not t.empty and not t.blank and t.value == 0 and t.text.strip() == "0" \
+                and not number(at - 1) and not number(at + 1):
+            return True
+    return False
+
+
 def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
     if guess.how == "ambiguous":
         return "several_readings"
@@ -253,6 +267,7 @@ class Assembler:
         rows: list[_Row] = []
         ties: dict[int, _OrderTie] = {}
         covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
+        zeros_printed = _prints_zeros([self.tokens[i] for _, ids, *_ in groups for i in ids])
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
@@ -263,7 +278,8 @@ class Assembler:
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
-            if doubt is None and (padding_is_open(raw, len(cells)) or split_is_open(raw, len(cells))):
+            if doubt is None and (padding_is_open(raw, len(cells)) or
+                                  (not zeros_printed and split_is_open(raw, len(cells)))):
                 doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL

@@ -115,7 +115,7 @@ def test_rows_without_numbers_read_as_zero_in_a_blank_zero_document(tmp_path):
 def _cells(*texts):
     from pipeline.model import Token
 
-    return [Token("number", t, blank=not t, empty=not t) for t in texts]
+    return [Token("number", t, blank=not t, empty=not t, value=float(t) if t else None) for t in texts]
 
 
 def test_padding_is_open_only_where_another_drop_moves_the_numbers():
@@ -278,3 +278,11 @@ def test_unit_in_a_cell_of_its_own_is_its_numbers():
     doc = Document("x.md", "", "text", [Page(1, lines=[line])])
     numbers = [t for t in tokenize(doc) if t.kind == "number" and not t.empty]
     assert [(t.value, t.unit) for t in numbers] == [(12, None), (11.52, "万元")]
+
+
+def test_table_printing_lone_zeros_has_no_empty_zeros_to_join_numbers_with():
+    from pipeline.assemble import _prints_zeros
+
+    assert _prints_zeros(_cells("4", "0", "", "2") + _cells("", "0", ""))  # a lone 0: zeros printed
+    assert not _prints_zeros(_cells("1", "", "-2", "", "133", "0"))  # 133 | 0: maybe 1330 cut in two
+    assert not _prints_zeros(_cells("1", "", "", "", "45", "2"))
