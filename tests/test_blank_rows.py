@@ -286,3 +286,31 @@ def test_table_printing_lone_zeros_has_no_empty_zeros_to_join_numbers_with():
     assert _prints_zeros(_cells("4", "0", "", "2") + _cells("", "0", ""))  # a lone 0: zeros printed
     assert not _prints_zeros(_cells("1", "", "-2", "", "133", "0"))  # 133 | 0: maybe 1330 cut in two
     assert not _prints_zeros(_cells("1", "", "", "", "45", "2"))
+
+
+def test_row_of_empty_cells_before_unclaimed_numbers_is_never_ok(tmp_path):
+    """A label wrapped in its cell, its numbers on the continuation line (weasyprint + pymupdf4llm):
+    `| 1.本机关不掌 | | | … |` then `| 握相关政府信息 | 8 | 2 | … | 10 |`: the row's empty cells are not
+    surely its zeros."""
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "chromium_pdf_pymupdf4llm", "cw11-tune-1", 3
+    generate(tmp_path / "c", 1, seed, [name], index, log=lambda m: None, zero="")
+    stem = tmp_path / "c" / name / doc_stem(name, seed, index)
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    assert truth["requests.unavailable_not_held.total"]
+    lines = stem.with_suffix(".md").read_text(encoding="utf-8").splitlines()
+    at = next(k for k, line in enumerate(lines) if "本机关不掌握相关政府信息|" in line)
+    cells = lines[at].split("|")
+    k = next(j for j, c in enumerate(cells) if "本机关不掌握相关政府信息" in c)
+    first = cells[:k] + [cells[k].replace("握相关政府信息", "")] + [""] * (len(cells) - k - 2) + [""]
+    second = [""] * k + ["握相关政府信息"] + cells[k + 1:]
+    lines[at:at + 1] = ["|".join(first), "|".join(second)]
+    path = tmp_path / "doc.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    fields = extract_file(path).fields
+    # the sum rules fail here, but where the table's other rows were lost they check nothing: the
+    # row's own doubt must keep it from ok
+    for field in (f for f in fields if f.startswith("requests.unavailable_not_held.")):
+        assert any("not level" in r for r in fields[field].reasons), (field, fields[field].reasons)
+        assert fields[field].confidence < 0.9
