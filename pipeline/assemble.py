@@ -162,6 +162,36 @@ def padding_is_open(printed: list[Token], width: int) -> bool:
     return len(layouts) > 1
 
 
+def split_is_open(printed: list[Token], width: int) -> bool:
+    """Whether two numbers side by side may be one number cut at a cell border, with an empty
+    cell a zero: a row with more cells than the template's and empty cells between its numbers, or
+    with twice its cells or more, spreads each value over several cells (a converter splitting
+    merged columns), so `1 | | | | 45 | 2` over three cells reads `1 0 452` as well as `1 45 2`,
+    and `| | | | 14 | 2` reads `0 0 142` as well as `0 14 2`."""
+    if any(t.aligned for t in printed) or len(printed) <= width:
+        return False
+    numbers = [k for k, t in enumerate(printed) if not t.empty]
+    if not numbers or (len(printed) < 2 * width and
+                       not any(printed[k].empty for k in range(numbers[0], numbers[-1]))):
+        return False  # a cell or two more, none empty between the numbers: label columns or padding
+    return any(b == a + 1 and printed[b].text.strip().isdigit() and printed[a].text.strip().lstrip("-").isdigit()
+               for a, b in zip(numbers, numbers[1:]))
+
+
+def _prints_zeros(tokens: list[Token]) -> bool:
+    """Whether a table prints its zeros as `0`: a lone 0 cell, no number in the cells beside it
+    (`133 | 0` may be 1330 cut at a cell border).  Its empty cells are then no zeros."""
+    def number(k: int) -> bool:
+        return 0 <= k < len(tokens) and not tokens[k].empty and not tokens[k].blank \
+            and tokens[k].line_no == tokens[at].line_no
+
+    for at, t in enumerate(tokens):
+        if not t.empty and not t.blank and t.value == 0 and t.text.strip() == "0" \
+                and not number(at - 1) and not number(at + 1):
+            return True
+    return False
+
+
 def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
     if guess.how == "ambiguous":
         return "several_readings"
@@ -237,6 +267,7 @@ class Assembler:
         rows: list[_Row] = []
         ties: dict[int, _OrderTie] = {}
         covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
+        zeros_printed = _prints_zeros([self.tokens[i] for _, ids, *_ in groups for i in ids])
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
@@ -247,7 +278,8 @@ class Assembler:
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
-            if doubt is None and padding_is_open(raw, len(cells)):
+            if doubt is None and (padding_is_open(raw, len(cells)) or
+                                  (not zeros_printed and split_is_open(raw, len(cells)))):
                 doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL
@@ -610,6 +642,13 @@ class Assembler:
             while k < len(events) and events[k][1] == 1:
                 run.append(events[k][2])
                 k += 1
+            if not pending and groups and groups[-1][1] and groups[-1][2] is None \
+                    and all(self.tokens[i].empty for i in groups[-1][1]) \
+                    and any(not self.tokens[i].empty and not self.tokens[i].blank for i in run):
+                # numbers no row label claims after a row of empty cells only (a label wrapped in
+                # its cell, its numbers on the next line): they may be that row's, not its blanks
+                hit, ids, _, scattered, tie = groups[-1]
+                groups[-1] = (hit, ids, DOUBT_NOT_LEVEL, scattered, tie)
             if len(pending) > 1:
                 # pdfminer prints a block's column headers between its columns of numbers: runs
                 # up to the next row label that together exactly fill the pending rows are one block
@@ -640,9 +679,11 @@ class Assembler:
                     run = run[used:]
                 else:
                     # most likely the earlier rows printed no numbers, but a scattered
-                    # layout with lost cells looks the same: never "ok"
+                    # layout with lost cells looks the same: never "ok", neither the run nor the
+                    # earlier rows (two labels in one cell: the run may be theirs, and the rules
+                    # then settle the last row's values in theirs as well as theirs in the last's)
                     last = pending.pop()
-                    groups.extend((hit, [], None, False, None) for hit in pending)
+                    groups.extend((hit, [], DOUBT_SEVERAL_LABELS, False, None) for hit in pending)
                     pending = []
                     groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
                     run = []

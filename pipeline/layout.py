@@ -342,6 +342,14 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                                         aligned=box.aligned))
                 continue
             seen_content = True
+            unit = normalize(box.text).strip()
+            if unit in ("万元", "元") and tokens and tokens[-1].kind == "number" and tokens[-1].line_no == line_no \
+                    and not tokens[-1].blank and not tokens[-1].unit:
+                # `| 11.52 | 万元 |`: the unit in a cell of its own after its number (a converter
+                # splitting a merged cell), as "22.67 万元" within one box
+                tokens[-1].unit = unit
+                tokens[-1].text += unit
+                continue
             if is_prose(box.text) and not glued_table:  # narrative framed as a table cell
                 tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
                 continue
