@@ -25,10 +25,9 @@ class ExecutorError(RuntimeError):
     """The executor cannot run at all (models broken, Ray missing or unreachable)."""
 
 
-# A worker is one core and its OCR engine one thread (GOVREPORT_OCR_THREADS wins): `--workers N`
-# uses N cores whatever the documents, as a Ray actor's one CPU promises.  More workers, not more
-# threads per worker, are how a batch uses more cores.
-OCR_THREADS_PER_WORKER = 1
+def ocr_threads_per_worker(workers: int) -> int:
+    """Cores shared out between the workers' OCR engines (GOVREPORT_OCR_THREADS wins)."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def _die_with_parent() -> None:
@@ -168,7 +167,7 @@ class LocalExecutor:
             forkserver.ensure_running()
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, OCR_THREADS_PER_WORKER, self.limits)
+        return _Worker(self._ctx, ocr_threads_per_worker(self.workers), self.limits)
 
     def run(self, tasks: list[Task]) -> Iterator[dict]:
         from multiprocessing.connection import wait
@@ -271,7 +270,7 @@ class RayExecutor:
         self._actors: list = []
 
     def _spawn(self):
-        return self._actor_cls.remote(OCR_THREADS_PER_WORKER, self.limits)
+        return self._actor_cls.remote(ocr_threads_per_worker(self.workers), self.limits)
 
     def _with_data(self, task: Task) -> Task:
         if task.data is not None:
