@@ -192,6 +192,22 @@ def _prints_zeros(tokens: list[Token]) -> bool:
     return False
 
 
+def _settlement(found, agreed: dict[int, int] | None, readings, r: int, k: int,
+                at: int) -> tuple[list, bool, int | None]:
+    """Cell `at` (cell k of row r) over the combinations found: its values, whether it is settled
+    (one value in every combination; with combinations unlisted, proved by `agreed`), and the
+    printed number behind a settled value: the one every combination's reading of the row takes
+    it from (the row's other cells may vary); unlisted, every reading of the row giving the value."""
+    values = sorted({sol[0][at] for sol in found if sol[0][at] is not None})
+    settled = at in agreed if agreed is not None else (
+        len(values) == 1 and all(sol[0][at] is not None for sol in found))
+    if not settled:
+        return values, False, None
+    sources = {readings[r][sol[1][r]][1][k] for sol in found} if agreed is None else \
+        {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
+    return values, True, sources.pop() if len(sources) == 1 else None
+
+
 def _reading(guess: CellGuess, shared: Counter, printed: int, width: int) -> str:
     if guess.how == "ambiguous":
         return "several_readings"
@@ -521,27 +537,20 @@ class Assembler:
         for r, row in enumerate(rows):
             if row in open_rows:
                 for k, cell in enumerate(row.cells):
-                    values = sorted({sol[0][offset + k] for sol in found if sol[0][offset + k] is not None})
                     reading_ids = {sol[1][r] for sol in found}
                     rec = records[cell]
                     rec.unique = False  # its own print left it open
                     chosen = readings[r][best[1][r]]
-                    source = chosen[1][k] if len(reading_ids) == 1 else None
-                    settled = offset + k in agreed if agreed is not None else (
-                        len(values) == 1 and all(sol[0][offset + k] is not None for sol in found))
+                    values, settled, settled_source = _settlement(found, agreed, readings, r, k, offset + k)
                     if settled:
-                        # the printed number behind a settled value: the one every solution's
-                        # reading of the row takes it from (the row's other cells may vary); with
-                        # combinations unlisted, every reading of the row that gives the value
-                        sources = {readings[r][sol[1][r]][1][k] for sol in found} if agreed is None else \
-                            {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
-                        source = sources.pop() if len(sources) == 1 else None
+                        source = settled_source
                         rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
                         rec.by_columns = True
                         rec.notes.append("settled by the rules across rows" + (
                             "" if agreed is None else
                             " (too many combinations to list: a search proved none gives another value)"))
                     else:
+                        source = chosen[1][k] if len(reading_ids) == 1 else None
                         rec.guess = CellGuess(best[0][offset + k], source, "ambiguous", values, len(found))
                     rec.tokens = [row.tokens[source]] if source is not None else []
                     shared = Counter(s for s in chosen[1] if s is not None)
@@ -593,13 +602,8 @@ class Assembler:
                     continue
                 at = offset + k
                 rec = records[cell]
-                values = sorted({sol[0][at] for sol in found if sol[0][at] is not None})
-                settled = at in agreed if agreed is not None else (
-                    len(values) == 1 and all(sol[0][at] is not None for sol in found))
+                values, settled, source = _settlement(found, agreed, readings, r, k, at)
                 if settled:
-                    sources = {readings[r][sol[1][r]][1][k] for sol in found} if agreed is None else \
-                        {rd[1][k] for rd in readings[r] if rd[0][k] == values[0]}
-                    source = sources.pop() if len(sources) == 1 else None
                     rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
                     rec.by_narrative = True
                     rec.notes.append(f"placed where the narrative puts it ({about!r})")
