@@ -139,7 +139,7 @@ def test_a_version_1_store_migrates_keeping_every_row_and_review(tmp_path, extra
     before = rows(path)
 
     conn = store.open_store(path)
-    assert store.schema_version(conn) == store.SCHEMA_VERSION == 2
+    assert store.schema_version(conn) == store.SCHEMA_VERSION == 3
     columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
     assert "result_json" not in columns and "result_z" in columns
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -158,6 +158,31 @@ def test_a_version_1_store_migrates_keeping_every_row_and_review(tmp_path, extra
     store.undo(conn, sha, field_id, reviewer="li")
     assert store.current_fields(conn, sha)[field_id].value == extracted["fields"][field_id]["value"]
     conn.close()
+
+
+def test_the_review_queue_queries_need_no_index_beyond_the_keys(conn, extracted):
+    """Every index costs the batch driver a write per field row; the queue's queries scan the
+    fields or look them up by key, so an index they never use must not exist."""
+    store.upsert_result(conn, extracted, [Source("a/x.txt")])
+    indexed = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'fields' "
+                                          "AND name NOT LIKE 'sqlite_autoindex%'")}
+    plans = []
+    real_execute = conn.execute
+
+    def explaining(sql, *args):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            plans.append(" ".join(r[3] for r in real_execute("EXPLAIN QUERY PLAN " + sql, *args)))
+        return real_execute(sql, *args)
+
+    class Explaining:
+        def __getattr__(self, name):
+            return explaining if name == "execute" else getattr(conn, name)
+
+    store.queue_documents(Explaining())
+    store.review_queue(Explaining())
+    assert len(plans) >= 3
+    used = {name for name in indexed if any(name in p for p in plans)}
+    assert indexed == used, f"indexes on fields that no queue query uses: {indexed - used}"
 
 
 def test_missing_store_is_not_created_when_reading(tmp_path):
