@@ -334,7 +334,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)
             if not box.text.strip():
-                if line.in_table and seen_content:
+                if line.in_table and (seen_content or box.aligned):
                     # a cell printed empty in a table with explicit cells: a blank (zero), which
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,

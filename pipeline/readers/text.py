@@ -14,6 +14,7 @@ _CELL_SPLIT = re.compile(r"\t|\|")
 # "-" for zero on a line of its own, as pdfminer prints each cell) is a blank, not a rule
 _MD_RULE = re.compile(r"^[\s|:\-–—]+$")
 _LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
+_NBSP_CELL = re.compile(r"^[ \t\xa0]*\xa0[ \t\xa0]*$")
 
 
 def cjk_ratio(text: str) -> float:
@@ -72,6 +73,12 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
         if i in drawn:
             if i in boxed and any(text for _, text in boxed[i]):
                 lines.append(Line([TextBox(t, column=k) for k, t in boxed[i]], page_number, in_table=True))
+            continue
+        if _NBSP_CELL.match(raw):
+            # a cell printed as &nbsp; on a line of its own (text pulled from a PDF or a DOCX
+            # cell by cell): an empty cell, trusted only where its row then has the template's
+            # cells (a spacer paragraph is no cell)
+            lines.append(Line([TextBox("", aligned=True)], page_number, in_table=True))
             continue
         if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
             continue
