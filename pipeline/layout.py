@@ -329,7 +329,10 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
             if heading is not None:
                 tokens.append(Token("text", heading, line.page, line.bbox, line_no))
                 continue
-        seen_content = False
+        # a row of values without a label (section 四's): its leading empty cells are cells, not
+        # the label column a labelled row leaves empty
+        seen_content = line.in_table and all(not b.text.strip() or is_number(b.text) or is_blank_marker(b.text)
+                                             for b in line.boxes)
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)

@@ -1,0 +1,51 @@
+"""Empty cells before a row's first number: in a row of values without a label (section 四's
+one row) they are cells of the template, not the label column a labelled row leaves empty; and a
+pipe table printed without edge pipes (html2text) starts such a row with a pipe that is a cell
+border, not an edge."""
+import random
+from dataclasses import replace
+
+import pytest
+
+from pipeline.corpus.render import draw_style, render_page
+from pipeline.corpus.values import report_for
+from pipeline.extract import extract_file
+from pipeline.layout import tokenize
+from pipeline.model import Document, Line, Page, TextBox
+from pipeline.readers.markdown import lines_from_markdown
+
+HTML2TEXT = "行政复议| 行政诉讼  \n---|---  \n结果维持| 结果纠正| 其他结果| 总计  \n| | 1| 1  \n\n"
+
+
+def test_a_row_of_a_table_without_edge_pipes_keeps_its_first_and_last_empty_cells():
+    rows = [[b.text for b in line.boxes] for line in lines_from_markdown(HTML2TEXT + "| 2| |   \n")]
+    assert ["", "", "1", "1"] in rows
+    # the same table printed with edge pipes: the outer pipes are edges
+    edged = "| a | b | c |\n|---|---|---|\n| | 1 | |\n"
+    assert [[b.text for b in line.boxes] for line in lines_from_markdown(edged)][-1] == ["", "1", ""]
+
+
+def _tokens(*rows):
+    doc = Document("t", "", "text", [Page(1, [Line([TextBox(t, column=k) for k, t in enumerate(r)], 1, in_table=True)
+                                              for r in rows])])
+    return [(t.line_no, t.cell_no, t.text, t.empty) for t in tokenize(doc) if t.kind == "number"]
+
+
+def test_leading_empty_cells_count_in_a_row_of_values_only():
+    assert _tokens(["", "", "1", ""]) == [(0, 0, "", True), (0, 1, "", True), (0, 2, "1", False), (0, 3, "", True)]
+    # a labelled row's leading empty cell is its label column
+    assert _tokens(["", "1、属于国家秘密", "3", ""]) == [(0, 2, "3", False), (0, 3, "", True)]
+
+
+# documents of this seed whose section 四 row prints a number after empty cells (a row printed
+# wholly empty is no line at all: its values stay missing)
+@pytest.mark.parametrize("index", [0, 1])
+def test_blank_zero_html_tables_read_exactly(tmp_path, index):
+    report = report_for("leading-empties", index)
+    rng = random.Random(f"style:{report.seed}")
+    style = replace(draw_style(rng), zero=("", "", ""))
+    path = tmp_path / "page.html"
+    path.write_text(render_page(report, style, rng).html, encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    gold = {k: v for k, v in report.gold()["fields"].items() if v is not None}
+    assert {k: fields[k]["value"] for k in gold} == gold
