@@ -65,10 +65,9 @@ def _closed(rule: str | None, left: int, box_width: int) -> bool:
 def _box_width(lines: list[str]) -> int:
     """1 where the drawing's rule lines are as wide as its content lines (a western locale), 2
     where box characters were laid out two columns wide (an East Asian one)."""
+    drawn = [line.rstrip() for line in lines if line.rstrip() and _is_box(line.rstrip()[-1])]
     for width in (1, 2):
-        ends = {_positions(l, width)[-1][0] for l in lines if l.rstrip()[-1:] and _is_box(l.rstrip()[-1])
-                for l in [l.rstrip()]}
-        if len(ends) == 1:
+        if len({_positions(line, width)[-1][0] for line in drawn}) == 1:
             return width
     return 1
 
