@@ -49,3 +49,21 @@ def test_blank_zero_html_tables_read_exactly(tmp_path, index):
     fields = extract_file(path).as_dict()["fields"]
     gold = {k: v for k, v in report.gold()["fields"].items() if v is not None}
     assert {k: fields[k]["value"] for k in gold} == gold
+
+
+# a pdfplumber-style grid: the third row's label wrapped onto the line above its numbers
+WRAPPED_LABEL = """\
+信息内容              本年新制作数量   本年新公开数量   对外公开总数量
+规章                  3                1                12
+规范性文件            1                2                3
+其他文件的
+                      5                1                7
+"""
+
+
+def test_a_text_grid_row_without_its_label_gets_no_empty_cell_for_it():
+    from pipeline.readers.text import lines_from_text
+
+    doc = Document("t", "", "text", [Page(1, lines_from_text(WRAPPED_LABEL))])
+    numbers = [(t.text, t.empty) for t in tokenize(doc) if t.kind == "number" and t.line_no == 4]
+    assert numbers == [("5", False), ("1", False), ("7", False)]
