@@ -703,6 +703,14 @@ class Assembler:
         ties; when equally good readings disagree on a value, the block is doubted.
         """
         n_rows, width = len(block), len(run) // len(block)
+        cells = [(self.tokens[i].line_no, self.tokens[i].cell_no) for i in run]
+        lines = {line for line, _ in cells}
+        if len(lines) == 1 and all(a[1] < b[1] for a, b in zip(cells, cells[1:])) \
+                and not any(self.tokens[h.token].line_no in lines for h in block):
+            # the numbers sit in the cells of one printed row of values without a label (section
+            # 四's row under its three headers): the rows side by side, as printed; no converter
+            # scatters columns within a row
+            return [(hit, run[r * width:(r + 1) * width], None, False, None) for r, hit in enumerate(block)]
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
@@ -874,6 +882,11 @@ class Assembler:
                              blanks_lost=lost)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
+        if hit is None and lead < len(tokens):
+            # a table printed as one row of values (section 四's) has no label to span: the empty
+            # cells on the line of its first number are its cells; empty cells on lines above
+            # (header rows) may still be padding
+            lead = next(i for i, t in enumerate(tokens) if t.line_no == tokens[lead].line_no)
         if 0 < lead < len(tokens):
             # empty cells right after the label may be label columns (a colspan), not zeros:
             # the row read without them too, and only what both readings agree on is settled

@@ -329,12 +329,16 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
             if heading is not None:
                 tokens.append(Token("text", heading, line.page, line.bbox, line_no))
                 continue
-        seen_content = False
+        # a row of values without a label (section 四's): its leading empty cells are cells, not
+        # the label column a labelled row leaves empty (a text grid's first cell is always that
+        # label column, empty or not)
+        seen_content = line.in_table and not any(b.aligned for b in line.boxes) and all(
+            not b.text.strip() or is_number(b.text) or is_blank_marker(b.text) for b in line.boxes)
         for cell_no, box in enumerate(line.boxes):
             base = Token("text", "", line.page, box.bbox or line.bbox, line_no,
                          box.column if box.column is not None else cell_no, box.score)
             if not box.text.strip():
-                if line.in_table and seen_content:
+                if line.in_table and (seen_content or box.aligned and len(line.boxes) == 1):
                     # a cell printed empty in a table with explicit cells: a blank (zero), which
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,

@@ -112,8 +112,11 @@ class _Parser(HTMLParser):
         if tag == "table" and self.tables:
             table = self.tables.pop()
             self.cell.pop()
-            for row in grid_rows(table):
-                if any(text for _, text in row):
+            rows = grid_rows(table)
+            for k, row in enumerate(rows):
+                # a last row of empty cells under rows of text is a row of values printed blank
+                # (section 四's one row, every count 0 printed empty), not a spacer
+                if any(text for _, text in row) or k == len(rows) - 1 > 0 and len(row) > 1:
                     boxes = [TextBox(text, column=col) for col, text in row]
                     self.lines.append(Line(boxes, 1, in_table=True))
         elif tag in ("td", "th") and self.cell:

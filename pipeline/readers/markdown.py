@@ -284,6 +284,7 @@ def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
                 out.extend(textreader.lines_from_text(clean(raw), page))
         pending.clear()
 
+    edges: bool | None = None  # does the pipe table being read print edge pipes?
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -313,6 +314,14 @@ def lines_from_markdown(text: str, page: int = 1) -> list[Line]:
             rows, i = _dashed_table(lines, i, page, header)
             out.extend(rows)
             continue
+        if _PIPE_RULE.match(line):
+            edges = line.lstrip().startswith("|")
+        elif "|" not in line:
+            edges = None
+        elif edges is False:
+            # a table printed without edge pipes (html2text: `a| b| c`): a row that starts with
+            # a pipe starts with an empty cell, and its last cell (spaces) is a cell too
+            line = "|" + line + "|"
         pending.append(line)
         i += 1
     flush()

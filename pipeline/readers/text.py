@@ -5,6 +5,7 @@ import re
 
 from ..model import Document, Line, Page, TextBox
 from .detect import decode
+from .text_box import box_tables
 from .text_grid import grid_rows
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -13,6 +14,7 @@ _CELL_SPLIT = re.compile(r"\t|\|")
 # "-" for zero on a line of its own, as pdfminer prints each cell) is a blank, not a rule
 _MD_RULE = re.compile(r"^[\s|:\-–—]+$")
 _LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
+_NBSP_CELL = re.compile(r"^[ \t\xa0]*\xa0[ \t\xa0]*$")
 
 
 def cjk_ratio(text: str) -> float:
@@ -65,8 +67,19 @@ def clean_line(raw: str) -> str:
 def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     lines = []
     raws = [clean_line(raw) for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    grid = grid_rows(raws)
+    boxed, drawn = box_tables(raws)
+    grid = grid_rows(["" if i in drawn else raw for i, raw in enumerate(raws)])
     for i, raw in enumerate(raws):
+        if i in drawn:
+            if i in boxed and any(text for _, text in boxed[i]):
+                lines.append(Line([TextBox(t, column=k) for k, t in boxed[i]], page_number, in_table=True))
+            continue
+        if _NBSP_CELL.match(raw):
+            # a cell printed as &nbsp; on a line of its own (text pulled from a PDF or a DOCX
+            # cell by cell): an empty cell, trusted only where its row then has the template's
+            # cells (a spacer paragraph is no cell)
+            lines.append(Line([TextBox("", aligned=True)], page_number, in_table=True))
+            continue
         if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
             continue
         if i in grid:

@@ -1,0 +1,69 @@
+"""Empty cells before a row's first number: in a row of values without a label (section 四's
+one row) they are cells of the template, not the label column a labelled row leaves empty; and a
+pipe table printed without edge pipes (html2text) starts such a row with a pipe that is a cell
+border, not an edge."""
+import random
+from dataclasses import replace
+
+import pytest
+
+from pipeline.corpus.render import draw_style, render_page
+from pipeline.corpus.values import report_for
+from pipeline.extract import extract_file
+from pipeline.layout import tokenize
+from pipeline.model import Document, Line, Page, TextBox
+from pipeline.readers.markdown import lines_from_markdown
+
+HTML2TEXT = "行政复议| 行政诉讼  \n---|---  \n结果维持| 结果纠正| 其他结果| 总计  \n| | 1| 1  \n\n"
+
+
+def test_a_row_of_a_table_without_edge_pipes_keeps_its_first_and_last_empty_cells():
+    rows = [[b.text for b in line.boxes] for line in lines_from_markdown(HTML2TEXT + "| 2| |   \n")]
+    assert ["", "", "1", "1"] in rows
+    # the same table printed with edge pipes: the outer pipes are edges
+    edged = "| a | b | c |\n|---|---|---|\n| | 1 | |\n"
+    assert [[b.text for b in line.boxes] for line in lines_from_markdown(edged)][-1] == ["", "1", ""]
+
+
+def _tokens(*rows):
+    doc = Document("t", "", "text", [Page(1, [Line([TextBox(t, column=k) for k, t in enumerate(r)], 1, in_table=True)
+                                              for r in rows])])
+    return [(t.line_no, t.cell_no, t.text, t.empty) for t in tokenize(doc) if t.kind == "number"]
+
+
+def test_leading_empty_cells_count_in_a_row_of_values_only():
+    assert _tokens(["", "", "1", ""]) == [(0, 0, "", True), (0, 1, "", True), (0, 2, "1", False), (0, 3, "", True)]
+    # a labelled row's leading empty cell is its label column
+    assert _tokens(["", "1、属于国家秘密", "3", ""]) == [(0, 2, "3", False), (0, 3, "", True)]
+
+
+# documents 0 and 1 print a number in section 四's row after empty cells, 2 and 3 print that row
+# wholly empty (the table's last row: a row of values, not a spacer)
+@pytest.mark.parametrize("index", range(4))
+def test_blank_zero_html_tables_read_exactly(tmp_path, index):
+    report = report_for("leading-empties", index)
+    rng = random.Random(f"style:{report.seed}")
+    style = replace(draw_style(rng), zero=("", "", ""))
+    path = tmp_path / "page.html"
+    path.write_text(render_page(report, style, rng).html, encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    gold = {k: v for k, v in report.gold()["fields"].items() if v is not None}
+    assert {k: fields[k]["value"] for k in gold} == gold
+
+
+# a pdfplumber-style grid: the third row's label wrapped onto the line above its numbers
+WRAPPED_LABEL = """\
+信息内容              本年新制作数量   本年新公开数量   对外公开总数量
+规章                  3                1                12
+规范性文件            1                2                3
+其他文件的
+                      5                1                7
+"""
+
+
+def test_a_text_grid_row_without_its_label_gets_no_empty_cell_for_it():
+    from pipeline.readers.text import lines_from_text
+
+    doc = Document("t", "", "text", [Page(1, lines_from_text(WRAPPED_LABEL))])
+    numbers = [(t.text, t.empty) for t in tokenize(doc) if t.kind == "number" and t.line_no == 4]
+    assert numbers == [("5", False), ("1", False), ("7", False)]

@@ -1,0 +1,38 @@
+"""Cells printed as &nbsp;, pulled out one cell a line (BeautifulSoup get_text("\\n"), PyMuPDF,
+docx2txt): the line holding only the no-break space is the empty cell, so a blank-zero row keeps
+its columns instead of being placed by the sum rules."""
+import random
+from dataclasses import replace
+
+import pytest
+
+from pipeline.corpus.render import draw_style, render_page
+from pipeline.corpus.values import report_for
+from pipeline.extract import extract_file
+from pipeline.readers.text import lines_from_text
+
+bs4 = pytest.importorskip("bs4")
+
+
+def test_a_no_break_space_line_is_an_empty_cell_and_a_blank_line_is_none():
+    lines = lines_from_text("行政处罚\n14\n\xa0\n\n\xa0 \n")
+    assert [[(b.text, b.aligned) for b in line.boxes] for line in lines] == [
+        [("行政处罚", False)], [("14", False)], [("", True)], [("", True)]]
+    assert lines[2].in_table
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_blank_zero_cells_printed_as_nbsp_are_read_as_printed(tmp_path, index):
+    report = report_for("nbsp-cells", index)
+    rng = random.Random(f"style:{report.seed}")
+    style = replace(draw_style(rng), zero=("", "", ""), nbsp_empty=True)
+    page = render_page(report, style, rng)
+    path = tmp_path / "dump.txt"
+    path.write_text(bs4.BeautifulSoup(page.html, "html.parser").get_text("\n"), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    gold = {k: v for k, v in report.gold()["fields"].items() if v is not None}
+    assert {k: fields[k]["value"] for k in gold} == gold
+    # the zeros were printed (as empty cells), not lost in conversion and placed by the rules
+    placed = [k for k in gold if any("lost in conversion" in r or "fewer numbers than cells" in r
+                                     for r in fields[k].get("reasons", []))]
+    assert placed == []
