@@ -114,6 +114,9 @@ def stray_space(text: str, rng: random.Random) -> str:
 
 # --- OCR errors in printed numbers -----------------------------------------------------
 
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+
+
 def corrupt_number(text: str, rng: random.Random) -> str:
     """An OCR misreading of a printed count: a digit read as its look-alike (6/8, 1/7,
     3/8, 5/6 ...), a digit dropped or doubled, or a stray `.`/`,` between two digits.
@@ -132,7 +135,10 @@ def corrupt_number(text: str, rng: random.Random) -> str:
         elif kind == "double":
             out = text[:i + 1] + text[i] + text[i + 1:]
         elif kind == "point" and i > digits[0]:
-            return text[:i] + rng.choice(".,") + text[i:]
+            out = text[:i] + rng.choice(".,") + text[i:]
+            if not _THOUSANDS.fullmatch(out.strip()):  # `2,571` is 2571 printed with its separator
+                return out
+            continue
         else:
             continue
         if int(re.sub(r"\D", "", out)) != value:

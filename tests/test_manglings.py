@@ -1,6 +1,7 @@
 """Synthetic manglings: every kind visibly changes the plain rendering in its own way, and on
 every mangled variant of every gold table each field is exact or flagged."""
 import json
+import random
 import re
 
 import pytest
@@ -146,3 +147,18 @@ def test_a_corrupt_field_marked_ok_is_confident_wrong_even_with_the_right_value(
                                       "b": FieldValue(3, 0.6, "inconsistent", Evidence())})
     assert judge(result, {"a": 3, "b": 3}, CONFIDENT).confident_wrong == []
     assert judge(result, {"a": 3, "b": 3}, CONFIDENT, {"a", "b"}).confident_wrong == ["a"]
+
+
+def test_an_ocr_misread_number_never_reads_as_the_same_count():
+    """A stray comma where a thousands separator goes (`2,571`) is the same count, printed as
+    reports print it: no misreading at all."""
+    from pipeline.variation import corrupt_number
+
+    def whole(text: str) -> int | None:
+        grouped = re.fullmatch(r"\d{1,3}(,\d{3})*", text)
+        return int(text.replace(",", "")) if grouped else None
+
+    for seed in range(400):
+        for printed in ("2571", "1000", "48", "123456"):
+            misread = corrupt_number(printed, random.Random(seed))
+            assert misread != printed and whole(misread) != int(printed), (seed, printed, misread)

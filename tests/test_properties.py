@@ -65,6 +65,9 @@ def test_digit_splits_round_trip(parts):
 # found by a run: an OCR'd total printed `2,4` after the row's numbers was taken for the next
 # row's enumerator, so the cell counted as lost and the rules' 24 was ok
 @example(seed=220821, key="2019", kind="ocr_markdown")
+# found by a run: the generator's "stray comma" landed where a thousands separator goes (`2,571`),
+# so a right reading of 2571 counted as confident wrong
+@example(seed=2235, key="2021-hybrid", kind="ocr_markdown")
 def test_any_mangled_variant_is_exact_or_flagged(tmp_path, seed, key, kind):
     gold = random_gold(key, random.Random(seed))
     try:
