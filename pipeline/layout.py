@@ -311,6 +311,23 @@ def _heading_over_cells(line: Line, headings: tuple[str, ...]) -> str | None:
     return joined if [kind for kind, _ in pieces] == ["text"] else None
 
 
+_ENUMERATOR = re.compile(r"^\s*[（(]?[0-9一二三四五六七八九十]{1,2}\s*[)）.、．]?\s*")
+
+
+def _cell_text(box) -> str:
+    """The text a table cell is judged prose by.  An OCR'd label cell that ends in one full
+    stop and holds no number past its enumerator is a label: speckle dust or the end of a
+    ruling after the label is read as "。" ("2. 没有现成信息需要另行制作。"), and the row was
+    lost as narrative.  A cell whose sentence carries numbers stays prose."""
+    text = box.text.strip()
+    if box.score is None or not text.endswith(("。", "．", ".")):
+        return text
+    body = text[:-1]
+    if "。" in body or any(ch.isdigit() for ch in _ENUMERATOR.sub("", body, count=1)):
+        return text
+    return body
+
+
 def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]:
     vocabulary = vocabulary or Vocabulary()
     tokens: list[Token] = []
@@ -354,7 +371,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                 tokens[-1].unit = unit
                 tokens[-1].text += unit
                 continue
-            if is_prose(box.text) and not glued_table:  # narrative framed as a table cell
+            if is_prose(_cell_text(box)) and not glued_table:  # narrative framed as a table cell
                 tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))
                 continue
             for token in _box_tokens(box.text, base):

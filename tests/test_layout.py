@@ -143,3 +143,21 @@ def test_a_row_label_wrapped_around_its_numbers_is_level_with_them():
     wrapped = Assembler(load_template("2019"), tokens)._wrapped(hit, [1, 2], covered={0, 5})
     assert wrapped == [tokens[4]]
     assert level_with(tokens[:1] + wrapped, numbers)
+
+
+def test_an_ocr_label_cell_ending_in_a_stray_full_stop_is_no_prose():
+    """Speckle dust after a label is read as "。": the 12-character label then looked like a
+    sentence and its row was lost.  A cell whose sentence carries a number stays prose, and
+    born-digital text is judged as printed."""
+    from pipeline.layout import tokenize
+    from pipeline.model import Document, Page
+
+    def kinds(label: str, score):
+        boxes = [TextBox(label, (0, 0, 100, 20), score=score)] + \
+                [TextBox("0", (100 + 20 * k, 0, 120 + 20 * k, 20), score=score) for k in range(7)]
+        doc = Document("x", "0", "pdf", [Page(1, [Line(boxes, 1, in_table=True)])])
+        return [t.kind for t in tokenize(doc)][0]
+
+    assert kinds("2. 没有现成信息需要另行制作。", 0.99) == "text"
+    assert kinds("2. 没有现成信息需要另行制作。", None) == "prose"
+    assert kinds("全年共收到现成信息需要另行制作申请21件。", 0.99) == "prose"

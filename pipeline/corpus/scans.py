@@ -109,6 +109,22 @@ def faded(a: np.ndarray, rng: random.Random, dpi: int) -> np.ndarray:
     return level + (a / 255.0) * (255 - level)
 
 
+def faded_toner(a: np.ndarray, rng: random.Random, dpi: int) -> np.ndarray:
+    """Toner running out as it really does: strokes turn grey and thin, and thin strokes break
+    where the toner grains are sparse (`faded` only lightens the ink; its strokes stay whole)."""
+    import cv2
+
+    field = _smooth_field(a.shape, rng)
+    grain = cv2.GaussianBlur(_rng_np(rng).random(a.shape).astype(np.float32), (0, 0), max(0.7, dpi / 250))
+    grain = (grain - grain.mean()) / max(float(grain.std()), 1e-6)
+    # where the field is high the toner is thinnest: up to ~40 % of the ink grains drop out
+    cut = rng.uniform(-1.4, -0.9) + field * rng.uniform(0.4, 0.8)
+    keep = np.clip((grain - cut) / 0.6 + 0.5, 0, 1)
+    ink = (1 - a / 255.0) * keep
+    level = rng.uniform(90, 130) + field * rng.uniform(20, 50)  # the grey that full ink becomes
+    return 255 - ink * (255 - level)
+
+
 def show_through(a: np.ndarray, rng: random.Random, dpi: int, back: np.ndarray | None = None) -> np.ndarray:
     """The reverse side's print seen through thin paper: mirrored, blurred, light."""
     import cv2
@@ -191,6 +207,7 @@ class Condition:
     steps: tuple[str, ...]  # applied in order
     held_out: bool = False
     dpi: tuple[int, ...] = DPIS
+    pt: tuple[float, ...] = TABLE_PT  # table font sizes drawn from
 
 
 CONDITIONS = {c.name: c for c in [
@@ -204,12 +221,19 @@ CONDITIONS = {c.name: c for c in [
     Condition("show_through", ("show_through",)),
     Condition("shaded_edges", ("shaded_edges",)),
     Condition("seal", ("seal",)),
+    # harder tuning conditions (issue 12): the kinds of damage the held-out combinations stack,
+    # at the hard end of their parameters, so that tuning sees how they fail
+    Condition("faded_toner", ("faded_toner",)),
+    Condition("blur_jpeg", ("blur", "jpeg"), dpi=(150, 200)),
+    Condition("skew_blur", ("skew", "blur")),
+    Condition("small_lowres_jpeg", ("jpeg",), dpi=(150,), pt=(8, 9)),
+    Condition("skew_speckle_jpeg", ("skew", "speckle", "jpeg"), dpi=(150, 200)),
     # held out: never used for tuning
     Condition("fax", ("skew", "fax"), held_out=True),
     Condition("combined", ("seal", "faded", "skew", "blur", "speckle", "jpeg"), held_out=True),
     Condition("combined_copier", ("show_through", "shaded_edges", "skew", "jpeg"), held_out=True),
 ]}
-GREY_STEPS = {"jpeg": jpeg, "speckle": speckle, "fax": fax, "faded": faded,
+GREY_STEPS = {"jpeg": jpeg, "speckle": speckle, "fax": fax, "faded": faded, "faded_toner": faded_toner,
               "shaded_edges": shaded_edges}
 
 
@@ -230,11 +254,11 @@ def _print(html: str) -> bytes:
             return b.print_pdf(path)
 
 
-def _style(report: Report, rng: random.Random, font: str):
+def _style(report: Report, rng: random.Random, font: str, pt: tuple[float, ...] = TABLE_PT):
     # printed reports come from Word or the article page; site chrome is not scanned
     style = draw_style(rng, rng.choice(["word", "article"]))
     # thead: a table split across pages repeats its header (or does not)
-    return replace(style, font=font, font_size_pt=rng.choice(TABLE_PT), thead=rng.random() < 0.5)
+    return replace(style, font=font, font_size_pt=rng.choice(pt), thead=rng.random() < 0.5)
 
 
 def make_scan(condition: str, index: int, seed: int | str = 0, font: str | None = None) -> ScanDoc:
@@ -245,7 +269,7 @@ def make_scan(condition: str, index: int, seed: int | str = 0, font: str | None 
     report = report_for(f"scan{seed}", index)
     rng = random.Random(f"scan:{seed}:{condition}:{index}")
     font = font or rng.choice(TUNING_FONTS + HELD_OUT_FONTS)
-    style = _style(report, rng, font)
+    style = _style(report, rng, font, cond.pt)
     page = render_page(report, style, rng)
     # Word markup names its own fonts per span (Times New Roman, 仿宋_GB2312), which fall back to
     # one default CJK face here: the drawn family is forced on everything printed
