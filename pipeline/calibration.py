@@ -332,8 +332,10 @@ its value is right.  `trust.assess` shows that probability as the field's confid
 value `ok` at its risk group's ok level or above: {describe_levels(m['ok_level'])}.  A field is
 "scattered" when its table was read in a scattered order (a text layer printing a table column by
 column), "rebuilt" when half its table's values or more were not read as printed (placed, split,
-lost cells) — "scattered" too when another table of its document was read scattered —, "plain"
-otherwise (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
+lost cells) — "scattered" too when another table of its document was read scattered, unless the
+value is a digit run split the one way the rules allow —, "plain" otherwise; a "scattered" value
+read from a printed number in its printed place, in a table where no sum rule fails, is
+"scattered_printed" (`trust.risk_group`).  The levels (each not below {CONFIDENT}) are
 the ones that flag fewest values while every generated family's out-of-fold error among ok values
 is at most 1 in 1,000 (or one error where a family has fewer than 1,000 ok values), errors and
 flags averaged over {DEALS} deals of folds (each document's fold from its id); a group

@@ -46,7 +46,7 @@ def test_fitted_calibrator_ranks_readings_by_how_often_they_are_right(tmp_path):
 
 
 def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
-    # plain fields err only at 0.92; fields of tables read in a scattered order err at 0.99;
+    # plain fields err only at 0.92; cells placed in tables read in a scattered order err at 0.99;
     # fields of tables mostly rebuilt from split or placed numbers err at 0.96
     base = {**_rows(1)[0], "reading": "as_printed"}
     rows, probs = [], []
@@ -56,7 +56,8 @@ def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
         probs.append(0.92 if wrong else 0.96)
     for i in range(2000):
         wrong = i % 200 == 0
-        rows.append({**base, "set": "scattered", "correct": int(not wrong), "table_scattered": 0.5})
+        rows.append({**base, "set": "scattered", "correct": int(not wrong), "table_scattered": 0.5,
+                     "reading": "placed"})
         probs.append(0.99 if wrong else 0.999)
     for i in range(2000):
         wrong = i % 200 == 0
@@ -335,6 +336,10 @@ def test_rebuilt_rows_of_a_document_with_a_scattered_table_take_the_scattered_le
     beside = {**rebuilt, **scattered}
     trust.add_table_context(beside)
     assert {trust.risk_group(s) for s in rebuilt.values()} == {"scattered"}
+    # digit runs split the one way the rules allow are not placed by the scattered order
+    split = {f"requests.r{i}": {**base, "table": "requests", "reading": "split_run"} for i in range(4)}
+    trust.add_table_context(beside_split := {**split, **{f: dict(s) for f, s in scattered.items()}})
+    assert {trust.risk_group(beside_split[f]) for f in split} == {"rebuilt"}
     assert "doc_scattered" not in calibration.features([{**s, "correct": 1, "set": "t", "doc": "d", "field": f}
                                                          for f, s in beside.items()])[0]
 
@@ -403,3 +408,22 @@ def test_a_table_printed_row_by_row_is_not_reread_in_a_column_order_that_fits_a_
         for f, fv in result.fields.items():
             if variant.truth.get(f) is not None and fv.value is not None and fv.status == "ok":
                 assert same_value(variant.truth[f], fv.value), (kind, f)
+
+
+def test_printed_values_of_a_scattered_table_whose_rules_hold_have_their_own_level():
+    # out of fold, the scattered group's confident errors are cells the column sums gave (lost,
+    # placed) and printed values of tables whose sum rules fail (a row read shifted)
+    base = {**_rows(1)[0], "scattered": 1.0, "by_columns": 0.0, "sum_rules_failed": 0.0}
+    table = {f"requests.r{i}": {**base, "reading": "as_printed"} for i in range(3)}
+    table["requests.lost"] = {**base, "reading": "lost_cell"}
+    table["requests.blank"] = {**base, "reading": "as_printed", "empty_cell": 1.0}
+    trust.add_table_context(table)
+    groups = {f: trust.risk_group(s) for f, s in table.items()}
+    assert groups == {"requests.r0": "scattered_printed", "requests.r1": "scattered_printed",
+                      "requests.r2": "scattered_printed", "requests.lost": "scattered", "requests.blank": "scattered"}
+    failing = {f: {**s, "sum_rules_failed": 1.0 if f == "requests.r0" else 0.0} for f, s in table.items()}
+    trust.add_table_context(failing)
+    assert {trust.risk_group(s) for s in failing.values()} == {"scattered"}
+    # a calibrator fitted before the group existed gives its values the strictest level
+    old = type("Fitted", (), {"govreport_ok_levels_": {"plain": 0.9, "scattered": 0.999}})()
+    assert trust.ok_level(old, table["requests.r0"]) == 0.999
