@@ -17,9 +17,11 @@ in the row it starts in, as the HTML reader prints a rowspan cell.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _BOX = range(0x2500, 0x2580)
+_ANY_BOX = re.compile("[\u2500-\u257f]")  # every text document's every line is tested: one C scan
 _HORIZONTAL = set("─━═┄┅┈┉╌╍")
 _VERTICAL = set("│┃║┆┇┊┋╎╏")
 
@@ -114,11 +116,11 @@ def box_tables(lines: list[str]) -> tuple[dict[int, list[tuple[int, str]]], set[
     taken: set[int] = set()
     i = 0
     while i < len(lines):
-        if not any(_is_box(c) for c in lines[i]):
+        if not _ANY_BOX.search(lines[i]):
             i += 1
             continue
         j = i
-        while j < len(lines) and any(_is_box(c) for c in lines[j]):
+        while j < len(lines) and _ANY_BOX.search(lines[j]):
             j += 1
         table = _table(lines[i:j]) if j - i >= 3 else None
         if table:
