@@ -66,23 +66,30 @@ def clean_line(raw: str) -> str:
 
 # a row's trailing numbers as pypdf prints a PDF table whose blank cells hold a space: one space
 # after the label or a number, then one space per blank cell (`量 94 2   2  98` is 94 2 _ _ 2 _ 98)
-_SPACED_TAIL = re.compile(r"(?:(?<=[^\s\d,.])|^)((?:\d[\d,.]*| )*)$")
-_SPACED_EVIDENCE = re.compile(r"\d \d.*\d {2,}\d|\d {2,}\d.*\d \d")
+_SPACED_TAIL = re.compile(r"(?:(?<=[^\s\d,.+\-−])|^)((?:[+\-−]?\d[\d,.]*| )*)$")
+_ONE_SPACE = re.compile(r"\S \d")
+_BLANK_BETWEEN = re.compile(r"\d {2,}\d")
 MIN_SPACED_ROWS = 2  # rows showing both a one-space separator and a blank cell
+
+
+def _shows_spaced_blanks(raw: str) -> bool:
+    """A row with a one-space separator before a number and a blank cell between two numbers
+    (`数量 315  1  53  369`); grid-laid text pads its columns with more than one space."""
+    return bool(_ONE_SPACE.search(raw) and _BLANK_BETWEEN.search(raw)) and spaced_cells(raw) is not None
 
 
 def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
     """(label, cells) of a line printed with one space per blank cell ('' for a blank), or None
     when its tail holds no blank cell (nothing to gain) or is no run of numbers."""
     tail = _SPACED_TAIL.search(raw)
-    if tail is None or not tail.group(1) or "  " not in raw[tail.start():] and raw.strip():
-        return None
+    if tail is None or "  " not in tail.group(1):
+        return None  # no blank cell (a blank-only line of one space is no row either)
     label, rest = raw[:tail.start()].strip(), tail.group(1)
     if label and (not _CJK.search(label) or not rest.startswith(" ")):
         return None
     cells: list[str] = []
     after_text = bool(label)
-    for piece in re.findall(r"\d[\d,.]*| ", rest):
+    for piece in re.findall(r"[+\-−]?\d[\d,.]*| ", rest):
         if piece != " ":
             cells.append(piece)
             after_text = True
@@ -115,7 +122,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     boxed, drawn = box_tables(raws)
     grid = grid_rows(["" if i in drawn else raw for i, raw in enumerate(raws)])
     # the converter prints one space per blank cell: rows that show it beside a one-space separator
-    spaced = sum(bool(_SPACED_EVIDENCE.search(raw)) for raw in raws) >= MIN_SPACED_ROWS
+    spaced = sum(map(_shows_spaced_blanks, raws)) >= MIN_SPACED_ROWS
     for i, raw in enumerate(raws):
         if i in drawn:
             if i in boxed and any(text for _, text in boxed[i]):
@@ -127,7 +134,8 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
             # cells (a spacer paragraph is no cell)
             lines.append(Line([TextBox("", aligned=True)], page_number, in_table=True))
             continue
-        if spaced and i not in grid and "\t" not in raw and "|" not in raw and "\xa0" not in raw:
+        # before the grid: such a converter lines up no columns (its rows can look like a grid)
+        if spaced and "\t" not in raw and "|" not in raw and "\xa0" not in raw:
             made = _spaced_lines(raw, page_number)
             if made is not None:
                 lines.extend(made)
