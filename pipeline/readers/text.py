@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..model import Document, Line, Page, TextBox
 from .detect import decode
@@ -69,13 +70,30 @@ def clean_line(raw: str) -> str:
 _SPACED_TAIL = re.compile(r"(?:(?<=[^\s\d,.+\-−])|^)((?:[+\-−]?\d[\d,.]*| )*)$")
 _ONE_SPACE = re.compile(r"\S \d")
 _BLANK_BETWEEN = re.compile(r"\d {2,}\d")
-MIN_SPACED_ROWS = 2  # rows showing both a one-space separator and a blank cell
+MIN_SPACED_ROWS = 3  # rows of one width showing both a one-space separator and a blank cell
 
 
-def _shows_spaced_blanks(raw: str) -> bool:
-    """A row with a one-space separator before a number and a blank cell between two numbers
-    (`数量 315  1  53  369`); grid-laid text pads its columns with more than one space."""
-    return bool(_ONE_SPACE.search(raw) and _BLANK_BETWEEN.search(raw)) and spaced_cells(raw) is not None
+def _spaced_evidence(raw: str) -> int | None:
+    """The width of a row that shows the convention: at the margin, a label, then a one-space
+    separator before a number and a blank cell between two numbers (`数量 315  1  53  369`), or
+    only blank cells (`数量        `).  Grid-laid text (text browsers, pdftotext -layout) indents
+    its rows and pads its columns instead."""
+    if raw[:1].isspace():
+        return None
+    found = spaced_cells(raw)
+    if found is None or not found[0]:
+        return None
+    label, cells = found
+    if any(cells) and not (_ONE_SPACE.search(raw) and _BLANK_BETWEEN.search(raw)) or len(cells) < 2:
+        return None
+    return len(cells)
+
+
+def prints_spaced_blanks(raws: list[str]) -> bool:
+    """Whether the text prints one space per blank cell: rows showing it that read as one table's
+    width (grid-laid text read so gets widths that vary with its numbers' lengths)."""
+    widths = Counter(w for w in map(_spaced_evidence, raws) if w)
+    return bool(widths) and widths.most_common(1)[0][1] >= MIN_SPACED_ROWS
 
 
 def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
@@ -122,7 +140,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     boxed, drawn = box_tables(raws)
     grid = grid_rows(["" if i in drawn else raw for i, raw in enumerate(raws)])
     # the converter prints one space per blank cell: rows that show it beside a one-space separator
-    spaced = sum(map(_shows_spaced_blanks, raws)) >= MIN_SPACED_ROWS
+    spaced = prints_spaced_blanks(raws)
     for i, raw in enumerate(raws):
         if i in drawn:
             if i in boxed and any(text for _, text in boxed[i]):
