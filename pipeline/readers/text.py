@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..model import Document, Line, Page, TextBox
 from .detect import decode
@@ -64,11 +65,82 @@ def clean_line(raw: str) -> str:
     return _RESIDUE.sub(" ", _MD_HEADING.sub("", raw))
 
 
+# a row's trailing numbers as pypdf prints a PDF table whose blank cells hold a space: one space
+# after the label or a number, then one space per blank cell (`量 94 2   2  98` is 94 2 _ _ 2 _ 98)
+_SPACED_TAIL = re.compile(r"(?:(?<=[^\s\d,.+\-−])|^)((?:[+\-−]?\d[\d,.]*| )*)$")
+_ONE_SPACE = re.compile(r"\S \d")
+_BLANK_BETWEEN = re.compile(r"\d {2,}\d")
+MIN_SPACED_ROWS = 3  # rows of one width showing both a one-space separator and a blank cell
+
+
+def _spaced_evidence(raw: str) -> int | None:
+    """The width of a row that shows the convention: at the margin, a label, then a one-space
+    separator before a number and a blank cell between two numbers (`数量 315  1  53  369`), or
+    only blank cells (`数量        `).  Grid-laid text (text browsers, pdftotext -layout) indents
+    its rows and pads its columns instead."""
+    if raw[:1].isspace():
+        return None
+    found = spaced_cells(raw)
+    if found is None or not found[0]:
+        return None
+    label, cells = found
+    if any(cells) and not (_ONE_SPACE.search(raw) and _BLANK_BETWEEN.search(raw)) or len(cells) < 2:
+        return None
+    return len(cells)
+
+
+def prints_spaced_blanks(raws: list[str]) -> bool:
+    """Whether the text prints one space per blank cell: rows showing it that read as one table's
+    width (grid-laid text read so gets widths that vary with its numbers' lengths)."""
+    widths = Counter(w for w in map(_spaced_evidence, raws) if w)
+    return bool(widths) and widths.most_common(1)[0][1] >= MIN_SPACED_ROWS
+
+
+def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
+    """(label, cells) of a line printed with one space per blank cell ('' for a blank), or None
+    when its tail holds no blank cell (nothing to gain) or is no run of numbers."""
+    tail = _SPACED_TAIL.search(raw)
+    if tail is None or "  " not in tail.group(1):
+        return None  # no blank cell (a blank-only line of one space is no row either)
+    label, rest = raw[:tail.start()].strip(), tail.group(1)
+    if label and (not _CJK.search(label) or not rest.startswith(" ")):
+        return None
+    cells: list[str] = []
+    after_text = bool(label)
+    for piece in re.findall(r"[+\-−]?\d[\d,.]*| ", rest):
+        if piece != " ":
+            cells.append(piece)
+            after_text = True
+        elif after_text:
+            after_text = False  # the separator after a label or a number
+        else:
+            cells.append("")
+    return label, cells
+
+
+def _spaced_lines(raw: str, page_number: int) -> list[Line] | None:
+    """Cells of a one-space-per-blank row; the blanks are `aligned` (assembly keeps them only where
+    the row then has the template's cells).  Blanks before any printed text of the line (a row whose
+    wrapped label ends on the line above) are lines of one blank each, as tokenize reads them."""
+    found = spaced_cells(raw)
+    if found is None:
+        return None
+    label, cells = found
+    lead = 0 if label else next((k for k, c in enumerate(cells) if c), len(cells))
+    out = [Line([TextBox("", aligned=True)], page_number, in_table=True) for _ in range(lead)]
+    rest = ([TextBox(label)] if label else []) + [TextBox(c, aligned=not c) for c in cells[lead:]]
+    if rest:
+        out.append(Line(rest, page_number, in_table=True))
+    return out
+
+
 def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     lines = []
     raws = [clean_line(raw) for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     boxed, drawn = box_tables(raws)
     grid = grid_rows(["" if i in drawn else raw for i, raw in enumerate(raws)])
+    # the converter prints one space per blank cell: rows that show it beside a one-space separator
+    spaced = prints_spaced_blanks(raws)
     for i, raw in enumerate(raws):
         if i in drawn:
             if i in boxed and any(text for _, text in boxed[i]):
@@ -80,6 +152,12 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
             # cells (a spacer paragraph is no cell)
             lines.append(Line([TextBox("", aligned=True)], page_number, in_table=True))
             continue
+        # before the grid: such a converter lines up no columns (its rows can look like a grid)
+        if spaced and "\t" not in raw and "|" not in raw and "\xa0" not in raw:
+            made = _spaced_lines(raw, page_number)
+            if made is not None:
+                lines.extend(made)
+                continue
         if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
             continue
         if i in grid:
