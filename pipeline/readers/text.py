@@ -67,7 +67,9 @@ def clean_line(raw: str) -> str:
 
 # a row's trailing numbers as pypdf prints a PDF table whose blank cells hold a space: one space
 # after the label or a number, then one space per blank cell (`量 94 2   2  98` is 94 2 _ _ 2 _ 98)
-_SPACED_TAIL = re.compile(r"(?:(?<=[^\s\d,.+\-−])|^)((?:[+\-−]?\d[\d,.]*| )*)$")
+# (possessive: a digit run is one number, never re-split while backtracking — a 30-digit run
+# before a non-digit took minutes)
+_SPACED_TAIL = re.compile(r"(?:(?<=[^\s\d,.+\-−])|^)((?:[+\-−]?\d[\d,.]*+| )*+)$")
 _ONE_SPACE = re.compile(r"\S \d")
 _BLANK_BETWEEN = re.compile(r"\d {2,}\d")
 MIN_SPACED_ROWS = 3  # rows of one width showing both a one-space separator and a blank cell
