@@ -33,15 +33,13 @@ REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean fir
 def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     import cv2
 
-    from . import _ink_crop, _reread_crop
+    from . import _ink_crop, _reread_crop, binarized
 
     out = []
     tight = _reread_crop(gray, bbox)
     if tight is not None:
         out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
-        grey = cv2.cvtColor(tight, cv2.COLOR_BGR2GRAY)
-        binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
-        out.append(cv2.cvtColor(binary, cv2.COLOR_GRAY2BGR))
+        out.append(binarized(tight))  # second: confirm needs it for a doubtful first read
     loose = _ink_crop(gray, bbox, inset=3, pad=14)
     if loose is not None:
         out.append(loose)
@@ -76,7 +74,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     gives the same number (the second, independent read the OCR stage no longer makes for
     every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
     variants giving the kept number.  Never changes a value.  True when a cell was confirmed."""
-    from . import same_number
+    from . import REREAD_BELOW, same_number
     from .engines import get_engine
 
     todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
@@ -93,14 +91,18 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     confirmed = False
     rest = []
     for cell in first:
-        agreeing = [b for b in boxes[cell] if same_number(b.text, reads[cell])]
-        once = [b for b in agreeing if b.agree is None]
+        # a doubtful first read (below REREAD_BELOW) is not confirmed by the same pixels
+        # enlarged: a glyph faded toner broke ("0" missing its left side) reads "3" from any
+        # crop of it; it also needs the binarized crop, below
+        once = [b for b in boxes[cell] if b.agree is None and (b.score or 0) >= REREAD_BELOW
+                and same_number(b.text, reads[cell])]
         for box in once:
             box.agree = True
             confirmed = True
         if len(once) < len(boxes[cell]):
             rest.append(cell)
-    # a value whose two reads disagreed: the other variants too, two of three must agree
+    # the other variants too: two of three must agree, the binarized one among them when the
+    # first read was doubtful
     crops, owners = [], []
     for cell in rest:
         for crop in variants[cell][1:]:
@@ -111,7 +113,12 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         votes[owner].append(text.strip())
     for cell, texts in votes.items():
         for box in boxes[cell]:
-            if box.agree is not True and sum(same_number(box.text, t) for t in texts) >= 2:
+            if box.agree is True:
+                continue
+            doubtful = (box.score or 0) < REREAD_BELOW
+            if doubtful and not (len(texts) > 1 and same_number(box.text, texts[1])):
+                continue  # no binarized crop, or it reads another thing
+            if sum(same_number(box.text, t) for t in texts) >= 2:
                 box.agree = True
                 confirmed = True
     return confirmed
