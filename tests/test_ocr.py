@@ -1044,7 +1044,8 @@ class _FillsInBrokenGlyphs:
 def test_a_doubtful_read_repeated_from_the_same_pixels_is_no_second_read():
     """Faded toner broke off the left side of a "0": read "3" at 0.86, re-read "3" from a tight
     crop of the same pixels, and counted as read twice in agreement (ok at 0.97 in a cell no
-    sum rule covers).  A doubtful first read is agreed only when the binarized crop agrees too."""
+    sum rule covers).  A doubtful first read is agreed only when the binarized crop agrees too;
+    otherwise the cell is marked for the proof-reader to ask the binarized crop again."""
     from pipeline.ocr import _table_lines
     from pipeline.ocr.engines import OcrBox
 
@@ -1054,7 +1055,7 @@ def test_a_doubtful_read_repeated_from_the_same_pixels_is_no_second_read():
     members = {(0, 0): [OcrBox("3", (85, 10, 115, 50), 0.86)]}
     (_, line), = _table_lines(grid, members, img, _FillsInBrokenGlyphs(), 1)
     box, = line.boxes
-    assert box.text == "3" and box.agree is not True and box.score < 0.9
+    assert box.text == "3" and box.agree is None and box.same_pixels  # the proof-reader asks again
 
     class Agrees(_FillsInBrokenGlyphs):
         def recognize_crops(self, crops):
@@ -1072,9 +1073,9 @@ def test_the_proof_reader_confirms_a_doubtful_read_only_with_the_binarized_crop(
     from pipeline.ocr import engines
     from pipeline.ocr.proofread import _Pages, confirm
 
-    def check(score, reader):
+    def check(score, reader, same_pixels=False):
         gray = _broken_zero_cell()
-        cell = TextBox("3", (0, 0, 200, 60), score=score)
+        cell = TextBox("3", (0, 0, 200, 60), score=score, same_pixels=same_pixels)
         doc = Document("scan.pdf", "", "pdf", pages=[Page(1, [Line([cell], 1, in_table=True)], path="ocr", image=gray)])
         fv = FieldValue(3, 0.85, "low_confidence", Evidence(page=1, bbox=cell.bbox),
                         signals=_ocr_signals(sum_rules=0.0, narrative=0.0, ocr_score=score))
@@ -1089,3 +1090,5 @@ def test_the_proof_reader_confirms_a_doubtful_read_only_with_the_binarized_crop(
     assert check(0.86, _FillsInBrokenGlyphs()) is None
     assert check(0.86, Agrees()) is True
     assert check(0.97, _FillsInBrokenGlyphs()) is True
+    # a read the OCR stage saw repeated only by the same pixels, whatever its score
+    assert check(0.97, _FillsInBrokenGlyphs(), same_pixels=True) is None

@@ -68,13 +68,21 @@ class _Pages:
         return self.grays[page]
 
 
+def _doubtful(box: TextBox) -> bool:
+    """A read only the binarized crop can confirm: doubtful at first (below REREAD_BELOW), or
+    one only re-reads of the same pixels repeated."""
+    from . import REREAD_BELOW
+
+    return box.same_pixels or (box.score or 0) < REREAD_BELOW
+
+
 def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     """Values read once, or twice differently (`ocr_agree` < 1), that are not ok: read again
     from variant crops.  A value read once is read twice in agreement when the enlarged crop
     gives the same number (the second, independent read the OCR stage no longer makes for
     every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
     variants giving the kept number.  Never changes a value.  True when a cell was confirmed."""
-    from . import REREAD_BELOW, same_number
+    from . import same_number
     from .engines import get_engine
 
     todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
@@ -94,8 +102,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         # a doubtful first read (below REREAD_BELOW) is not confirmed by the same pixels
         # enlarged: a glyph faded toner broke ("0" missing its left side) reads "3" from any
         # crop of it; it also needs the binarized crop, below
-        once = [b for b in boxes[cell] if b.agree is None and (b.score or 0) >= REREAD_BELOW
-                and same_number(b.text, reads[cell])]
+        once = [b for b in boxes[cell] if b.agree is None and not _doubtful(b) and same_number(b.text, reads[cell])]
         for box in once:
             box.agree = True
             confirmed = True
@@ -115,8 +122,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         for box in boxes[cell]:
             if box.agree is True:
                 continue
-            doubtful = (box.score or 0) < REREAD_BELOW
-            if doubtful and not (len(texts) > 1 and same_number(box.text, texts[1])):
+            if _doubtful(box) and not (len(texts) > 1 and same_number(box.text, texts[1])):
                 continue  # no binarized crop, or it reads another thing
             if sum(same_number(box.text, t) for t in texts) >= 2:
                 box.agree = True
