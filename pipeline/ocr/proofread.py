@@ -2,7 +2,10 @@
 
 After extraction, a value read once (or twice differently) that is not ok is read again
 from variant crops; two of them giving the kept number make the cell "read twice in
-agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.
+agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.  A doubtful
+read (first score below REREAD_BELOW, or repeated only from the same pixels) needs the
+binarized crop among them: the enlarged crop of a glyph faded toner broke is the same broken
+glyph, and the recognizer fills it in alike.
 
 A sum rule that fails on OCR-read cells is a sign of a misread digit as
 often as of a wrong printed total.  Before anything is flagged, the cells of every failing
@@ -81,7 +84,8 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     from variant crops.  A value read once is read twice in agreement when the enlarged crop
     gives the same number (the second, independent read the OCR stage no longer makes for
     every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
-    variants giving the kept number.  Never changes a value.  True when a cell was confirmed."""
+    variants giving the kept number, and a doubtful one (`_doubtful`) the binarized crop among
+    them.  Never changes a value.  True when a cell was confirmed."""
     from . import same_number
     from .engines import get_engine
 
@@ -99,9 +103,9 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     confirmed = False
     rest = []
     for cell in first:
-        # a doubtful first read (below REREAD_BELOW) is not confirmed by the same pixels
-        # enlarged: a glyph faded toner broke ("0" missing its left side) reads "3" from any
-        # crop of it; it also needs the binarized crop, below
+        # a doubtful read is not confirmed by the same pixels enlarged: a glyph faded toner
+        # broke ("0" missing its left side) reads "3" from any crop of it; it also needs the
+        # binarized crop, below
         once = [b for b in boxes[cell] if b.agree is None and not _doubtful(b) and same_number(b.text, reads[cell])]
         for box in once:
             box.agree = True
@@ -109,7 +113,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         if len(once) < len(boxes[cell]):
             rest.append(cell)
     # the other variants too: two of three must agree, the binarized one among them when the
-    # first read was doubtful
+    # read is doubtful
     crops, owners = [], []
     for cell in rest:
         for crop in variants[cell][1:]:
