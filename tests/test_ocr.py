@@ -1068,17 +1068,18 @@ def test_a_doubtful_read_repeated_from_the_same_pixels_is_no_second_read():
 def test_the_proof_reader_confirms_a_doubtful_read_only_with_the_binarized_crop(monkeypatch):
     """The proof-reader's enlarged crop of a broken glyph is the same pixels again: a value no
     sum rule covers, first read doubtful, is read twice in agreement only when the binarized
-    crop gives the number too; a clearly read one still needs only the enlarged crop."""
+    crop gives the number too; a clearly read one, or one a holding sum rule vouches for, still
+    needs only the enlarged crop."""
     from pipeline.model import Evidence, FieldValue, Line, Result, TextBox
     from pipeline.ocr import engines
     from pipeline.ocr.proofread import _Pages, confirm
 
-    def check(score, reader, same_pixels=False):
+    def check(score, reader, same_pixels=False, sum_rules=0.0):
         gray = _broken_zero_cell()
         cell = TextBox("3", (0, 0, 200, 60), score=score, same_pixels=same_pixels)
         doc = Document("scan.pdf", "", "pdf", pages=[Page(1, [Line([cell], 1, in_table=True)], path="ocr", image=gray)])
         fv = FieldValue(3, 0.85, "low_confidence", Evidence(page=1, bbox=cell.bbox),
-                        signals=_ocr_signals(sum_rules=0.0, narrative=0.0, ocr_score=score))
+                        signals=_ocr_signals(sum_rules=sum_rules, narrative=0.0, ocr_score=score))
         monkeypatch.setattr(engines, "get_engine", lambda name=None: reader)
         confirm(doc, _Pages(b"", doc), Result("scan.pdf", "", fields={"disclosure.licensing.decisions": fv}))
         return cell.agree
@@ -1092,3 +1093,5 @@ def test_the_proof_reader_confirms_a_doubtful_read_only_with_the_binarized_crop(
     assert check(0.97, _FillsInBrokenGlyphs()) is True
     # a read the OCR stage saw repeated only by the same pixels, whatever its score
     assert check(0.97, _FillsInBrokenGlyphs(), same_pixels=True) is None
+    # a holding sum rule is the independent check: the second read only lifts the low score
+    assert check(0.86, _FillsInBrokenGlyphs(), sum_rules=2.0) is True

@@ -2,9 +2,9 @@
 
 After extraction, a value read once (or twice differently) that is not ok is read again
 from variant crops; two of them giving the kept number make the cell "read twice in
-agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.  A doubtful
-read (first score below REREAD_BELOW, or repeated only from the same pixels) needs the
-binarized crop among them: the enlarged crop of a glyph faded toner broke is the same broken
+agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.  There a
+doubtful read (first score below REREAD_BELOW, or repeated only from the same pixels) needs
+the binarized crop among them: the enlarged crop of a glyph faded toner broke is the same broken
 glyph, and the recognizer fills it in alike.
 
 A sum rule that fails on OCR-read cells is a sign of a misread digit as
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..cells import is_number, parse_number
 from ..model import Document, Result, TextBox
-from ..trust import rule_of_thumb_flags
+from ..trust import _vouched, rule_of_thumb_flags
 
 MAX_CELLS = 16  # cells of failing rules re-read per document
 MAX_CHANGES = 2  # replacements tried together
@@ -84,8 +84,8 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     from variant crops.  A value read once is read twice in agreement when the enlarged crop
     gives the same number (the second, independent read the OCR stage no longer makes for
     every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
-    variants giving the kept number, and a doubtful one (`_doubtful`) the binarized crop among
-    them.  Never changes a value.  True when a cell was confirmed."""
+    variants giving the kept number, and a doubtful one (`_doubtful`) no holding sum rule
+    vouches for the binarized crop among them.  Never changes a value.  True when a cell was confirmed."""
     from . import same_number
     from .engines import get_engine
 
@@ -94,6 +94,10 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
             and fv.signals.get("ocr_agree", 1) < 1 and not fv.signals.get("repaired")
             and fv.evidence.page and fv.evidence.bbox]
     todo = list(dict.fromkeys(todo))[:MAX_CONFIRM]
+    # where a holding sum rule vouches for the value it is the independent check, and the
+    # second read only lifts a low score: the binarized crop is asked only where none does
+    unvouched = {(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
+                 if fv.signals.get("path") == "ocr" and not _vouched(fv.signals)}
     variants = {cell: _variants(pages[cell[0]], cell[1]) for cell in todo}
     boxes = {cell: [b for b in _boxes(doc, *cell) if b.agree is not True and b.text.strip()] for cell in todo}
     engine = get_engine()
@@ -106,7 +110,9 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         # a doubtful read is not confirmed by the same pixels enlarged: a glyph faded toner
         # broke ("0" missing its left side) reads "3" from any crop of it; it also needs the
         # binarized crop, below
-        once = [b for b in boxes[cell] if b.agree is None and not _doubtful(b) and same_number(b.text, reads[cell])]
+        strict = cell in unvouched
+        once = [b for b in boxes[cell] if b.agree is None and not (strict and _doubtful(b))
+                and same_number(b.text, reads[cell])]
         for box in once:
             box.agree = True
             confirmed = True
@@ -126,7 +132,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         for box in boxes[cell]:
             if box.agree is True:
                 continue
-            if _doubtful(box) and not (len(texts) > 1 and same_number(box.text, texts[1])):
+            if cell in unvouched and _doubtful(box) and not (len(texts) > 1 and same_number(box.text, texts[1])):
                 continue  # no binarized crop, or it reads another thing
             if sum(same_number(box.text, t) for t in texts) >= 2:
                 box.agree = True
