@@ -27,6 +27,9 @@ class TextBox:
     # OCR number cells: did a second, independent read (another crop of the cell, or the
     # proof-reader's re-reads) give the same text?  None: no second read was made
     agree: bool | None = None
+    # OCR: a doubtful read that only re-reads of the same pixels repeated (agree stays None):
+    # the proof-reader needs its binarized crop to agree before it counts as read twice
+    same_pixels: bool = False
     # a cell found only by the alignment of the numbers around it (a text grid): an empty one
     # proves a blank only if the row then has as many cells as the template
     aligned: bool = False

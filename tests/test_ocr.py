@@ -1022,3 +1022,76 @@ def test_a_stray_dash_in_a_row_with_no_number_and_no_word_vouches_for_nothing():
     assert [b.agree for b in lines[0].boxes][1:3] == [None, None]
     assert [b.agree for b in lines[1].boxes][1:3] == [True, True]
     assert [b.agree for b in lines[2].boxes][1:] == [True, True, True, True]
+
+
+def _broken_zero_cell() -> np.ndarray:
+    """A ruled cell printing a faded "0" whose left side the toner lost: grey strokes of a "3"."""
+    img = np.full((60, 200), 255, np.uint8)
+    cv2.rectangle(img, (0, 0), (199, 59), 0, 2)
+    cv2.ellipse(img, (100, 30), (10, 16), 0, -100, 100, 170, 3)
+    return img
+
+
+class _FillsInBrokenGlyphs:
+    """A recognizer that reads any grey crop of the broken "0" as "3" and reads its binarized
+    crop (black and white only) as something else, as rapidocr does on faded toner."""
+    name = "scripted"
+
+    def recognize_crops(self, crops):
+        return [("à", 0.49) if set(np.unique(c)) <= {0, 255} else ("3", 0.86) for c in crops]
+
+
+def test_a_doubtful_read_repeated_from_the_same_pixels_is_no_second_read():
+    """Faded toner broke off the left side of a "0": read "3" at 0.86, re-read "3" from a tight
+    crop of the same pixels, and counted as read twice in agreement (ok at 0.97 in a cell no
+    sum rule covers).  A doubtful first read is agreed only when the binarized crop agrees too;
+    otherwise the cell is marked for the proof-reader to ask the binarized crop again."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    img = _broken_zero_cell()
+    grid = geometry.Grid([0.0, 200.0], [0.0, 60.0], geometry.merge_cells([0, 200], [0, 60], lambda i, j: True,
+                                                                           lambda i, j: True))
+    members = {(0, 0): [OcrBox("3", (85, 10, 115, 50), 0.86)]}
+    (_, line), = _table_lines(grid, members, img, _FillsInBrokenGlyphs(), 1)
+    box, = line.boxes
+    assert box.text == "3" and box.agree is None and box.same_pixels  # the proof-reader asks again
+
+    class Agrees(_FillsInBrokenGlyphs):
+        def recognize_crops(self, crops):
+            return [("3", 0.86)] * len(crops)
+
+    (_, line), = _table_lines(grid, members, img, Agrees(), 1)
+    assert line.boxes[0].agree is True  # the binarized crop reads it alike: two reads agree
+
+
+def test_the_proof_reader_confirms_a_doubtful_read_only_with_the_binarized_crop(monkeypatch):
+    """The proof-reader's enlarged crop of a broken glyph is the same pixels again: a value no
+    sum rule covers, first read doubtful, is read twice in agreement only when the binarized
+    crop gives the number too; a clearly read one, or one a holding sum rule vouches for, still
+    needs only the enlarged crop."""
+    from pipeline.model import Evidence, FieldValue, Line, Result, TextBox
+    from pipeline.ocr import engines
+    from pipeline.ocr.proofread import _Pages, confirm
+
+    def check(score, reader, same_pixels=False, sum_rules=0.0):
+        gray = _broken_zero_cell()
+        cell = TextBox("3", (0, 0, 200, 60), score=score, same_pixels=same_pixels)
+        doc = Document("scan.pdf", "", "pdf", pages=[Page(1, [Line([cell], 1, in_table=True)], path="ocr", image=gray)])
+        fv = FieldValue(3, 0.85, "low_confidence", Evidence(page=1, bbox=cell.bbox),
+                        signals=_ocr_signals(sum_rules=sum_rules, narrative=0.0, ocr_score=score))
+        monkeypatch.setattr(engines, "get_engine", lambda name=None: reader)
+        confirm(doc, _Pages(b"", doc), Result("scan.pdf", "", fields={"disclosure.licensing.decisions": fv}))
+        return cell.agree
+
+    class Agrees:
+        def recognize_crops(self, crops):
+            return [("3", 0.9)] * len(crops)
+
+    assert check(0.86, _FillsInBrokenGlyphs()) is None
+    assert check(0.86, Agrees()) is True
+    assert check(0.97, _FillsInBrokenGlyphs()) is True
+    # a read the OCR stage saw repeated only by the same pixels, whatever its score
+    assert check(0.97, _FillsInBrokenGlyphs(), same_pixels=True) is None
+    # a holding sum rule is the independent check: the second read only lifts the low score
+    assert check(0.86, _FillsInBrokenGlyphs(), sum_rules=2.0) is True

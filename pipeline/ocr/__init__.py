@@ -424,6 +424,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     repaired: set[tuple[int, int]] = set()
     agree: dict[tuple[int, int], bool] = {}
     unplaced: dict[tuple[int, int], tuple[str, float]] = {}  # empty cells re-read as no number
+    first_scores = dict(scores)
     if crops:
         for key, (text2, score2) in zip(todo, engine.recognize_crops(crops)):
             text2 = text2.strip()
@@ -451,6 +452,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 texts[key] = text2
             elif is_number(old):
                 agree[key] = same_number(old, text2)
+    same_pixels = _independent_agreement(todo, crops, first_scores, texts, agree, engine)
     by_row: dict[int, list[str]] = {}
     for cell in sorted(grid.cells, key=lambda c: c.c0):
         by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
@@ -487,10 +489,40 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         cells = sorted((c for c in grid.cells if c.r0 == r), key=lambda c: c.c0)
         boxes = [TextBox(texts[(c.r0, c.c0)], c.bbox, score=round(scores[(c.r0, c.c0)], 4),
                          column=colmap.get(c.c0, c.c0),
-                         repaired=(c.r0, c.c0) in repaired, agree=agree.get((c.r0, c.c0))) for c in cells]
+                         repaired=(c.r0, c.c0) in repaired, agree=agree.get((c.r0, c.c0)),
+                         same_pixels=(c.r0, c.c0) in same_pixels) for c in cells]
         if any(b.text for b in boxes):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
+
+
+def binarized(crop: np.ndarray) -> np.ndarray:
+    """A crop at full contrast (Otsu): faded grey strokes black, a glyph's broken-off part
+    shown as missing rather than as faint ink the recognizer fills in from the shape it expects."""
+    import cv2
+
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    return cv2.cvtColor(cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1], cv2.COLOR_GRAY2BGR)
+
+
+def _independent_agreement(todo: list, crops: list, first_scores: dict, texts: dict, agree: dict,
+                           engine: OcrEngine) -> set:
+    """A doubtful first read (below REREAD_BELOW) that a re-read of the same crop repeats is not
+    read twice independently: faded toner that broke off the left side of a "0" leaves a "3"
+    in every crop of those pixels (read "3" twice, ok at 0.97).  Such an agreement stands only
+    when the binarized crop gives the number too; otherwise the second read counts as not made
+    (`same_pixels`: the proof-reader asks the binarized crop again).  The score stays the
+    re-read's: a sum rule that holds still vouches for the value."""
+    same = [(key, crop) for key, crop in zip(todo, crops)
+            if agree.get(key) and first_scores[key] < REREAD_BELOW and is_number(texts[key])]
+    unbacked = set()
+    if not same:
+        return unbacked
+    for (key, _), (text3, _) in zip(same, engine.recognize_crops([binarized(c) for _, c in same])):
+        if not same_number(texts[key], text3.strip()):
+            agree[key] = None
+            unbacked.add(key)
+    return unbacked
 
 
 def _unvouched_stray_dashes(grid: geometry.Grid, texts: dict, agree: dict) -> None:

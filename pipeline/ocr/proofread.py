@@ -2,7 +2,10 @@
 
 After extraction, a value read once (or twice differently) that is not ok is read again
 from variant crops; two of them giving the kept number make the cell "read twice in
-agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.
+agreement" (`TextBox.agree`), which trust needs for values no sum rule covers.  There a
+doubtful read (first score below REREAD_BELOW, or repeated only from the same pixels) needs
+the binarized crop among them: the enlarged crop of a glyph faded toner broke is the same broken
+glyph, and the recognizer fills it in alike.
 
 A sum rule that fails on OCR-read cells is a sign of a misread digit as
 often as of a wrong printed total.  Before anything is flagged, the cells of every failing
@@ -22,7 +25,7 @@ import numpy as np
 
 from ..cells import is_number, parse_number
 from ..model import Document, Result, TextBox
-from ..trust import rule_of_thumb_flags
+from ..trust import _vouched, rule_of_thumb_flags
 
 MAX_CELLS = 16  # cells of failing rules re-read per document
 MAX_CHANGES = 2  # replacements tried together
@@ -33,15 +36,13 @@ REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean fir
 def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     import cv2
 
-    from . import _ink_crop, _reread_crop
+    from . import _ink_crop, _reread_crop, binarized
 
     out = []
     tight = _reread_crop(gray, bbox)
     if tight is not None:
         out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
-        grey = cv2.cvtColor(tight, cv2.COLOR_BGR2GRAY)
-        binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
-        out.append(cv2.cvtColor(binary, cv2.COLOR_GRAY2BGR))
+        out.append(binarized(tight))  # second: confirm needs it for a doubtful first read
     loose = _ink_crop(gray, bbox, inset=3, pad=14)
     if loose is not None:
         out.append(loose)
@@ -70,12 +71,21 @@ class _Pages:
         return self.grays[page]
 
 
+def _doubtful(box: TextBox) -> bool:
+    """A read only the binarized crop can confirm: doubtful at first (below REREAD_BELOW), or
+    one only re-reads of the same pixels repeated."""
+    from . import REREAD_BELOW
+
+    return box.same_pixels or (box.score or 0) < REREAD_BELOW
+
+
 def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     """Values read once, or twice differently (`ocr_agree` < 1), that are not ok: read again
     from variant crops.  A value read once is read twice in agreement when the enlarged crop
     gives the same number (the second, independent read the OCR stage no longer makes for
     every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
-    variants giving the kept number.  Never changes a value.  True when a cell was confirmed."""
+    variants giving the kept number, and a doubtful one (`_doubtful`) no holding sum rule
+    vouches for the binarized crop among them.  Never changes a value.  True when a cell was confirmed."""
     from . import same_number
     from .engines import get_engine
 
@@ -84,6 +94,10 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
             and fv.signals.get("ocr_agree", 1) < 1 and not fv.signals.get("repaired")
             and fv.evidence.page and fv.evidence.bbox]
     todo = list(dict.fromkeys(todo))[:MAX_CONFIRM]
+    # where a holding sum rule vouches for the value it is the independent check, and the
+    # second read only lifts a low score: the binarized crop is asked only where none does
+    unvouched = {(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
+                 if fv.signals.get("path") == "ocr" and not _vouched(fv.signals)}
     variants = {cell: _variants(pages[cell[0]], cell[1]) for cell in todo}
     boxes = {cell: [b for b in _boxes(doc, *cell) if b.agree is not True and b.text.strip()] for cell in todo}
     engine = get_engine()
@@ -93,14 +107,19 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     confirmed = False
     rest = []
     for cell in first:
-        agreeing = [b for b in boxes[cell] if same_number(b.text, reads[cell])]
-        once = [b for b in agreeing if b.agree is None]
+        # a doubtful read is not confirmed by the same pixels enlarged: a glyph faded toner
+        # broke ("0" missing its left side) reads "3" from any crop of it; it also needs the
+        # binarized crop, below
+        strict = cell in unvouched
+        once = [b for b in boxes[cell] if b.agree is None and not (strict and _doubtful(b))
+                and same_number(b.text, reads[cell])]
         for box in once:
             box.agree = True
             confirmed = True
         if len(once) < len(boxes[cell]):
             rest.append(cell)
-    # a value whose two reads disagreed: the other variants too, two of three must agree
+    # the other variants too: two of three must agree, the binarized one among them when the
+    # read is doubtful
     crops, owners = [], []
     for cell in rest:
         for crop in variants[cell][1:]:
@@ -111,7 +130,11 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         votes[owner].append(text.strip())
     for cell, texts in votes.items():
         for box in boxes[cell]:
-            if box.agree is not True and sum(same_number(box.text, t) for t in texts) >= 2:
+            if box.agree is True:
+                continue
+            if cell in unvouched and _doubtful(box) and not (len(texts) > 1 and same_number(box.text, texts[1])):
+                continue  # no binarized crop, or it reads another thing
+            if sum(same_number(box.text, t) for t in texts) >= 2:
                 box.agree = True
                 confirmed = True
     return confirmed
