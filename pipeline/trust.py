@@ -191,7 +191,7 @@ def _printed_rules(signals: dict) -> float:
     return signals["sum_rules"] - max(signals.get("sum_rules_empty", 0), signals.get("sum_rules_blank", 0))
 
 
-def _vouched(signals: dict) -> bool:
+def vouched(signals: dict) -> bool:
     """A sum rule that holds, and not only because every one of its cells is empty (OCR: or a dash)."""
     return _printed_rules(signals) > 0 and not signals["sum_rules_failed"]
 
@@ -228,14 +228,14 @@ def _ocr_rules_confirm(signals: dict) -> bool:
 def _thumb(signals: dict) -> tuple[float, dict[str, float]]:
     """The base confidence and the caps of the doubts that apply, by name."""
     ocr = signals["ocr_score"]
-    if signals.get("ocr_agree", 0) > 0 and _vouched(signals):
+    if signals.get("ocr_agree", 0) > 0 and vouched(signals):
         ocr = 1.0  # two reads and the sum rules agree: a low recognition score is no doubt left
     reading = "as_printed" if _ocr_rules_confirm(signals) else signals["reading"]
     base = BASE[reading] * signals["label_score"] * ocr
     caps: dict[str, float] = {}
     if signals["repaired"]:
         caps["OCR repair"] = 0.6
-    if (signals["blank_marker"] or signals["empty_cell"]) and not _vouched(signals) and not (
+    if (signals["blank_marker"] or signals["empty_cell"]) and not vouched(signals) and not (
             signals["path"] == "ocr" and signals.get("ocr_agree", 0) > 0):
         # a blank no holding sum rule vouches for, and no look at the page found empty (or a
         # dash or slash by its shape): a guess
@@ -244,7 +244,7 @@ def _thumb(signals: dict) -> tuple[float, dict[str, float]]:
         caps["layout doubt"] = 0.6
     if signals["unit_missing"]:
         caps["unit missing"] = 0.85
-    if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not _vouched(signals):
+    if signals["path"] == "ocr" and signals["ocr_agree"] < 1 and not vouched(signals):
         # an OCR value no holding sum rule vouches for needs a second read that agrees
         caps["OCR read once, no rule"] = 0.85
     if signals["field_rule_failed"] or signals["sum_rules_failed"] and not (
@@ -489,7 +489,7 @@ def never_ok_signals(s: dict) -> bool:
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or (s.get("path") == "ocr" and (
-            (s.get("ocr_agree", 0) < 1 and not _vouched(s)) or
+            (s.get("ocr_agree", 0) < 1 and not vouched(s)) or
             (s["reading"] in _RULE_READINGS and not _ocr_rules_confirm(s))))
 
 

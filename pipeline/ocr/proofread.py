@@ -25,7 +25,7 @@ import numpy as np
 
 from ..cells import is_number, parse_number
 from ..model import Document, Result, TextBox
-from ..trust import _vouched, rule_of_thumb_flags
+from ..trust import vouched, rule_of_thumb_flags
 
 MAX_CELLS = 16  # cells of failing rules re-read per document
 MAX_CHANGES = 2  # replacements tried together
@@ -97,7 +97,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     # where a holding sum rule vouches for the value it is the independent check, and the
     # second read only lifts a low score: the binarized crop is asked only where none does
     unvouched = {(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
-                 if fv.signals.get("path") == "ocr" and not _vouched(fv.signals)}
+                 if fv.signals.get("path") == "ocr" and not vouched(fv.signals)}
     variants = {cell: _variants(pages[cell[0]], cell[1]) for cell in todo}
     boxes = {cell: [b for b in _boxes(doc, *cell) if b.agree is not True and b.text.strip()] for cell in todo}
     engine = get_engine()
