@@ -120,6 +120,12 @@ def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
     return label, cells
 
 
+def _empty_cell_line(page_number: int) -> Line:
+    """An empty cell on a line of its own: kept as a blank only where its row then has the
+    template's cells (`aligned`)."""
+    return Line([TextBox("", aligned=True)], page_number, in_table=True)
+
+
 def _spaced_lines(raw: str, page_number: int) -> list[Line] | None:
     """Cells of a one-space-per-blank row; the blanks are `aligned` (assembly keeps them only where
     the row then has the template's cells).  Blanks before any printed text of the line (a row whose
@@ -129,7 +135,7 @@ def _spaced_lines(raw: str, page_number: int) -> list[Line] | None:
         return None
     label, cells = found
     lead = 0 if label else next((k for k, c in enumerate(cells) if c), len(cells))
-    out = [Line([TextBox("", aligned=True)], page_number, in_table=True) for _ in range(lead)]
+    out = [_empty_cell_line(page_number) for _ in range(lead)]
     rest = ([TextBox(label)] if label else []) + [TextBox(c, aligned=not c) for c in cells[lead:]]
     if rest:
         out.append(Line(rest, page_number, in_table=True))
@@ -152,7 +158,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
             # a cell printed as &nbsp; on a line of its own (text pulled from a PDF or a DOCX
             # cell by cell): an empty cell, trusted only where its row then has the template's
             # cells (a spacer paragraph is no cell)
-            lines.append(Line([TextBox("", aligned=True)], page_number, in_table=True))
+            lines.append(_empty_cell_line(page_number))
             continue
         # before the grid: such a converter lines up no columns (its rows can look like a grid)
         if spaced and "\t" not in raw and "|" not in raw and "\xa0" not in raw:
