@@ -623,7 +623,8 @@ class Assembler:
         A run after one pending label is that row's.  A run after several labels is a
         column-scattered block when it exactly fills the leading labels that share a
         column set (pdfminer prints labels, then numbers column by column); otherwise
-        the earlier labels lost their numbers and the run belongs to the last label.
+        the earlier labels lost their numbers and the run belongs to the last label.  A run
+        standing on the last label's line is that row's: the rows above printed no numbers.
         """
         # (label, numbers, doubt, scattered, the column orders its block tied with)
         groups: list[tuple[Hit, list[int], str | None, bool, _OrderTie | None]] = []
@@ -665,6 +666,9 @@ class Assembler:
                     j += 1
                 if same and len(run) < len(pending) * width == len(longer):
                     run, k = longer, j
+            if len(pending) > 1 and self._level_with_last(pending, run):
+                groups.extend((hit, [], None, False, None) for hit in pending[:-1])
+                pending = pending[-1:]
             while run and pending:
                 if len(pending) == 1:
                     groups.append((pending.pop(), run, None, False, None))
@@ -693,6 +697,15 @@ class Assembler:
                     run = []
         groups.extend((hit, [], None, False, None) for hit in pending)
         return groups
+
+    def _level_with_last(self, labels: list[Hit], run: list[int]) -> bool:
+        """Every cell of the run stands on the last label's line and no earlier label's: a
+        table printed row by row whose earlier rows are blank, not a column-scattered block,
+        whose numbers stand on lines of their own (even when the character grid gives the row
+        more cells than its table has: the columns of other lines of its page)."""
+        line = self.tokens[labels[-1].token].line_no
+        return line is not None and all(self.tokens[i].line_no == line for i in run) \
+            and all(self.tokens[h.token].line_no != line for h in labels[:-1])
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
         """Read a column-scattered block by the reading that best fits the row sums.
