@@ -734,7 +734,10 @@ class Assembler:
         readings += _first_row_pulled(run, n_rows, width)
         fits = [self._fit(equations, order) for order in readings]
         perms: tuple[tuple[int, ...], ...] = ()
-        if fits[0] < sum(map(len, equations)) and width <= MAX_PERMUTED_COLUMNS:
+        # with no sum rule over the block (section 二) every column order fits as well as the
+        # printed one: a cell that readings in printed order agree on is still not settled
+        rules = sum(map(len, equations))
+        if (fits[0] < rules or not rules) and width <= MAX_PERMUTED_COLUMNS:
             perms = _permutations(width)
             perm_fits = self._permutation_fits(equations, chunks, perms)
         top = max(fits + ([max(perm_fits)] if perms else []))

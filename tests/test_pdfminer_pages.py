@@ -147,3 +147,21 @@ def test_a_block_whose_columns_come_between_their_headers_reads_as_one_block(tmp
     wrong_ok = [f for f in gold["fields"] if f.startswith("requests.") and fields[f]["value"] != gold["fields"][f]
                 and fields[f]["status"] == "ok" and fields[f]["confidence"] >= CONFIDENT]
     assert not wrong_ok
+
+
+def test_a_section_two_block_no_rule_covers_is_never_ok_by_its_column_order(tmp_path):
+    # pdfminer prints section 二's sub-table column by column, but not always in the printed
+    # column order; with no sum rule to tell orders apart, a cell the printed-order readings
+    # happen to agree on (the block's first and last) is as open as the rest
+    lines = ["某县人民政府2022年政府信息公开工作年度报告", "二、主动公开政府信息情况", "第二十条第（一）项", "信息内容",
+             "规章", "行政规范性文件", "本年制 发件数 本年废 止件数 现行有 效件数",
+             "2", "15", "0", "3", "7", "40",
+             "第二十条第（五）项", "信息内容", "行政许可", "本年处理决定数量", "12",
+             "五、存在的主要问题及改进情况", "无。"]
+    path = tmp_path / "pdfminer_section_two.txt"
+    path.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    block = [f"disclosure.{row}.{column}" for row in ("rules", "normative_docs")
+             for column in ("issued", "repealed", "in_force")]
+    assert all(fields[f]["value"] is not None for f in block)
+    assert not [f for f in block if fields[f]["confidence"] >= CONFIDENT], fields
