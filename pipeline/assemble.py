@@ -636,6 +636,7 @@ class Assembler:
         separators = [i for i in range(lo, hi + 1) if self.tokens[i].kind != "number" and i not in covered]
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
+        leading: list[int] = []  # numbers before the table's first row label
         k = 0
         while k < len(events):
             if events[k][1] != 1:
@@ -647,6 +648,15 @@ class Assembler:
             while k < len(events) and events[k][1] == 1:
                 run.append(events[k][2])
                 k += 1
+            if not pending and not groups:
+                leading = run
+                continue
+            if leading and not groups and len(pending) > 1 and self._fills_row(table, pending[0], leading):
+                # a text layer prints a wrapped first label's numbers at its middle line, before
+                # the label (pypdf: `327 30 1 0 0 8 366` / 一、本年新收…数 / 量 / 二、上年结转…): the
+                # first label printed none after it, the numbers above it fill exactly its row
+                groups.append((pending.pop(0), leading, None, False, None))
+            leading = []
             if not pending and groups and groups[-1][1] and groups[-1][2] is None \
                     and all(self.tokens[i].empty for i in groups[-1][1]) \
                     and any(not self.tokens[i].empty and not self.tokens[i].blank for i in run):
@@ -706,6 +716,20 @@ class Assembler:
         line = self.tokens[labels[-1].token].line_no
         return line is not None and all(self.tokens[i].line_no == line for i in run) \
             and all(self.tokens[h.token].line_no != line for h in labels[:-1])
+
+    def _fills_row(self, table: Table, hit: Hit, run: list[int]) -> bool:
+        """Whether printed numbers are exactly one row's cells: as many, none empty, its row sums
+        kept, level with its label where positions are known."""
+        cells = [table.field_id(hit.row, c) for c in table.row(hit.row).columns]
+        tokens = [self.tokens[i] for i in run]
+        if len(tokens) != len(cells) or any(t.empty or (t.value is None and not t.blank) for t in tokens):
+            return False
+        if not level_with(self.tokens[hit.token:hit.last_token + 1], tokens):
+            return False
+        values = [0 if t.blank else t.value for t in tokens]
+        equations = row_equations(self.template, cells)
+        return bool(equations) and all(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
+                                       for lhs, rhs in equations)
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
         """Read a column-scattered block by the reading that best fits the row sums.
