@@ -636,7 +636,7 @@ class Assembler:
         separators = [i for i in range(lo, hi + 1) if self.tokens[i].kind != "number" and i not in covered]
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
-        leading: list[int] = []  # numbers before the table's first row label
+        orphan: list[int] = []  # the last run no pending label claimed
         k = 0
         while k < len(events):
             if events[k][1] != 1:
@@ -648,15 +648,16 @@ class Assembler:
             while k < len(events) and events[k][1] == 1:
                 run.append(events[k][2])
                 k += 1
-            if not pending and not groups:
-                leading = run
+            if not pending:
+                orphan = run
                 continue
-            if leading and not groups and len(pending) > 1 and self._fills_row(table, pending[0], leading):
-                # a text layer prints a wrapped first label's numbers at its middle line, before
-                # the label (pypdf: `327 30 1 0 0 8 366` / 一、本年新收…数 / 量 / 二、上年结转…): the
-                # first label printed none after it, the numbers above it fill exactly its row
-                groups.append((pending.pop(0), leading, None, False, None))
-            leading = []
+            if orphan and len(pending) > 1 and self._fills_row(table, pending[0], orphan) \
+                    and self.tokens[pending[0].token].line_no - self.tokens[orphan[-1]].line_no <= 1:
+                # a text layer prints a wrapped label's numbers at its middle line, before the label
+                # (pypdf: `327 30 1 0 0 8 366` / 一、本年新收…数 / 量 / 二、上年结转…): the label
+                # printed none after it, the numbers on the line right above it fill exactly its row
+                groups.append((pending.pop(0), orphan, None, False, None))
+            orphan = []
             if not pending and groups and groups[-1][1] and groups[-1][2] is None \
                     and all(self.tokens[i].empty for i in groups[-1][1]) \
                     and any(not self.tokens[i].empty and not self.tokens[i].blank for i in run):
@@ -681,7 +682,19 @@ class Assembler:
                 pending = pending[-1:]
             while run and pending:
                 if len(pending) == 1:
-                    groups.append((pending.pop(), run, None, False, None))
+                    hit = pending.pop()
+                    after = self._next_label_without_numbers(events, k)
+                    width = len(table.row(hit.row).columns)
+                    if after is not None and len(run) == 2 * width \
+                            and table.row(after.row).columns == table.row(hit.row).columns \
+                            and self._fills_row(table, hit, run[:width]) and self._fills_row(table, after, run[width:]):
+                        # the next label's numbers printed before it, at its wrapped lines' middle
+                        # (pypdf): each half fills one row exactly, and that label prints none after it
+                        groups.append((hit, run[:width], None, False, None))
+                        groups.append((after, run[width:], None, False, None))
+                        k = next(j for j in range(k, len(events)) if events[j][1] == 0 and events[j][2] is after) + 1
+                    else:
+                        groups.append((hit, run, None, False, None))
                     run = []
                     break
                 columns = table.row(pending[0].row).columns
@@ -716,6 +729,22 @@ class Assembler:
         line = self.tokens[labels[-1].token].line_no
         return line is not None and all(self.tokens[i].line_no == line for i in run) \
             and all(self.tokens[h.token].line_no != line for h in labels[:-1])
+
+    @staticmethod
+    def _next_label_without_numbers(events: list, k: int) -> Hit | None:
+        """The row label next in `events` from k on, where no number run stands between it and
+        the label after it (or the end)."""
+        j = k
+        while j < len(events) and events[j][1] == 2:
+            j += 1
+        if j >= len(events) or events[j][1] != 0:
+            return None
+        for e in events[j + 1:]:
+            if e[1] == 1:
+                return None
+            if e[1] == 0:
+                break
+        return events[j][2]
 
     def _fills_row(self, table: Table, hit: Hit, run: list[int]) -> bool:
         """Whether printed numbers are exactly one row's cells: as many, none empty, its row sums
