@@ -648,6 +648,14 @@ class Assembler:
             while k < len(events) and events[k][1] == 1:
                 run.append(events[k][2])
                 k += 1
+            if not pending and groups and groups[-1][1] and groups[-1][2] is None \
+                    and all(self.tokens[i].empty for i in groups[-1][1]) \
+                    and any(not self.tokens[i].empty and not self.tokens[i].blank for i in run):
+                # numbers no row label claims after a row of empty cells only (a label wrapped in
+                # its cell, its numbers on the next line): they may be that row's, not its blanks
+                hit, ids, _, scattered, tie = groups[-1]
+                groups[-1] = (hit, ids, DOUBT_NOT_LEVEL, scattered, tie)
+                run = []  # (so never given to the next label either)
             if not pending:
                 orphan = run
                 continue
@@ -658,13 +666,6 @@ class Assembler:
                 # printed none after it, the numbers on the line right above it fill exactly its row
                 groups.append((pending.pop(0), orphan, None, False, None))
             orphan = []
-            if not pending and groups and groups[-1][1] and groups[-1][2] is None \
-                    and all(self.tokens[i].empty for i in groups[-1][1]) \
-                    and any(not self.tokens[i].empty and not self.tokens[i].blank for i in run):
-                # numbers no row label claims after a row of empty cells only (a label wrapped in
-                # its cell, its numbers on the next line): they may be that row's, not its blanks
-                hit, ids, _, scattered, tie = groups[-1]
-                groups[-1] = (hit, ids, DOUBT_NOT_LEVEL, scattered, tie)
             if len(pending) > 1:
                 # pdfminer prints a block's column headers between its columns of numbers: runs
                 # up to the next row label that together exactly fill the pending rows are one block
