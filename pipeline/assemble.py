@@ -636,6 +636,7 @@ class Assembler:
         separators = [i for i in range(lo, hi + 1) if self.tokens[i].kind != "number" and i not in covered]
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
+        orphan: list[int] = []  # the last run no pending label claimed
         k = 0
         while k < len(events):
             if events[k][1] != 1:
@@ -654,6 +655,17 @@ class Assembler:
                 # its cell, its numbers on the next line): they may be that row's, not its blanks
                 hit, ids, _, scattered, tie = groups[-1]
                 groups[-1] = (hit, ids, DOUBT_NOT_LEVEL, scattered, tie)
+                run = []  # (so never given to the next label either)
+            if not pending:
+                orphan = run
+                continue
+            if orphan and len(pending) > 1 and self._fills_row(table, pending[0], orphan) \
+                    and self.tokens[pending[0].token].line_no - self.tokens[orphan[-1]].line_no <= 1:
+                # a text layer prints a wrapped label's numbers at its middle line, before the label
+                # (pypdf: `327 30 1 0 0 8 366` / 一、本年新收…数 / 量 / 二、上年结转…): the label
+                # printed none after it, the numbers on the line right above it fill exactly its row
+                groups.append((pending.pop(0), orphan, None, False, None))
+            orphan = []
             if len(pending) > 1:
                 # pdfminer prints a block's column headers between its columns of numbers: runs
                 # up to the next row label that together exactly fill the pending rows are one block
@@ -671,7 +683,19 @@ class Assembler:
                 pending = pending[-1:]
             while run and pending:
                 if len(pending) == 1:
-                    groups.append((pending.pop(), run, None, False, None))
+                    hit = pending.pop()
+                    after = self._next_label_without_numbers(events, k)
+                    width = len(table.row(hit.row).columns)
+                    if after is not None and len(run) == 2 * width \
+                            and table.row(after.row).columns == table.row(hit.row).columns \
+                            and self._fills_row(table, hit, run[:width]) and self._fills_row(table, after, run[width:]):
+                        # the next label's numbers printed before it, at its wrapped lines' middle
+                        # (pypdf): each half fills one row exactly, and that label prints none after it
+                        groups.append((hit, run[:width], None, False, None))
+                        groups.append((after, run[width:], None, False, None))
+                        k = next(j for j in range(k, len(events)) if events[j][1] == 0 and events[j][2] is after) + 1
+                    else:
+                        groups.append((hit, run, None, False, None))
                     run = []
                     break
                 columns = table.row(pending[0].row).columns
@@ -706,6 +730,36 @@ class Assembler:
         line = self.tokens[labels[-1].token].line_no
         return line is not None and all(self.tokens[i].line_no == line for i in run) \
             and all(self.tokens[h.token].line_no != line for h in labels[:-1])
+
+    @staticmethod
+    def _next_label_without_numbers(events: list, k: int) -> Hit | None:
+        """The row label next in `events` from k on, where no number run stands between it and
+        the label after it (or the end)."""
+        j = k
+        while j < len(events) and events[j][1] == 2:
+            j += 1
+        if j >= len(events) or events[j][1] != 0:
+            return None
+        for e in events[j + 1:]:
+            if e[1] == 1:
+                return None
+            if e[1] == 0:
+                break
+        return events[j][2]
+
+    def _fills_row(self, table: Table, hit: Hit, run: list[int]) -> bool:
+        """Whether printed numbers are exactly one row's cells: as many, none empty, its row sums
+        kept, level with its label where positions are known."""
+        cells = [table.field_id(hit.row, c) for c in table.row(hit.row).columns]
+        tokens = [self.tokens[i] for i in run]
+        if len(tokens) != len(cells) or any(t.empty or (t.value is None and not t.blank) for t in tokens):
+            return False
+        if not level_with(self.tokens[hit.token:hit.last_token + 1], tokens):
+            return False
+        values = [0 if t.blank else t.value for t in tokens]
+        equations = row_equations(self.template, cells)
+        return bool(equations) and all(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
+                                       for lhs, rhs in equations)
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
         """Read a column-scattered block by the reading that best fits the row sums.

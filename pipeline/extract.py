@@ -7,6 +7,7 @@ import hashlib
 import re
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +71,31 @@ def _unique(version: str, other: str, table_id: str) -> tuple[frozenset[str], fr
     labels = {squash(l) for c in mine.columns.values() for l in c.labels
               if not any(squash(l) in t or t in squash(l) for t in their_labels)}
     return frozenset(rows), frozenset(labels)
+
+
+@lru_cache(maxsize=1)
+def _unsigned_tables() -> frozenset[str]:
+    """Tables no template gives a signed column (sections 三 and 四 print counts only)."""
+    signed = {t.id for template in all_templates() for t in template.tables
+              if any(c.signed for c in t.columns.values())}
+    return frozenset(_headings()) - signed
+
+
+def unsign_dashes(tokens: list[Token], sections) -> list[Token] | None:
+    """In a table of counts a number printed with a minus sign is a dash cell (a zero) glued to
+    the number (`数量------1` is six blanks and 1): the dash and the number as two cells.  None
+    when there is none (the signed 本年增/减 column of section 二 keeps its signs)."""
+    spans = [sections[t] for t in _unsigned_tables() if t in sections]
+    out, changed = [], False
+    for i, token in enumerate(tokens):
+        if token.kind == "number" and token.value is not None and token.value < 0 \
+                and token.text.startswith("-") and any(s.start <= i < s.end for s in spans):
+            out.append(replace(token, text="-", value=None, unit=None, blank=True))
+            out.append(replace(token, text=token.text[1:], value=-token.value))
+            changed = True
+        else:
+            out.append(token)
+    return out if changed else None
 
 
 # column headers of the statistics table that reports printed before the 2019 template
@@ -212,6 +238,10 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         result.agency, result.year = find_metadata(doc)
         tokens = tokenize(doc, _vocabulary())
         sections = find_sections(tokens, _headings(), _section_labels(), _anchors())
+        unsigned = unsign_dashes(tokens, sections)
+        if unsigned is not None:
+            tokens = unsigned
+            sections = find_sections(tokens, _headings(), _section_labels(), _anchors())
     with timed(timings, "label spotting"):
         hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
                 if not load_template(VERSIONS[0]).table(tid).printed_flat}

@@ -47,7 +47,8 @@ def split_glued(piece: str) -> list[tuple[str, str]]:
         unit = digits.endswith("元")
         attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) \
             or before.endswith(("第", "(", "（", ".", "．"))  # 第3项 （3） 2020.1.1
-        if attached and digits.isdigit() and len(digits) > (1 if before else 2) and after[:1] in ".、．" \
+        unsigned = digits.lstrip("+-")  # ----14.保护: a dash cell's hyphen before the last cell
+        if attached and unsigned.isdigit() and len(unsigned) > (1 if before else 2) and after[:1] in ".、．" \
                 and (_CJK.match(after[1:2]) or len(after) == 1):  # "…00000002." + " 其他…"
             # a row's last cell glued to the next row's single-digit enumerator: 40000041.属于
             digits, end, attached = digits[:-1], end - 1, False
@@ -117,7 +118,11 @@ def _repaired_number(piece: str, base: Token) -> Token | None:
 
 _DASHES = "—–/"
 _GLUED_BLANKS = re.compile(r"^[0-9.\-—–/]+$")
-_DASH_CELLS = re.compile(r"([—–/]+)")
+# dashes printed for zeros between glued cells: 破折号 runs, or hyphen runs (`申请数量141----15`;
+# Chinese text never prints two hyphens in a row).  A hyphen right before digits stays their
+# possible minus sign (`事项--227` is 0, -2, 27 in the signed 本年增/减 column): assembly reads it
+# as a dash where the column is unsigned.
+_DASH_CELLS = re.compile(r"([—–/]+|-+)")
 _SECTION_START = re.compile(r"^[一二三四五六七八九十]{1,2}、")
 _NUMBER_OR_DASH = re.compile(r"(?:(?<![0-9])-)?[0-9]+(?:\.[0-9]+)?|[—–/\-]")
 
@@ -180,6 +185,14 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
             tokens.append(Token("text", piece, base.page, base.bbox, base.line_no, base.cell_no, base.score))
 
     pieces = _SPLIT.split(raw)
+    # a line of cells only (`- - - 1 - 1`, section 四's unlabelled row with zeros printed "-";
+    # `- - - - - - -`, a row all zeros below its wrapped label): its first dash is a cell like
+    # the others, not a list bullet
+    cells_only = len(pieces) >= 3 and all(is_blank_marker(p) or _number(p, base) is not None for p in pieces)
+    if cells_only and is_blank_marker(pieces[0]):
+        tokens.append(Token("number", pieces[0], base.page, base.bbox, base.line_no, base.cell_no, base.score,
+                            blank=True))
+        pieces = pieces[1:]
     for at, piece in enumerate(pieces):
         if _GLUED_BLANKS.match(piece) and any(c in _DASHES for c in piece):
             tokens.extend(_numbers_and_dashes(piece, base))
@@ -225,8 +238,9 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
                         # 行政许可—-373: a dash between a label and a printed number is a blank cell
                         before_number = (k + 1 < len(segments) and segments[k + 1][0] == "number" and j == last
                                          and j > 0 and set(part) <= set("—–"))
-                        if part and set(part) <= set(_DASHES) and (len(part) >= 3 or after_number or ends_box
-                                                                   or before_number):
+                        hyphens = set(part) == {"-"} and (len(part) >= 2 or after_number or ends_box)
+                        if part and (set(part) <= set(_DASHES) and (len(part) >= 3 or after_number or ends_box
+                                                                    or before_number) or hyphens):
                             tokens.extend(_numbers_and_dashes(part, base))
                         elif part:
                             add_text(part)

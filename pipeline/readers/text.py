@@ -15,6 +15,9 @@ _CELL_SPLIT = re.compile(r"\t|\|")
 # "-" for zero on a line of its own, as pdfminer prints each cell) is a blank, not a rule
 _MD_RULE = re.compile(r"^[\s|:\-–—]+$")
 _LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
+# a row of cells each printed "-" for zero (`- - - - - - -`, pdftotext and pypdf print a table row
+# so): cells, not a thematic break (a rule's dashes are runs, `---` / `|---|`)
+_DASH_CELLS_ROW = re.compile(r"^\s*[\-–—]{1,2}(?:[ \t]+[\-–—]{1,2})+\s*$")
 _NBSP_CELL = re.compile(r"^[ \t\xa0]*\xa0[ \t\xa0]*$")
 
 
@@ -166,7 +169,8 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
             if made is not None:
                 lines.extend(made)
                 continue
-        if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
+        if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw) \
+                and not _DASH_CELLS_ROW.match(raw):
             continue
         if i in grid:
             lines.append(Line([TextBox(c, aligned=True) for c in grid[i]], page_number, in_table=True))
