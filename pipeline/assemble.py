@@ -879,7 +879,7 @@ class Assembler:
         lost = not any(t.empty for t in tokens)
         found = row_readings(values, len(cells), equations, signed,
                              alternatives=run_together_readings(values, runs, len(cells)), convert=convert,
-                             blanks_lost=lost)
+                             blanks_lost=lost, runs=runs)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
         if hit is None and lead < len(tokens):

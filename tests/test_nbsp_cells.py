@@ -36,3 +36,19 @@ def test_blank_zero_cells_printed_as_nbsp_are_read_as_printed(tmp_path, index):
     placed = [k for k in gold if any("lost in conversion" in r or "fewer numbers than cells" in r
                                      for r in fields[k].get("reasons", []))]
     assert placed == []
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_blank_zero_cells_glued_with_their_nbsp_are_read_as_printed(tmp_path, index):
+    """get_text() with no separator (lxml's text_content() alike) glues a row's cells: the digits
+    of neighbouring printed cells run together, each empty cell prints its &nbsp; (`363\xa011\xa041`).
+    Each no-break space is an empty cell; the sum rules split the digit runs."""
+    report = report_for("nbsp-glued", index)
+    rng = random.Random(f"style:{report.seed}")
+    style = replace(draw_style(rng), zero=("", "", ""), nbsp_empty=True)
+    page = render_page(report, style, rng)
+    path = tmp_path / "dump.txt"
+    path.write_text(bs4.BeautifulSoup(page.html, "html.parser").get_text(), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    gold = {k: v for k, v in report.gold()["fields"].items() if v is not None and k.startswith("requests.")}
+    assert {k: fields[k]["value"] for k in gold} == gold
