@@ -302,11 +302,11 @@ class Assembler:
                 continue
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
-            if any(t.empty and t.aligned for t in printed) and _breaks_own_sums(self.template, cells, printed):
+            if any(t.empty and t.gridded for t in printed) and _breaks_own_sums(self.template, cells, printed):
                 # a text grid's inferred empty cells that break the row's own sums put its numbers
                 # in other columns than printed (inscriptis shifts rows beside a rowspan label): the
                 # numbers are read as printed in order, their blanks lost
-                printed = [t for t in printed if not (t.empty and t.aligned)]
+                printed = [t for t in printed if not (t.empty and t.gridded)]
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
             if doubt is None and (padding_is_open(raw, len(cells)) or
                                   (not zeros_printed and split_is_open(raw, len(cells)))):

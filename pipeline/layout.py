@@ -363,7 +363,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,
                                         blank=True, empty=True, agree=box.agree,
-                                        aligned=box.aligned))
+                                        aligned=box.aligned, gridded=box.gridded))
                 continue
             seen_content = True
             unit = normalize(box.text).strip()

@@ -16,9 +16,10 @@ _CELL_SPLIT = re.compile(r"\t|\|")
 _MD_RULE = re.compile(r"^[\s|:\-–—]+$")
 _LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
 _NBSP_CELL = re.compile(r"^[ \t\xa0]*\xa0[ \t\xa0]*$")
-# a row label followed by no-break spaces and more text: a table flattened with nothing between its
-# cells, an empty cell printing its &nbsp; (BeautifulSoup get_text(), lxml text_content())
-_NBSP_GLUED_ROW = re.compile(r"[\u4e00-\u9fff]\xa0{2,}[^\s\xa0]")
+# a row label followed by no-break spaces and more text: a table flattened with nothing (or one
+# space) between its cells, an empty cell printing its &nbsp; (BeautifulSoup get_text(), lxml
+# text_content()); three or more: a page's furniture spaces its items with two (`来源：…\xa0\xa0字号`)
+_NBSP_GLUED_ROW = re.compile(r"[\u4e00-\u9fff] ?\xa0(?: ?\xa0){2,} ?[^\s\xa0]")
 # a row's last cell glued to the next row's one-digit enumerator after an empty cell: `18.属于…`
 # is 1 and `8.属于…` (the template numbers no sub-row past 8)
 _CELL_THEN_ENUMERATOR = re.compile(r"^(\d+)(\d[.、．][\u4e00-\u9fff].*)$")
@@ -134,7 +135,7 @@ def prints_glued_nbsp_cells(raws: list[str]) -> bool:
 def _glued_nbsp_line(raw: str, page_number: int) -> Line | None:
     """A flattened table line cut at its no-break spaces, each an empty cell of its own (the
     digits of neighbouring printed cells stay glued: the sum rules split them)."""
-    raw = raw.strip(" \t\xa0")
+    raw = raw.strip(" \t")
     if "\xa0" not in raw:
         return None
     boxes = []
@@ -202,7 +203,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
         if not raw.strip() or _MD_RULE.match(raw) and "-" in raw and not _LONE_DASH.match(raw):
             continue
         if i in grid:
-            lines.append(Line([TextBox(c, aligned=True) for c in grid[i]], page_number, in_table=True))
+            lines.append(Line([TextBox(c, aligned=True, gridded=True) for c in grid[i]], page_number, in_table=True))
             continue
         cells = split_cells(raw)
         if cells:
