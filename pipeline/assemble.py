@@ -139,6 +139,15 @@ def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
     return [t for k, t in enumerate(out) if k not in drop]
 
 
+def _breaks_own_sums(template: Template, cells: list[str], printed: list[Token]) -> bool:
+    """Whether a row printed with exactly its cells breaks one of its own sum rules."""
+    if len(printed) != len(cells):
+        return False
+    values = [0 if t.blank else t.value for t in printed]
+    return any(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) > 1e-9
+               for lhs, rhs in row_equations(template, cells))
+
+
 # a cell of digits split by a separator (`2,4`, `1.5` in a count column): a misread number, never
 # the start of the next row's label, though the spotter may take it as an enumerator (`2.`)
 _MISREAD_NUMBER = re.compile(r"\d+(?:[.,，．、]\d+)+")
@@ -293,6 +302,11 @@ class Assembler:
                 continue
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
+            if any(t.empty and t.gridded for t in printed) and _breaks_own_sums(self.template, cells, printed):
+                # a text grid's inferred empty cells that break the row's own sums put its numbers
+                # in other columns than printed (inscriptis shifts rows beside a rowspan label): the
+                # numbers are read as printed in order, their blanks lost
+                printed = [t for t in printed if not (t.empty and t.gridded)]
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
             if doubt is None and (padding_is_open(raw, len(cells)) or
                                   (not zeros_printed and split_is_open(raw, len(cells)))):
@@ -949,7 +963,7 @@ class Assembler:
         lost = not any(t.empty for t in tokens)
         found = row_readings(values, len(cells), equations, signed,
                              alternatives=run_together_readings(values, runs, len(cells)), convert=convert,
-                             blanks_lost=lost)
+                             blanks_lost=lost, runs=runs)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
         if hit is None and lead < len(tokens):

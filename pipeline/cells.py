@@ -255,6 +255,43 @@ def run_together_readings(values: list, runs: dict[int, str], width: int) -> lis
     return out
 
 
+def lost_blank_splits(values: list, runs: dict[int, str], width: int) -> list[tuple[list, list]]:
+    """Readings in which some printed runs are several cells glued together and the row has
+    fewer cells than `width` even so: a converter that prints nothing for an empty cell lost
+    blanks beside them.  The cells no number lands in are None (the caller reads them as 0)."""
+    out: list[tuple[list, list]] = []
+    order = sorted(runs)
+    digits = {i: len(_RUN.match(normalize(runs[i]).strip()).group("int")) for i in order}
+
+    def spread(k: int, extra: dict[int, int], parts: int) -> None:
+        if len(out) >= MAX_CANDIDATES:
+            return
+        if k == len(order):
+            if extra:  # readings without a split are the plain placements
+                split(0, [], [], extra)
+            return
+        for add in range(0, min(width - parts, digits[order[k]] - 1) + 1):
+            spread(k + 1, {**extra, order[k]: add} if add else extra, parts + add)
+
+    def split(i: int, cells: list, sources: list, extra: dict[int, int]) -> None:
+        if i == len(values):
+            for slots in combinations(range(width), len(cells)):
+                if len(out) >= MAX_CANDIDATES:
+                    return
+                row: list = [None] * width
+                src: list = [None] * width
+                for k, slot in enumerate(slots):
+                    row[slot], src[slot] = cells[k], sources[k]
+                out.append((row, src))
+            return
+        parts = extra.get(i, 0) + 1
+        for piece in ([[values[i]]] if parts == 1 else run_splits(runs[i], parts)):
+            split(i + 1, cells + piece, sources + [i] * parts, extra)
+
+    spread(0, {}, len(values))
+    return out
+
+
 def unique_by_print(values: list, runs: dict[int, str], width: int, equations: list[Equation],
                     signed: list[bool], convert: "Convert | None" = None, budget: int = 4096) -> bool:
     """Whether a row's printed numbers give one set of cell values only, even where blank
@@ -346,7 +383,7 @@ Reading = tuple[list, list]  # (cell values, index of the printed number behind 
 
 def row_readings(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
                  alternatives: list[Reading] | None = None, convert: Convert | None = None,
-                 blanks_lost: bool = False) -> list[Reading]:
+                 blanks_lost: bool = False, runs: dict[int, str] | None = None) -> list[Reading]:
     """Every way to lay the printed `values` onto `width` cells that the row's own rules
     allow, with the cells those rules then determine filled in.
 
@@ -356,7 +393,8 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     rule fails: the checks report that, nothing "fixes" it.  Readings that leave no cell
     open come first: those the rules allow, else those breaking the fewest rules.
     `blanks_lost`: the converter prints nothing for an empty cell (the row shows no empty
-    cell), so a cell no number lands in may be a blank, a 0.
+    cell), so a cell no number lands in may be a blank, a 0; `runs` (as `run_together_readings`
+    takes them) may then be several cells glued together beside those blanks.
     """
     signed = signed or [False] * width
     converted: dict[tuple, float | int] = {}  # thousands of readings place the same few numbers
@@ -403,10 +441,16 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # were printed empty, each the 0 it stands for (as `unique_by_print` reads them), where
     # that makes every rule hold -- in a row whose every cell a rule checks (elsewhere nothing
     # tells a placement apart).  A row without any number says nothing about its style.
+    # A number of two digits or more may also be several cells glued beside the lost blanks
+    # (`25126` over seven cells: 25 1 _ _ _ _ 26): such readings join the others, so a split is
+    # kept only where the rules leave it and no plain placement beside it.
     checked = {i for lhs, rhs in equations for i in lhs + rhs}
     if blanks_lost and 0 < len(values) < width and len(checked) == width:
-        blank = [([0 if v is None else v for v in cells], sources) for cells, sources in raw if None in cells]
-        blank = [r for r in blank if not _violated(r[0], equations)]
+        lost = [r for r in raw if None in r[0]] + [(placed(cells, sources), sources) for cells, sources
+                                                    in lost_blank_splits(values, runs or {}, width)]
+        blank = [([0 if v is None else v for v in cells], sources) for cells, sources in lost]
+        blank = [r for r in blank if not _violated(r[0], equations)
+                 and not any(v < 0 and not signed[k] for k, v in enumerate(r[0]))]
         if blank:
             return _distinct(blank)
     # the printed digits fill every cell, yet break a rule: the printed table is wrong (or

@@ -33,11 +33,14 @@ _DIGITS = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?(?:万元|元)?")
 _ATTACHED_AFTER = re.compile(r"[.、．)）%％]|[年月日号时项条件个次人期万亿余届批类页章节款倍]")
 
 
-def split_glued(piece: str) -> list[tuple[str, str]]:
+def split_glued(piece: str, after_piece: bool = False) -> list[tuple[str, str]]:
     """Cut a whitespace-free piece into ("text", ...) and ("number", ...) segments.
 
     Digits stay label text when they enumerate (1. 2、 （3）), count a date or an item
-    (2020年, 第3项) or sit inside brackets; otherwise they are a printed cell.
+    (2020年, 第3项) or sit inside brackets; otherwise they are a printed cell.  `after_piece`:
+    the piece follows another on its line (a crawler collapses an empty cell to one space), so
+    two digits before an enumerator's point are a cell and the enumerator (`18.属于`), as they
+    are within a piece.
     """
     out: list[tuple[str, str]] = []
     pos = 0
@@ -48,7 +51,7 @@ def split_glued(piece: str) -> list[tuple[str, str]]:
         attached = (not unit and _ATTACHED_AFTER.match(after[:1] or " ")) \
             or before.endswith(("第", "(", "（", ".", "．"))  # 第3项 （3） 2020.1.1
         unsigned = digits.lstrip("+-")  # ----14.保护: a dash cell's hyphen before the last cell
-        if attached and unsigned.isdigit() and len(unsigned) > (1 if before else 2) and after[:1] in ".、．" \
+        if attached and unsigned.isdigit() and len(unsigned) > (1 if before or after_piece else 2) and after[:1] in ".、．" \
                 and (_CJK.match(after[1:2]) or len(after) == 1):  # "…00000002." + " 其他…"
             # a row's last cell glued to the next row's single-digit enumerator: 40000041.属于
             digits, end, attached = digits[:-1], end - 1, False
@@ -215,7 +218,7 @@ def _plain_box_tokens(text: str, base: Token) -> list[Token]:
             tokens.append(Token("number", piece, base.page, base.bbox, base.line_no, base.cell_no,
                                 base.score, blank=True))
         elif _CJK.search(piece):
-            segments = split_glued(piece)
+            segments = split_glued(piece, at > 0)
             for k, (kind, segment) in enumerate(segments):
                 number = _number(segment, base) if kind == "number" else None
                 if number is not None:
@@ -374,7 +377,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,
                                         blank=True, empty=True, agree=box.agree,
-                                        aligned=box.aligned))
+                                        aligned=box.aligned, gridded=box.gridded))
                 continue
             seen_content = True
             unit = normalize(box.text).strip()

@@ -33,6 +33,7 @@ class TextBox:
     # a cell found only by the alignment of the numbers around it (a text grid): an empty one
     # proves a blank only if the row then has as many cells as the template
     aligned: bool = False
+    gridded: bool = False  # an aligned cell of a text grid (columns merged from the numbers' places)
 
 
 @dataclass
@@ -105,6 +106,7 @@ class Token:
     repaired: bool = False
     agree: bool | None = None  # TextBox.agree of the OCR cell the number was read from
     aligned: bool = False  # TextBox.aligned: an empty cell inferred from a text grid's alignment
+    gridded: bool = False  # TextBox.gridded
 
 
 @dataclass

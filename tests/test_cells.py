@@ -128,3 +128,18 @@ def test_unique_by_print_allows_lost_blank_cells():
     assert not unique_by_print([3, 0, 3], {}, 4, [((0, 1, 2), (3,))], [False] * 4)
     # 1-9 over three cells may be 1, a dash for a blank, 9 (no separators): not 1|-9|0 for sure
     assert not unique_by_print([1, -9], {}, 3, [], [False, True, False])
+
+
+def test_a_glued_run_beside_lost_blanks_is_split_the_ways_the_row_total_allows():
+    from pipeline.cells import row_readings
+
+    # `25126` over seven cells, every empty cell printed as nothing: 25, 1 and the total 26,
+    # wherever the two parts stood; never 25126 in one cell, never 2|5|1|2|6
+    found = row_readings([25126], 7, ROW_TOTAL, blanks_lost=True, runs={0: "25126"})
+    assert found and {cells[6] for cells, _ in found} == {26}
+    assert {tuple(sorted(v for v in cells[:6] if v)) for cells, _ in found} == {(1, 25)}
+    # `22`: a part and the total, 2 and 2
+    assert {cells[6] for cells, _ in row_readings([22], 7, ROW_TOTAL, blanks_lost=True, runs={0: "22"})} == {2}
+    # `36 1 37`, cells apart, still reads as printed; a split of 36 or 37 breaks the total
+    found = row_readings([36, 1, 37], 7, ROW_TOTAL, blanks_lost=True, runs={0: "36", 2: "37"})
+    assert {tuple(v for v in cells if v) for cells, _ in found} == {(36, 1, 37)}

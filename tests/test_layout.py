@@ -112,6 +112,12 @@ def test_last_cell_glued_to_the_next_enumerator():
     tokens = kinds("部分公开40000041.属于国家秘密1000001")
     assert tokens == [("text", "部分公开", False), ("number", 4000004, False),
                       ("text", "1.属于国家秘密", False), ("number", 1000001, False)]
+    # a crawler collapses a row's empty cells to one space: the last cell `1` glued to the next
+    # enumerator `8.` after that space, as within a piece
+    tokens = kinds("7.属于行政执法案卷1 18.属于行政查询事项2 2")
+    assert tokens == [("text", "7.属于行政执法案卷", False), ("number", 1, False), ("number", 1, False),
+                      ("text", "8.属于行政查询事项", False), ("number", 2, False), ("number", 2, False)]
+    assert kinds("12.其他")[0] == ("text", "12.其他", False)  # a line's first piece may enumerate 12
     values = [t[1] for t in kinds("统计时限2020.1.1至12.31") if t[0] == "number"]
     assert 202 not in values and 1 not in values  # a dotted date is never cut into cells
 

@@ -36,3 +36,29 @@ def test_blank_zero_cells_printed_as_nbsp_are_read_as_printed(tmp_path, index):
     placed = [k for k in gold if any("lost in conversion" in r or "fewer numbers than cells" in r
                                      for r in fields[k].get("reasons", []))]
     assert placed == []
+
+
+@pytest.mark.parametrize("separator", ["", " "])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_blank_zero_cells_glued_with_their_nbsp_are_read_as_printed(tmp_path, index, separator):
+    """get_text() with no separator (lxml's text_content() alike) glues a row's cells: the digits
+    of neighbouring printed cells run together, each empty cell prints its &nbsp; (`363\xa011\xa041`).
+    Each no-break space is an empty cell; the sum rules split the digit runs.  get_text(" ") keeps
+    the cells apart (`36 3 \xa0 1 1 \xa0 41`): one space between cells, a no-break space per empty one."""
+    report = report_for("nbsp-glued", index)
+    rng = random.Random(f"style:{report.seed}")
+    style = replace(draw_style(rng), zero=("", "", ""), nbsp_empty=True)
+    page = render_page(report, style, rng)
+    path = tmp_path / "dump.txt"
+    path.write_text(bs4.BeautifulSoup(page.html, "html.parser").get_text(separator), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    gold = {k: v for k, v in report.gold()["fields"].items() if v is not None and k.startswith("requests.")}
+    assert {k: fields[k]["value"] for k in gold} == gold
+
+
+def test_a_page_spacing_its_items_with_two_nbsp_prints_no_glued_cells():
+    from pipeline.readers.text import prints_glued_nbsp_cells
+
+    assert not prints_glued_nbsp_cells(["发布时间：2022-02-17 11:09\xa0\xa0来源：某县城市管理局\xa0\xa0字号：大 中 小"])
+    assert prints_glued_nbsp_cells(["二、上年结转政府信息公开申请数量\xa0\xa0\xa0\xa0\xa0\xa0\xa0三、本年度办理结果"])
+    assert prints_glued_nbsp_cells(["规章 \xa0 \xa0 \xa0 行政规范性文件 \xa0 1 32"])

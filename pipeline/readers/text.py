@@ -19,6 +19,13 @@ _LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
 # so): cells, not a thematic break (a rule's dashes are runs, `---` / `|---|`)
 _DASH_CELLS_ROW = re.compile(r"^\s*[\-–—]{1,2}(?:[ \t]+[\-–—]{1,2})+\s*$")
 _NBSP_CELL = re.compile(r"^[ \t\xa0]*\xa0[ \t\xa0]*$")
+# a row label followed by no-break spaces and more text: a table flattened with nothing (or one
+# space) between its cells, an empty cell printing its &nbsp; (BeautifulSoup get_text(), lxml
+# text_content()); three or more: a page's furniture spaces its items with two (`来源：…\xa0\xa0字号`)
+_NBSP_GLUED_ROW = re.compile(r"[\u4e00-\u9fff] ?\xa0(?: ?\xa0){2,} ?[^\s\xa0]")
+# a row's last cell glued to the next row's one-digit enumerator after an empty cell: `18.属于…`
+# is 1 and `8.属于…` (the template numbers no sub-row past 8)
+_CELL_THEN_ENUMERATOR = re.compile(r"^(\d+)(\d[.、．][\u4e00-\u9fff].*)$")
 
 
 def cjk_ratio(text: str) -> float:
@@ -123,6 +130,27 @@ def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
     return label, cells
 
 
+def prints_glued_nbsp_cells(raws: list[str]) -> bool:
+    """Whether the text flattens tables with nothing between cells but an &nbsp; per empty cell."""
+    return any(_NBSP_GLUED_ROW.search(raw) for raw in raws)
+
+
+def _glued_nbsp_line(raw: str, page_number: int) -> Line | None:
+    """A flattened table line cut at its no-break spaces, each an empty cell of its own (the
+    digits of neighbouring printed cells stay glued: the sum rules split them)."""
+    raw = raw.strip(" \t")
+    if "\xa0" not in raw:
+        return None
+    boxes = []
+    for piece in re.split("(\xa0)", raw):
+        if piece == "\xa0":
+            boxes.append(TextBox(""))
+        elif piece.strip():
+            glued = _CELL_THEN_ENUMERATOR.match(piece.strip()) if boxes else None
+            boxes.extend([TextBox(glued.group(1)), TextBox(glued.group(2))] if glued else [TextBox(piece.strip())])
+    return Line(boxes, page_number, in_table=True)
+
+
 def _empty_cell_line(page_number: int) -> Line:
     """An empty cell on a line of its own: kept as a blank only where its row then has the
     template's cells (`aligned`)."""
@@ -152,6 +180,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     grid = grid_rows(["" if i in drawn else raw for i, raw in enumerate(raws)])
     # the converter prints one space per blank cell: rows that show it beside a one-space separator
     spaced = prints_spaced_blanks(raws)
+    nbsp_glued = prints_glued_nbsp_cells(raws)
     for i, raw in enumerate(raws):
         if i in drawn:
             if i in boxed and any(text for _, text in boxed[i]):
@@ -163,6 +192,11 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
             # cells (a spacer paragraph is no cell)
             lines.append(_empty_cell_line(page_number))
             continue
+        if nbsp_glued and "\t" not in raw and "|" not in raw:
+            made = _glued_nbsp_line(raw, page_number)
+            if made is not None:
+                lines.append(made)
+                continue
         # before the grid: such a converter lines up no columns (its rows can look like a grid)
         if spaced and "\t" not in raw and "|" not in raw and "\xa0" not in raw:
             made = _spaced_lines(raw, page_number)
@@ -173,7 +207,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
                 and not _DASH_CELLS_ROW.match(raw):
             continue
         if i in grid:
-            lines.append(Line([TextBox(c, aligned=True) for c in grid[i]], page_number, in_table=True))
+            lines.append(Line([TextBox(c, aligned=True, gridded=True) for c in grid[i]], page_number, in_table=True))
             continue
         cells = split_cells(raw)
         if cells:
