@@ -22,6 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
+from .header_runs import HeaderReading, prints_zeros_as_cells, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -241,9 +242,22 @@ class Assembler:
         # as empty (zeros): the document prints zeros as empty cells
         self.blank_zeros = False
         self._unprinted: list[_Row] = []  # rows printed without any number
+        # numbers placed under their column headers (header_runs): no other reading takes them
+        self._claimed: set[int] = set()
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
-        numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
+        header = read_header_runs(self.template, table, self.tokens, section.start,
+                                  blanks_possible=not prints_zeros_as_cells(self.tokens[section.start:]))
+        if header is not None:
+            self._claimed |= header.claimed
+        records = self._table(table, section, hits)
+        if header is not None:
+            self._place_under_headers(table, section, hits, header, records)
+        return records
+
+    def _table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
+        numbers = [i for i in range(section.start + 1, section.end)
+                   if self.tokens[i].kind == "number" and i not in self._claimed]
         if table.printed_flat:
             printed = _without_surplus_empties([self.tokens[i] for i in numbers], len(table.field_ids()))
             row = self._row(table, table.field_ids(), printed, None, section)
@@ -274,6 +288,58 @@ class Assembler:
         # the narrative only chooses among the placements of the reading the rules preferred
         self._settle_by_narrative(rows_of[id(records)], records)
         return records
+
+    def _place_under_headers(self, table: Table, section: Section, hits: list[Hit], header: HeaderReading,
+                             records: dict[str, CellRecord]) -> None:
+        """Cells the runs under their column headers settle (`header_runs`): read where no other
+        reading read them; where another reading read another value, both stay candidates."""
+        hit_of = {h.row: h for h in hits}
+        for row in table.rows:
+            for column_id in row.columns:
+                field_id = table.field_id(row.id, column_id)
+                if field_id in header.settled:
+                    source, candidates = header.settled[field_id], None
+                elif field_id in header.open:
+                    source, candidates = header.open[field_id]
+                else:
+                    continue
+                token = self.tokens[source] if source is not None else None
+                column = table.columns[column_id]
+                value = 0 if token is None or token.blank else self._header_value(token, column, section)
+                if candidates is not None:
+                    candidates = [c if column.kind != "money" else self._header_value(
+                        Token("number", "", value=c, unit=token.unit if token else None), column, section)
+                        for c in candidates]
+                rec = records.get(field_id)
+                if rec is not None and rec.guess.value is not None:
+                    if rec.guess.value == value and candidates is None:
+                        continue
+                    # another reading read another value: both stay candidates
+                    candidates = sorted(set(candidates or [value]) | {rec.guess.value})
+                how = (f"placed under its printed column header {column.labels[0]!r} by the length of "
+                       f"the header's run of numbers")
+                if candidates is None:
+                    guess = CellGuess(value, 0 if token else None, "inferred")
+                    reading = "placed" if token else "lost_cell"
+                    how += " (every placement of the section's runs puts it here)"
+                else:
+                    guess = CellGuess(value, 0 if token else None, "ambiguous", candidates, len(candidates))
+                    reading = "several_readings"
+                    how += f" (the placements of the section's runs, or its row label, read {candidates})"
+                rec = records[field_id] = CellRecord(field_id, guess, [token] if token else [], hit_of.get(row.id),
+                                                     reading=reading, scattered=True)
+                rec.notes.append(how)
+                if token is None:
+                    rec.notes.append("printed as an empty cell there: read as 0")
+                elif token.blank:
+                    rec.notes.append(f"printed {token.text!r}: read as 0")
+
+    def _header_value(self, token: Token, column, section: Section):
+        """A printed number as the value of a cell of `column` (money in yuan, whole counts as int)."""
+        if column.kind == "money":
+            return to_yuan(token.value, token.unit or header_unit(self.tokens, section, column.labels)
+                           or column.default_unit)
+        return int(token.value) if float(token.value).is_integer() else token.value
 
     def _assign(self, table: Table, section: Section, groups,
                 rows_of: dict[int, list["_Row"]]) -> dict[str, CellRecord]:
