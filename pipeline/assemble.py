@@ -248,14 +248,48 @@ class Assembler:
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         header = read_header_runs(self.template, table, self.tokens, section.start,
                                   blanks_possible=not prints_zeros_as_cells(self.tokens[section.start:]))
-        if header is not None:
-            self._claimed |= header.claimed
+        if header is None:
+            return self._table(table, section, hits)
+        unprinted, blank_zeros, others = list(self._unprinted), self.blank_zeros, set(self._claimed)
         records = self._table(table, section, hits)
-        if header is not None:
-            self._place_under_headers(table, section, hits, header, records)
+        # numbers under this table's column headers are never another table's cells
+        self._claimed |= header.claimed
+        # runs the label reading already read into the cells their first placement gives keep
+        # that reading (measured as such); the others are placed by their headers
+        agreeing = [r for r in range(len(header.runs)) if self._agrees(records, header, r)]
+        if len(agreeing) == len(header.runs):
+            return records
+        placed = header.without(agreeing)
+        self._unprinted, self.blank_zeros = unprinted, blank_zeros
+        self._claimed, own = others | placed.claimed, self._claimed
+        records = self._table(table, section, hits)
+        self._claimed = own
+        self._place_under_headers(table, section, hits, placed, records)
         return records
 
+    def _agrees(self, records: dict[str, CellRecord], header: HeaderReading, r: int) -> bool:
+        """Whether the label reading read header run r's numbers into its cells with the values its
+        placements give (the one they settle, or one of the several they leave open)."""
+        run = {id(self.tokens[i]) for i in header.runs[r].numbers}
+        for field_id, _ in header.first[r]:
+            rec = records.get(field_id)
+            if rec is None or rec.guess.value is None or any(id(t) not in run for t in rec.tokens):
+                return False
+            if field_id in header.settled:
+                source = header.settled[field_id]
+                wanted = [0 if source is None or self.tokens[source].blank else self.tokens[source].value]
+            else:
+                wanted = header.open[field_id][1]
+            if not rec.tokens and rec.guess.value != 0:
+                return False
+            if rec.tokens and not rec.tokens[0].blank and rec.tokens[0].value not in wanted:
+                return False
+            if rec.tokens and rec.tokens[0].blank and 0 not in wanted:
+                return False
+        return True
+
     def _table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
+        """The table read by its labels, without the numbers placed by column headers (`_claimed`)."""
         numbers = [i for i in range(section.start + 1, section.end)
                    if self.tokens[i].kind == "number" and i not in self._claimed]
         if table.printed_flat:
@@ -326,8 +360,10 @@ class Assembler:
                     guess = CellGuess(value, 0 if token else None, "ambiguous", candidates, len(candidates))
                     reading = "several_readings"
                     how += f" (the placements of the section's runs, or its row label, read {candidates})"
+                # not `scattered`: that marks a whole document's tables as read in a scrambled order
+                # (risk group), while these cells are never ok anyway (placed, no sum rule over them)
                 rec = records[field_id] = CellRecord(field_id, guess, [token] if token else [], hit_of.get(row.id),
-                                                     reading=reading, scattered=True)
+                                                     reading=reading)
                 rec.notes.append(how)
                 if token is None:
                     rec.notes.append("printed as an empty cell there: read as 0")

@@ -52,11 +52,21 @@ class HeaderReading:
     settled: dict[str, int | None]  # field id -> token index (None: a zero printed empty)
     # field id -> (its source in the first placement, the values the placements give): several
     open: dict[str, tuple[int | None, list]]
+    first: list[tuple[tuple[str, int | None], ...]]  # each run's cells in the first placement found
     placements: int  # joint placements that fit
 
     @property
     def claimed(self) -> set[int]:
         return {i for run in self.runs for i in run.numbers}
+
+    def without(self, runs: list[int]) -> "HeaderReading":
+        """The reading of the other runs only (the cells they settle, and those they leave open)."""
+        keep = [r for r in range(len(self.runs)) if r not in runs]
+        fields = {f for r in keep for f, _ in self.first[r]}
+        return HeaderReading([self.runs[r] for r in keep],
+                             {f: s for f, s in self.settled.items() if f in fields},
+                             {f: o for f, o in self.open.items() if f in fields},
+                             [self.first[r] for r in keep], self.placements)
 
 
 def _labels(template: Template, table: Table) -> dict[str, str]:
@@ -177,7 +187,8 @@ def read_header_runs(template: Template, table: Table, tokens: list[Token], star
             settled[field] = next((s for s in sources if s is not None), None)
         else:
             open_[field] = (sources[0], sorted(values))
-    return HeaderReading(runs, settled, open_, len(solutions))
+    first = [placement.cells for placement in solutions[0]]
+    return HeaderReading(runs, settled, open_, first, len(solutions))
 
 
 def prints_zeros_as_cells(tokens: list[Token]) -> bool:
