@@ -22,7 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
-from .header_runs import HeaderReading, prints_zeros_as_cells, read_header_runs
+from .header_runs import HeaderReading, column_runs, prints_zeros_as_cells, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -278,13 +278,13 @@ class Assembler:
             if field_id in header.settled:
                 source = header.settled[field_id]
                 wanted = [0 if source is None or self.tokens[source].blank else self.tokens[source].value]
-            else:
+            elif field_id in header.open:
                 wanted = header.open[field_id][1]
-            if not rec.tokens and rec.guess.value != 0:
-                return False
-            if rec.tokens and not rec.tokens[0].blank and rec.tokens[0].value not in wanted:
-                return False
-            if rec.tokens and rec.tokens[0].blank and 0 not in wanted:
+            else:
+                continue  # some placements leave it out: the runs say nothing of it
+            # printed values compared (money before its unit is applied); no token: a zero no cell printed
+            printed = (0 if rec.tokens[0].blank else rec.tokens[0].value) if rec.tokens else rec.guess.value
+            if printed not in wanted or (not rec.tokens and printed != 0):
                 return False
         return True
 
@@ -309,8 +309,9 @@ class Assembler:
             # a column order the rules prefer would only move numbers to fit a table printed wrong
             self._settle_by_narrative(rows_of[id(records)], records)
             return records
+        under_headers, headed = self._whole_table_by_headers(table, hits, numbers)
         for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
-                     self._some_pages_by_columns(table, hits, numbers)):
+                     self._some_pages_by_columns(table, hits, numbers), under_headers):
             if grid is None:
                 continue
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
@@ -319,6 +320,8 @@ class Assembler:
             by_columns = self._assign(table, section, grid, rows_of)
             if self._preference(by_columns) > self._preference(records):
                 records = by_columns
+                # its columns after the next section's heading are none of that section's cells
+                self._claimed = (self._claimed - headed) | (headed if grid is under_headers else set())
         # the narrative only chooses among the placements of the reading the rules preferred
         self._settle_by_narrative(rows_of[id(records)], records)
         return records
@@ -513,6 +516,25 @@ class Assembler:
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
+
+    def _whole_table_by_headers(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The table read as one column-scattered block from the runs under its column headers
+        (`header_runs.column_runs`), when every row label comes before any number: the block and
+        the numbers it takes (they may run past the section's end), else (None, empty set)."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered) \
+                or len({table.row(h.row).columns for h in ordered}) != 1:
+            return None, set()
+        last = ordered[-1].last_token
+        if any(i <= last for i in numbers):
+            return None, set()
+        runs = column_runs(table, self.tokens, last + 1, len(ordered))
+        if runs is None:
+            return None, set()
+        run = [i for r in runs for i in r.numbers]
+        if not set(numbers) <= set(run) or any(i in self._claimed for i in run):
+            return None, set()  # numbers of the section no header heads
+        return self._scattered(table, ordered, run), set(run)
 
     def _pages_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
         """The section read page by page as column-scattered blocks, when every page's numbers

@@ -53,7 +53,6 @@ class HeaderReading:
     # field id -> (its source in the first placement, the values the placements give): several
     open: dict[str, tuple[int | None, list]]
     first: list[tuple[tuple[str, int | None], ...]]  # each run's cells in the first placement found
-    placements: int  # joint placements that fit
 
     @property
     def claimed(self) -> set[int]:
@@ -66,7 +65,7 @@ class HeaderReading:
         return HeaderReading([self.runs[r] for r in keep],
                              {f: s for f, s in self.settled.items() if f in fields},
                              {f: o for f, o in self.open.items() if f in fields},
-                             [self.first[r] for r in keep], self.placements)
+                             [self.first[r] for r in keep])
 
 
 def _labels(template: Template, table: Table) -> dict[str, str]:
@@ -188,7 +187,7 @@ def read_header_runs(template: Template, table: Table, tokens: list[Token], star
         else:
             open_[field] = (sources[0], sorted(values))
     first = [placement.cells for placement in solutions[0]]
-    return HeaderReading(runs, settled, open_, first, len(solutions))
+    return HeaderReading(runs, settled, open_, first)
 
 
 def prints_zeros_as_cells(tokens: list[Token]) -> bool:
@@ -199,3 +198,22 @@ def prints_zeros_as_cells(tokens: list[Token]) -> bool:
         lines[t.line_no] = lines.get(t.line_no, 0) + 1
     return any(t.kind == "number" and not t.empty and (t.blank or (t.value == 0 and t.text.strip() == "0"))
                and lines[t.line_no] == 1 for t in tokens)
+
+
+def column_runs(table: Table, tokens: list[Token], start: int, rows: int) -> list[HeaderRun] | None:
+    """A table without sub-tables printed whole column after column under its column headers
+    (pdfminer: every row label first, then each header box and its column's cells, the last
+    columns maybe after the next section's heading): the header runs from `start` that give
+    every column once, each run as many numbers as its headers times `rows`; None otherwise.
+    Headers other tables print too (总计) count here: the run lengths must fit this table."""
+    labels = {squash(label): cid for cid, column in table.columns.items() for label in column.labels}
+    runs: list[HeaderRun] = []
+    seen: set[str] = set()
+    for run in find_runs(tokens, labels, start, len(tokens)):
+        if seen & set(run.columns) or len(run.numbers) != len(run.columns) * rows:
+            return None
+        seen |= set(run.columns)
+        runs.append(run)
+        if seen == set(table.columns):
+            return runs
+    return None

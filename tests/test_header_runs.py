@@ -95,3 +95,37 @@ def test_a_short_run_where_zeros_print_empty_is_not_placed(tmp_path):
     for row in ("licensing", "penalty", "coercion"):
         assert fields[f"disclosure.{row}.decisions"]["status"] != "ok"
     assert not wrong_ok(fields, gold)
+
+
+def requests_by_header_columns(gold: dict) -> str:
+    """Section 三 as pdfminer prints a table whose boxes are whole columns: every row label, then
+    the column headers' boxes each with its column's cells, the first row of the last group of
+    columns printed before its other rows, and that group after section 四's heading."""
+    template = template_for(gold)
+    rows = printed_rows(template, gold["fields"])
+    text = render(template, rows, gold)
+    requests = [r for r in rows if r.table == "requests"]
+    table = template.table("requests")
+    column = {c: [r.cells[k] for r in requests] for k, c in enumerate(table.rows[0].columns)}
+    head = lambda cs: [table.columns[c].labels[0] for c in cs]  # noqa: E731
+    labels = [t for r in requests for t in ([r.group] if r.group else []) + [r.label]]
+    first = ["申请人情况"] + labels + head(["natural_person"]) + column["natural_person"] + ["法人或其他组织"]
+    middle = ["enterprise", "research", "social_org", "legal_service"]
+    first += head(middle) + [v for c in middle for v in column[c]]
+    last = ["other_org", "total"]
+    pulled = head(last) + [column[c][0] for c in last] + [v for c in last for v in column[c][1:]]
+    before, rest = text.split(_SECTION_TITLES["requests"], 1)
+    appeals = rest[rest.index(_SECTION_TITLES["appeals"]) + len(_SECTION_TITLES["appeals"]):]
+    return (before + "\n\n".join([_SECTION_TITLES["requests"]] + first + [_SECTION_TITLES["appeals"]] + pulled)
+            + "\n\n" + appeals)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_table_printed_whole_by_header_columns_is_read(tmp_path, seed):
+    gold = random_gold("2019" if seed % 2 else "2021", random.Random(f"header-columns-{seed}"))
+    path = tmp_path / "report.txt"
+    path.write_text(requests_by_header_columns(gold), encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    wanted = {f: v for f, v in gold["fields"].items() if f.startswith(("requests.", "appeals."))}
+    assert {f: fields[f]["value"] for f in wanted} == wanted
+    assert not [f for f in wanted if fields[f]["value"] != wanted[f] and fields[f]["status"] == "ok"]
