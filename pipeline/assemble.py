@@ -22,6 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
+from .header_runs import HeaderReading, column_runs, prints_zeros_as_cells, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -250,9 +251,56 @@ class Assembler:
         # as empty (zeros): the document prints zeros as empty cells
         self.blank_zeros = False
         self._unprinted: list[_Row] = []  # rows printed without any number
+        # numbers placed under their column headers (header_runs): no other reading takes them
+        self._claimed: set[int] = set()
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
-        numbers = [i for i in range(section.start + 1, section.end) if self.tokens[i].kind == "number"]
+        header = read_header_runs(self.template, table, self.tokens, section.start,
+                                  blanks_possible=not prints_zeros_as_cells(self.tokens[section.start:]))
+        if header is None:
+            return self._table(table, section, hits)
+        unprinted, blank_zeros, others = list(self._unprinted), self.blank_zeros, set(self._claimed)
+        records = self._table(table, section, hits)
+        # numbers under this table's column headers are never another table's cells
+        self._claimed |= header.claimed
+        # runs the label reading already read into the cells their first placement gives keep
+        # that reading (measured as such); the others are placed by their headers
+        agreeing = [r for r in range(len(header.runs)) if self._agrees(records, header, r)]
+        if len(agreeing) == len(header.runs):
+            return records
+        placed = header.without(agreeing)
+        self._unprinted, self.blank_zeros = unprinted, blank_zeros
+        self._claimed, own = others | placed.claimed, self._claimed
+        records = self._table(table, section, hits)
+        self._claimed = own
+        self._place_under_headers(table, section, hits, placed, records)
+        return records
+
+    def _agrees(self, records: dict[str, CellRecord], header: HeaderReading, r: int) -> bool:
+        """Whether the label reading read header run r's numbers into its cells with the values its
+        placements give (the one they settle, or one of the several they leave open)."""
+        run = {id(self.tokens[i]) for i in header.runs[r].numbers}
+        for field_id, _ in header.first[r]:
+            rec = records.get(field_id)
+            if rec is None or rec.guess.value is None or any(id(t) not in run for t in rec.tokens):
+                return False
+            if field_id in header.settled:
+                source = header.settled[field_id]
+                wanted = [0 if source is None or self.tokens[source].blank else self.tokens[source].value]
+            elif field_id in header.open:
+                wanted = header.open[field_id][1]
+            else:
+                continue  # some placements leave it out: the runs say nothing of it
+            # printed values compared (money before its unit is applied); no token: a zero no cell printed
+            printed = (0 if rec.tokens[0].blank else rec.tokens[0].value) if rec.tokens else rec.guess.value
+            if printed not in wanted or (not rec.tokens and printed != 0):
+                return False
+        return True
+
+    def _table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
+        """The table read by its labels, without the numbers placed by column headers (`_claimed`)."""
+        numbers = [i for i in range(section.start + 1, section.end)
+                   if self.tokens[i].kind == "number" and i not in self._claimed]
         if table.printed_flat:
             printed = _without_surplus_empties([self.tokens[i] for i in numbers], len(table.field_ids()))
             row = self._row(table, table.field_ids(), printed, None, section)
@@ -270,8 +318,9 @@ class Assembler:
             # a column order the rules prefer would only move numbers to fit a table printed wrong
             self._settle_by_narrative(rows_of[id(records)], records)
             return records
+        under_headers, headed = self._whole_table_by_headers(table, hits, numbers)
         for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
-                     self._some_pages_by_columns(table, hits, numbers)):
+                     self._some_pages_by_columns(table, hits, numbers), under_headers):
             if grid is None:
                 continue
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
@@ -280,9 +329,65 @@ class Assembler:
             by_columns = self._assign(table, section, grid, rows_of)
             if self._preference(by_columns) > self._preference(records):
                 records = by_columns
+                # its columns after the next section's heading are none of that section's cells
+                self._claimed = (self._claimed - headed) | (headed if grid is under_headers else set())
         # the narrative only chooses among the placements of the reading the rules preferred
         self._settle_by_narrative(rows_of[id(records)], records)
         return records
+
+    def _place_under_headers(self, table: Table, section: Section, hits: list[Hit], header: HeaderReading,
+                             records: dict[str, CellRecord]) -> None:
+        """Cells the runs under their column headers settle (`header_runs`): read where no other
+        reading read them; where another reading read another value, both stay candidates."""
+        hit_of = {h.row: h for h in hits}
+        for row in table.rows:
+            for column_id in row.columns:
+                field_id = table.field_id(row.id, column_id)
+                if field_id in header.settled:
+                    source, candidates = header.settled[field_id], None
+                elif field_id in header.open:
+                    source, candidates = header.open[field_id]
+                else:
+                    continue
+                token = self.tokens[source] if source is not None else None
+                column = table.columns[column_id]
+                value = 0 if token is None or token.blank else self._header_value(token, column, section)
+                if candidates is not None:
+                    candidates = [c if column.kind != "money" else self._header_value(
+                        Token("number", "", value=c, unit=token.unit if token else None), column, section)
+                        for c in candidates]
+                rec = records.get(field_id)
+                if rec is not None and rec.guess.value is not None:
+                    if rec.guess.value == value and candidates is None:
+                        continue
+                    # another reading read another value: both stay candidates
+                    candidates = sorted(set(candidates or [value]) | {rec.guess.value})
+                how = (f"placed under its printed column header {column.labels[0]!r} by the length of "
+                       f"the header's run of numbers")
+                if candidates is None:
+                    guess = CellGuess(value, 0 if token else None, "inferred")
+                    reading = "placed" if token else "lost_cell"
+                    how += " (every placement of the section's runs puts it here)"
+                else:
+                    guess = CellGuess(value, 0 if token else None, "ambiguous", candidates, len(candidates))
+                    reading = "several_readings"
+                    how += f" (the placements of the section's runs, or its row label, read {candidates})"
+                # not `scattered`: that marks a whole document's tables as read in a scrambled order
+                # (risk group), while these cells are never ok anyway (placed, no sum rule over them)
+                rec = records[field_id] = CellRecord(field_id, guess, [token] if token else [], hit_of.get(row.id),
+                                                     reading=reading)
+                rec.notes.append(how)
+                if token is None:
+                    rec.notes.append("printed as an empty cell there: read as 0")
+                elif token.blank:
+                    rec.notes.append(f"printed {token.text!r}: read as 0")
+
+    def _header_value(self, token: Token, column, section: Section):
+        """A printed number as the value of a cell of `column` (money in yuan, whole counts as int)."""
+        if column.kind == "money":
+            return to_yuan(token.value, token.unit or header_unit(self.tokens, section, column.labels)
+                           or column.default_unit)
+        return int(token.value) if float(token.value).is_integer() else token.value
 
     def _assign(self, table: Table, section: Section, groups,
                 rows_of: dict[int, list["_Row"]]) -> dict[str, CellRecord]:
@@ -425,6 +530,25 @@ class Assembler:
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
+
+    def _whole_table_by_headers(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The table read as one column-scattered block from the runs under its column headers
+        (`header_runs.column_runs`), when every row label comes before any number: the block and
+        the numbers it takes (they may run past the section's end), else (None, empty set)."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered) \
+                or len({table.row(h.row).columns for h in ordered}) != 1:
+            return None, set()
+        last = ordered[-1].last_token
+        if any(i <= last for i in numbers):
+            return None, set()
+        runs = column_runs(table, self.tokens, last + 1, len(ordered))
+        if runs is None:
+            return None, set()
+        run = [i for r in runs for i in r.numbers]
+        if not set(numbers) <= set(run) or any(i in self._claimed for i in run):
+            return None, set()  # numbers of the section no header heads
+        return self._scattered(table, ordered, run), set(run)
 
     def _pages_by_columns(self, table: Table, hits: list[Hit], numbers: list[int]):
         """The section read page by page as column-scattered blocks, when every page's numbers

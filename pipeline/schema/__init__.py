@@ -54,6 +54,7 @@ class Row:
     columns: tuple[str, ...]
     group: str | None = None
     parent: str | None = None  # printed group heading the row sits under (不予公开, 无法提供, ...)
+    part: str | None = None  # the sub-table it is printed in (section 二's 第二十条第（五）项): its column headers
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def _table(spec: dict) -> Table:
     columns = {cid: _column(cid, c) for cid, c in spec["columns"].items()}
     rows = tuple(
         Row(r["id"], tuple(r["labels"]), tuple(r.get("columns", columns.keys())),
-            r.get("group"), r.get("parent"))
+            r.get("group"), r.get("parent"), r.get("part"))
         for r in spec["rows"])
     for row in rows:
         unknown = set(row.columns) - set(columns)
