@@ -1095,3 +1095,61 @@ def test_the_proof_reader_confirms_a_doubtful_read_only_with_the_binarized_crop(
     assert check(0.97, _FillsInBrokenGlyphs(), same_pixels=True) is None
     # a holding sum rule is the independent check: the second read only lifts the low score
     assert check(0.86, _FillsInBrokenGlyphs(), sum_rules=2.0) is True
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _cell_crop(name: str):
+    """A cell cut from a generated official-layout scan with 30 px of page left of it and 10
+    px above, right and below (the cell's bbox is the crop less that margin)."""
+    img = cv2.imread(str(DATA / name), cv2.IMREAD_GRAYSCALE)
+    return img, (30.0, 10.0, img.shape[1] - 10.0, img.shape[0] - 10.0)
+
+
+def test_a_minus_greyed_into_the_left_rulings_halo_is_seen():
+    """blur_jpeg at 150 dpi (make_scans --official, seed 777002, document 3): a 本年增/减 value
+    printed "-2" flush left, its minus against the cell's left ruling, was read "2" by the page
+    and by every crop (OCR score 0.998, ok at 0.998: no sum rule covers the signed column).
+    A left-aligned "1" of the same page and a sharp "+1" against its ruling (show-through at
+    300 dpi, the "+" dropped by OCR) hold no minus."""
+    from pipeline.ocr import hidden_minus
+
+    assert hidden_minus(*_cell_crop("minus_against_ruling_blur_jpeg_150dpi.png"))
+    assert not hidden_minus(*_cell_crop("one_left_aligned_blur_jpeg_150dpi.png"))
+    assert not hidden_minus(*_cell_crop("plus_one_against_ruling_300dpi.png"))
+
+
+def test_a_value_read_without_the_minus_the_cell_shows_is_repaired_never_ok():
+    """The OCR stage puts the lost sign back as a repair (score <= 0.6): the value goes to
+    review, never its negation to ok."""
+    from pipeline.ocr import REPAIRED_SCORE, _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    minus, _ = _cell_crop("minus_against_ruling_blur_jpeg_150dpi.png")
+    one, _ = _cell_crop("one_left_aligned_blur_jpeg_150dpi.png")
+    # three rows of a two-column table: label | value; each value cell from the scan, its top
+    # ruling on the row's top edge
+    rows = [minus[9:56, :290], one[9:56, :290], one[9:56, :290]]
+    img = np.full((47 * 3, 200 + 290), 255, np.uint8)
+    for r, cell in enumerate(rows):
+        img[47 * r:47 * (r + 1), 200:] = cell
+    xs, ys = [0, 230, 480], [0, 47, 94, 141]
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    members = {(r, 0): [OcrBox(label, (10, 47 * r + 10, 190, 47 * r + 37), 0.99)]
+               for r, label in enumerate(("行政处罚", "行政强制", "行政事业性收费"))}
+    members.update({(r, 1): [OcrBox(text, (236, 47 * r + 10, 260, 47 * r + 37), 0.998)]
+                    for r, text in enumerate(("2", "1", "1"))})
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("2", 0.99)] * len(crops)
+
+    lines = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    value = lines[0].boxes[1]
+    assert value.text == "-2" and value.repaired and value.score <= REPAIRED_SCORE
+    assert [line.boxes[1].text for line in lines[1:]] == ["1", "1"]
+    assert not any(line.boxes[1].repaired for line in lines[1:])

@@ -243,6 +243,84 @@ def _straddled(gray: np.ndarray, bbox) -> bool:
     return False
 
 
+def hidden_minus(gray: np.ndarray, bbox) -> bool:
+    """Does a minus sign stand left of the cell's digits that the read left out?  Blur and
+    JPEG at 150 dpi grey a minus printed against the cell's left ruling into the ruling's
+    halo and the digit's: no crop shows it apart ("-2" read "2" twice, ok: the signed
+    本年增/减 column has no sum rule).  Measured against each column's paper (so the vertical
+    ruling's halo drops out), a minus is a mark between the ruling and the digits, flat
+    against the digits' height, in their middle, with paper above and below it; a positive
+    value printed left has no room there (the digits start at the cell's padding)."""
+    import cv2
+
+    region = _inked_region(gray, bbox, 4)
+    if region is None:
+        return False
+    stats, blobs = _ink_blobs(region)
+    keep = [i for i in blobs if stats[i, 3] >= 4]
+    if not keep:
+        return False
+    tallest = max(stats[i, 3] for i in keep)
+    keep = [i for i in keep if stats[i, 3] >= 0.4 * tallest]
+    h, w = gray.shape[:2]
+    x0, y0, y1 = int(round(bbox[0])), max(0, int(round(bbox[1]))), min(h, int(round(bbox[3])))
+    top = y0 + 4 + min(stats[i, 1] for i in keep)
+    height = y0 + 4 + max(stats[i, 1] + stats[i, 3] for i in keep) - top
+    right = x0 + 4 + max(stats[i, 0] + stats[i, 2] for i in keep)
+    lo = max(0, x0 - MARK_CUT)
+    if height < 6 or right - lo < 2 * MARK_CUT or y1 - y0 < 8:
+        return False
+    smooth = cv2.GaussianBlur(np.ascontiguousarray(gray[y0:y1, lo:right]), (0, 0), 0.8).astype(np.float32)
+    paper = np.percentile(smooth[3:-3], 80, axis=0)  # per column: the ruling's halo is in it
+    under = paper[None, :] - smooth[top - y0:top - y0 + height]
+    core = int(np.argmin(paper[:2 * MARK_CUT]))  # the left ruling
+    # the digits: columns at least half as dark as the darkest, that ink running down at
+    # least 0.4 of the text's height (a minus, however dark, is flat); the strip before them,
+    # the digits' own blurred edge left out
+    dark = under[:, core + 2:] >= 0.5 * under[:, core + 2:].max()
+    rows = np.arange(height)[:, None]
+    span = np.where(dark, rows, -1).max(axis=0) - np.where(dark, rows, height).min(axis=0)
+    digits = np.nonzero(span >= 0.4 * height)[0]
+    if not digits.size:
+        return False
+    a, b = core + 2, core + 2 + int(digits[0]) - max(2, height // 6)
+    if b - a < max(3, 0.2 * height):
+        return False
+    a = max(a, b - height)  # a centred value's minus is as close to it; specks further off are not looked at
+    strip = under[:, a:b]
+    quarter = max(2, height // 4)
+    quiet = np.concatenate([strip[:quarter].ravel(), strip[-quarter:].ravel()])
+    sigma = 1.4826 * float(np.median(np.abs(quiet - np.median(quiet))))
+    r0, r1 = int(0.3 * height), int(np.ceil(0.8 * height))
+    peak = float(strip[r0:r1].max())
+    if peak < max(15.0, 6 * sigma):
+        return False
+    r, c = np.unravel_index(int(np.argmax(strip[r0:r1])), strip[r0:r1].shape)
+    _, labels, comp, _ = cv2.connectedComponentsWithStats((strip >= peak / 2).astype(np.uint8), connectivity=8)
+    cx, cy, cw, ch = comp[labels[r0 + r, c], :4]
+    # one solid bar right before the digits (specks further off, or two together, are none),
+    # blur making a short minus nearly as tall as it is wide (at half its depth); a mark
+    # running into the ruling's halo cannot be measured (the upright of a small "+")
+    if cx == 0 or cw < max(3, 0.25 * height) or cw < 0.8 * ch or ch > 0.5 * height \
+            or b - a - (cx + cw) > 0.5 * height or comp[labels[r0 + r, c], 4] < 0.6 * cw * ch \
+            or not 0.3 * height <= cy + ch / 2 <= 0.8 * height:
+        return False
+    # as thick at its middle as at its ends: a "+" is thick where its upright crosses the bar
+    # (the upright is lighter and shorter than the digits), a "4"'s bar where the stem is
+    heights = (labels[:, cx:cx + cw] == labels[r0 + r, c]).sum(axis=0)
+    ends = max(1, cw // 4)
+    if heights.max() > 1.5 * np.r_[heights[:ends], heights[-ends:]].mean():
+        return False
+    away = np.r_[0:max(0, cy - ch // 4), min(height, cy + ch + ch // 4):height]
+    if away.size and strip[away][:, cx + 1:max(cx + 2, cx + cw - 1)].max() >= 0.3 * peak:
+        return False
+    # paper between it and the digits: the bar of a "4" runs on into the digit's stem
+    row = under[r0 + r, a + c:]
+    ink = np.nonzero(row >= peak)[0]
+    ink = ink[ink > b - a - c]
+    return bool(not ink.size or row[:ink[0]].min() < 0.6 * peak)
+
+
 def _flat_ink(gray: np.ndarray, bbox) -> bool | None:
     """Is the cell's ink dashes only, not a digit?  None when no ink is found.  "一" is how
     OCR reads both a printed dash and a blurred "1": the shape tells them apart.  Marks at
@@ -481,6 +559,16 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 texts[key] = fixed
                 scores[key] = min(scores[key], REPAIRED_SCORE)
                 repaired.add(key)
+    for cell in grid.cells:
+        key = (cell.r0, cell.c0)
+        text = texts[key]
+        # a minus the pixels hold and every read lost: the sign is put back as a repair
+        # (never ok), the value in review rather than its negation ok
+        if is_number(text) and text[0].isdigit() and hidden_minus(gray, cell.bbox):
+            texts[key] = "-" + text
+            scores[key] = min(scores[key], REPAIRED_SCORE)
+            repaired.add(key)
+            agree.pop(key, None)
     _join_units(grid, texts, scores)
 
     out = []
