@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .schema import HYBRID, Table, Template, load_template
-from .variation import corrupt_number, ocr_noise, printed_label
+from .variation import corrupt_number, misprinted_total, ocr_noise, printed_label
 
 FULLWIDTH = str.maketrans("0123456789+-.,", "０１２３４５６７８９＋－．，")
 
@@ -370,6 +370,31 @@ def wrong_printed_total(template, gold, rows, rng):
     return Variant("wrong_printed_total", render(template, rows, gold), truth)
 
 
+def wrong_printed_totals(template, gold, rows, rng):
+    """Two totals of one table printed wrong (left at 0 while their parts are not, or off by a
+    few), as a real appeals table prints two of its three: the rules pin the totals, and the
+    other values of their rows are right.  The truth is what is printed."""
+    table = rng.choice(["appeals", "appeals", "requests"])
+    cell = {f: (row, k) for row in rows for k, f in enumerate(row.fields) if f}
+    truth = _truth(template, gold)
+    instances = [i for i in template.rule_instances() if len(i.rhs) == 1 and i.rhs[0].startswith(table + ".")
+                 and all(f in cell for f in i.fields)]
+    given = {i.name: int(sum(truth[f] or 0 for f in i.lhs)) for i in instances}
+    # totals with parts first: a total printed 0 beside them is the real tables' kind
+    first = rng.choice([i for i in instances if given[i.name]] or instances)
+    # the second total outside the first's rule, so each printed total breaks its own rule
+    others = [i for i in instances if not set(i.fields) & set(first.fields)]
+    second = rng.choice([i for i in others if given[i.name]] or others)
+    for inst in (first, second):
+        row, k = cell[inst.rhs[0]]
+        printed = misprinted_total(given[inst.name], rng)
+        while str(printed) == row.cells[k]:  # a table printed wrong already may print this
+            printed = misprinted_total(given[inst.name], rng)
+        row.cells[k] = str(printed)
+        truth[inst.rhs[0]] = printed
+    return Variant("wrong_printed_totals", render(template, rows, gold), truth)
+
+
 def html_table(template, gold, rows, rng):
     parts = [f"<html><head><meta charset='utf-8'></head><body><h1>{html.escape(gold.get('agency') or '某某县人民政府')}"
              f"{gold.get('year') or 2020}年政府信息公开工作年度报告</h1>"]
@@ -480,7 +505,7 @@ MANGLINGS: dict[str, Callable[[Template, dict, list[PrintedRow], random.Random],
     f.__name__: f for f in (tab_rows, space_rows_wrapped, cell_per_line, pipe_mangled, column_scattered,
                             lost_blank_cells, digits_run_together, fullwidth_and_separators,
                             page_break_repeated_header, reordered_rows, extra_row, missing_row, blank_markers,
-                            wrong_printed_total, html_table, crawler_cells_run_together, crawler_one_line, word_html,
+                            wrong_printed_total, wrong_printed_totals, html_table, crawler_cells_run_together, crawler_one_line, word_html,
                             ocr_markdown)
 }
 

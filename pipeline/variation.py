@@ -143,3 +143,13 @@ def corrupt_number(text: str, rng: random.Random) -> str:
             continue
         if int(re.sub(r"\D", "", out)) != value:
             return out
+
+
+# --- totals printed wrong ------------------------------------------------------------------
+
+def misprinted_total(total: int, rng: random.Random) -> int:
+    """What a report prints for a total its parts give as `total`: left at 0 while its parts
+    are not (two of the three totals of a real appeals table), or off by a few."""
+    if total > 0 and rng.random() < 0.5:
+        return 0
+    return total + rng.choice([-3, -2, -1, 1, 2, 3, 5, 10]) if total > 3 else total + rng.randint(1, 5)

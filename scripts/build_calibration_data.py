@@ -10,7 +10,7 @@ Sources (never the held-out converter families or scan conditions, never a docum
 gate scores):
   --corpus  a generated converter-family corpus (scripts/gen_corpus.py): every family tuning may use;
   --synth   hand-written manglings (pipeline/synth.py: lost blanks, OCR confusions, wrong totals...)
-            over N generated reports' values;
+            over N generated reports' values (--kinds: only some of them; --append: added to --out's rows);
   --scans   generated scans with truth (scripts/make_scans.py --official), conditions and fonts
             tuning may use (their held_out/ documents are skipped), under seeds no benchmark scores.
 """
@@ -47,7 +47,7 @@ def corpus_rows(root: Path) -> list[dict]:
     return rows
 
 
-def synth_rows(count: int) -> list[dict]:
+def synth_rows(count: int, kinds: list[str] | None = None) -> list[dict]:
     from pipeline.corpus.values import report_for
     from pipeline.synth import variants
 
@@ -55,12 +55,12 @@ def synth_rows(count: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(count):
             gold = report_for(SYNTH_SEED, index).gold()
-            for variant in variants(gold, index):
+            for variant in variants(gold, index, kinds):
                 path = Path(tmp) / f"{variant.name}-{index}{variant.suffix}"
                 path.write_bytes(variant.text.encode(variant.encoding))
                 truth = {"fields": {f: v for f, v in variant.truth.items() if v is not None}}
                 rows += rows_for(extract_file(path), truth, f"synth:{variant.name}", path.stem)
-    print(f"  synth: {count} reports x every mangling", file=sys.stderr)
+    print(f"  synth: {count} reports x {', '.join(kinds) if kinds else 'every mangling'}", file=sys.stderr)
     return rows
 
 
@@ -78,19 +78,29 @@ def scan_rows(root: Path) -> list[dict]:
     return rows
 
 
+def raw_rows(path: Path) -> list[dict]:
+    """The rows a data file holds, as written (without the table context read_rows adds)."""
+    import gzip
+
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, help="generated converter-family corpus")
     ap.add_argument("--synth", type=int, default=0, help="generated reports to mangle by every synth kind")
+    ap.add_argument("--kinds", nargs="+", metavar="KIND", help="with --synth: only these manglings")
+    ap.add_argument("--append", action="store_true", help="add the rows to those already in --out")
     ap.add_argument("--scans", type=Path, nargs="+", default=[], help="generated scans with truth")
     ap.add_argument("--out", type=Path, default=DATA_PATH)
     args = ap.parse_args()
     started = time.time()
-    rows = []
+    rows = raw_rows(args.out) if args.append else []
     if args.corpus:
         rows += corpus_rows(args.corpus)
     if args.synth:
-        rows += synth_rows(args.synth)
+        rows += synth_rows(args.synth, args.kinds)
     for root in args.scans:
         rows += scan_rows(root)
     if not rows:

@@ -68,6 +68,7 @@ PROPERTIES = {
                                                                                for f, t in v.truth.items()),
     "blank_markers": lambda v, plain: any(c in ("—", "-", "/", "无") for r in v.rows for c in r.cells),
     "wrong_printed_total": lambda v, plain: v.truth != plain.truth,
+    "wrong_printed_totals": lambda v, plain: v.truth != plain.truth,
     "html_table": lambda v, plain: v.suffix == ".html" and "<table" in v.text and "rowspan" in v.text,
     "crawler_cells_run_together": lambda v, plain: any(
         re.search(re.escape(r.label) + r"[\d+\-]", v.text) for r in v.rows if r.label and r.cells and r.cells[0]),
