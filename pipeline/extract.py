@@ -84,11 +84,12 @@ def _unsigned_tables() -> frozenset[str]:
 def unsign_dashes(tokens: list[Token], sections) -> list[Token] | None:
     """In a table of counts a number printed with a minus sign is a dash cell (a zero) glued to
     the number (`数量------1` is six blanks and 1): the dash and the number as two cells.  None
-    when there is none (the signed 本年增/减 column of section 二 keeps its signs)."""
+    when there is none (the signed 本年增/减 column of section 二 keeps its signs).  Flattened
+    text only: an OCR'd number is one ruled cell, its minus a misread or a repair to review."""
     spans = [sections[t] for t in _unsigned_tables() if t in sections]
     out, changed = [], False
     for i, token in enumerate(tokens):
-        if token.kind == "number" and token.value is not None and token.value < 0 \
+        if token.kind == "number" and token.score is None and token.value is not None and token.value < 0 \
                 and token.text.startswith("-") and any(s.start <= i < s.end for s in spans):
             out.append(replace(token, text="-", value=None, unit=None, blank=True))
             out.append(replace(token, text=token.text[1:], value=-token.value))

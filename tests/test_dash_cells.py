@@ -62,3 +62,15 @@ def test_zeros_printed_as_dashes_read_from_text_without_separators(tmp_path, ind
     # every zero of section 三 was printed, as a dash: read, not lost and placed by the rules
     assert {k: fields[k]["value"] for k in zeros} == {k: 0 for k in zeros}
     assert not [k for k in gold if fields[k]["value"] not in (None, gold[k]) and fields[k]["status"] == "ok"]
+
+
+def test_an_ocr_read_minus_in_a_table_of_counts_stays_one_cell():
+    # flattened text glues a dash cell to the next number (`------1`); an OCR'd number is one
+    # ruled cell, its minus a misread or a repair for review, never an extra cell shifting its row
+    from pipeline.extract import unsign_dashes
+    from pipeline.layout import Section
+
+    glued, read = (Token("number", "-3", value=-3), Token("number", "-3", value=-3, score=0.97))
+    sections = {"requests": Section("requests", 0, 5)}
+    assert [t.text for t in unsign_dashes([BASE, glued], sections)] == ["", "-", "3"]
+    assert unsign_dashes([BASE, read], sections) is None
