@@ -95,8 +95,10 @@ def find_runs(tokens: list[Token], labels: dict[str, str], start: int, end: int)
         while i < end and tokens[i].kind == "number":
             numbers.append(i)
             i += 1
+        # OCR reads a ruled grid cell by cell: a header followed by numbers there is a row of
+        # cells, not a text layer's column box
         if numbers and len(set(stack)) == len(stack) \
-                and not any(tokens[k].empty or tokens[k].aligned for k in numbers):
+                and not any(tokens[k].empty or tokens[k].aligned or tokens[k].score is not None for k in numbers):
             runs.append(HeaderRun(tuple(stack), tuple(numbers)))
     return runs
 

@@ -129,3 +129,17 @@ def test_a_table_printed_whole_by_header_columns_is_read(tmp_path, seed):
     wanted = {f: v for f, v in gold["fields"].items() if f.startswith(("requests.", "appeals."))}
     assert {f: fields[f]["value"] for f in wanted} == wanted
     assert not [f for f in wanted if fields[f]["value"] != wanted[f] and fields[f]["status"] == "ok"]
+
+
+def test_numbers_ocr_read_under_a_header_are_a_row_of_cells_not_a_column_run():
+    # OCR reads a ruled grid cell by cell, so a header cell followed by numbers is the header
+    # row beside its cells; only a text layer's boxes print a column's cells under its header
+    from pipeline.header_runs import find_runs
+    from pipeline.model import Token
+
+    labels = {"本年新制作数量": "new_made"}
+    printed = [Token("text", "本年新制作数量"), Token("number", "3", value=3), Token("number", "0", value=0)]
+    ocr = [Token("text", "本年新制作数量", score=0.98), Token("number", "3", value=3, score=0.99),
+           Token("number", "0", value=0, score=0.97)]
+    assert [r.numbers for r in find_runs(printed, labels, 0, 3)] == [(1, 2)]
+    assert find_runs(ocr, labels, 0, 3) == []

@@ -1153,3 +1153,11 @@ def test_a_value_read_without_the_minus_the_cell_shows_is_repaired_never_ok():
     assert value.text == "-2" and value.repaired and value.score <= REPAIRED_SCORE
     assert [line.boxes[1].text for line in lines[1:]] == ["1", "1"]
     assert not any(line.boxes[1].repaired for line in lines[1:])
+
+
+def test_a_lost_minus_is_looked_for_only_where_it_changes_the_value():
+    from pipeline.ocr import may_have_lost_minus
+
+    assert may_have_lost_minus("2") and may_have_lost_minus("10") and may_have_lost_minus("0.5")
+    # a minus before a zero changes nothing; a signed read keeps its sign; text is no number
+    assert not any(may_have_lost_minus(t) for t in ("0", "00", "0.0", "-2", "+3", "无"))

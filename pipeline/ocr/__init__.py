@@ -243,6 +243,12 @@ def _straddled(gray: np.ndarray, bbox) -> bool:
     return False
 
 
+def may_have_lost_minus(text: str) -> bool:
+    """A read number without a sign whose value a lost minus would change (before a zero it
+    changes nothing: a speck there is no reason to send the cell to review)."""
+    return is_number(text) and text[0].isdigit() and bool(text.strip("0.,"))
+
+
 def hidden_minus(gray: np.ndarray, bbox) -> bool:
     """Does a minus sign stand left of the cell's digits that the read left out?  Blur and
     JPEG at 150 dpi grey a minus printed against the cell's left ruling into the ruling's
@@ -564,7 +570,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         text = texts[key]
         # a minus the pixels hold and every read lost: the sign is put back as a repair
         # (never ok), the value in review rather than its negation ok
-        if is_number(text) and text[0].isdigit() and hidden_minus(gray, cell.bbox):
+        if may_have_lost_minus(text) and hidden_minus(gray, cell.bbox):
             texts[key] = "-" + text
             scores[key] = min(scores[key], REPAIRED_SCORE)
             repaired.add(key)
