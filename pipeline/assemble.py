@@ -22,7 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
-from .header_runs import HeaderReading, column_runs, prints_zeros_as_cells, read_header_runs
+from .header_runs import HeaderReading, column_runs, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -255,8 +255,7 @@ class Assembler:
         self._claimed: set[int] = set()
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
-        header = read_header_runs(self.template, table, self.tokens, section.start,
-                                  blanks_possible=not prints_zeros_as_cells(self.tokens[section.start:]))
+        header = read_header_runs(self.template, table, self.tokens, section.start)
         if header is None:
             return self._table(table, section, hits)
         unprinted, blank_zeros, others = list(self._unprinted), self.blank_zeros, set(self._claimed)

@@ -140,15 +140,16 @@ def _placements(table: Table, run: HeaderRun, blanks_possible: bool) -> list[Pla
     return out
 
 
-def read_header_runs(template: Template, table: Table, tokens: list[Token], start: int,
-                     blanks_possible: bool) -> HeaderReading | None:
+def read_header_runs(template: Template, table: Table, tokens: list[Token], start: int) -> HeaderReading | None:
     """The cells the header runs from `start` to the end of the document settle in `table`
-    (None: no run, or runs no joint placement fits)."""
+    (None: no run, or runs no joint placement fits).  A short run may leave zeros printed
+    empty only where the text prints no zero as a cell."""
     if not any(row.part for row in table.rows):
         return None
     runs = find_runs(tokens, _labels(template, table), start, len(tokens))
     if not runs:
         return None
+    blanks_possible = not prints_zeros_as_cells(tokens[start:])
     options = []
     for run in runs:
         found = _placements(table, run, blanks_possible)
