@@ -140,13 +140,15 @@ def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
     return [t for k, t in enumerate(out) if k not in drop]
 
 
+def _sums_hold(equations: list, printed: list[Token]) -> bool:
+    """Whether a row's printed cells (a blank is 0) keep every one of its sum rules."""
+    values = [0 if t.blank else t.value for t in printed]
+    return all(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9 for lhs, rhs in equations)
+
+
 def _breaks_own_sums(template: Template, cells: list[str], printed: list[Token]) -> bool:
     """Whether a row printed with exactly its cells breaks one of its own sum rules."""
-    if len(printed) != len(cells):
-        return False
-    values = [0 if t.blank else t.value for t in printed]
-    return any(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) > 1e-9
-               for lhs, rhs in row_equations(template, cells))
+    return len(printed) == len(cells) and not _sums_hold(row_equations(template, cells), printed)
 
 
 # a cell of digits split by a separator (`2,4`, `1.5` in a count column): a misread number, never
@@ -893,10 +895,8 @@ class Assembler:
             return False
         if not level_with(self.tokens[hit.token:hit.last_token + 1], tokens):
             return False
-        values = [0 if t.blank else t.value for t in tokens]
         equations = row_equations(self.template, cells)
-        return bool(equations) and all(abs(sum(values[i] for i in lhs) - sum(values[i] for i in rhs)) < 1e-9
-                                       for lhs, rhs in equations)
+        return bool(equations) and _sums_hold(equations, tokens)
 
     def _scattered(self, table: Table, block: list[Hit], run: list[int]):
         """Read a column-scattered block by the reading that best fits the row sums.
