@@ -42,8 +42,10 @@ DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the su
 DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
 DOUBT_UNREAD = "a cell of this row's line is not a number, so its numbers may be cut short or misplaced"
 DOUBT_PADDING = "more cells than the template's, empty ones among them: which empty cells are padding the print does not say"
+DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
+                   "also has an amount: the print may have swapped the row's cells")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
-          DOUBT_PADDING)
+          DOUBT_PADDING, DOUBT_KIND_SWAP)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -154,6 +156,7 @@ def _breaks_own_sums(template: Template, cells: list[str], printed: list[Token])
 # a cell of digits split by a separator (`2,4`, `1.5` in a count column): a misread number, never
 # the start of the next row's label, though the spotter may take it as an enumerator (`2.`)
 _MISREAD_NUMBER = re.compile(r"\d+(?:[.,，．、]\d+)+")
+_DECIMAL_FRACTION = re.compile(r"\d[.．]\d+$")
 PADDING_CHOICES = 500  # more ways to drop surplus empty cells than this: taken as open
 
 
@@ -422,6 +425,8 @@ class Assembler:
             if doubt is None and self._unread_cell_on_line(hit, covered):
                 doubt = DOUBT_UNREAD
             solved = self._row(table, cells, printed, hit, section)
+            if doubt is None and self._count_printed_as_amount(solved.records):
+                doubt = DOUBT_KIND_SWAP
             if tie is not None:
                 ties[id(tie)] = tie
             for rec in solved.records.values():
@@ -437,6 +442,18 @@ class Assembler:
             self._settle_order(table, tie, records)
         rows_of[id(records)] = rows
         return records
+
+    def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
+        """A count cell of a row with an amount column holds a number printed with a decimal
+        fraction (`290795.00`): counts are never printed so, amounts often are, and a converter
+        that orders a row's cells by their position on the page (cells vertically centred
+        differently) prints the amount first.  No sum rule covers such rows."""
+        kinds = {f: self.template.column_of(f).kind for f in records}
+        if "money" not in kinds.values():
+            return False
+        return any(kinds[f] == "count" and any(_DECIMAL_FRACTION.search(t.text.removesuffix(t.unit or ""))
+                                               for t in rec.tokens if t.kind == "number")
+                   for f, rec in records.items())
 
     def unprinted_as_blank(self, records: dict[str, CellRecord]) -> None:
         """Once every table is read: rows printed without any number that nothing settled (no
