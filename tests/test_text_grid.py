@@ -127,3 +127,33 @@ def test_grid_empties_that_break_a_rows_own_sum_give_way_to_the_numbers_in_order
     assert not [c["rule"] for c in out["checks"] if c["rule"].startswith("requests.") and not c["ok"]]
     assert all(f["value"] == truth[k] or f["status"] != "ok" for k, f in requests.items())
     assert sum(f["value"] == truth[k] for k, f in requests.items()) >= 0.95 * len(requests)
+
+
+# pdfplumber's text of a section 三 that prints zeros as empty cells: cells joined by one space,
+# a blank cell printed as nothing (from a generated blank-zero report)
+ONE_SPACE_JOINED = """\
+（四）无法 2.没有现成信息需要另
+207 13 1 39 2 262
+提供 行制作
+3.补正后申请内容仍不
+11 1 12
+明确
+1.信访举报投诉类申请
+2.重复申请 21 3 3 27
+3.要求提供公开出版物 4 4
+（五）不予
+处理
+4.无正当理由大量反复
+21 3 4 28
+申请
+"""
+
+
+def test_rows_joined_by_one_space_are_no_grid():
+    # columns the number-only rows happen to share would put the first row's lost blank after 207
+    # (it was after 1), read confidently: no row sets its numbers apart, so nothing is lined up
+    assert grid_rows(ONE_SPACE_JOINED.splitlines()) == {}
+    # the same rows laid out in columns are a grid, their blanks where the layout puts them
+    laid_out = ["233  11  1  1  32  2  280", "207  13  1     39  2  262", "11       1        12"]
+    grid = grid_rows(laid_out)
+    assert grid[1][1:] == ["207", "13", "1", "", "39", "2", "262"]

@@ -155,8 +155,17 @@ def _regions(lines: list[str], wide: bool):
     return [r for r in regions if len(r[0]) >= MIN_ROWS]
 
 
+def spaced_out(rows: list[list[Chunk]]) -> bool:
+    """Whether any row sets two of its numbers apart by more than one space: text that joins every
+    cell with one space (pdfplumber's or pypdf's text of a PDF) lines nothing up, and the columns
+    its rows happen to share would place a lost blank by chance."""
+    return any(b.start - a.end >= MIN_GAP for numbers in rows for a, b in zip(numbers, numbers[1:]))
+
+
 def _region_grid(region) -> dict[int, list[str]] | None:
     region, header = region
+    if not spaced_out([numbers for _, _, numbers in region]):
+        return None
     columns = merge_columns([numbers for _, _, numbers in region])
     if len(columns) < 2:
         return None
