@@ -42,10 +42,13 @@ DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the su
 DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
 DOUBT_UNREAD = "a cell of this row's line is not a number, so its numbers may be cut short or misplaced"
 DOUBT_PADDING = "more cells than the template's, empty ones among them: which empty cells are padding the print does not say"
+DOUBT_NEIGHBOUR_SHORT = ("the next row of its sub-table printed fewer numbers than cells, and these numbers do not "
+                         "share their label's line: which row the numbers between the two labels belong to the "
+                         "print does not say, and no sum rule checks it")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
-          DOUBT_PADDING, DOUBT_KIND_SWAP)
+          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -402,6 +405,7 @@ class Assembler:
         ties: dict[int, _OrderTie] = {}
         covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
         zeros_printed = _prints_zeros([self.tokens[i] for _, ids, *_ in groups for i in ids])
+        printed_of: dict[str, tuple[Hit, list[Token]]] = {}
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
@@ -424,6 +428,7 @@ class Assembler:
                 doubt = DOUBT_NOT_LEVEL
             if doubt is None and self._unread_cell_on_line(hit, covered):
                 doubt = DOUBT_UNREAD
+            printed_of[row.id] = (hit, printed)
             solved = self._row(table, cells, printed, hit, section)
             if doubt is None and self._count_printed_as_amount(solved.records):
                 doubt = DOUBT_KIND_SWAP
@@ -437,11 +442,37 @@ class Assembler:
             rows.append(solved)
             if not printed:
                 self._unprinted.append(solved)
+        self._doubt_beside_short_rows(table, printed_of, records)
         self._settle_jointly(rows, records)
         for tie in ties.values():
             self._settle_order(table, tie, records)
         rows_of[id(records)] = rows
         return records
+
+    def _doubt_beside_short_rows(self, table: Table, printed_of: dict[str, tuple[Hit, list[Token]]],
+                                 records: dict[str, CellRecord]) -> None:
+        """A row read as printed next to a row of its sub-table that printed fewer numbers than
+        cells (zeros printed empty, the empties lost): where its numbers stand on lines of their
+        own, the label between the two rows' numbers is all that divides them, and a text layer
+        printed column by column (pdfminer) puts labels anywhere.  Only rows no sum rule covers:
+        elsewhere the rules check the division."""
+        ruled = {f for inst in self.template.rule_instances() for f in inst.fields}
+        for above, below in zip(table.rows, table.rows[1:]):
+            if above.part != below.part or above.columns != below.columns:
+                continue
+            for row, other in ((above, below), (below, above)):
+                if row.id not in printed_of or other.id not in printed_of:
+                    continue
+                (hit, printed), (_, other_printed) = printed_of[row.id], printed_of[other.id]
+                cells = [table.field_id(row.id, c) for c in row.columns]
+                if sum(not t.blank for t in other_printed) >= len(other.columns) or \
+                        len(printed) != len(cells) or any(c in ruled for c in cells):
+                    continue
+                label_line = self.tokens[hit.token].line_no
+                if all(t.line_no != label_line for t in printed):
+                    for c in cells:
+                        if c in records and DOUBT_NEIGHBOUR_SHORT not in records[c].doubts:
+                            records[c].doubts.append(DOUBT_NEIGHBOUR_SHORT)
 
     def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
         """A count cell of a row with an amount column holds a number printed with a decimal

@@ -2,6 +2,7 @@
 their numbers are placed among the template's columns by the sum rules, jointly across rows,
 and a placement the rules do not settle is never ok (issue 11)."""
 import json
+from pathlib import Path
 import re
 import random
 
@@ -323,3 +324,15 @@ def test_row_of_empty_cells_before_unclaimed_numbers_is_never_ok(tmp_path):
     for field in (f for f in fields if f.startswith("requests.unavailable_not_held.")):
         assert any("not level" in r for r in fields[field].reasons), (field, fields[field].reasons)
         assert fields[field].confidence < 0.9
+
+
+def test_a_row_beside_a_row_that_lost_cells_is_never_ok_where_labels_may_sit_anywhere():
+    # a pdfminer dump of a report printing zeros as empty cells: 行政许可 13 其他对外管理服务事项
+    # 33393 7 18 — the first row printed 13 7 33393, the second 18 between empties; read by
+    # the labels, the second row took three numbers, ok at 0.99.  No sum rule covers either row.
+    path = Path(__file__).parent / "data" / "pdfminer_blank_zeros_row_beside_a_short_row.txt"
+    fields = extract_file(path).as_dict()["fields"]
+    row = [fields[f"disclosure.other_services.{c}"] for c in ("prev_items", "change", "decisions")]
+    assert [f["value"] for f in row] == [33393, 7, 18]  # as the labels divide the numbers
+    assert all(f["status"] != "ok" and f["confidence"] < 0.9 for f in row)
+    assert all(any("fewer numbers than cells" in r for r in f["reasons"]) for f in row)
