@@ -73,6 +73,9 @@ class CellRecord:
     unique: bool = False
     # of the placements the rules allow, only those giving it this value agree with the narrative
     by_narrative: bool = False
+    # its row's numbers stand in the columns a text grid's alignment gave them, empty cells inferred
+    # between them (text_grid): only a rule across rows checks that placement
+    grid_placed: bool = False
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -430,6 +433,9 @@ class Assembler:
                 doubt = DOUBT_UNREAD
             printed_of[row.id] = (hit, printed)
             solved = self._row(table, cells, printed, hit, section)
+            if any(t.empty and t.gridded for t in printed):
+                for rec in solved.records.values():
+                    rec.grid_placed = True
             if doubt is None and self._count_printed_as_amount(solved.records):
                 doubt = DOUBT_KIND_SWAP
             if tie is not None:

@@ -119,6 +119,7 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
+        "grid_placed": float(bool(rec and rec.grid_placed)),
     }
     for doubt, key in _DOUBT_KEYS.items():
         signals[key] = float(bool(rec and doubt in rec.doubts))
@@ -167,6 +168,20 @@ def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) 
             # lone 1 as nothing, so a row of dashes and empty cells holds with its 1s unread
             s["sum_rules_blank"] = float(sum(1 for c in covering.get(f, ()) if "[" in c.rule and c.ok
                                              and all(unprinted(g) for g in c.fields)))
+
+
+def add_rules_across(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
+    """`rules_across`: the holding sum rules over a field that reach beyond its row, not all of
+    whose cells are empty.  A row's own total holds however the row's numbers are spread over
+    its parts, so it says nothing about a placement by column (`grid_placed`); a column's sum
+    does.  Keys: field id -> its signals."""
+    for f, s in signals.items():
+        if not s["grid_placed"]:
+            continue
+        row = f.rsplit(".", 1)[0]
+        s["rules_across"] = float(sum(
+            1 for c in covering.get(f, ()) if "[" in c.rule and c.ok and any(g.rsplit(".", 1)[0] != row for g in c.fields)
+            and not all(signals.get(g) is None or signals[g]["empty_cell"] for g in c.fields)))
 
 
 def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
@@ -488,9 +503,17 @@ def never_ok_signals(s: dict) -> bool:
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
-        _order_unvouched(s) or (s.get("path") == "ocr" and (
+        _order_unvouched(s) or _grid_unvouched(s) or (s.get("path") == "ocr" and (
             (s.get("ocr_agree", 0) < 1 and not vouched(s)) or
             (s["reading"] in _RULE_READINGS and not _ocr_rules_confirm(s))))
+
+
+def _grid_unvouched(s: dict) -> bool:
+    """Its row's numbers were put in columns by a text grid's alignment (empty cells inferred
+    between them), and no rule across rows checks the placement: text converters line columns up
+    only roughly (pdftotext -layout shifts a table continued on the next page), and a row's own
+    total holds wherever its parts went."""
+    return bool(s.get("grid_placed")) and not s.get("rules_across")
 
 
 def _order_unvouched(s: dict) -> bool:
@@ -562,6 +585,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, []), pinned) for f in ids}
     add_table_context(signals)
     add_empty_rules(signals, covering)
+    add_rules_across(signals, covering)
     add_order_vouched(signals, covering)
     # each field's calibrator: the first that measured its input path (none: the rule of thumb);
     # the OCR one first (reviewed OCR'd fields may reach the main calibrator's data)
@@ -684,6 +708,9 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
         out.append(explain[s["reading"]] + (
             "" if not ruleless else "; no sum rule covers this cell, but the print allows no other values"
             if s.get("print_unique") else "; but no sum rule covers this cell, so nothing checks it"))
+    if _grid_unvouched(s):
+        out.append("its row's numbers were put in columns by the text's alignment, with empty cells "
+                   "inferred between them, and no rule across rows checks where they went")
     if s["repaired"]:
         out.append("OCR character repaired")
     if s["unit_missing"]:

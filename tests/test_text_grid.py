@@ -1,7 +1,12 @@
 """Tables laid out as a character grid (pdftotext -layout, text browsers): blank cells recovered
 from the columns the numbers line up in, and left alone whenever the columns are not proven."""
+from pathlib import Path
+
+from pipeline.extract import extract_file
 from pipeline.readers.text import lines_from_text
 from pipeline.readers.text_grid import chunks, grid_rows
+
+DATA = Path(__file__).parent / "data"
 
 # a pdftotext -layout style table: row 2 prints blanks in columns 2 and 4, row 1 prints every column
 PARTLY_BLANK = """\
@@ -115,7 +120,6 @@ def test_grid_empties_that_break_a_rows_own_sum_give_way_to_the_numbers_in_order
 
     from pipeline.corpus.families import available
     from pipeline.corpus.generate import corpus_documents, generate
-    from pipeline.extract import extract_file
 
     if "inscriptis" not in available(["inscriptis"])[0]:
         pytest.skip("inscriptis not installed")
@@ -157,3 +161,16 @@ def test_rows_joined_by_one_space_are_no_grid():
     laid_out = ["233  11  1  1  32  2  280", "207  13  1     39  2  262", "11       1        12"]
     grid = grid_rows(laid_out)
     assert grid[1][1:] == ["207", "13", "1", "", "39", "2", "262"]
+
+
+def test_grid_placed_cells_no_rule_across_rows_checks_are_never_ok():
+    # pdftotext -layout of a report printing zeros as empty cells, section 三 continued on the next
+    # page a few columns to the right: the total row's 38 (法律服务机构) fell in the grid's 社会公益组织
+    # column.  Rows printed without numbers leave the column sums unchecked; the row's own total
+    # holds wherever 38 went, so it was ok at 0.99.
+    path = DATA / "pdftotext_layout_blank_zeros_columns_shift_on_the_next_page.txt"
+    fields = extract_file(path).as_dict()["fields"]
+    row = {f: v for f, v in fields.items() if f.startswith("requests.handled_total.")}
+    assert all(v["signals"]["grid_placed"] for v in row.values())
+    assert all(v["status"] != "ok" and v["confidence"] < 0.9 for v in row.values())
+    assert any("put in columns by the text's alignment" in r for r in row["requests.handled_total.social_org"]["reasons"])
