@@ -172,3 +172,18 @@ def test_counts_that_break_rule_5_are_kept_and_flagged(tmp_path):
     change = "disclosure.licensing.change"
     assert result.fields[change].value == -1 and result.fields[change].status != "inconsistent"
     assert not [c.rule for c in result.checks if change in c.fields and not c.ok]
+
+
+def test_a_ruled_cell_holds_only_the_characters_centred_in_it(tmp_path):
+    """Chromium prints a count flush against its cell's left ruling, overhanging it by 0.3 pt: the
+    cell to its left read the count's first digit (`103` gave `1` to 本年增/减), and with zeros
+    printed as empty cells the stray digit stood where a 0 belonged, ok at 0.94."""
+    from pipeline.corpus.generate import doc_stem, generate
+    from pipeline.extract import load_document
+
+    name, seed, index = "chromium_pdf", "73072", 2
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None, zero="")
+    doc = load_document((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".pdf"))
+    rows = {line.boxes[0].text: [b.text for b in line.boxes[1:]] for line in doc.lines() if line.boxes}
+    assert rows["⾏政许可"] == ["", "", "103"]
+    assert rows["其他对外管理服务事项"] == ["3", "", "18"]

@@ -52,14 +52,24 @@ def group_words_into_lines(words: list[dict], page_number: int, y_tolerance: flo
                   for w in sorted(ws, key=lambda w: w["x0"])], page_number) for ws in lines]
 
 
+def _centred_in(char: dict, cell) -> bool:
+    cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return cell[0] <= cx < cell[2] and cell[1] <= cy < cell[3]
+
+
 def _table_lines(table, page_number: int) -> list[Line]:
+    from pdfplumber.utils import extract_text
+
+    # a cell holds the characters centred in it: a number set flush against its cell's left
+    # ruling overhangs it by a fraction of a point, and the cell before would read its first digit
+    chars = [c for c in table.page.chars if _centred_in(c, table.bbox)]
     lines = []
     for row in table.rows:
         boxes = []
         for col, cell in enumerate(row.cells):
             if cell is None:
                 continue
-            text = table.page.crop(cell).extract_text() or ""
+            text = extract_text([c for c in chars if _centred_in(c, cell)]) or ""
             boxes.append(TextBox(re.sub(r"\s*\n\s*", "", text).strip(), tuple(cell), column=col))
         if any(b.text for b in boxes):
             lines.append(Line(boxes, page_number, in_table=True))
