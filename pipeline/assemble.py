@@ -45,10 +45,12 @@ DOUBT_PADDING = "more cells than the template's, empty ones among them: which em
 DOUBT_NEIGHBOUR_SHORT = ("the next row of its sub-table printed fewer numbers than cells, and these numbers do not "
                          "share their label's line: which row the numbers between the two labels belong to the "
                          "print does not say, and no sum rule checks it")
+DOUBT_UNCLAIMED_AFTER = ("numbers no row label claims follow this row's (a wrapped label's numbers printed on its "
+                         "next line, or another row's): which of the two runs is this row's the print does not say")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
-          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT)
+          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -851,6 +853,11 @@ class Assembler:
                 run = []  # (so never given to the next label either)
             if not pending:
                 orphan = run
+                if groups and groups[-1][2] is None and sum(
+                        not self.tokens[i].empty and not self.tokens[i].blank for i in run) >= 2:
+                    # a run of numbers no label claims right after a row's: either may be the row's
+                    hit, ids, _, scattered, tie = groups[-1]
+                    groups[-1] = (hit, ids, DOUBT_UNCLAIMED_AFTER, scattered, tie)
                 continue
             if orphan and len(pending) > 1 and self._fills_row(table, pending[0], orphan) \
                     and self.tokens[pending[0].token].line_no - self.tokens[orphan[-1]].line_no <= 1:

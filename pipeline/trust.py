@@ -52,9 +52,10 @@ TRUSTED_TYPES = [
     "numpy.dtype",
 ]
 _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered", "dropped",
-                                                 "unread", "padding", "kind_swap", "neighbour_short"), DOUBTS)}
+                                                 "unread", "padding", "kind_swap", "neighbour_short",
+                                                 "unclaimed_after"), DOUBTS)}
 _ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped", "doubt_unread",
-               "doubt_padding", "doubt_kind_swap", "doubt_neighbour_short")
+               "doubt_padding", "doubt_kind_swap", "doubt_neighbour_short", "doubt_unclaimed_after")
 # readings only the sum rules justify: with no rule over the cell they are guesses (a lone
 # "246" split into three one-digit cells, where the source had two blank cells)
 _RULE_READINGS = ("split_run", "placed", "lost_cell", "extra_dropped")

@@ -1,0 +1,20 @@
+"""Numbers no row label claims, right after a row's numbers: PyMuPDF4LLM merges two rows' label
+cells (`(一)予以公开<br>(二)部分公开(区分处理 | 0 | … | 0`), and the second label's own numbers
+follow on its wrapped line (`的，只计这一情形，不计 | 4 | … | 4`).  Read by the labels, (二) took
+the first run (0s), the second run went unclaimed, and the rules across rows gave (一) the 4:
+every column sum holds either way, so the row read is never ok."""
+from pipeline.corpus.generate import doc_stem, generate
+from pipeline.extract import extract_file
+
+
+def test_a_row_followed_by_numbers_no_label_claims_is_never_ok(tmp_path):
+    name, seed, index = "weasyprint_pdf_pymupdf4llm", "73071", 0
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None)
+    path = (tmp_path / name / doc_stem(name, seed, index)).with_suffix(".md")
+    assert "|的，只计这一情形，不计|4|" in path.read_text(encoding="utf-8")
+    fields = extract_file(path).as_dict()["fields"]
+    row = {f: v for f, v in fields.items() if f.startswith("requests.partially_granted.")}
+    assert all(v["status"] != "ok" and v["confidence"] < 0.9 for v in row.values())
+    assert all(any("no row label claims" in r for r in v["reasons"]) for v in row.values())
+    # the rows below, each label followed by its own numbers, stay confident
+    assert fields["requests.withheld_state_secret.total"]["status"] == "ok"
