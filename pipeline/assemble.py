@@ -42,7 +42,7 @@ DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the su
 DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
 DOUBT_UNREAD = "a cell of this row's line is not a number, so its numbers may be cut short or misplaced"
 DOUBT_PADDING = "more cells than the template's, empty ones among them: which empty cells are padding the print does not say"
-DOUBT_NEIGHBOUR_SHORT = ("the next row of its sub-table printed fewer numbers than cells, and these numbers do not "
+DOUBT_NEIGHBOUR_SHORT = ("the next row of its sub-table lost cells in print, and these numbers do not "
                          "share their label's line: which row the numbers between the two labels belong to the "
                          "print does not say, and no sum rule checks it")
 DOUBT_UNCLAIMED_AFTER = ("numbers no row label claims follow this row's (a wrapped label's numbers printed on its "
@@ -459,8 +459,8 @@ class Assembler:
 
     def _doubt_beside_short_rows(self, table: Table, printed_of: dict[str, tuple[Hit, list[Token]]],
                                  records: dict[str, CellRecord]) -> None:
-        """A row read as printed next to a row of its sub-table that printed fewer numbers than
-        cells (zeros printed empty, the empties lost): where its numbers stand on lines of their
+        """A row read as printed next to a row of its sub-table that printed fewer cells than it
+        has (zeros printed empty, the empties lost): where its numbers stand on lines of their
         own, the label between the two rows' numbers is all that divides them, and a text layer
         printed column by column (pdfminer) puts labels anywhere.  Only rows no sum rule covers:
         elsewhere the rules check the division."""
@@ -473,7 +473,7 @@ class Assembler:
                     continue
                 (hit, printed), (_, other_printed) = printed_of[row.id], printed_of[other.id]
                 cells = [table.field_id(row.id, c) for c in row.columns]
-                if sum(not t.blank for t in other_printed) >= len(other.columns) or \
+                if len(other_printed) >= len(other.columns) or \
                         len(printed) != len(cells) or any(c in ruled for c in cells):
                     continue
                 label_line = self.tokens[hit.token].line_no
@@ -832,6 +832,7 @@ class Assembler:
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
         orphan: list[int] = []  # the last run no pending label claimed
+        orphan_after = -1  # the group it followed
         k = 0
         while k < len(events):
             if events[k][1] != 1:
@@ -852,12 +853,8 @@ class Assembler:
                 groups[-1] = (hit, ids, DOUBT_NOT_LEVEL, scattered, tie)
                 run = []  # (so never given to the next label either)
             if not pending:
-                orphan = run
-                if groups and groups[-1][2] is None and sum(
-                        not self.tokens[i].empty and not self.tokens[i].blank for i in run) >= 2:
-                    # a run of numbers no label claims right after a row's: either may be the row's
-                    hit, ids, _, scattered, tie = groups[-1]
-                    groups[-1] = (hit, ids, DOUBT_UNCLAIMED_AFTER, scattered, tie)
+                self._doubt_before_unclaimed(groups, orphan, orphan_after)  # an earlier run stays unclaimed
+                orphan, orphan_after = run, len(groups) - 1
                 continue
             if orphan and len(pending) > 1 and self._fills_row(table, pending[0], orphan) \
                     and self.tokens[pending[0].token].line_no - self.tokens[orphan[-1]].line_no <= 1:
@@ -865,6 +862,8 @@ class Assembler:
                 # (pypdf: `327 30 1 0 0 8 366` / 一、本年新收…数 / 量 / 二、上年结转…): the label
                 # printed none after it, the numbers on the line right above it fill exactly its row
                 groups.append((pending.pop(0), orphan, None, False, None))
+            else:
+                self._doubt_before_unclaimed(groups, orphan, orphan_after)
             orphan = []
             if len(pending) > 1:
                 # pdfminer prints a block's column headers between its columns of numbers: runs
@@ -919,8 +918,18 @@ class Assembler:
                     pending = []
                     groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
                     run = []
+        self._doubt_before_unclaimed(groups, orphan, orphan_after)
         groups.extend((hit, [], None, False, None) for hit in pending)
         return groups
+
+    def _doubt_before_unclaimed(self, groups: list, orphan: list[int], after: int) -> None:
+        """A run of numbers no row label claimed, right after row `after`'s numbers: either run may
+        be that row's (its wrapped label's numbers on the line below, or another row's)."""
+        if after < 0 or after != len(groups) - 1 or groups[after][2] is not None or not groups[after][1] or \
+                sum(not self.tokens[i].empty and not self.tokens[i].blank for i in orphan) < 2:
+            return
+        hit, ids, _, scattered, tie = groups[after]
+        groups[after] = (hit, ids, DOUBT_UNCLAIMED_AFTER, scattered, tie)
 
     def _level_with_last(self, labels: list[Hit], run: list[int]) -> bool:
         """Every cell of the run stands on the last label's line and no earlier label's: a

@@ -335,4 +335,4 @@ def test_a_row_beside_a_row_that_lost_cells_is_never_ok_where_labels_may_sit_any
     row = [fields[f"disclosure.other_services.{c}"] for c in ("prev_items", "change", "decisions")]
     assert [f["value"] for f in row] == [33393, 7, 18]  # as the labels divide the numbers
     assert all(f["status"] != "ok" and f["confidence"] < 0.9 for f in row)
-    assert all(any("fewer numbers than cells" in r for r in f["reasons"]) for f in row)
+    assert all(any("lost cells in print" in r for r in f["reasons"]) for f in row)
