@@ -1161,3 +1161,51 @@ def test_a_lost_minus_is_looked_for_only_where_it_changes_the_value():
     assert may_have_lost_minus("2") and may_have_lost_minus("10") and may_have_lost_minus("0.5")
     # a minus before a zero changes nothing; a signed read keeps its sign; text is no number
     assert not any(may_have_lost_minus(t) for t in ("0", "00", "0.0", "-2", "+3", "无"))
+
+
+def test_a_minus_on_an_ocr_read_count_is_dropped_and_the_value_stays_a_repair(tmp_path):
+    """A count is never negative: a minus OCR read (a speck, a dash) or the hidden-minus look
+    put back on one is dropped, and the value stays a repair (never ok) instead of its
+    negation, which the nonnegative rule only flags.  The signed 本年增/减 cell keeps its sign."""
+    from pipeline.corpus.values import report_for
+    from pipeline.evaluate import same_value
+    from pipeline.extract import extract_document, load_document
+    from pipeline.synth import variants
+
+    gold = report_for("minus-count", 0).gold()
+    assert gold["template"] == "2019"  # section 二's 行政处罚 row prints a signed change column
+    (variant,) = variants(gold, 0, kinds=["tab_rows"])
+    path = tmp_path / f"minus_count{variant.suffix}"
+    path.write_bytes(variant.text.encode(variant.encoding))
+    doc = load_document(path)
+    minus = {"行政处罚": "disclosure.penalty.prev_items", "一、本年新收政府信息公开申请数量": "requests.received.natural_person"}
+    for page in doc.pages:
+        page.path = "ocr"
+        for line in page.lines:
+            for box in line.boxes:
+                box.score, box.agree = 0.99, True
+            if line.boxes and line.boxes[0].text in minus:
+                box = line.boxes[1]
+                box.text, box.repaired, box.score, box.agree = "-" + box.text, True, 0.6, None
+    result = extract_document(doc)
+    for field in minus.values():
+        fv = result.fields[field]
+        assert fv.value == gold["fields"][field] > 0 and fv.status != "ok" and fv.signals["repaired"], field
+    assert not [f for f, fv in result.fields.items()
+                if fv.status == "ok" and not same_value(variant.truth.get(f), fv.value)]
+
+
+def test_unsign_counts_keeps_the_sign_where_the_cell_may_be_signed():
+    from pipeline.assemble import UNSIGNED_SCORE, unsign_counts
+    from pipeline.model import Token
+
+    read = lambda text: Token("number", text, value=float(text.replace("−", "-")), score=0.99, agree=True)
+    # a row printing every cell: each number's column is known
+    out = unsign_counts([read("-4"), read("-2"), read("13")], [False, True, False])
+    assert [(t.text, t.value, t.repaired) for t in out] == [("4", 4, True), ("-2", -2, False), ("13", 13, False)]
+    assert out[0].score == UNSIGNED_SCORE and out[0].agree is None
+    # fewer numbers than cells with a signed column among them: which cell is open
+    assert unsign_counts([read("-2")], [False, True])[0].text == "-2"
+    assert unsign_counts([read("−2")], [False, False])[0].value == 2
+    # flattened text (no OCR score) is left to the text path's own rule
+    assert unsign_counts([Token("number", "-3", value=-3)], [False])[0].value == -3
