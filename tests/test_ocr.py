@@ -1209,3 +1209,45 @@ def test_unsign_counts_keeps_the_sign_where_the_cell_may_be_signed():
     assert unsign_counts([read("−2")], [False, False])[0].value == 2
     # flattened text (no OCR score) is left to the text path's own rule
     assert unsign_counts([Token("number", "-3", value=-3)], [False])[0].value == -3
+
+
+def test_specks_read_beside_or_over_a_digit_are_repaired_away():
+    # speckle read as punctuation before a "0" (".0", "'0", "^0") or as an accent over it
+    # ("ó"): the cell was no number and its row (予以公开, seven fields) was lost
+    assert [repair_number(t) for t in (".0", "'0", "^0", ".o", "ó", "(2", "3)")] == ["0", "0", "0", "0", "0", "2", "3"]
+    # a "0" whose right side faded off reads "C" in a number cell
+    assert repair_number("C") == "0"
+    # signs, inner punctuation and text stay what they are
+    assert repair_number("-3") == "-3" and repair_number("-.5") is None and repair_number("3;001") is None
+    assert repair_number("to") is None and repair_number("à") is None and repair_number("..") is None
+
+
+def test_a_number_column_whose_zeros_read_as_letters_is_still_a_number_column():
+    from pipeline.ocr import _numeric_columns
+
+    # under skew and blur one column's zeros read "o" in most rows: its cells must still be
+    # re-read and repaired as numbers, not left as words that put their rows in doubt
+    texts = {(r, 0): f"{r}.属于" for r in range(5)}
+    texts.update({(r, 1): t for r, t in enumerate(["o", "o", "0", "o", "C"])})
+    texts.update({(r, 2): t for r, t in enumerate(["1.", "2.", "3.", "4.", "5."])})  # enumerators
+    assert _numeric_columns(texts) == {1}
+
+
+def test_the_proof_reader_re_reads_where_failing_rules_cross_when_they_hold_too_many_cells():
+    """A misread in a long column breaks the column's sum (twenty-odd cells) and its row's
+    total: too many cells to re-read them all, so the cell where the two failing rules cross
+    is re-read (on main nothing was, and every cell of the column stayed flagged)."""
+    from pipeline.model import Check, Evidence, FieldValue, Result
+    from pipeline.ocr.proofread import MAX_CELLS, _suspects
+
+    rows = [f"r{i}" for i in range(MAX_CELLS + 4)]
+    fields = {f"t.{r}.{c}": FieldValue(0, evidence=Evidence(page=1, bbox=(i, j, i + 1, j + 1)))
+              for j, r in enumerate(rows) for i, c in enumerate(("a", "b", "total"))}
+    column = Check("t.column[a]", [f"t.{r}.a" for r in rows], 1, 0, False)
+    row = Check("t.row_total[r3]", ["t.r3.a", "t.r3.b", "t.r3.total"], 1, 0, False)
+    result = Result("scan.pdf", "", fields=fields, checks=[column, row])
+    assert list(_suspects(result, [column, row], {1})) == ["t.r3.a"]
+    # few cells: every one of them
+    assert set(_suspects(result, [row], {1})) == {"t.r3.a", "t.r3.b", "t.r3.total"}
+    # a text-layer page is not re-read
+    assert _suspects(result, [row], {2}) == {}

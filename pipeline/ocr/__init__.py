@@ -7,6 +7,7 @@ cell where the page has ruled tables, one Line per visual line elsewhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,12 +37,28 @@ def looks_numeric(text: str) -> bool:
     return bool(t) and bool(_NUMBERISH.match(t)) and any(c.isdigit() for c in t)
 
 
+# OCR only: a "0" with its right side faded off reads "C" (not for text: "C" is no digit there)
+_OCR_LOOKALIKES = {**DIGIT_LOOKALIKES, "C": "0", "c": "0"}
+# a speck or a ruling's remnant read as punctuation beside the digits ("0.", ".0", "'0", "(2")
+_SPECKS = ".'`^\"‘’“”·,，:;()（）"
+
+
+def _despeck(token: str) -> str:
+    """A token's digits without the specks read beside them: punctuation before the first
+    digit or after the last, and accents over a glyph ("ó": a speck over a "0")."""
+    token = "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+    token = "".join(_OCR_LOOKALIKES.get(c, c) for c in token)
+    core = token.strip(_SPECKS)
+    # (a sign before the digits is no speck: such a token is left as it is)
+    return core if core[:1].isdigit() and core[-1:].isdigit() else token
+
+
 def repair_number(text: str) -> str | None:
     """Map look-alike characters to digits, token by token; None unless every token then
-    is a number.  A dot after the last digit goes: a speck beside a "0" is read "0.", and
-    the cell, no number, left its whole row in doubt (a repair: the value is never ok)."""
-    tokens = ["".join(DIGIT_LOOKALIKES.get(c, c) for c in tok) for tok in text.split()]
-    tokens = [t[:-1] if len(t) > 1 and t.endswith(".") and t[-2].isdigit() else t for t in tokens]
+    is a number.  Specks read beside the digits go: a speck beside a "0" is read "0." or
+    ".0", and the cell, no number, left its whole row in doubt (a repair: the value is never
+    ok)."""
+    tokens = [_despeck(tok) for tok in text.split()]
     return " ".join(tokens) if tokens and all(is_number(t) for t in tokens) else None
 
 
@@ -454,7 +471,10 @@ def _numeric_columns(cell_texts: dict[tuple[int, int], str]) -> set[int]:
     for (_, c0), text in cell_texts.items():
         if text:
             n = counts.setdefault(c0, [0, 0])
-            n[0] += is_number(text) or is_blank_marker(text)
+            # a column whose zeros read "o" in every other row is still a number column (skew
+            # and blur); an enumerator ("1.") is not counted
+            n[0] += is_number(text) or is_blank_marker(text) or (
+                len(text) <= 3 and not any(ch.isdigit() for ch in text) and repair_number(text) is not None)
             n[1] += 1
     return {c for c, (num, total) in counts.items() if total >= 2 and num / total >= 0.5}
 

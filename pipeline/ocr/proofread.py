@@ -183,6 +183,25 @@ def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
     return _by_rules(doc, pages, result, extract)
 
 
+def _suspects(result: Result, failing: list, ocr_pages: set[int]) -> dict[str, tuple[int, tuple]]:
+    """The OCR'd cells of the failing sum rules to re-read, by field: all of them when they are
+    few; else those where two failing rules cross (a misread in a long column breaks its column
+    sum and its row total, and every cell of that column is in the first), most failing rules
+    first."""
+    count: dict[str, int] = {}
+    where: dict[str, tuple[int, tuple]] = {}
+    for check in failing:
+        for f in check.fields:
+            ev = result.fields[f].evidence
+            if ev.page in ocr_pages and ev.bbox:
+                count[f] = count.get(f, 0) + 1
+                where.setdefault(f, (ev.page, ev.bbox))
+    if len(where) <= MAX_CELLS:
+        return where
+    crossed = sorted((f for f, n in count.items() if n >= 2), key=lambda f: -count[f])
+    return {f: where[f] for f in crossed[:MAX_CELLS]}
+
+
 def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
     from ..schema import all_templates
     from ..validate import run_checks
@@ -195,13 +214,8 @@ def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
     template = next((t for t in all_templates() if t.version == result.template and t.hybrid == result.hybrid), None)
     if template is None:
         return result
-    cells: dict[str, tuple[int, tuple]] = {}
-    for check in failing:
-        for f in check.fields:
-            ev = result.fields[f].evidence
-            if ev.page in ocr_pages and ev.bbox and f not in cells:
-                cells[f] = (ev.page, ev.bbox)
-    if not cells or len(cells) > MAX_CELLS:
+    cells = _suspects(result, failing, ocr_pages)
+    if not cells:
         return result
     engine = get_engine()
     crops, owners = [], []
