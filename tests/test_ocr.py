@@ -1251,3 +1251,25 @@ def test_the_proof_reader_re_reads_where_failing_rules_cross_when_they_hold_too_
     assert set(_suspects(result, [row], {1})) == {"t.r3.a", "t.r3.b", "t.r3.total"}
     # a text-layer page is not re-read
     assert _suspects(result, [row], {2}) == {}
+
+
+def test_an_empty_cell_with_a_digit_on_the_page_is_read_by_the_proof_reader():
+    """The page's detector can miss a lone digit (section 二's 行政事业性收费 "7" on speckle and
+    shaded-edge scans: read as an empty cell, 0).  A cell that is not blank on the page is read
+    from its variant crops; two agreeing give its number, at a re-read's score (never ok alone)."""
+    import cv2
+
+    from pipeline.model import TextBox
+    from pipeline.ocr import SECOND_LOOK_SCORE
+    from pipeline.ocr.proofread import _read_inked
+
+    _engine_or_skip()
+    img = np.full((60, 400), 255, np.uint8)
+    for x in (0, 200, 399):
+        img[:, x] = 0
+    img[0, :], img[59, :] = 0, 0
+    cv2.putText(img, "7", (90, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    digit, blank = TextBox("", (0, 0, 200, 60), score=1.0), TextBox("", (200, 0, 400, 60), score=1.0)
+    assert _read_inked({1: img}, [(1, digit), (1, blank)])
+    assert digit.text == "7" and digit.score <= SECOND_LOOK_SCORE and digit.agree is None
+    assert blank.text == ""
