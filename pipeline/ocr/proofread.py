@@ -181,9 +181,9 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
 def _read_inked(pages: _Pages, cells: list[tuple[int, TextBox]]) -> bool:
     """Empty cells that are not blank on the page: a lone digit the page's detector missed
     (section 二's 行政事业性收费 "7", read as an empty cell, 0).  Two variant crops giving one
-    number make it the cell's text, at the score of a number only a re-read found (never ok
-    alone).  True when one was read."""
-    from . import SECOND_LOOK_SCORE
+    number, each read sure, make it the cell's text, at the score of a number only a re-read
+    found (never ok alone).  True when one was read."""
+    from . import REREAD_BELOW, SECOND_LOOK_SCORE
     from .engines import get_engine
 
     crops, owners = [], []
@@ -194,7 +194,7 @@ def _read_inked(pages: _Pages, cells: list[tuple[int, TextBox]]) -> bool:
     reads: dict[int, list[tuple[str, float]]] = {}
     for box, (text, score) in zip(owners, get_engine().recognize_crops(crops) if crops else []):
         text = text.strip()
-        if is_number(text):
+        if is_number(text) and score >= REREAD_BELOW:  # (a page footer's faint marks read "7.17" at 0.7)
             reads.setdefault(id(box), []).append((text, score))
     found = False
     for _, box in cells:
