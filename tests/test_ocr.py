@@ -1273,3 +1273,11 @@ def test_an_empty_cell_with_a_digit_on_the_page_is_read_by_the_proof_reader():
     assert _read_inked({1: img}, [(1, digit), (1, blank)])
     assert digit.text == "7" and digit.score <= SECOND_LOOK_SCORE and digit.agree is None
     assert blank.text == ""
+
+
+def test_the_proof_readers_re_reads_count_a_number_with_a_speck_beside_it():
+    # a speckled "1" re-read "1." from two crops: the number the sum rules can confirm
+    from pipeline.ocr.proofread import _number_read
+
+    assert [_number_read(t) for t in ("1.", " 1,000 ", "0:", "o", "7")] == ["1", "1000", "0", "0", "7"]
+    assert [_number_read(t) for t in ("è", "★", "", "1 0")] == [None, None, None, None]

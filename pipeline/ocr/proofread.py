@@ -49,6 +49,17 @@ def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     return out
 
 
+def _number_read(text: str) -> str | None:
+    """The number a re-read gives, with the specks beside it and look-alike letters repaired
+    ("1." for a "1" with a speck after it); None when it is no number."""
+    from . import repair_number
+
+    text = text.strip().replace(",", "")
+    if not is_number(text):
+        text = repair_number(text) or ""
+    return text if is_number(text) else None
+
+
 def _boxes(doc: Document, page: int, bbox) -> list[TextBox]:
     return [b for p in doc.pages if p.number == page for line in p.lines for b in line.boxes
             if b.bbox is not None and tuple(round(v, 1) for v in b.bbox) == tuple(round(v, 1) for v in bbox)]
@@ -193,8 +204,8 @@ def _read_inked(pages: _Pages, cells: list[tuple[int, TextBox]]) -> bool:
             owners.append(box)
     reads: dict[int, list[tuple[str, float]]] = {}
     for box, (text, score) in zip(owners, get_engine().recognize_crops(crops) if crops else []):
-        text = text.strip()
-        if is_number(text) and score >= REREAD_BELOW:  # (a page footer's faint marks read "7.17" at 0.7)
+        text = _number_read(text)
+        if text is not None and score >= REREAD_BELOW:  # (a page footer's faint marks read "7.17" at 0.7)
             reads.setdefault(id(box), []).append((text, score))
     found = False
     for _, box in cells:
@@ -258,8 +269,8 @@ def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
             owners.append(f)
     reads: dict[str, list[tuple[str, float]]] = {f: [] for f in cells}
     for f, (text, score) in zip(owners, engine.recognize_crops(crops)):
-        text = text.strip().replace(",", "")
-        if is_number(text):
+        text = _number_read(text)
+        if text is not None:
             reads[f].append((text, score))
     options: dict[str, dict[float, tuple[str, float]]] = {}
     for f, rs in reads.items():
