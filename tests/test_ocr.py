@@ -1281,3 +1281,32 @@ def test_the_proof_readers_re_reads_count_a_number_with_a_speck_beside_it():
 
     assert [_number_read(t) for t in ("1.", " 1,000 ", "0:", "o", "7")] == ["1", "1000", "0", "0", "7"]
     assert [_number_read(t) for t in ("è", "★", "", "1 0")] == [None, None, None, None]
+
+
+def test_a_digit_printed_against_a_ruling_is_cropped_without_the_ruling():
+    """Skew put a "6" against its cell's left ruling: Otsu joins them into one blob as tall as
+    the cell, `_ink_crop` drops it as a ruling remnant, and the cell was read empty (0) with
+    its column's sum failing over twenty rows.  The rulings taken out, the glyph is left;
+    a cell of rulings only (slightly skewed) has none."""
+    import cv2
+
+    from pipeline.ocr import _reread_crop, unruled_crop
+
+    def cell(digit: bool) -> np.ndarray:
+        img = np.full((70, 130), 255, np.uint8)
+        cv2.line(img, (4, 0), (6, 69), 0, 3)  # left ruling, skewed a little
+        cv2.line(img, (125, 0), (127, 69), 0, 3)
+        cv2.line(img, (0, 3), (129, 4), 0, 3)
+        cv2.line(img, (0, 66), (129, 67), 0, 3)
+        if digit:
+            cv2.putText(img, "6", (4, 48), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+        return cv2.GaussianBlur(img, (0, 0), 1.2)
+
+    bbox = (0, 0, 130, 70)
+    six = cell(True)
+    assert _reread_crop(six, bbox) is None  # what main had to re-read it from
+    crop = unruled_crop(six, bbox)
+    assert crop is not None and crop.shape[1] < 60 and crop.shape[0] < 60
+    assert unruled_crop(cell(False), bbox) is None
+    engine = _engine_or_skip()
+    assert engine.recognize_crops([crop])[0][0].strip() == "6"

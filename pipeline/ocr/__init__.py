@@ -211,6 +211,36 @@ def _reread_crop(gray: np.ndarray, bbox) -> np.ndarray | None:
     return cv2.cvtColor(np.ascontiguousarray(gray[ya:yb, xa:xb]), cv2.COLOR_GRAY2BGR)
 
 
+def unruled_crop(gray: np.ndarray, bbox, inset: int = 2) -> np.ndarray | None:
+    """The glyphs of a cell with the rulings taken out, for a value printed flush against a
+    ruling (a skewed page: "6" against the left ruling), which Otsu joins with it into one
+    blob as tall as the cell, so `_ink_crop` drops it as a ruling remnant and no crop shows it.
+    Long vertical and horizontal runs of ink are rulings; what is left must be glyph-sized."""
+    import cv2
+
+    region = _inked_region(gray, bbox, inset)
+    if region is None:
+        return None
+    height, width = region.shape[:2]
+    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(0.7 * height)))))
+    lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.7 * width)), 1)))
+    # a ruling's blurred edge is part of it
+    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~lines, connectivity=8)
+    glyphs = [i for i in range(1, n) if stats[i, 4] >= 2 * BLANK_SPECK and stats[i, 3] >= max(8, 0.25 * height)
+              and stats[i, 3] < 0.9 * height and stats[i, 2] >= 4]
+    if not glyphs:
+        return None
+    xa = max(0, min(stats[i, 0] for i in glyphs) - 6)
+    xb = min(width, max(stats[i, 0] + stats[i, 2] for i in glyphs) + 6)
+    ya = max(0, min(stats[i, 1] for i in glyphs) - 6)
+    yb = min(height, max(stats[i, 1] + stats[i, 3] for i in glyphs) + 6)
+    crop = region[ya:yb, xa:xb].copy()
+    crop[lines[ya:yb, xa:xb] > 0] = int(np.percentile(region, 90))  # the rulings as paper
+    return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+
+
 def _dash(mark: tuple[int, int], bbox) -> bool:
     """A mark flat and low against its cell: a printed dash.  Blurred digits run together
     into one wide blob, but as tall as the text, never a quarter of the cell's height."""

@@ -36,10 +36,12 @@ REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean fir
 def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     import cv2
 
-    from . import _ink_crop, _reread_crop, binarized
+    from . import _ink_crop, _reread_crop, binarized, unruled_crop
 
     out = []
     tight = _reread_crop(gray, bbox)
+    if tight is None:
+        tight = unruled_crop(gray, bbox)
     if tight is not None:
         out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
         out.append(binarized(tight))  # second: confirm needs it for a doubtful first read
