@@ -9,8 +9,9 @@ glyph, and the recognizer fills it in alike.
 
 A sum rule that fails on OCR-read cells is a sign of a misread digit as
 often as of a wrong printed total.  Before anything is flagged, the cells of every failing
-rule are read again from the page: an enlarged crop, a binarized crop and a loosely padded
-crop (the rapidocr wheel ships one recognizer, so the variety comes from the input).  A
+rule (when they are too many, those where two failing rules cross) are read again from the
+page: an enlarged crop, a binarized crop and a loosely padded crop (the rapidocr wheel ships
+one recognizer, so the variety comes from the input).  A
 re-read value replaces the first read only when exactly one smallest set of replacements
 makes every rule those cells take part in hold and breaks none; the replaced cell keeps
 `agree=True` (a re-read and the rules agree) and says so in its reasons.  Otherwise nothing
