@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Sequence
 from itertools import combinations, permutations
@@ -54,6 +54,24 @@ DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, D
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
+
+UNSIGNED_SCORE = 0.6  # an OCR'd count whose minus was dropped: a repair, never ok
+
+
+def unsign_counts(tokens: list[Token], signed: list[bool]) -> list[Token]:
+    """OCR'd numbers with a minus in cells that are never negative (counts, amounts) read without
+    it, as a repair: the minus is a speck, a dash or the hidden-minus look's guess, and the value
+    goes to review rather than its negation (which a nonnegative rule only flags).  A number's
+    cell is sure when the row has no signed column, or prints one number per cell."""
+    whole = len(tokens) == len(signed)
+    out = []
+    for k, t in enumerate(tokens):
+        if t.score is not None and t.value is not None and t.value < 0 and t.text.startswith(("-", "−")) \
+                and not (signed[k] if whole else any(signed)):
+            t = replace(t, text=t.text[1:], value=-t.value, repaired=True, score=min(t.score, UNSIGNED_SCORE),
+                        agree=None)
+        out.append(t)
+    return out
 
 
 @dataclass
@@ -1132,6 +1150,7 @@ class Assembler:
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
              section: Section) -> "_Row":
         columns = [self.template.column_of(c) for c in cells]
+        tokens = unsign_counts(tokens, [c.signed for c in columns])
         units = {k: header_unit(self.tokens, section, column.labels)
                  for k, column in enumerate(columns) if column.kind == "money"}
 

@@ -30,7 +30,7 @@ from bench_ocr import cached_document  # noqa: E402  (scripts/ is the script's o
 def cause(outcome, fv, errors: list[str]) -> str:
     """The first reason, in this order, that a flagged field is flagged."""
     from pipeline.model import CONFIDENT
-    from pipeline.trust import _ROW_DOUBTS, _RULE_READINGS, _ocr_rules_confirm, _vouched
+    from pipeline.trust import _ROW_DOUBTS, _RULE_READINGS, _ocr_rules_confirm, vouched
 
     if outcome.absent:
         return "not found: section missing" if any("not found" in e and "section" in e for e in errors) \
@@ -48,7 +48,7 @@ def cause(outcome, fv, errors: list[str]) -> str:
         return "row doubt or low label score"
     if s["reading"] in _RULE_READINGS and not _ocr_rules_confirm(s):
         return f"rules give it ({s['reading']}), no second printed rule"
-    if s.get("ocr_agree", 0) < 1 and not _vouched(s):
+    if s.get("ocr_agree", 0) < 1 and not vouched(s):
         return "read once, no holding rule"
     if s["blank_marker"] or s["empty_cell"]:
         return "blank/empty under the ok level"

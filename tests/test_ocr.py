@@ -1161,3 +1161,152 @@ def test_a_lost_minus_is_looked_for_only_where_it_changes_the_value():
     assert may_have_lost_minus("2") and may_have_lost_minus("10") and may_have_lost_minus("0.5")
     # a minus before a zero changes nothing; a signed read keeps its sign; text is no number
     assert not any(may_have_lost_minus(t) for t in ("0", "00", "0.0", "-2", "+3", "无"))
+
+
+def test_a_minus_on_an_ocr_read_count_is_dropped_and_the_value_stays_a_repair(tmp_path):
+    """A count is never negative: a minus OCR read (a speck, a dash) or the hidden-minus look
+    put back on one is dropped, and the value stays a repair (never ok) instead of its
+    negation, which the nonnegative rule only flags.  The signed 本年增/减 cell keeps its sign."""
+    from pipeline.corpus.values import report_for
+    from pipeline.evaluate import same_value
+    from pipeline.extract import extract_document, load_document
+    from pipeline.synth import variants
+
+    gold = report_for("minus-count", 0).gold()
+    assert gold["template"] == "2019"  # section 二's 行政处罚 row prints a signed change column
+    (variant,) = variants(gold, 0, kinds=["tab_rows"])
+    path = tmp_path / f"minus_count{variant.suffix}"
+    path.write_bytes(variant.text.encode(variant.encoding))
+    doc = load_document(path)
+    minus = {"行政处罚": "disclosure.penalty.prev_items", "一、本年新收政府信息公开申请数量": "requests.received.natural_person"}
+    for page in doc.pages:
+        page.path = "ocr"
+        for line in page.lines:
+            for box in line.boxes:
+                box.score, box.agree = 0.99, True
+            if line.boxes and line.boxes[0].text in minus:
+                box = line.boxes[1]
+                box.text, box.repaired, box.score, box.agree = "-" + box.text, True, 0.6, None
+    result = extract_document(doc)
+    for field in minus.values():
+        fv = result.fields[field]
+        assert fv.value == gold["fields"][field] > 0 and fv.status != "ok" and fv.signals["repaired"], field
+    assert not [f for f, fv in result.fields.items()
+                if fv.status == "ok" and not same_value(variant.truth.get(f), fv.value)]
+
+
+def test_unsign_counts_keeps_the_sign_where_the_cell_may_be_signed():
+    from pipeline.assemble import UNSIGNED_SCORE, unsign_counts
+    from pipeline.model import Token
+
+    read = lambda text: Token("number", text, value=float(text.replace("−", "-")), score=0.99, agree=True)
+    # a row printing every cell: each number's column is known
+    out = unsign_counts([read("-4"), read("-2"), read("13")], [False, True, False])
+    assert [(t.text, t.value, t.repaired) for t in out] == [("4", 4, True), ("-2", -2, False), ("13", 13, False)]
+    assert out[0].score == UNSIGNED_SCORE and out[0].agree is None
+    # fewer numbers than cells with a signed column among them: which cell is open
+    assert unsign_counts([read("-2")], [False, True])[0].text == "-2"
+    assert unsign_counts([read("−2")], [False, False])[0].value == 2
+    # flattened text (no OCR score) is left to the text path's own rule
+    assert unsign_counts([Token("number", "-3", value=-3)], [False])[0].value == -3
+
+
+def test_specks_read_beside_or_over_a_digit_are_repaired_away():
+    # speckle read as punctuation before a "0" (".0", "'0", "^0") or as an accent over it
+    # ("ó"): the cell was no number and its row (予以公开, seven fields) was lost
+    assert [repair_number(t) for t in (".0", "'0", "^0", ".o", "ó", "(2", "3)")] == ["0", "0", "0", "0", "0", "2", "3"]
+    # a "0" whose right side faded off reads "C" in a number cell
+    assert repair_number("C") == "0"
+    # signs, inner punctuation and text stay what they are
+    assert repair_number("-3") == "-3" and repair_number("-.5") is None and repair_number("3;001") is None
+    assert repair_number("to") is None and repair_number("à") is None and repair_number("..") is None
+
+
+def test_a_number_column_whose_zeros_read_as_letters_is_still_a_number_column():
+    from pipeline.ocr import _numeric_columns
+
+    # under skew and blur one column's zeros read "o" in most rows: its cells must still be
+    # re-read and repaired as numbers, not left as words that put their rows in doubt
+    texts = {(r, 0): f"{r}.属于" for r in range(5)}
+    texts.update({(r, 1): t for r, t in enumerate(["o", "o", "0", "o", "C"])})
+    texts.update({(r, 2): t for r, t in enumerate(["1.", "2.", "3.", "4.", "5."])})  # enumerators
+    assert _numeric_columns(texts) == {1}
+
+
+def test_the_proof_reader_re_reads_where_failing_rules_cross_when_they_hold_too_many_cells():
+    """A misread in a long column breaks the column's sum (twenty-odd cells) and its row's
+    total: too many cells to re-read them all, so the cell where the two failing rules cross
+    is re-read (on main nothing was, and every cell of the column stayed flagged)."""
+    from pipeline.model import Check, Evidence, FieldValue, Result
+    from pipeline.ocr.proofread import MAX_CELLS, _suspects
+
+    rows = [f"r{i}" for i in range(MAX_CELLS + 4)]
+    fields = {f"t.{r}.{c}": FieldValue(0, evidence=Evidence(page=1, bbox=(i, j, i + 1, j + 1)))
+              for j, r in enumerate(rows) for i, c in enumerate(("a", "b", "total"))}
+    column = Check("t.column[a]", [f"t.{r}.a" for r in rows], 1, 0, False)
+    row = Check("t.row_total[r3]", ["t.r3.a", "t.r3.b", "t.r3.total"], 1, 0, False)
+    result = Result("scan.pdf", "", fields=fields, checks=[column, row])
+    assert list(_suspects(result, [column, row], {1})) == ["t.r3.a"]
+    # few cells: every one of them
+    assert set(_suspects(result, [row], {1})) == {"t.r3.a", "t.r3.b", "t.r3.total"}
+    # a text-layer page is not re-read
+    assert _suspects(result, [row], {2}) == {}
+
+
+def test_an_empty_cell_with_a_digit_on_the_page_is_read_by_the_proof_reader():
+    """The page's detector can miss a lone digit (section 二's 行政事业性收费 "7" on speckle and
+    shaded-edge scans: read as an empty cell, 0).  A cell that is not blank on the page is read
+    from its variant crops; two agreeing give its number, at a re-read's score (never ok alone)."""
+    import cv2
+
+    from pipeline.model import TextBox
+    from pipeline.ocr import SECOND_LOOK_SCORE
+    from pipeline.ocr.proofread import _read_inked
+
+    _engine_or_skip()
+    img = np.full((60, 400), 255, np.uint8)
+    for x in (0, 200, 399):
+        img[:, x] = 0
+    img[0, :], img[59, :] = 0, 0
+    cv2.putText(img, "7", (90, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    digit, blank = TextBox("", (0, 0, 200, 60), score=1.0), TextBox("", (200, 0, 400, 60), score=1.0)
+    assert _read_inked({1: img}, [(1, digit), (1, blank)])
+    assert digit.text == "7" and digit.score <= SECOND_LOOK_SCORE and digit.agree is None
+    assert blank.text == ""
+
+
+def test_the_proof_readers_re_reads_count_a_number_with_a_speck_beside_it():
+    # a speckled "1" re-read "1." from two crops: the number the sum rules can confirm
+    from pipeline.ocr.proofread import _number_read
+
+    assert [_number_read(t) for t in ("1.", " 1,000 ", "0:", "o", "7")] == ["1", "1000", "0", "0", "7"]
+    assert [_number_read(t) for t in ("è", "★", "", "1 0")] == [None, None, None, None]
+
+
+def test_a_digit_printed_against_a_ruling_is_cropped_without_the_ruling():
+    """Skew put a "6" against its cell's left ruling: Otsu joins them into one blob as tall as
+    the cell, `_ink_crop` drops it as a ruling remnant, and the cell was read empty (0) with
+    its column's sum failing over twenty rows.  The rulings taken out, the glyph is left;
+    a cell of rulings only (slightly skewed) has none."""
+    import cv2
+
+    from pipeline.ocr import _reread_crop, unruled_crop
+
+    def cell(digit: bool) -> np.ndarray:
+        img = np.full((70, 130), 255, np.uint8)
+        cv2.line(img, (4, 0), (6, 69), 0, 3)  # left ruling, skewed a little
+        cv2.line(img, (125, 0), (127, 69), 0, 3)
+        cv2.line(img, (0, 3), (129, 4), 0, 3)
+        cv2.line(img, (0, 66), (129, 67), 0, 3)
+        if digit:
+            cv2.putText(img, "6", (4, 48), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+        return cv2.GaussianBlur(img, (0, 0), 1.2)
+
+    bbox = (0, 0, 130, 70)
+    six = cell(True)
+    assert _reread_crop(six, bbox) is None  # what main had to re-read it from
+    crop = unruled_crop(six, bbox)
+    assert crop is not None and crop.shape[1] < 60 and crop.shape[0] < 60
+    assert unruled_crop(cell(False), bbox) is None
+    engine = _engine_or_skip()
+    assert engine.recognize_crops([crop])[0][0].strip() == "6"

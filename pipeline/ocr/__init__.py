@@ -7,6 +7,7 @@ cell where the page has ruled tables, one Line per visual line elsewhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,12 +37,28 @@ def looks_numeric(text: str) -> bool:
     return bool(t) and bool(_NUMBERISH.match(t)) and any(c.isdigit() for c in t)
 
 
+# OCR only: a "0" with its right side faded off reads "C" (not for text: "C" is no digit there)
+_OCR_LOOKALIKES = {**DIGIT_LOOKALIKES, "C": "0", "c": "0"}
+# a speck or a ruling's remnant read as punctuation beside the digits ("0.", ".0", "'0", "(2")
+_SPECKS = ".'`^\"‘’“”·,，:;()（）"
+
+
+def _despeck(token: str) -> str:
+    """A token's digits without the specks read beside them: punctuation before the first
+    digit or after the last, and accents over a glyph ("ó": a speck over a "0")."""
+    token = "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+    token = "".join(_OCR_LOOKALIKES.get(c, c) for c in token)
+    core = token.strip(_SPECKS)
+    # (a sign before the digits is no speck: such a token is left as it is)
+    return core if core[:1].isdigit() and core[-1:].isdigit() else token
+
+
 def repair_number(text: str) -> str | None:
     """Map look-alike characters to digits, token by token; None unless every token then
-    is a number.  A dot after the last digit goes: a speck beside a "0" is read "0.", and
-    the cell, no number, left its whole row in doubt (a repair: the value is never ok)."""
-    tokens = ["".join(DIGIT_LOOKALIKES.get(c, c) for c in tok) for tok in text.split()]
-    tokens = [t[:-1] if len(t) > 1 and t.endswith(".") and t[-2].isdigit() else t for t in tokens]
+    is a number.  Specks read beside the digits go: a speck beside a "0" is read "0." or
+    ".0", and the cell, no number, left its whole row in doubt (a repair: the value is never
+    ok)."""
+    tokens = [_despeck(tok) for tok in text.split()]
     return " ".join(tokens) if tokens and all(is_number(t) for t in tokens) else None
 
 
@@ -192,6 +209,36 @@ def _reread_crop(gray: np.ndarray, bbox) -> np.ndarray | None:
     if xb - xa < 4 or yb - ya < 4:
         return None
     return cv2.cvtColor(np.ascontiguousarray(gray[ya:yb, xa:xb]), cv2.COLOR_GRAY2BGR)
+
+
+def unruled_crop(gray: np.ndarray, bbox, inset: int = 2) -> np.ndarray | None:
+    """The glyphs of a cell with the rulings taken out, for a value printed flush against a
+    ruling (a skewed page: "6" against the left ruling), which Otsu joins with it into one
+    blob as tall as the cell, so `_ink_crop` drops it as a ruling remnant and no crop shows it.
+    Long vertical and horizontal runs of ink are rulings; what is left must be glyph-sized."""
+    import cv2
+
+    region = _inked_region(gray, bbox, inset)
+    if region is None:
+        return None
+    height, width = region.shape[:2]
+    ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(0.7 * height)))))
+    lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.7 * width)), 1)))
+    # a ruling's blurred edge is part of it
+    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~lines, connectivity=8)
+    glyphs = [i for i in range(1, n) if stats[i, 4] >= 2 * BLANK_SPECK and stats[i, 3] >= max(8, 0.25 * height)
+              and stats[i, 3] < 0.9 * height and stats[i, 2] >= 4]
+    if not glyphs:
+        return None
+    xa = max(0, min(stats[i, 0] for i in glyphs) - 6)
+    xb = min(width, max(stats[i, 0] + stats[i, 2] for i in glyphs) + 6)
+    ya = max(0, min(stats[i, 1] for i in glyphs) - 6)
+    yb = min(height, max(stats[i, 1] + stats[i, 3] for i in glyphs) + 6)
+    crop = region[ya:yb, xa:xb].copy()
+    crop[lines[ya:yb, xa:xb] > 0] = int(np.percentile(region, 90))  # the rulings as paper
+    return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
 
 
 def _dash(mark: tuple[int, int], bbox) -> bool:
@@ -454,7 +501,10 @@ def _numeric_columns(cell_texts: dict[tuple[int, int], str]) -> set[int]:
     for (_, c0), text in cell_texts.items():
         if text:
             n = counts.setdefault(c0, [0, 0])
-            n[0] += is_number(text) or is_blank_marker(text)
+            # a column whose zeros read "o" in every other row is still a number column (skew
+            # and blur); an enumerator ("1.") is not counted
+            n[0] += is_number(text) or is_blank_marker(text) or (
+                len(text) <= 3 and not any(ch.isdigit() for ch in text) and repair_number(text) is not None)
             n[1] += 1
     return {c for c, (num, total) in counts.items() if total >= 2 and num / total >= 0.5}
 

@@ -9,8 +9,9 @@ glyph, and the recognizer fills it in alike.
 
 A sum rule that fails on OCR-read cells is a sign of a misread digit as
 often as of a wrong printed total.  Before anything is flagged, the cells of every failing
-rule are read again from the page: an enlarged crop, a binarized crop and a loosely padded
-crop (the rapidocr wheel ships one recognizer, so the variety comes from the input).  A
+rule (when they are too many, those where two failing rules cross) are read again from the
+page: an enlarged crop, a binarized crop and a loosely padded crop (the rapidocr wheel ships
+one recognizer, so the variety comes from the input).  A
 re-read value replaces the first read only when exactly one smallest set of replacements
 makes every rule those cells take part in hold and breaks none; the replaced cell keeps
 `agree=True` (a re-read and the rules agree) and says so in its reasons.  Otherwise nothing
@@ -36,10 +37,12 @@ REREAD_SCORE = 0.95  # a re-read the rules confirm: confident, below a clean fir
 def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     import cv2
 
-    from . import _ink_crop, _reread_crop, binarized
+    from . import _ink_crop, _reread_crop, binarized, unruled_crop
 
     out = []
     tight = _reread_crop(gray, bbox)
+    if tight is None:
+        tight = unruled_crop(gray, bbox)
     if tight is not None:
         out.append(cv2.resize(tight, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
         out.append(binarized(tight))  # second: confirm needs it for a doubtful first read
@@ -47,6 +50,17 @@ def _variants(gray: np.ndarray, bbox) -> list[np.ndarray]:
     if loose is not None:
         out.append(loose)
     return out
+
+
+def _number_read(text: str) -> str | None:
+    """The number a re-read gives, with the specks beside it and look-alike letters repaired
+    ("1." for a "1" with a speck after it); None when it is no number."""
+    from . import repair_number
+
+    text = text.strip().replace(",", "")
+    if not is_number(text):
+        text = repair_number(text) or ""
+    return text if is_number(text) else None
 
 
 def _boxes(doc: Document, page: int, bbox) -> list[TextBox]:
@@ -153,6 +167,7 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
                       fv.signals.get("empty_cell") or fv.signals.get("reading") in
                       ("several_readings", "placed", "lost_cell"))}
     confirmed = False
+    inked: list[tuple[int, TextBox]] = []
     for p in doc.pages:
         if p.number not in open_pages or p.path != "ocr":
             continue
@@ -168,10 +183,42 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
             for box in line.boxes:
                 seen = seen or bool(box.text.strip())
                 if seen and not box.text.strip() and box.bbox and box.agree is None \
-                        and box.bbox[2] - box.bbox[0] >= narrowest and blank_cell(pages[p.number], box.bbox):
-                    box.agree = True
-                    confirmed = True
-    return confirmed
+                        and box.bbox[2] - box.bbox[0] >= narrowest:
+                    if blank_cell(pages[p.number], box.bbox):
+                        box.agree = True
+                        confirmed = True
+                    else:
+                        inked.append((p.number, box))
+    return _read_inked(pages, inked[:MAX_CONFIRM]) or confirmed
+
+
+def _read_inked(pages: _Pages, cells: list[tuple[int, TextBox]]) -> bool:
+    """Empty cells that are not blank on the page: a lone digit the page's detector missed
+    (section 二's 行政事业性收费 "7", read as an empty cell, 0).  Two variant crops giving one
+    number, each read sure, make it the cell's text, at the score of a number only a re-read
+    found (never ok alone).  True when one was read."""
+    from . import REREAD_BELOW, SECOND_LOOK_SCORE
+    from .engines import get_engine
+
+    crops, owners = [], []
+    for page, box in cells:
+        for crop in _variants(pages[page], box.bbox):
+            crops.append(crop)
+            owners.append(box)
+    reads: dict[int, list[tuple[str, float]]] = {}
+    for box, (text, score) in zip(owners, get_engine().recognize_crops(crops) if crops else []):
+        text = _number_read(text)
+        if text is not None and score >= REREAD_BELOW:  # (a page footer's faint marks read "7.17" at 0.7)
+            reads.setdefault(id(box), []).append((text, score))
+    found = False
+    for _, box in cells:
+        texts = [t for t, _ in reads.get(id(box), [])]
+        best = max(set(texts), key=texts.count, default=None)
+        if best is not None and texts.count(best) >= 2:
+            box.text = best
+            box.score = min(SECOND_LOOK_SCORE, max(sc for t, sc in reads[id(box)] if t == best))
+            found = True
+    return found
 
 
 def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
@@ -181,6 +228,25 @@ def proofread(doc: Document, data: bytes, result: Result, extract) -> Result:
     if confirm(doc, pages, result) | confirm_empty(doc, pages, result):
         result = extract(doc)
     return _by_rules(doc, pages, result, extract)
+
+
+def _suspects(result: Result, failing: list, ocr_pages: set[int]) -> dict[str, tuple[int, tuple]]:
+    """The OCR'd cells of the failing sum rules to re-read, by field: all of them when they are
+    few; else those where two failing rules cross (a misread in a long column breaks its column
+    sum and its row total, and every cell of that column is in the first), most failing rules
+    first."""
+    count: dict[str, int] = {}
+    where: dict[str, tuple[int, tuple]] = {}
+    for check in failing:
+        for f in check.fields:
+            ev = result.fields[f].evidence
+            if ev.page in ocr_pages and ev.bbox:
+                count[f] = count.get(f, 0) + 1
+                where.setdefault(f, (ev.page, ev.bbox))
+    if len(where) <= MAX_CELLS:
+        return where
+    crossed = sorted((f for f, n in count.items() if n >= 2), key=lambda f: -count[f])
+    return {f: where[f] for f in crossed[:MAX_CELLS]}
 
 
 def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
@@ -195,13 +261,8 @@ def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
     template = next((t for t in all_templates() if t.version == result.template and t.hybrid == result.hybrid), None)
     if template is None:
         return result
-    cells: dict[str, tuple[int, tuple]] = {}
-    for check in failing:
-        for f in check.fields:
-            ev = result.fields[f].evidence
-            if ev.page in ocr_pages and ev.bbox and f not in cells:
-                cells[f] = (ev.page, ev.bbox)
-    if not cells or len(cells) > MAX_CELLS:
+    cells = _suspects(result, failing, ocr_pages)
+    if not cells:
         return result
     engine = get_engine()
     crops, owners = [], []
@@ -211,8 +272,8 @@ def _by_rules(doc: Document, pages: _Pages, result: Result, extract) -> Result:
             owners.append(f)
     reads: dict[str, list[tuple[str, float]]] = {f: [] for f in cells}
     for f, (text, score) in zip(owners, engine.recognize_crops(crops)):
-        text = text.strip().replace(",", "")
-        if is_number(text):
+        text = _number_read(text)
+        if text is not None:
             reads[f].append((text, score))
     options: dict[str, dict[float, tuple[str, float]]] = {}
     for f, rs in reads.items():
