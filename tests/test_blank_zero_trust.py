@@ -1,0 +1,65 @@
+"""Blank-zero reports (every zero printed as an empty cell) through a converter that drops empty
+cells: rows printed without numbers, the others' numbers placed by the rules across rows.  A value
+those rules settle in a table printed row by row, checked by a row's and a column's sum, has the
+ok level of rebuilt tables, not the scattered text layers' one."""
+import json
+from pathlib import Path
+
+from pipeline import calibration, trust
+from pipeline.extract import extract_file
+from pipeline.model import CONFIDENT
+
+DATA = Path(__file__).parent / "data"
+
+
+def _settled(**over) -> dict:
+    s = {"path": "text", "table": "requests", "kind": "count", "reading": "lost_cell", "readings": 0.0,
+         "scattered": 0.0, "by_columns": 1.0, "order_open": 0.0, "label_score": 0.99, "blank_marker": 0.0,
+         "empty_cell": 0.0, "unit_missing": 0.0, "ocr_score": 1.0, "repaired": 0.0, "ocr_agree": 0.0,
+         "sum_rules": 2.0, "sum_rules_failed": 0.0, "pinned_elsewhere": 0.0, "print_unique": 0.0,
+         "by_narrative": 0.0, "field_rule_failed": 0.0, "narrative": 0.0, "digits": 1.0,
+         "doubt_twice": 0.0, "doubt_not_level": 0.0, "doubt_several_labels": 1.0, "doubt_scattered": 0.0,
+         "doubt_dropped": 0.0, "doubt_unread": 0.0, "doubt_padding": 0.0, "doubt_kind_swap": 0.0,
+         "table_unprinted": 1.0, "table_scattered": 0.9, "table_failing": 0.0, "doc_scattered": 1.0,
+         "doc_order_scattered": 0.0, "sum_rules_empty": 0.0, "order_vouched": 0.0}
+    return {**s, **over}
+
+
+def test_a_value_settled_across_rows_with_two_holding_rules_in_a_row_wise_table_is_rebuilt():
+    s = _settled()
+    assert trust.risk_group(s) == "rebuilt" and not trust.never_ok_signals(s)
+    # one rule alone gives a lost cell whatever it is
+    assert trust.risk_group(_settled(sum_rules=1.0)) == "scattered"
+    assert trust.never_ok_signals(_settled(sum_rules=1.0))
+    # a rule that holds only because all its cells are empty checks nothing
+    assert trust.never_ok_signals(_settled(sum_rules_empty=1.0))
+    # a document with a table printed column by column: its blank rows may be a scattered block's
+    assert trust.risk_group(_settled(doc_order_scattered=1.0)) == "scattered"
+    assert trust.never_ok_signals(_settled(doc_order_scattered=1.0))
+    # a rule of the table fails: the placement may be what is off
+    assert trust.risk_group(_settled(table_failing=0.1)) == "scattered"
+    # signals without the document's order (older data) count as scattered
+    old = _settled(); del old["doc_order_scattered"]
+    assert trust.risk_group(old) == "scattered"
+    assert "doc_order_scattered" not in calibration.features([{**s, "correct": 1, "set": "t", "doc": "d",
+                                                               "field": "f"}])[0]
+
+
+def test_blank_zero_rows_through_get_text_newline_are_ok_where_two_rules_check_their_placement():
+    gold = json.loads((DATA / "blank_zero_rows_dropped_settled_across_rows.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "blank_zero_rows_dropped_settled_across_rows.txt").as_dict()["fields"]
+    settled = {f: v for f, v in fields.items() if f.startswith("requests.")
+               and v.get("signals", {}).get("by_columns") and v["signals"]["sum_rules"] >= 2}
+    assert len(settled) > 60
+    assert {f: v["value"] for f, v in settled.items()} == {f: gold["fields"][f] for f in settled}
+    ok = {f for f, v in settled.items() if v["status"] == "ok" and v["confidence"] >= CONFIDENT}
+    assert ok == {f for f, v in settled.items() if not v["signals"]["by_narrative"]
+                  and v["signals"]["reading"] != "several_readings"}
+    assert len(ok) > 60
+    # the cells one rule alone gives stay for review
+    for f, v in fields.items():
+        if v.get("signals", {}).get("by_columns") and v["signals"]["sum_rules"] < 2:
+            assert v["status"] != "ok", f
+    # no value of the document is ok and wrong
+    assert [f for f, v in fields.items() if v["status"] == "ok" and f in gold["fields"]
+            and v["value"] != gold["fields"][f]] == []
