@@ -1,7 +1,8 @@
 """Blank-zero reports (every zero printed as an empty cell) through a converter that drops empty
 cells: rows printed without numbers, the others' numbers placed by the rules across rows.  A value
 those rules settle in a table printed row by row, checked by a row's and a column's sum, has the
-ok level of rebuilt tables, not the scattered text layers' one."""
+ok level of rebuilt tables, not the scattered text layers' one; and a section 三 printing only a
+few numbers still says by its row labels which template it follows."""
 import json
 from pathlib import Path
 
@@ -63,3 +64,13 @@ def test_blank_zero_rows_through_get_text_newline_are_ok_where_two_rules_check_t
     # no value of the document is ok and wrong
     assert [f for f, v in fields.items() if v["status"] == "ok" and f in gold["fields"]
             and v["value"] != gold["fields"][f]] == []
+
+
+def test_a_hybrid_report_whose_section_3_prints_three_numbers_is_read_as_hybrid():
+    # zeros printed empty, flattened with no separator: section 三 prints `（六）其他处理（七）总计33`
+    # and three numbers in all; its row labels still say which section 三 it is
+    gold = json.loads((DATA / "blank_zero_hybrid_section3_glued_three_numbers.json").read_text(encoding="utf-8"))
+    out = extract_file(DATA / "blank_zero_hybrid_section3_glued_three_numbers.txt").as_dict()
+    assert (out["template"], out["hybrid"]) == (gold["template"], gold["hybrid"]) == ("2021", True)
+    other = {f: v for f, v in gold["fields"].items() if f.startswith("requests.other_handling.")}
+    assert {f: out["fields"][f]["value"] for f in other} == other
