@@ -142,10 +142,30 @@ def add_table_context(signals: dict[str, dict]) -> None:
     # a text layer that scrambles one table's order is a risk for the document's other tables:
     # their rebuilt rows err at confidences where other documents' do not (risk_group)
     doc_scattered = float(any(s["scattered"] or s["by_columns"] for s in signals.values()))
-    # a table printed column by column somewhere in the document, not merely settled by its sums
+    for s in signals.values():
+        s["doc_scattered"] = doc_scattered
+
+
+def add_order_context(signals: dict[str, dict]) -> None:
+    """`doc_order_scattered`: a table of the document was printed column by column (a block read
+    scattered), not merely settled by its sums; `table_order_scattered`: the share of the field's
+    table read scattered or settled by the column sums in a way `settled_across_rows` does not
+    vouch for, `doc_order_unvouched`: such a value anywhere in the document.  They choose risk
+    groups only (calibration.GROUPING).  After add_table_context
+    and add_empty_rules.  Keys: field id -> its signals."""
     doc_order_scattered = float(any(s["scattered"] for s in signals.values()))
     for s in signals.values():
-        s["doc_scattered"], s["doc_order_scattered"] = doc_scattered, doc_order_scattered
+        s["doc_order_scattered"] = doc_order_scattered
+    by_table: dict[str, list[dict]] = {}
+    for s in signals.values():
+        by_table.setdefault(str(s["table"]), []).append(s)
+    unvouched = {id(s): bool(s["scattered"] or (s["by_columns"] and not settled_across_rows(s)))
+                 for s in signals.values()}
+    doc_unvouched = float(any(unvouched.values()))
+    for group in by_table.values():
+        share = sum(unvouched[id(s)] for s in group) / len(group)
+        for s in group:
+            s["table_order_scattered"], s["doc_order_unvouched"] = share, doc_unvouched
 
 
 def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
@@ -530,7 +550,8 @@ def risk_group(s: dict) -> str:
         # the 0.999 level is set by scattered text layers' placed cells (pdfminer); these
         # measured as rebuilt values do: none of 9,278 on a blank-zero tuning seed is wrong
         group = "rebuilt"
-    elif s.get("scattered") or s.get("by_columns") or s.get("table_scattered"):
+    elif s.get("scattered") or s.get("by_columns") or s.get("table_order_scattered", s.get("table_scattered")):
+        # (values beside those settled_across_rows vouches for: their table was printed row by row)
         group = "scattered"
     elif s.get("table_unprinted", 0.0) >= 0.5:
         # rebuilt in a document where another table was read scattered: out of fold, one such
@@ -538,7 +559,7 @@ def risk_group(s: dict) -> str:
         # every document in each of three deals of folds.  A digit run split the one way the
         # rules allow is not placed by the scattered order: out of fold none of 1,085 such
         # values is wrong, and they keep the rebuilt level
-        group = "scattered" if s.get("doc_scattered") and not (
+        group = "scattered" if s.get("doc_order_unvouched", s.get("doc_scattered")) and not (
             s.get("reading") == "split_run" and not s.get("table_failing")) else "rebuilt"
     else:
         return "plain"
@@ -581,6 +602,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     signals = {f: field_signals(f, records.get(f), template, page_paths, covering.get(f, []), pinned) for f in ids}
     add_table_context(signals)
     add_empty_rules(signals, covering)
+    add_order_context(signals)
     add_order_vouched(signals, covering)
     # each field's calibrator: the first that measured its input path (none: the rule of thumb);
     # the OCR one first (reviewed OCR'd fields may reach the main calibrator's data)

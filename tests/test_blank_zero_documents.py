@@ -42,6 +42,15 @@ def test_a_value_settled_across_rows_with_two_holding_rules_in_a_row_wise_table_
     # signals without the document's order (older data) count as scattered
     old = _settled(); del old["doc_order_scattered"]
     assert trust.risk_group(old) == "scattered"
+    # a value beside them, in a document printed row by row, is not in a scattered table
+    table = {"requests.a": _settled(), "requests.b": _settled(by_columns=0.0, reading="placed", doubt_several_labels=0.0)}
+    trust.add_table_context(table)
+    trust.add_order_context(table)
+    assert [trust.risk_group(s) for s in table.values()] == ["rebuilt", "rebuilt"]
+    table = {"requests.a": _settled(sum_rules=1.0), "requests.b": _settled(by_columns=0.0, reading="placed")}
+    trust.add_table_context(table)
+    trust.add_order_context(table)
+    assert [trust.risk_group(s) for s in table.values()] == ["scattered", "scattered"]
     assert "doc_order_scattered" not in calibration.features([{**s, "correct": 1, "set": "t", "doc": "d",
                                                                "field": "f"}])[0]
 
