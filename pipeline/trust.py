@@ -119,6 +119,9 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "field_rule_failed": float(any(not c.ok for c in field_rules)),
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
+        # a number printed with a plus sign is a signed change (本年增/减): in a column that holds no
+        # change it was shifted there (a lost empty cell, a column a converter repeated or split)
+        "sign_misplaced": float(not column.signed and any(t.text.lstrip().startswith(("+", "＋")) for t in tokens)),
     }
     for doubt, key in _DOUBT_KEYS.items():
         signals[key] = float(bool(rec and doubt in rec.doubts))
@@ -508,6 +511,7 @@ def never_ok_signals(s: dict) -> bool:
     gives it holds by construction.  A placement the narrative chose among several the rules
     allow: reports' narratives contradict their tables, and nothing measured it."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
+        bool(s.get("sign_misplaced")) or \
         any(s.get(k) for k in _ROW_DOUBTS if k != "doubt_several_labels" or not settled_across_rows(s)) or \
         s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
@@ -629,6 +633,9 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     row_mates = {g: c for f, c in contradicted.items() for inst, printed in _row_rules(template.key).get(f, ())
                  if not all(_read_as_printed(signals.get(h)) for h in printed)
                  for g in inst if g not in contradicted}
+    # a row one of whose numbers was shifted into a column of counts (sign_misplaced): its other
+    # cells may be shifted too (`|收费||+1|0|`: +10 split over two cells, 0 read as the change)
+    shifted = {f.rsplit(".", 1)[0] for f in ids if signals[f].get("sign_misplaced")}
     rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
@@ -638,7 +645,11 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             shown = rounded[key] = {k: (_round4(v) if isinstance(v, float) else v) for k, v in s.items()}
         fv.signals = dict(shown)
         fv.reasons.extend(_reasons(s, rec))
-        never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates
+        row_shifted = field_id.rsplit(".", 1)[0] in shifted and not s.get("sign_misplaced")
+        never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates or row_shifted
+        if row_shifted:
+            fv.reasons.append("another value of this row was printed with a plus sign in a column of counts: "
+                              "the row's cells may be shifted")
         fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
         if field_id in contradicted:
             c = contradicted[field_id]
@@ -725,6 +736,8 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
         out.append(explain[s["reading"]] + (
             "" if not ruleless else "; no sum rule covers this cell, but the print allows no other values"
             if s.get("print_unique") else "; but no sum rule covers this cell, so nothing checks it"))
+    if s.get("sign_misplaced"):
+        out.append("printed with a plus sign (a signed change) in a column of counts: a cell was shifted")
     if s["repaired"]:
         out.append("OCR character repaired")
     if s["unit_missing"]:

@@ -83,3 +83,19 @@ def test_a_hybrid_report_whose_section_3_prints_three_numbers_is_read_as_hybrid(
     assert (out["template"], out["hybrid"]) == (gold["template"], gold["hybrid"]) == ("2021", True)
     other = {f: v for f, v in gold["fields"].items() if f.startswith("requests.other_handling.")}
     assert {f: out["fields"][f]["value"] for f in other} == other
+
+
+def test_a_number_printed_with_a_plus_sign_in_a_column_of_counts_and_its_row_are_never_ok():
+    # pandas repeats a spanned header's column: `| 行政事业性收费 | nan | +1 | +1 |`; with the
+    # empty cell (nan) dropped, +1 was read as the previous year's count, ok at 0.976
+    gold = json.loads((DATA / "blank_zero_plus_sign_shifted_into_count_column.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "blank_zero_plus_sign_shifted_into_count_column.md").as_dict()["fields"]
+    shifted = fields["disclosure.fees.prev_items"]
+    assert shifted["status"] != "ok" and shifted["confidence"] < CONFIDENT
+    assert any("plus sign" in r for r in shifted["reasons"])
+    assert fields["disclosure.fees.change"]["status"] != "ok"
+    assert [f for f, v in fields.items() if v["status"] == "ok" and v["value"] != gold["fields"].get(f)] == []
+    # a signed change printed with its plus sign in its own column stays as it was
+    assert fields["disclosure.licensing.change"]["value"] == gold["fields"]["disclosure.licensing.change"] == 2
+    assert not fields["disclosure.licensing.change"]["signals"]["sign_misplaced"]
+    assert not any("plus sign" in r for r in fields["disclosure.licensing.change"].get("reasons", []))
