@@ -512,8 +512,7 @@ def never_ok_signals(s: dict) -> bool:
     allow: reports' narratives contradict their tables, and nothing measured it."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
         bool(s.get("sign_misplaced")) or \
-        any(s.get(k) for k in _ROW_DOUBTS if k != "doubt_several_labels" or not settled_across_rows(s)) or \
-        s["label_score"] < CONFIDENT or \
+        any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or (s.get("path") == "ocr" and (
             (s.get("ocr_agree", 0) < 1 and not vouched(s)) or
@@ -525,9 +524,11 @@ def settled_across_rows(s: dict) -> bool:
     document that prints its tables row by row (no block read column by column), checked by two
     sum rules or more that hold and not only because all their cells are empty (a row's and a
     column's), in a table where no rule fails.  Zeros printed as empty cells through a converter
-    that drops them: the rows without numbers are blank rows, and a wrong placement of the others
-    breaks a second rule.  One rule alone gives a lost cell whatever it is; a scattered layout
-    with lost cells looks like blank rows (measured: its wrong placed cells have one rule)."""
+    that drops them: a wrong placement of a row's numbers among its cells breaks a second rule.
+    One rule alone gives a lost cell whatever it is; a scattered layout with lost cells looks
+    like blank rows (measured: its wrong placed cells have one rule).  (Which of several labels
+    before a run of numbers owns it is another matter: sibling rows keep every rule either way,
+    so the several-labels doubt stays.)"""
     return bool(s.get("by_columns")) and not s.get("doc_order_scattered", 1.0) and not s.get("table_failing", 1.0) \
         and not s["sum_rules_failed"] and _printed_rules(s) >= 2
 
