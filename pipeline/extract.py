@@ -111,7 +111,8 @@ def _prints_old_statistics_table(tokens: list[Token]) -> bool:
 def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, list[str]]:
     """Template key from what the tables print (never from the year); None: no report."""
     notes = []
-    request_rows = {h.row for h in hits.get("requests", [])}
+    labelled = {h.row for h in hits.get("requests", [])}
+    request_rows = labelled
     if "requests" in sections:
         sec = sections["requests"]
         if sum(1 for t in tokens[sec.start:sec.end] if t.kind == "number") < MIN_REQUEST_ROWS:
@@ -138,7 +139,9 @@ def detect_template(tokens: list[Token], sections, hits) -> tuple[str | None, li
     disclosure = max(votes, key=votes.get) if votes["2019"] != votes["2021"] else None
     rows21, _ = _unique("2021", "2019", "requests")
     rows19, _ = _unique("2019", "2021", "requests")
-    requests = "2021" if request_rows & rows21 else "2019" if request_rows & rows19 else None
+    # which section 三 a report prints is in its row labels, whether or not its rows print numbers
+    # (zeros printed as empty cells: a row-label table with three numbers in all)
+    requests = "2021" if labelled & rows21 else "2019" if labelled & rows19 else None
     version = disclosure or requests or "2021"
     if version == "2021" and requests == "2019":
         return HYBRID, notes
