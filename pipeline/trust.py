@@ -121,6 +121,7 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
         "grid_placed": float(bool(rec and rec.grid_placed)),
+        "printed_zero": float(any(t.value == 0 and not t.blank for t in tokens)),
         # a number printed with a plus sign is a signed change (本年增/减): in a column that holds no
         # change it was shifted there (a lost empty cell, a column a converter repeated or split)
         "sign_misplaced": float(not column.signed and any(t.text.lstrip().startswith(("+", "＋")) for t in tokens)),
@@ -164,6 +165,13 @@ def add_order_context(signals: dict[str, dict]) -> None:
     by_table: dict[str, list[dict]] = {}
     for s in signals.values():
         by_table.setdefault(str(s["table"]), []).append(s)
+    # `table_row_doubted`: a row of the table carries a doubt about which numbers are its own;
+    # `table_prints_zeros`: the table prints its zeros, so a row printed without numbers lost them
+    for group in by_table.values():
+        doubted = float(any(s.get(k) for s in group for k in _ROW_DOUBTS))
+        zeros = float(any(s["printed_zero"] for s in group))
+        for s in group:
+            s["table_row_doubted"], s["table_prints_zeros"] = doubted, zeros
     unvouched = {id(s): bool(s["scattered"] or (s["by_columns"] and not settled_across_rows(s)))
                  for s in signals.values()}
     doc_unvouched = float(any(unvouched.values()))
@@ -550,10 +558,18 @@ def settled_across_rows(s: dict) -> bool:
     column's), in a table where no rule fails.  Zeros printed as empty cells through a converter
     that drops them: a wrong placement of a row's numbers among its cells breaks a second rule.
     One rule alone gives a lost cell whatever it is; a scattered layout with lost cells looks
-    like blank rows (measured: its wrong placed cells have one rule).  (Which of several labels
+    like blank rows (measured: its wrong placed cells have one rule).  Not where a row of the table
+    has a doubt about which numbers are its own: the rules settle the values from those numbers
+    (two labels in one cell, numbers no label claimed: the sibling rows keep every sum either
+    way), nor where the table prints its zeros: a row printed without numbers there lost them to
+    another row, and the rules settle it as well from that row's mistake; nor in a table no value of
+    which was read as printed (a pdfminer table printed column by column, rebuilt whole from its
+    column runs).  (Which of several labels
     before a run of numbers owns it is another matter: sibling rows keep every rule either way,
     so the several-labels doubt stays.)"""
     return bool(s.get("by_columns")) and not s.get("doc_order_scattered", 1.0) and not s.get("table_failing", 1.0) \
+        and not s.get("table_row_doubted", 1.0) and not s.get("table_prints_zeros", 1.0) \
+        and s.get("table_unprinted", 1.0) < 1.0 \
         and not s["sum_rules_failed"] and _printed_rules(s) >= 2
 
 

@@ -16,5 +16,20 @@ def test_a_row_followed_by_numbers_no_label_claims_is_never_ok(tmp_path):
     row = {f: v for f, v in fields.items() if f.startswith("requests.partially_granted.")}
     assert all(v["status"] != "ok" and v["confidence"] < 0.9 for v in row.values())
     assert all(any("no row label claims" in r for r in v["reasons"]) for v in row.values())
+    # nor the row above, whose 4 the rules settled from that row's 0s: they hold either way
+    above = {f: v for f, v in fields.items() if f.startswith("requests.granted.")}
+    assert all(v["status"] != "ok" for v in above.values()), {f: v["value"] for f, v in above.items()}
     # the rows below, each label followed by its own numbers, stay confident
     assert fields["requests.withheld_state_secret.total"]["status"] == "ok"
+
+
+def test_values_settled_across_rows_of_a_table_rebuilt_whole_from_its_columns_are_never_ok(tmp_path):
+    """pdfminer printed section 三 column by column before its labels; the table was rebuilt whole
+    from its column runs, and the rules across rows settled a row as 0s whose 1s another row took
+    (0 for 1, ok at 0.90): a table with no value read as printed is no row-by-row print."""
+    name, seed, index = "weasyprint_pdf_pdfminer", "73071", 2
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None)
+    fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".txt")).as_dict()["fields"]
+    row = {f: v for f, v in fields.items() if f.startswith("requests.unavailable_needs_creation.")}
+    assert all(v["signals"]["by_columns"] for v in row.values())
+    assert all(v["status"] != "ok" for v in row.values()), {f: v["value"] for f, v in row.items()}
