@@ -96,6 +96,8 @@ class CellRecord:
     # its row's numbers stand in the columns a text grid's alignment gave them, empty cells inferred
     # between them (text_grid): only a rule across rows checks that placement
     grid_placed: bool = False
+    # its table's section prints a zero somewhere: zeros are not printed as empty cells there
+    zeros_printed: bool = False
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -286,6 +288,14 @@ class Assembler:
         self._claimed: set[int] = set()
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
+        records = self._table_with_headers(table, section, hits)
+        zeros = any(t.kind == "number" and t.value == 0 and not t.blank
+                    for t in self.tokens[section.start + 1:section.end])
+        for rec in records.values():
+            rec.zeros_printed = zeros
+        return records
+
+    def _table_with_headers(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         header = read_header_runs(self.template, table, self.tokens, section.start)
         if header is None:
             return self._table(table, section, hits)

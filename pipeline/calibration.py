@@ -27,7 +27,7 @@ ECE_BINS = 15
 KEPT = "\n## OCR'd fields"  # the card's section a refit keeps as it is
 META = ("correct", "set", "doc", "field")
 GROUPING = ("doc_scattered", "doc_order_scattered", "table_order_scattered", "doc_order_unvouched",
-            "table_row_doubted", "printed_zero", "table_prints_zeros")  # signals that choose a field's risk group (its ok level), not its probability
+            "table_row_doubted", "zeros_printed")  # signals that choose a field's risk group (its ok level), not its probability
 
 
 def rows_for(result, truth: dict, set_name: str, doc: str) -> list[dict]:

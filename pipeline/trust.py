@@ -56,6 +56,8 @@ _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_l
                                                  "unclaimed_after"), DOUBTS)}
 _ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped", "doubt_unread",
                "doubt_padding", "doubt_kind_swap", "doubt_neighbour_short", "doubt_unclaimed_after")
+_NUMBERS_ELSEWHERE = ("doubt_twice", "doubt_not_level", "doubt_dropped", "doubt_unread", "doubt_neighbour_short",
+                      "doubt_unclaimed_after")
 # readings only the sum rules justify: with no rule over the cell they are guesses (a lone
 # "246" split into three one-digit cells, where the source had two blank cells)
 _RULE_READINGS = ("split_run", "placed", "lost_cell", "extra_dropped")
@@ -121,7 +123,7 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
         "grid_placed": float(bool(rec and rec.grid_placed)),
-        "printed_zero": float(any(t.value == 0 and not t.blank for t in tokens)),
+        "zeros_printed": float(bool(rec and rec.zeros_printed)),
         # a number printed with a plus sign is a signed change (本年增/减): in a column that holds no
         # change it was shifted there (a lost empty cell, a column a converter repeated or split)
         "sign_misplaced": float(not column.signed and any(t.text.lstrip().startswith(("+", "＋")) for t in tokens)),
@@ -165,13 +167,12 @@ def add_order_context(signals: dict[str, dict]) -> None:
     by_table: dict[str, list[dict]] = {}
     for s in signals.values():
         by_table.setdefault(str(s["table"]), []).append(s)
-    # `table_row_doubted`: a row of the table carries a doubt about which numbers are its own;
-    # `table_prints_zeros`: the table prints its zeros, so a row printed without numbers lost them
+    # `table_row_doubted`: a row of the table may hold another row's numbers, or have lost its own
+    # to one (not the several-labels doubt: bz11-s7 measured the other rows of such tables)
     for group in by_table.values():
-        doubted = float(any(s.get(k) for s in group for k in _ROW_DOUBTS))
-        zeros = float(any(s["printed_zero"] for s in group))
+        doubted = float(any(s.get(k) for s in group for k in _NUMBERS_ELSEWHERE))
         for s in group:
-            s["table_row_doubted"], s["table_prints_zeros"] = doubted, zeros
+            s["table_row_doubted"] = doubted
     unvouched = {id(s): bool(s["scattered"] or (s["by_columns"] and not settled_across_rows(s)))
                  for s in signals.values()}
     doc_unvouched = float(any(unvouched.values()))
@@ -562,14 +563,12 @@ def settled_across_rows(s: dict) -> bool:
     has a doubt about which numbers are its own: the rules settle the values from those numbers
     (two labels in one cell, numbers no label claimed: the sibling rows keep every sum either
     way), nor where the table prints its zeros: a row printed without numbers there lost them to
-    another row, and the rules settle it as well from that row's mistake; nor in a table no value of
-    which was read as printed (a pdfminer table printed column by column, rebuilt whole from its
-    column runs).  (Which of several labels
+    another row, and the rules settle it as well from that row's mistake (pdfminer printing a table
+    column by column).  (Which of several labels
     before a run of numbers owns it is another matter: sibling rows keep every rule either way,
     so the several-labels doubt stays.)"""
     return bool(s.get("by_columns")) and not s.get("doc_order_scattered", 1.0) and not s.get("table_failing", 1.0) \
-        and not s.get("table_row_doubted", 1.0) and not s.get("table_prints_zeros", 1.0) \
-        and s.get("table_unprinted", 1.0) < 1.0 \
+        and not s.get("table_row_doubted", 1.0) and not s.get("zeros_printed", 1.0) \
         and not s["sum_rules_failed"] and _printed_rules(s) >= 2
 
 

@@ -22,7 +22,8 @@ def _settled(**over) -> dict:
          "doubt_twice": 0.0, "doubt_not_level": 0.0, "doubt_several_labels": 0.0, "doubt_scattered": 0.0,
          "doubt_dropped": 0.0, "doubt_unread": 0.0, "doubt_padding": 0.0, "doubt_kind_swap": 0.0,
          "table_unprinted": 1.0, "table_scattered": 0.9, "table_failing": 0.0, "doc_scattered": 1.0,
-         "doc_order_scattered": 0.0, "sum_rules_empty": 0.0, "order_vouched": 0.0}
+         "doc_order_scattered": 0.0, "sum_rules_empty": 0.0, "order_vouched": 0.0,
+         "table_row_doubted": 0.0, "zeros_printed": 0.0}
     return {**s, **over}
 
 
@@ -39,6 +40,10 @@ def test_a_value_settled_across_rows_with_two_holding_rules_in_a_row_wise_table_
     assert trust.risk_group(_settled(doc_order_scattered=1.0)) == "scattered"
     # a rule of the table fails: the placement may be what is off
     assert trust.risk_group(_settled(table_failing=0.1)) == "scattered"
+    # a row of the table may hold another row's numbers: swapped rows keep every rule
+    assert trust.risk_group(_settled(table_row_doubted=1.0)) == "scattered"
+    # the table prints its zeros: a row printed without numbers lost them to another row
+    assert trust.risk_group(_settled(zeros_printed=1.0)) == "scattered"
     # signals without the document's order (older data) count as scattered
     old = _settled(); del old["doc_order_scattered"]
     assert trust.risk_group(old) == "scattered"
