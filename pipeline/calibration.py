@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .model import CONFIDENT
-from .trust import DEFAULT_PATH, FORMAT, NEVER_OK_CAP
+from .trust import DEFAULT_PATH, FORMAT, NEVER_OK_CAP, VOUCHED_PRINTED
 
 SEED = 11
 DATA_PATH = Path(__file__).resolve().parents[1] / "training_data" / "calibration.jsonl.gz"
@@ -144,7 +144,7 @@ def choose_ok_levels(rows: list[dict], probs: np.ndarray | list[np.ndarray]) -> 
     deals = probs if isinstance(probs, list) else [probs]
     correct = np.array([r["correct"] for r in rows], dtype=float)
     wrong = correct == 0
-    shown = [np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, oof)]) for oof in deals]
+    shown = [np.array([shown_confidence(r, p) for r, p in zip(rows, oof)]) for oof in deals]
     names = sorted({risk_group(r) for r in rows})
     groups = np.array([risk_group(r) for r in rows])
     sets = defaultdict(list)
@@ -181,10 +181,19 @@ def never_ok(row: dict) -> bool:
         or (bool(row["sum_rules_failed"]) and not row.get("pinned_elsewhere", 0) > 0)
 
 
+def shown_confidence(row: dict, p: float) -> float:
+    """The confidence trust.assess shows for a calibrated probability (mirrors its cap and floor)."""
+    from .trust import vouched_printed
+
+    if never_ok(row):
+        return min(p, NEVER_OK_CAP)
+    return max(p, VOUCHED_PRINTED) if vouched_printed(row) else p
+
+
 def summarize(rows: list[dict], probs: np.ndarray, level: dict[str, float] | float = CONFIDENT) -> dict:
     """ECE, confident errors and flagged fraction of a set of rows at the ok level(s)."""
     correct = np.array([r["correct"] for r in rows], dtype=float)
-    shown = np.array([min(p, NEVER_OK_CAP) if never_ok(r) else p for r, p in zip(rows, probs)])
+    shown = np.array([shown_confidence(r, p) for r, p in zip(rows, probs)])
     ok = ok_mask(rows, shown, level)
     return {"fields": len(rows), "accuracy": float(correct.mean()) if len(rows) else 0.0,
             "ece": ece(shown, correct), "ok": int(ok.sum()),
