@@ -41,7 +41,8 @@ DOUBT_SEVERAL_LABELS = "several row labels precede these numbers; assigned to th
 DOUBT_SCATTERED = "column-scattered numbers: reading order not settled by the sum rules"
 DOUBT_DROPPED = "more numbers than cells: which printed numbers to leave out only the sum rules chose"
 DOUBT_UNREAD = "a cell of this row's line is not a number, so its numbers may be cut short or misplaced"
-DOUBT_PADDING = "more cells than the template's, empty ones among them: which empty cells are padding the print does not say"
+DOUBT_PADDING = ("more cells than the template's, empty or repeated ones among them: which cells are padding "
+                 "the print does not say")
 DOUBT_NEIGHBOUR_SHORT = ("the next row of its sub-table lost cells in print, and these numbers do not "
                          "share their label's line: which row the numbers between the two labels belong to the "
                          "print does not say, and no sum rule checks it")
@@ -203,6 +204,32 @@ def padding_is_open(printed: list[Token], width: int) -> bool:
     layouts = {tuple(t.empty for k, t in enumerate(printed) if k not in drop)
                for drop in map(set, combinations(empties, surplus))}
     return len(layouts) > 1
+
+
+def repeat_is_open(printed: list[Token], width: int) -> bool:
+    """Whether a row with more cells than the template's may end in one merged cell printed
+    once per column it spans (pandas' to_markdown repeats the value of a short row's last cell
+    over the table's width) where dropping its empty cells instead puts the numbers elsewhere:
+    `| | 1 | 1` over two cells reads `1 1` with the empty cell dropped and `0 1` with the
+    repeat dropped (a confident wrong value on a generated pandas_markdown document)."""
+    if any(t.aligned for t in printed) or len(printed) <= width:
+        return False
+    repeats = 0  # the cells after the first of the row's trailing run of equal numbers
+    while repeats < len(printed) - width and len(printed) - repeats >= 2:
+        last, before = printed[-1 - repeats], printed[-2 - repeats]
+        if last.blank or before.blank or last.text.strip() != before.text.strip():
+            break
+        repeats += 1
+    if not repeats:
+        return False
+    as_read = _layout(_without_surplus_empties(printed, width))
+    repeat_dropped = _layout(_without_surplus_empties(printed[: len(printed) - repeats], width))
+    return len(as_read) == len(repeat_dropped) == width and as_read != repeat_dropped
+
+
+def _layout(cells: list[Token]) -> tuple:
+    """What a row's cells read: each one's text, an empty cell as 0."""
+    return tuple("0" if t.empty else t.text.strip() for t in cells)
 
 
 def split_is_open(printed: list[Token], width: int) -> bool:
@@ -454,7 +481,7 @@ class Assembler:
                 # numbers are read as printed in order, their blanks lost
                 printed = [t for t in printed if not (t.empty and t.gridded)]
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
-            if doubt is None and (padding_is_open(raw, len(cells)) or
+            if doubt is None and (padding_is_open(raw, len(cells)) or repeat_is_open(raw, len(cells)) or
                                   (not zeros_printed and split_is_open(raw, len(cells)))):
                 doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):

@@ -42,6 +42,11 @@ OCR_PATH = DEFAULT_PATH.with_name("ocr_calibrator.skops")
 FORMAT = 2  # bumped when the signals change incompatibly
 CACHED_ROWS = 20_000  # signal rows whose calibrated probabilities are kept
 NEVER_OK_CAP = 0.89  # shown confidence of a value that may not be ok, whatever it measures
+# shown confidence, at least, of a printed value its sum rules vouch for (vouched_printed): none of
+# the calibrator's 168,728 such values is wrong (3,465 of them exonerated by failing rules), nor of
+# 26,228 in 150 generated tables with two totals printed wrong (2,292 exonerated); the rule-of-three
+# bound on the exonerated ones' error rate is 0.09 %
+VOUCHED_PRINTED = 0.999
 TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
@@ -572,6 +577,18 @@ def settled_across_rows(s: dict) -> bool:
         and not s["sum_rules_failed"] and _printed_rules(s) >= 2
 
 
+def vouched_printed(s: dict) -> bool:
+    """A printed number read in its printed place in a plainly printed table (risk group
+    "plain"), under at least one sum rule with printed numbers, every one of them holding or
+    failing only through other values the rules pin (`pinned_elsewhere`), its field rules and
+    the narrative not against it.  The calibrator reads such a value in a table whose other rows
+    fail (`table_failing`) like a value of a table read wrong, at 0.80-0.88; measured, the class
+    has no wrong value (VOUCHED_PRINTED).  Not OCR'd values: their calibrator measures them."""
+    return s["path"] != "ocr" and _read_as_printed(s) and _printed_rules(s) >= 1 \
+        and (not s["sum_rules_failed"] or s.get("pinned_elsewhere", 0) > 0) \
+        and not s["field_rule_failed"] and s["narrative"] >= 0 and risk_group(s) == "plain"
+
+
 def _order_unvouched(s: dict) -> bool:
     """Another column order keeps as many of the sum rules and reads another value here, and nothing
     independent of the order vouches for this one: the measured rate of right orders says
@@ -691,7 +708,8 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         if row_shifted:
             fv.reasons.append("another value of this row was printed with a plus sign in a column of counts: "
                               "the row's cells may be shifted")
-        fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else p, 4)
+        fv.confidence = round(min(p, NEVER_OK_CAP) if never_ok else max(p, VOUCHED_PRINTED)
+                              if field_id in probs_of and vouched_printed(s) else p, 4)
         if field_id in contradicted:
             c = contradicted[field_id]
             fv.reasons.append(f"the narrative states {c.expected:g} ({c.about!r}); the table prints {c.printed:g}")

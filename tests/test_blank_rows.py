@@ -2,9 +2,9 @@
 their numbers are placed among the template's columns by the sum rules, jointly across rows,
 and a placement the rules do not settle is never ok (issue 11)."""
 import json
-from pathlib import Path
-import re
 import random
+import re
+from pathlib import Path
 
 from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings
 from pipeline.extract import extract_file
@@ -336,3 +336,24 @@ def test_a_row_beside_a_row_that_lost_cells_is_never_ok_where_labels_may_sit_any
     assert [f["value"] for f in row] == [33393, 7, 18]  # as the labels divide the numbers
     assert all(f["status"] != "ok" and f["confidence"] < 0.9 for f in row)
     assert all(any("lost cells in print" in r for r in f["reasons"]) for f in row)
+
+
+def test_repeat_is_open_where_dropping_a_repeated_last_cell_moves_the_numbers():
+    from pipeline.assemble import repeat_is_open
+
+    assert repeat_is_open(_cells("", "1", "1"), 2)            # 1 1 (empty dropped) or 0 1 (repeat dropped)
+    assert not repeat_is_open(_cells("1", "", ""), 2)         # no repeat
+    assert not repeat_is_open(_cells("", "0", "0"), 2)        # 0 0 either way
+    assert not repeat_is_open(_cells("", "4", "0", "4"), 3)   # the last cells differ
+    assert not repeat_is_open(_cells("", "1", "1"), 3)        # no cell too many
+
+
+def test_row_ending_in_a_merged_cell_printed_twice_is_never_ok():
+    """pandas' to_markdown prints a short row's last cell once per column it spans:
+    `| 行政事业性收费 | nan | 1 | 1 |` over 上一年项目数量, 本年增/减 is `0 1`, not `1 1` with the
+    empty cell taken for a label column (read 1 for 0 at 0.997 on main)."""
+    data = Path(__file__).parent / "data"
+    truth = json.loads((data / "pandas_markdown_merged_cell_repeated.json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(data / "pandas_markdown_merged_cell_repeated.md").fields
+    assert fields["disclosure.fees.prev_items"].status != "ok"
+    assert [f for f, fv in fields.items() if fv.status == "ok" and fv.value != truth.get(f)] == []

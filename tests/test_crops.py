@@ -79,7 +79,7 @@ def test_review_queue_cells_are_cropped_and_linked(tmp_path):
     flagged = {f: v for f, v in doc["fields"].items() if v["status"] != "ok"}
     assert flagged and all("crop" in v["evidence"] for v in flagged.values())
     assert all("crop" not in v["evidence"] for f, v in doc["fields"].items() if f not in flagged)
-    crop = Image.open(flagged["appeals.review.upheld"]["evidence"]["crop"]).convert("RGB")
+    crop = Image.open(flagged["appeals.review.total"]["evidence"]["crop"]).convert("RGB")  # printed 0 under 10 + 1
     x0, y0, x1, y1 = _outline(crop)
     cell_width = x1 - x0
     # the whole 15-cell row of section 四 and its header rows, not the bare cell

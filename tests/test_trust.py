@@ -52,7 +52,8 @@ def test_each_risk_group_gets_the_lowest_ok_level_its_errors_allow():
     rows, probs = [], []
     for i in range(3000):
         wrong = i % 100 == 0
-        rows.append({**base, "set": "plain", "correct": int(not wrong), "table_scattered": 0.0})
+        # (no sum rule over them: printed values the rules vouch for are shown at trust.VOUCHED_PRINTED)
+        rows.append({**base, "set": "plain", "correct": int(not wrong), "table_scattered": 0.0, "sum_rules": 0.0})
         probs.append(0.92 if wrong else 0.96)
     for i in range(2000):
         wrong = i % 200 == 0
@@ -427,3 +428,35 @@ def test_printed_values_of_a_scattered_table_whose_rules_hold_have_their_own_lev
     # a calibrator fitted before the group existed gives its values the strictest level
     old = type("Fitted", (), {"govreport_ok_levels_": {"plain": 0.9, "scattered": 0.999}})()
     assert trust.ok_level(old, table["requests.r0"]) == 0.999
+
+
+def test_printed_values_the_rules_vouch_for_are_ok_beside_two_totals_printed_wrong():
+    # generated (synth wrong_printed_totals, report_for("t13-vouched", 0)): section 四 prints
+    # 行政复议 9 2 3 1 over 总计 0 and 未经复议直接起诉 0 0 0 0 over 总计 1, the kind hongze_district_2023
+    # prints.  The wrong totals stay as printed and inconsistent; the parts the rules exonerate and
+    # the row whose rule holds are printed numbers the sum rules vouch for (trust.vouched_printed):
+    # the calibrator alone gave them 0.886 for the table's failing rows
+    from pathlib import Path
+    import json
+
+    data = Path(__file__).parent / "data"
+    truth = json.loads((data / "appeals_two_totals_printed_wrong.json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(data / "appeals_two_totals_printed_wrong.txt").fields
+    assert {f: fv.value for f, fv in fields.items() if truth.get(f) is not None} == \
+        {f: v for f, v in truth.items() if v is not None}
+    assert fields["appeals.review.total"].status == "inconsistent"
+    for part in ("upheld", "corrected", "other", "pending"):
+        field = fields[f"appeals.review.{part}"]
+        assert field.status == "ok" and field.confidence >= trust.VOUCHED_PRINTED, part
+        assert trust.vouched_printed(field.signals)
+    for part in ("upheld", "corrected", "other", "pending", "total"):
+        assert fields[f"appeals.litigation_after_review.{part}"].status == "ok", part
+
+
+@pytest.mark.skipif(not calibration.DATA_PATH.is_file(), reason="no calibration data")
+def test_values_shown_at_the_vouched_floor_are_measured_right_in_the_calibrators_data():
+    rows = calibration.read_rows()
+    vouched = [r for r in rows if not calibration.never_ok(r) and trust.vouched_printed(r)]
+    exonerated = [r for r in vouched if r["sum_rules_failed"]]
+    assert len(vouched) > 100_000 and len(exonerated) > 3 / (1 - trust.VOUCHED_PRINTED)
+    assert all(r["correct"] for r in vouched)
