@@ -22,7 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
-from .header_runs import HeaderReading, column_runs, read_header_runs
+from .header_runs import HeaderReading, chunk_columns, column_runs, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -1009,6 +1009,10 @@ class Assembler:
             return [(hit, own, None, True, None) for hit, own in zip(block, identity)]
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
+        headed = chunk_columns(table, table.row(block[0].row).columns, self.tokens, run, n_rows)
+        if headed and any(c != k for c, k in headed.items()) and len(set(headed.values())) == len(headed) \
+                and width <= MAX_PERMUTED_COLUMNS:
+            return self._scattered_by_headers(block, chunks, equations, headed)
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
         readings += _first_row_pulled(run, n_rows, width)
         fits = [self._fit(equations, order) for order in readings]
@@ -1029,6 +1033,30 @@ class Assembler:
         others += [[[self.tokens[i].value for i in own] for own in order] for order in best[1:]]
         wanted = [[self.tokens[i].value for i in own] for own in first]
         others = [o for o in others if o != wanted]
+        if not others:
+            return [(hit, own, None, True, None) for hit, own in zip(block, first)]
+        tie = _OrderTie(block, first, wanted, others)
+        return [(hit, own, DOUBT_SCATTERED, True, tie) for hit, own in zip(block, first)]
+
+    def _scattered_by_headers(self, block: list[Hit], chunks: list[list[int]], equations: list,
+                              headed: dict[int, int]):
+        """A column-scattered block whose chunks' printed headers put them in another column order
+        than printed (pdfminer may print 社会公益组织's box before 科研机构's): the column orders
+        the headers allow, by the row sums; the printed order would put a number under another
+        header with the sums as well kept.  Orders that fit the sums as well and read other values
+        leave the block open, and so does a better fit only an order the headers deny gives."""
+        n_rows, width = len(block), len(chunks)
+        perms = _permutations(width)
+        fits = self._permutation_fits(equations, chunks, perms)
+        allowed = [k for k, p in enumerate(perms) if all(p[col] == c for c, col in headed.items())]
+        top = max(fits[k] for k in allowed)
+        tied = [k for k in allowed if fits[k] == top]
+        if top < max(fits):
+            tied += [k for k, fit in enumerate(fits) if fit == max(fits)]
+        first = [[chunks[c][r] for c in perms[tied[0]]] for r in range(n_rows)]
+        wanted = [[self.tokens[i].value for i in own] for own in first]
+        others = [o for o in self._permutations_read(chunks, _permutation_array(width)[tied[1:]], first)
+                  if o != wanted]
         if not others:
             return [(hit, own, None, True, None) for hit, own in zip(block, first)]
         tie = _OrderTie(block, first, wanted, others)

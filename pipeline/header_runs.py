@@ -220,3 +220,33 @@ def column_runs(table: Table, tokens: list[Token], start: int, rows: int) -> lis
         if seen == set(table.columns):
             return runs
     return None
+
+
+def chunk_columns(table: Table, columns: tuple[str, ...], tokens: list[Token], run: list[int],
+                  size: int) -> dict[int, int] | None:
+    """The columns the printed headers give a column-scattered block's chunks (pdfminer: a column
+    box is its header, then its cells): chunk c (numbers run[c*size:(c+1)*size]) -> the index in
+    the block's `columns` of the one header printed right before it.  None when a header stands
+    inside a chunk or headers are stacked (the chunks are then not the boxes the headers head)."""
+    labels = {squash(label): k for k, cid in enumerate(columns) for label in table.columns[cid].labels}
+    out: dict[int, int] = {}
+    for j, i in enumerate(run):
+        lo = run[j - 1] + 1 if j else max(0, i - 2 * MAX_HEADER_PIECES)
+        column, width = _header_before(tokens, labels, lo, i)
+        if column is None:
+            continue
+        if j % size or _header_before(tokens, labels, lo, i - width)[0] is not None:
+            return None
+        out[j // size] = column
+    return out
+
+
+def _header_before(tokens: list[Token], labels: dict[str, int], lo: int, i: int) -> tuple[int | None, int]:
+    """The column whose header the text tokens in tokens[lo:i] end with (longest first), and their count."""
+    for width in range(MAX_HEADER_PIECES, 0, -1):
+        piece = tokens[max(lo, i - width):i]
+        if len(piece) == width and all(t.kind == "text" for t in piece):
+            column = labels.get(squash("".join(t.text for t in piece)))
+            if column is not None:
+                return column, width
+    return None, 0
