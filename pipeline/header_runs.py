@@ -225,19 +225,23 @@ def column_runs(table: Table, tokens: list[Token], start: int, rows: int) -> lis
 def chunk_columns(table: Table, columns: tuple[str, ...], tokens: list[Token], run: list[int],
                   size: int) -> dict[int, int] | None:
     """The columns the printed headers give a column-scattered block's chunks (pdfminer: a column
-    box is its header, then its cells): chunk c (numbers run[c*size:(c+1)*size]) -> the index in
-    the block's `columns` of the one header printed right before it.  None when a header stands
-    inside a chunk or headers are stacked (the chunks are then not the boxes the headers head)."""
+    box is its header, then its cells): chunk c (numbers run[c*size:(c+1)*size], c > 0) -> the
+    index in the block's `columns` of the header printed between the last number of the chunk
+    before and its first.  Only a header right after that number counts: one after other text
+    may be the last of a header row (char-wrapped headers of several columns interleave, 社会 法律
+    公 服 … 其 他, and their last spells a header), and so may one before the first chunk.  None
+    when a header stands inside a chunk (the chunks are then not the boxes the headers head)."""
     labels = {squash(label): k for k, cid in enumerate(columns) for label in table.columns[cid].labels}
     out: dict[int, int] = {}
-    for j, i in enumerate(run):
-        lo = run[j - 1] + 1 if j else max(0, i - 2 * MAX_HEADER_PIECES)
+    for j in range(1, len(run)):
+        lo, i = run[j - 1] + 1, run[j]
         column, width = _header_before(tokens, labels, lo, i)
         if column is None:
             continue
-        if j % size or _header_before(tokens, labels, lo, i - width)[0] is not None:
+        if j % size:
             return None
-        out[j // size] = column
+        if i - width == lo:
+            out[j // size] = column
     return out
 
 

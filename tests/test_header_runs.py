@@ -178,10 +178,13 @@ def test_chunk_headers_count_only_where_each_heads_a_whole_chunk():
         return [i for i, t in enumerate(toks) if t.kind == "number"]
 
     boxes = tokens("自然人", "1", "2", "社会公", "益组织", "3", "4", "商业企业", "5", "6")
-    assert chunk_columns(table, columns, boxes, numbers(boxes), 2) == {0: 0, 1: 3, 2: 1}
+    assert chunk_columns(table, columns, boxes, numbers(boxes), 2) == {1: 3, 2: 1}
     # a header inside a chunk: the chunks are not the boxes the headers head
-    inside = tokens("自然人", "1", "商业企业", "2", "3", "4")
+    inside = tokens("1", "2", "3", "商业企业", "4", "5", "6")
     assert chunk_columns(table, columns, inside, numbers(inside), 2) is None
-    # stacked headers: which of them heads the chunk after them is not said
+    # the last of a header row (headers stacked, or wrapped a character a line and interleaved):
+    # which column the chunk after it is, it does not say
     stacked = tokens("1", "2", "总计", "其他", "3", "4")
-    assert chunk_columns(table, columns, stacked, numbers(stacked), 2) is None
+    interleaved = tokens("1", "2", "社会", "法律", "公", "服", "益组", "务机", "织", "构", "其", "他", "3", "4")
+    assert chunk_columns(table, columns, stacked, numbers(stacked), 2) == {}
+    assert chunk_columns(table, columns, interleaved, numbers(interleaved), 2) == {}
