@@ -349,7 +349,8 @@ class Assembler:
             self._settle_by_narrative(rows_of[id(records)], records)
             return records
         under_headers, headed = self._whole_table_by_headers(table, hits, numbers)
-        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
+        for grid in (self._whole_table_by_columns(table, hits, numbers),
+                     self._whole_table_with_a_cell_by_its_label(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
                      self._some_pages_by_columns(table, hits, numbers), under_headers):
             if grid is None:
                 continue
@@ -605,6 +606,42 @@ class Assembler:
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
+
+    def _whole_table_with_a_cell_by_its_label(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read as one column-scattered block when its numbers exactly fill its rows and
+        one of them stands among the row labels, right after one (pdfminer printed a cell close to
+        its row's label with the label, the rest of its column in the column's box): that number is
+        the row's cell in the column whose run is one short.  Which column's run that is, the row
+        sums choose; a tie reads nothing."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered) \
+                or len({table.row(h.row).columns for h in ordered}) != 1:
+            return None
+        n, width = len(ordered), len(table.row(ordered[0].row).columns)
+        numbers = [i for i in numbers if not self.tokens[i].empty]
+        if width < 2 or width > MAX_PERMUTED_COLUMNS or len(numbers) != n * width:
+            return None
+        among = [i for i in numbers if ordered[0].token < i < ordered[-1].last_token]
+        row_of = {h.last_token: r for r, h in enumerate(ordered)}
+        if len(among) != 1 or among[0] - 1 not in row_of:
+            return None
+        cell, r0 = among[0], row_of[among[0] - 1]
+        if ordered[r0 + 1].token != cell + 1:
+            return None  # the next label does not follow it: not a cell printed with its label
+        rest = [i for i in numbers if i != cell]
+        equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
+                     for hit in ordered]
+        fits = []
+        for p in range(width):
+            short = rest[p * n:p * n + n - 1]
+            run = rest[:p * n] + short[:r0] + [cell] + short[r0:] + rest[p * n + n - 1:]
+            chunks = [run[c * n:(c + 1) * n] for c in range(width)]
+            fits.append((max(self._permutation_fits(equations, chunks, _permutations(width))), run))
+        top = max(fit for fit, _ in fits)
+        best = [run for fit, run in fits if fit == top]
+        if len(best) != 1 or not top:
+            return None
+        return self._scattered(table, ordered, best[0])
 
     def _whole_table_by_headers(self, table: Table, hits: list[Hit], numbers: list[int]):
         """The table read as one column-scattered block from the runs under its column headers

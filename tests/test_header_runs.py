@@ -188,3 +188,16 @@ def test_chunk_headers_count_only_where_each_heads_a_whole_chunk():
     interleaved = tokens("1", "2", "社会", "法律", "公", "服", "益组", "务机", "织", "构", "其", "他", "3", "4")
     assert chunk_columns(table, columns, stacked, numbers(stacked), 2) == {}
     assert chunk_columns(table, columns, interleaved, numbers(interleaved), 2) == {}
+
+
+def test_a_cell_printed_with_its_row_label_is_read_into_its_column():
+    # real pdfminer dump of a generated WeasyPrint report: section 三's columns printed box by box
+    # before the row labels, but 自然人's 19 for 本机关不掌握相关政府信息 printed right after that label
+    # (its box holds the other 24 cells); read with the 19 at the end of the column, the column
+    # slid one row and every rule over it failed
+    truth = json.loads((DATA / "pdfminer_cell_printed_with_its_row_label.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_cell_printed_with_its_row_label.txt").as_dict()["fields"]
+    requests = {k: v for k, v in truth["fields"].items() if k.startswith("requests.")}
+    assert {k: fields[k]["value"] for k in requests} == requests
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
