@@ -975,7 +975,25 @@ class Assembler:
                     run = []
         self._doubt_before_unclaimed(groups, orphan, orphan_after)
         groups.extend((hit, [], None, False, None) for hit in pending)
-        return groups
+        return self._past_other_parts(table, groups)
+
+    def _past_other_parts(self, table: Table, groups):
+        """Groups whose numbers stand after another sub-table's heading than their row's get a
+        layout doubt: pdfminer may print a sub-table's numbers before its row labels, so the
+        numbers after a label and the next heading (第二十条第（六）项) are the next sub-table's
+        (行政许可 took （六）'s 0, ok, for its 5704 printed before it)."""
+        parts = {squash(row.part): row.part for row in table.rows if row.part}
+        if not parts:
+            return groups
+        headings = [(i, parts[squash(t.text)]) for i, t in enumerate(self.tokens)
+                    if t.kind == "text" and squash(t.text) in parts]
+        out = []
+        for hit, ids, doubt, scattered, tie in groups:
+            part = table.row(hit.row).part
+            if ids and doubt is None and any(hit.last_token < i < ids[0] and other != part for i, other in headings):
+                doubt = DOUBT_NOT_LEVEL
+            out.append((hit, ids, doubt, scattered, tie))
+        return out
 
     def _doubt_before_unclaimed(self, groups: list, orphan: list[int], after: int) -> None:
         """A run of numbers no row label claimed, right after row `after`'s numbers: either run may
