@@ -201,3 +201,15 @@ def test_a_cell_printed_with_its_row_label_is_read_into_its_column():
     assert {k: fields[k]["value"] for k in requests} == requests
     assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
                 and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
+
+
+def test_numbers_after_another_sub_tables_heading_are_never_ok_for_the_label_before_it():
+    # real pdfminer dump of a generated WeasyPrint report: section 二 prints `5704 行政许可` (the
+    # number before its label), then `第二十条第（六）项 信息 内容 0 行政处罚`; 行政许可 took （六）'s 0,
+    # ok at 0.976
+    truth = json.loads((DATA / "pdfminer_subtable_numbers_before_their_labels.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_subtable_numbers_before_their_labels.txt").as_dict()["fields"]
+    licensing = fields["disclosure.licensing.decisions"]
+    assert licensing["value"] == truth["fields"]["disclosure.licensing.decisions"] or licensing["status"] != "ok"
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
