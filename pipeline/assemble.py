@@ -49,8 +49,10 @@ DOUBT_UNCLAIMED_AFTER = ("numbers no row label claims follow this row's (a wrapp
                          "next line, or another row's): which of the two runs is this row's the print does not say")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
+DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, zeros among them: whole columns "
+                      "were lost, and the cells the sum rules give from this row's few numbers are guesses")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
-          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER)
+          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -429,6 +431,11 @@ class Assembler:
         ties: dict[int, _OrderTie] = {}
         covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
         zeros_printed = _prints_zeros([self.tokens[i] for _, ids, *_ in groups for i in ids])
+        # a text that prints its zeros yet gives the table numbers for under half its cells lost
+        # whole columns (pdfminer dropped six of section 三's seven columns of a page too wide): a
+        # row's lone 0 is no total pinning its row to zeros
+        columns_lost = zeros_printed and 2 * sum(len(ids) for _, ids, *_ in groups) < sum(
+            len(table.row(hit.row).columns) for hit, *_ in groups)
         printed_of: dict[str, tuple[Hit, list[Token]]] = {}
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
@@ -452,6 +459,8 @@ class Assembler:
                 doubt = DOUBT_NOT_LEVEL
             if doubt is None and self._unread_cell_on_line(hit, covered):
                 doubt = DOUBT_UNREAD
+            if doubt is None and columns_lost and 0 < len(printed) < len(cells):
+                doubt = DOUBT_COLUMNS_LOST
             printed_of[row.id] = (hit, printed)
             solved = self._row(table, cells, printed, hit, section)
             if any(t.empty and t.gridded for t in printed):
