@@ -213,3 +213,13 @@ def test_numbers_after_another_sub_tables_heading_are_never_ok_for_the_label_bef
     assert licensing["value"] == truth["fields"]["disclosure.licensing.decisions"] or licensing["status"] != "ok"
     assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
                 and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
+
+
+def test_rows_of_a_table_that_lost_whole_columns_are_not_pinned_to_zeros():
+    # real pdfminer dump of a generated WeasyPrint report whose section 三 printed only its 自然人
+    # column (one number a row, zeros printed): a row's lone 0 was taken for its total, pinning
+    # every other cell of the row to 0, ok (the 1s and 3s of the lost columns read 0 at 0.94-0.98)
+    truth = json.loads((DATA / "pdfminer_section_three_columns_lost.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_section_three_columns_lost.txt").as_dict()["fields"]
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
