@@ -22,7 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
-from .header_runs import HeaderReading, column_runs, read_header_runs
+from .header_runs import HeaderReading, chunk_columns, column_runs, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -50,8 +50,10 @@ DOUBT_UNCLAIMED_AFTER = ("numbers no row label claims follow this row's (a wrapp
                          "next line, or another row's): which of the two runs is this row's the print does not say")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
+DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, zeros among them: whole columns "
+                      "were lost, and the cells the sum rules give from this row's few numbers are guesses")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
-          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER)
+          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -386,7 +388,8 @@ class Assembler:
             self._settle_by_narrative(rows_of[id(records)], records)
             return records
         under_headers, headed = self._whole_table_by_headers(table, hits, numbers)
-        for grid in (self._whole_table_by_columns(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
+        for grid in (self._whole_table_by_columns(table, hits, numbers),
+                     self._whole_table_with_a_cell_by_its_label(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
                      self._some_pages_by_columns(table, hits, numbers), under_headers):
             if grid is None:
                 continue
@@ -465,6 +468,11 @@ class Assembler:
         ties: dict[int, _OrderTie] = {}
         covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
         zeros_printed = _prints_zeros([self.tokens[i] for _, ids, *_ in groups for i in ids])
+        # a text that prints its zeros yet gives the table numbers for under half its cells lost
+        # whole columns (pdfminer dropped six of section 三's seven columns of a page too wide): a
+        # row's lone 0 is no total pinning its row to zeros
+        columns_lost = zeros_printed and 2 * sum(len(ids) for _, ids, *_ in groups) < sum(
+            len(table.row(hit.row).columns) for hit, *_ in groups)
         printed_of: dict[str, tuple[Hit, list[Token]]] = {}
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
@@ -488,6 +496,8 @@ class Assembler:
                 doubt = DOUBT_NOT_LEVEL
             if doubt is None and self._unread_cell_on_line(hit, covered):
                 doubt = DOUBT_UNREAD
+            if doubt is None and columns_lost and 0 < len(printed) < len(cells):
+                doubt = DOUBT_COLUMNS_LOST
             printed_of[row.id] = (hit, printed)
             solved = self._row(table, cells, printed, hit, section)
             if any(t.empty and t.gridded for t in printed):
@@ -642,6 +652,42 @@ class Assembler:
         if len(columns) != 1 or len(numbers) != len(ordered) * len(next(iter(columns))):
             return None
         return self._scattered(table, ordered, numbers)
+
+    def _whole_table_with_a_cell_by_its_label(self, table: Table, hits: list[Hit], numbers: list[int]):
+        """The section read as one column-scattered block when its numbers exactly fill its rows and
+        one of them stands among the row labels, right after one (pdfminer printed a cell close to
+        its row's label with the label, the rest of its column in the column's box): that number is
+        the row's cell in the column whose run is one short.  Which column's run that is, the row
+        sums choose; a tie reads nothing."""
+        ordered = sorted(hits, key=lambda h: (h.token, h.offset))
+        if len(ordered) < 2 or len({h.row for h in ordered}) != len(ordered) \
+                or len({table.row(h.row).columns for h in ordered}) != 1:
+            return None
+        n, width = len(ordered), len(table.row(ordered[0].row).columns)
+        numbers = [i for i in numbers if not self.tokens[i].empty]
+        if width < 2 or width > MAX_PERMUTED_COLUMNS or len(numbers) != n * width:
+            return None
+        among = [i for i in numbers if ordered[0].token < i < ordered[-1].last_token]
+        row_of = {h.last_token: r for r, h in enumerate(ordered)}
+        if len(among) != 1 or among[0] - 1 not in row_of:
+            return None
+        cell, r0 = among[0], row_of[among[0] - 1]
+        if ordered[r0 + 1].token != cell + 1:
+            return None  # the next label does not follow it: not a cell printed with its label
+        rest = [i for i in numbers if i != cell]
+        equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
+                     for hit in ordered]
+        fits = []
+        for p in range(width):
+            short = rest[p * n:p * n + n - 1]
+            run = rest[:p * n] + short[:r0] + [cell] + short[r0:] + rest[p * n + n - 1:]
+            chunks = [run[c * n:(c + 1) * n] for c in range(width)]
+            fits.append((max(self._permutation_fits(equations, chunks, _permutations(width))), run))
+        top = max(fit for fit, _ in fits)
+        best = [run for fit, run in fits if fit == top]
+        if len(best) != 1 or not top:
+            return None
+        return self._scattered(table, ordered, best[0])
 
     def _whole_table_by_headers(self, table: Table, hits: list[Hit], numbers: list[int]):
         """The table read as one column-scattered block from the runs under its column headers
@@ -975,7 +1021,25 @@ class Assembler:
                     run = []
         self._doubt_before_unclaimed(groups, orphan, orphan_after)
         groups.extend((hit, [], None, False, None) for hit in pending)
-        return groups
+        return self._past_other_parts(table, groups)
+
+    def _past_other_parts(self, table: Table, groups):
+        """Groups whose numbers stand after another sub-table's heading than their row's get a
+        layout doubt: pdfminer may print a sub-table's numbers before its row labels, so the
+        numbers after a label and the next heading (第二十条第（六）项) are the next sub-table's
+        (行政许可 took （六）'s 0, ok, for its 5704 printed before it)."""
+        parts = {squash(row.part): row.part for row in table.rows if row.part}
+        if not parts:
+            return groups
+        headings = [(i, parts[squash(t.text)]) for i, t in enumerate(self.tokens)
+                    if t.kind == "text" and squash(t.text) in parts]
+        out = []
+        for hit, ids, doubt, scattered, tie in groups:
+            part = table.row(hit.row).part
+            if ids and doubt is None and any(hit.last_token < i < ids[0] and other != part for i, other in headings):
+                doubt = DOUBT_NOT_LEVEL
+            out.append((hit, ids, doubt, scattered, tie))
+        return out
 
     def _doubt_before_unclaimed(self, groups: list, orphan: list[int], after: int) -> None:
         """A run of numbers no row label claimed, right after row `after`'s numbers: either run may
@@ -1046,6 +1110,10 @@ class Assembler:
             return [(hit, own, None, True, None) for hit, own in zip(block, identity)]
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
+        headed = chunk_columns(table, table.row(block[0].row).columns, self.tokens, run, n_rows)
+        if headed and any(c != k for c, k in headed.items()) and len(set(headed.values())) == len(headed) \
+                and width <= MAX_PERMUTED_COLUMNS:
+            return self._scattered_by_headers(block, chunks, equations, headed)
         readings = [identity, [run[r * width:(r + 1) * width] for r in range(n_rows)]]
         readings += _first_row_pulled(run, n_rows, width)
         fits = [self._fit(equations, order) for order in readings]
@@ -1066,6 +1134,30 @@ class Assembler:
         others += [[[self.tokens[i].value for i in own] for own in order] for order in best[1:]]
         wanted = [[self.tokens[i].value for i in own] for own in first]
         others = [o for o in others if o != wanted]
+        if not others:
+            return [(hit, own, None, True, None) for hit, own in zip(block, first)]
+        tie = _OrderTie(block, first, wanted, others)
+        return [(hit, own, DOUBT_SCATTERED, True, tie) for hit, own in zip(block, first)]
+
+    def _scattered_by_headers(self, block: list[Hit], chunks: list[list[int]], equations: list,
+                              headed: dict[int, int]):
+        """A column-scattered block whose chunks' printed headers put them in another column order
+        than printed (pdfminer may print 社会公益组织's box before 科研机构's): the column orders
+        the headers allow, by the row sums; the printed order would put a number under another
+        header with the sums as well kept.  Orders that fit the sums as well and read other values
+        leave the block open, and so does a better fit only an order the headers deny gives."""
+        n_rows, width = len(block), len(chunks)
+        perms = _permutations(width)
+        fits = self._permutation_fits(equations, chunks, perms)
+        allowed = [k for k, p in enumerate(perms) if all(p[col] == c for c, col in headed.items())]
+        top = max(fits[k] for k in allowed)
+        tied = [k for k in allowed if fits[k] == top]
+        if top < max(fits):
+            tied += [k for k, fit in enumerate(fits) if fit == max(fits)]
+        first = [[chunks[c][r] for c in perms[tied[0]]] for r in range(n_rows)]
+        wanted = [[self.tokens[i].value for i in own] for own in first]
+        others = [o for o in self._permutations_read(chunks, _permutation_array(width)[tied[1:]], first)
+                  if o != wanted]
         if not others:
             return [(hit, own, None, True, None) for hit, own in zip(block, first)]
         tie = _OrderTie(block, first, wanted, others)

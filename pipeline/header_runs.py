@@ -220,3 +220,37 @@ def column_runs(table: Table, tokens: list[Token], start: int, rows: int) -> lis
         if seen == set(table.columns):
             return runs
     return None
+
+
+def chunk_columns(table: Table, columns: tuple[str, ...], tokens: list[Token], run: list[int],
+                  size: int) -> dict[int, int] | None:
+    """The columns the printed headers give a column-scattered block's chunks (pdfminer: a column
+    box is its header, then its cells): chunk c (numbers run[c*size:(c+1)*size], c > 0) -> the
+    index in the block's `columns` of the header printed between the last number of the chunk
+    before and its first.  Only a header right after that number counts: one after other text
+    may be the last of a header row (char-wrapped headers of several columns interleave, 社会 法律
+    公 服 … 其 他, and their last spells a header), and so may one before the first chunk.  None
+    when a header stands inside a chunk (the chunks are then not the boxes the headers head)."""
+    labels = {squash(label): k for k, cid in enumerate(columns) for label in table.columns[cid].labels}
+    out: dict[int, int] = {}
+    for j in range(1, len(run)):
+        lo, i = run[j - 1] + 1, run[j]
+        column, width = _header_before(tokens, labels, lo, i)
+        if column is None:
+            continue
+        if j % size:
+            return None
+        if i - width == lo:
+            out[j // size] = column
+    return out
+
+
+def _header_before(tokens: list[Token], labels: dict[str, int], lo: int, i: int) -> tuple[int | None, int]:
+    """The column whose header the text tokens in tokens[lo:i] end with (longest first), and their count."""
+    for width in range(MAX_HEADER_PIECES, 0, -1):
+        piece = tokens[max(lo, i - width):i]
+        if len(piece) == width and all(t.kind == "text" for t in piece):
+            column = labels.get(squash("".join(t.text for t in piece)))
+            if column is not None:
+                return column, width
+    return None, 0

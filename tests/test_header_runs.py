@@ -2,7 +2,9 @@
 cells one a line, the row labels after all the numbers (so no label-then-numbers reading finds
 them).  A run is placed by its header and its length; where two sub-tables fit alike (2019's
 （五） and （六） share their columns and row count), the cells stay candidates, never ok."""
+import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +145,81 @@ def test_numbers_ocr_read_under_a_header_are_a_row_of_cells_not_a_column_run():
            Token("number", "0", value=0, score=0.97)]
     assert [r.numbers for r in find_runs(printed, labels, 0, 3)] == [(1, 2)]
     assert find_runs(ocr, labels, 0, 3) == []
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_column_boxes_printed_out_of_header_order_are_read_by_their_headers():
+    # real pdfminer dump of a generated WeasyPrint report: section 三's first two rows print as
+    # column boxes, 社会公益组织's and 法律服务机构's before 科研机构's; read in printed order, the row
+    # sums hold as well, and 法律服务机构's 1 went to 社会公益组织, its 0 read ok
+    truth = json.loads((DATA / "pdfminer_column_boxes_out_of_header_order.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_column_boxes_out_of_header_order.txt").as_dict()["fields"]
+    for column in ("research", "social_org", "legal_service"):
+        key = f"requests.received.{column}"
+        assert fields[key]["value"] == truth["fields"][key], key
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
+
+
+def test_chunk_headers_count_only_where_each_heads_a_whole_chunk():
+    from pipeline.header_runs import chunk_columns
+    from pipeline.model import Token
+    from pipeline.schema import load_template
+
+    table = load_template("2019").table("requests")
+    columns = table.row("received").columns
+
+    def tokens(*items):
+        return [Token("number", x, value=int(x)) if x.isdigit() else Token("text", x) for x in items]
+
+    def numbers(toks):
+        return [i for i, t in enumerate(toks) if t.kind == "number"]
+
+    boxes = tokens("自然人", "1", "2", "社会公", "益组织", "3", "4", "商业企业", "5", "6")
+    assert chunk_columns(table, columns, boxes, numbers(boxes), 2) == {1: 3, 2: 1}
+    # a header inside a chunk: the chunks are not the boxes the headers head
+    inside = tokens("1", "2", "3", "商业企业", "4", "5", "6")
+    assert chunk_columns(table, columns, inside, numbers(inside), 2) is None
+    # the last of a header row (headers stacked, or wrapped a character a line and interleaved):
+    # which column the chunk after it is, it does not say
+    stacked = tokens("1", "2", "总计", "其他", "3", "4")
+    interleaved = tokens("1", "2", "社会", "法律", "公", "服", "益组", "务机", "织", "构", "其", "他", "3", "4")
+    assert chunk_columns(table, columns, stacked, numbers(stacked), 2) == {}
+    assert chunk_columns(table, columns, interleaved, numbers(interleaved), 2) == {}
+
+
+def test_a_cell_printed_with_its_row_label_is_read_into_its_column():
+    # real pdfminer dump of a generated WeasyPrint report: section 三's columns printed box by box
+    # before the row labels, but 自然人's 19 for 本机关不掌握相关政府信息 printed right after that label
+    # (its box holds the other 24 cells); read with the 19 at the end of the column, the column
+    # slid one row and every rule over it failed
+    truth = json.loads((DATA / "pdfminer_cell_printed_with_its_row_label.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_cell_printed_with_its_row_label.txt").as_dict()["fields"]
+    requests = {k: v for k, v in truth["fields"].items() if k.startswith("requests.")}
+    assert {k: fields[k]["value"] for k in requests} == requests
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
+
+
+def test_numbers_after_another_sub_tables_heading_are_never_ok_for_the_label_before_it():
+    # real pdfminer dump of a generated WeasyPrint report: section 二 prints `5704 行政许可` (the
+    # number before its label), then `第二十条第（六）项 信息 内容 0 行政处罚`; 行政许可 took （六）'s 0,
+    # ok at 0.976
+    truth = json.loads((DATA / "pdfminer_subtable_numbers_before_their_labels.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_subtable_numbers_before_their_labels.txt").as_dict()["fields"]
+    licensing = fields["disclosure.licensing.decisions"]
+    assert licensing["value"] == truth["fields"]["disclosure.licensing.decisions"] or licensing["status"] != "ok"
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
+
+
+def test_rows_of_a_table_that_lost_whole_columns_are_not_pinned_to_zeros():
+    # real pdfminer dump of a generated WeasyPrint report whose section 三 printed only its 自然人
+    # column (one number a row, zeros printed): a row's lone 0 was taken for its total, pinning
+    # every other cell of the row to 0, ok (the 1s and 3s of the lost columns read 0 at 0.94-0.98)
+    truth = json.loads((DATA / "pdfminer_section_three_columns_lost.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / "pdfminer_section_three_columns_lost.txt").as_dict()["fields"]
+    assert not [k for k, f in fields.items() if f["value"] != truth["fields"].get(k)
+                and f["status"] == "ok" and f["confidence"] >= CONFIDENT]
