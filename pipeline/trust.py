@@ -566,13 +566,11 @@ def settled_across_rows(s: dict) -> bool:
     that drops them: a wrong placement of a row's numbers among its cells breaks a second rule.
     One rule alone gives a lost cell whatever it is; a scattered layout with lost cells looks
     like blank rows (measured: its wrong placed cells have one rule).  Not where a row of the table
-    has a doubt about which numbers are its own: the rules settle the values from those numbers
-    (two labels in one cell, numbers no label claimed: the sibling rows keep every sum either
-    way), nor where the table prints its zeros: a row printed without numbers there lost them to
-    another row, and the rules settle it as well from that row's mistake (pdfminer printing a table
-    column by column).  (Which of several labels
-    before a run of numbers owns it is another matter: sibling rows keep every rule either way,
-    so the several-labels doubt stays.)"""
+    may hold another row's numbers or have lost its own to one (numbers no label claimed: the
+    sibling rows keep every sum either way), nor where the section prints its zeros: a row printed
+    without numbers there lost them to another row, and the rules settle it as well from that
+    row's mistake (pdfminer printing a table column by column).  (Which of several labels before
+    a run of numbers owns it is another matter: the several-labels doubt stays on those rows.)"""
     return bool(s.get("by_columns")) and not s.get("doc_order_scattered", 1.0) and not s.get("table_failing", 1.0) \
         and not s.get("table_row_doubted", 1.0) and not s.get("zeros_printed", 1.0) \
         and not s["sum_rules_failed"] and _printed_rules(s) >= 2
