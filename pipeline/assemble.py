@@ -48,12 +48,15 @@ DOUBT_NEIGHBOUR_SHORT = ("the next row of its sub-table lost cells in print, and
                          "print does not say, and no sum rule checks it")
 DOUBT_UNCLAIMED_AFTER = ("numbers no row label claims follow this row's (a wrapped label's numbers printed on its "
                          "next line, or another row's): which of the two runs is this row's the print does not say")
+DOUBT_BESIDE_SURPLUS = ("the row beside it printed more cells than it has, and this row printed no number: the "
+                        "surplus may be this row's (a row split by a page break), and the sum rules hold either way")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
 DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, zeros among them: whole columns "
                       "were lost, and the cells the sum rules give from this row's few numbers are guesses")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
-          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST)
+          DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
+          DOUBT_BESIDE_SURPLUS)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -474,6 +477,7 @@ class Assembler:
         columns_lost = zeros_printed and 2 * sum(len(ids) for _, ids, *_ in groups) < sum(
             len(table.row(hit.row).columns) for hit, *_ in groups)
         printed_of: dict[str, tuple[Hit, list[Token]]] = {}
+        surplus: set[str] = set()  # rows given more cells than they have, numbers from another line among them
         for hit, number_ids, doubt, scattered, tie in groups:
             row = table.row(hit.row)
             cells = [table.field_id(row.id, c) for c in row.columns]
@@ -499,6 +503,9 @@ class Assembler:
             if doubt is None and columns_lost and 0 < len(printed) < len(cells):
                 doubt = DOUBT_COLUMNS_LOST
             printed_of[row.id] = (hit, printed)
+            if len(raw) > len(cells) and any(not t.empty and not t.blank and t.line_no != self.tokens[hit.token].line_no
+                                             for t in raw):
+                surplus.add(row.id)  # numbers from a line below its label's joined its cells
             solved = self._row(table, cells, printed, hit, section)
             if any(t.empty and t.gridded for t in printed):
                 for rec in solved.records.values():
@@ -516,6 +523,7 @@ class Assembler:
             if not printed:
                 self._unprinted.append(solved)
         self._doubt_beside_short_rows(table, printed_of, records)
+        self._doubt_beside_surplus(table, printed_of, surplus, records)
         self._settle_jointly(rows, records)
         for tie in ties.values():
             self._settle_order(table, tie, records)
@@ -546,6 +554,25 @@ class Assembler:
                     for c in cells:
                         if c in records and DOUBT_NEIGHBOUR_SHORT not in records[c].doubts:
                             records[c].doubts.append(DOUBT_NEIGHBOUR_SHORT)
+
+    @staticmethod
+    def _doubt_beside_surplus(table: Table, printed_of: dict[str, tuple[Hit, list[Token]]], surplus: set[str],
+                              records: dict[str, CellRecord]) -> None:
+        """A row that printed no number (empty cells, or none) beside a row of its sub-table that
+        printed more cells than it has: a row split by a page break leaves its numbers above and
+        its label below, the numbers join the row above, and every column sum holds either way."""
+        for above, below in zip(table.rows, table.rows[1:]):
+            if above.part != below.part or above.columns != below.columns:
+                continue
+            for row, other in ((above, below), (below, above)):
+                if other.id not in surplus or row.id not in printed_of:
+                    continue
+                if any(not t.empty and not t.blank for t in printed_of[row.id][1]):
+                    continue
+                for c in row.columns:
+                    rec = records.get(table.field_id(row.id, c))
+                    if rec is not None and DOUBT_BESIDE_SURPLUS not in rec.doubts:
+                        rec.doubts.append(DOUBT_BESIDE_SURPLUS)
 
     def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
         """A count cell of a row with an amount column holds a number printed with a decimal

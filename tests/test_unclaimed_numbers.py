@@ -33,3 +33,16 @@ def test_values_settled_across_rows_of_a_table_rebuilt_whole_from_its_columns_ar
     row = {f: v for f, v in fields.items() if f.startswith("requests.unavailable_needs_creation.")}
     assert all(v["signals"]["by_columns"] for v in row.values())
     assert all(v["status"] != "ok" for v in row.values()), {f: v["value"] for f, v in row.items()}
+
+
+def test_a_row_printing_no_number_beside_a_row_with_surplus_cells_is_never_ok(tmp_path):
+    """A page break split 7、属于行政执法案卷's row: its numbers (`|||1||||||1|`) stayed at the foot
+    of the page, its label went to the next page's table with empty cells.  The numbers joined
+    6、's row as surplus cells; 7、 read its empty cells as 0s, ok at 0.998, and every column sum
+    held with 6、 and 7、 swapped."""
+    name, seed, index = "weasyprint_pdf_pymupdf4llm", "75072", 2
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None, zero="")
+    fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".md")).as_dict()["fields"]
+    row = {f: v for f, v in fields.items() if f.startswith("requests.withheld_enforcement.")}
+    assert all(v["status"] != "ok" for v in row.values()), {f: v["value"] for f, v in row.items()}
+    assert any("printed more cells than it has" in r for r in row["requests.withheld_enforcement.total"]["reasons"])
