@@ -305,6 +305,22 @@ def _row_wise(table: Table, hits: list[Hit], groups) -> bool:
         for hit, number_ids, doubt, scattered, _ in groups)
 
 
+def _sibling_rows(table: Table):
+    """(row, the row next to it) for rows printed next to each other in one sub-table under the same
+    columns, in both orders."""
+    for above, below in zip(table.rows, table.rows[1:]):
+        if above.part == below.part and above.columns == below.columns:
+            yield above, below
+            yield below, above
+
+
+def _doubt_row(table: Table, row, records: dict[str, CellRecord], doubt: str) -> None:
+    for c in row.columns:
+        rec = records.get(table.field_id(row.id, c))
+        if rec is not None and doubt not in rec.doubts:
+            rec.doubts.append(doubt)
+
+
 class Assembler:
     def __init__(self, template: Template, tokens: list[Token], value_prior: ValuePrior | None = None,
                  stated: Sequence[Statement] = ()):
@@ -538,22 +554,17 @@ class Assembler:
         printed column by column (pdfminer) puts labels anywhere.  Only rows no sum rule covers:
         elsewhere the rules check the division."""
         ruled = {f for inst in self.template.rule_instances() for f in inst.fields}
-        for above, below in zip(table.rows, table.rows[1:]):
-            if above.part != below.part or above.columns != below.columns:
+        for row, other in _sibling_rows(table):
+            if row.id not in printed_of or other.id not in printed_of:
                 continue
-            for row, other in ((above, below), (below, above)):
-                if row.id not in printed_of or other.id not in printed_of:
-                    continue
-                (hit, printed), (_, other_printed) = printed_of[row.id], printed_of[other.id]
-                cells = [table.field_id(row.id, c) for c in row.columns]
-                if len(other_printed) >= len(other.columns) or \
-                        len(printed) != len(cells) or any(c in ruled for c in cells):
-                    continue
-                label_line = self.tokens[hit.token].line_no
-                if all(t.line_no != label_line for t in printed):
-                    for c in cells:
-                        if c in records and DOUBT_NEIGHBOUR_SHORT not in records[c].doubts:
-                            records[c].doubts.append(DOUBT_NEIGHBOUR_SHORT)
+            (hit, printed), (_, other_printed) = printed_of[row.id], printed_of[other.id]
+            cells = [table.field_id(row.id, c) for c in row.columns]
+            if len(other_printed) >= len(other.columns) or \
+                    len(printed) != len(cells) or any(c in ruled for c in cells):
+                continue
+            label_line = self.tokens[hit.token].line_no
+            if all(t.line_no != label_line for t in printed):
+                _doubt_row(table, row, records, DOUBT_NEIGHBOUR_SHORT)
 
     @staticmethod
     def _doubt_beside_surplus(table: Table, printed_of: dict[str, tuple[Hit, list[Token]]], surplus: set[str],
@@ -561,18 +572,10 @@ class Assembler:
         """A row that printed no number (empty cells, or none) beside a row of its sub-table that
         printed more cells than it has: a row split by a page break leaves its numbers above and
         its label below, the numbers join the row above, and every column sum holds either way."""
-        for above, below in zip(table.rows, table.rows[1:]):
-            if above.part != below.part or above.columns != below.columns:
-                continue
-            for row, other in ((above, below), (below, above)):
-                if other.id not in surplus or row.id not in printed_of:
-                    continue
-                if any(not t.empty and not t.blank for t in printed_of[row.id][1]):
-                    continue
-                for c in row.columns:
-                    rec = records.get(table.field_id(row.id, c))
-                    if rec is not None and DOUBT_BESIDE_SURPLUS not in rec.doubts:
-                        rec.doubts.append(DOUBT_BESIDE_SURPLUS)
+        for row, other in _sibling_rows(table):
+            if other.id in surplus and row.id in printed_of and \
+                    not any(not t.empty and not t.blank for t in printed_of[row.id][1]):
+                _doubt_row(table, row, records, DOUBT_BESIDE_SURPLUS)
 
     def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
         """A count cell of a row with an amount column holds a number printed with a decimal
