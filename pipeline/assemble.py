@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable, Sequence
 from itertools import combinations, permutations
 from math import comb
@@ -102,7 +102,7 @@ class CellRecord:
     # its row's numbers stand in the columns a text grid's alignment gave them, empty cells inferred
     # between them (text_grid): only a rule across rows checks that placement
     grid_placed: bool = False
-    # its table's section prints a zero somewhere: zeros are not printed as empty cells there
+    # the document prints zeros as numbers, not as empty cells
     zeros_printed: bool = False
 
 
@@ -337,11 +337,15 @@ class Assembler:
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         records = self._table_with_headers(table, section, hits)
-        zeros = any(t.kind == "number" and t.value == 0 and not t.blank
-                    for t in self.tokens[section.start + 1:section.end])
         for rec in records.values():
-            rec.zeros_printed = zeros
+            rec.zeros_printed = self.zeros_printed
         return records
+
+    @cached_property
+    def zeros_printed(self) -> bool:
+        """The document prints a zero as a number somewhere (a text layer may print a table's
+        numbers outside its section: pdfminer puts columns before the heading or after the next)."""
+        return any(t.kind == "number" and t.value == 0 and not t.blank for t in self.tokens)
 
     def _table_with_headers(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         header = read_header_runs(self.template, table, self.tokens, section.start)

@@ -212,17 +212,20 @@ def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) 
 
 
 def add_rules_across(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
-    """`rules_across`: the holding sum rules over a field that reach beyond its row, not all of
-    whose cells are empty.  A row's own total holds however the row's numbers are spread over
-    its parts, so it says nothing about a placement by column (`grid_placed`); a column's sum
-    does.  Keys: field id -> its signals."""
+    """`rules_across`: the holding sum rules over a field that reach a cell of another row read as
+    printed, in its printed place, that the grid did not place (a cell the rules placed holds its
+    rule by construction).  A row's own total holds however the row's numbers are spread
+    over its parts, so it says nothing about a placement by column (`grid_placed`); a column's sum
+    does, unless its other rows were placed by the same grid (they shift alike, and the sum holds
+    shifted).  Keys: field id -> its signals."""
     for f, s in signals.items():
         if not s["grid_placed"]:
             continue
         row = f.rsplit(".", 1)[0]
         s["rules_across"] = float(sum(
-            1 for c in covering.get(f, ()) if "[" in c.rule and c.ok and any(g.rsplit(".", 1)[0] != row for g in c.fields)
-            and not all(signals.get(g) is None or signals[g]["empty_cell"] for g in c.fields)))
+            1 for c in covering.get(f, ()) if "[" in c.rule and c.ok and any(
+                g.rsplit(".", 1)[0] != row and _read_as_printed(signals.get(g)) and not signals[g]["grid_placed"]
+                for g in c.fields)))
 
 
 def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:

@@ -174,3 +174,18 @@ def test_grid_placed_cells_no_rule_across_rows_checks_are_never_ok():
     assert all(v["signals"]["grid_placed"] for v in row.values())
     assert all(v["status"] != "ok" and v["confidence"] < 0.9 for v in row.values())
     assert any("put in columns by the text's alignment" in r for r in row["requests.handled_total.social_org"]["reasons"])
+
+
+def test_a_column_sum_whose_other_cells_the_rules_placed_does_not_vouch_for_a_grid_placement(tmp_path):
+    """pdftotext -layout, section 三 printing its zeros empty: the grid put 一、本年新收's 1 under
+    社会公益组织 (it was 科研机构's), and the rules then placed 总计's 1 in the same column, so the
+    column's 勾稽 held and vouched for the grid (ok at 0.99).  Only a cell of another row read as
+    printed checks a grid's placement."""
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "chromium_pdf_pdftotext_layout", "76071", 2
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None)
+    fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".txt")).as_dict()["fields"]
+    cell = fields["requests.received.social_org"]
+    assert cell["signals"]["grid_placed"] and not cell["signals"]["rules_across"]
+    assert cell["status"] != "ok"

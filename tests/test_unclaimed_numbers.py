@@ -46,3 +46,16 @@ def test_a_row_printing_no_number_beside_a_row_with_surplus_cells_is_never_ok(tm
     row = {f: v for f, v in fields.items() if f.startswith("requests.withheld_enforcement.")}
     assert all(v["status"] != "ok" for v in row.values()), {f: v["value"] for f, v in row.items()}
     assert any("printed more cells than it has" in r for r in row["requests.withheld_enforcement.total"]["reasons"])
+
+
+def test_a_document_printing_zeros_outside_a_tables_section_still_prints_zeros(tmp_path):
+    """pdfminer printed section 三's zero columns before the section's heading: its own range held
+    no 0, and rows settled as 0s across rows took the rebuilt level (10 values 0 for 2-26, ok at
+    0.90).  Whether zeros print as empty cells is the document's, not one section's."""
+    name, seed, index = "chromium_pdf_pdfminer", "76071", 3
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None)
+    fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".txt")).as_dict()["fields"]
+    settled = {f: v for f, v in fields.items() if v.get("signals", {}).get("by_columns")}
+    assert settled and all(v["signals"]["zeros_printed"] for v in settled.values())
+    row = {f: v for f, v in fields.items() if f.startswith("requests.unavailable_not_held.")}
+    assert all(v["status"] != "ok" for v in row.values()), {f: v["value"] for f, v in row.items()}
