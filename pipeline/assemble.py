@@ -102,7 +102,7 @@ class CellRecord:
     # its row's numbers stand in the columns a text grid's alignment gave them, empty cells inferred
     # between them (text_grid): only a rule across rows checks that placement
     grid_placed: bool = False
-    # the document prints zeros as numbers, not as empty cells
+    # its table prints zeros as numbers, not as empty cells (Assembler._zeros_printed)
     zeros_printed: bool = False
 
 
@@ -323,8 +323,9 @@ def _doubt_row(table: Table, row, records: dict[str, CellRecord], doubt: str) ->
 
 class Assembler:
     def __init__(self, template: Template, tokens: list[Token], value_prior: ValuePrior | None = None,
-                 stated: Sequence[Statement] = ()):
+                 stated: Sequence[Statement] = (), sections: Sequence[Section] = ()):
         self.template = template
+        self.sections = sections  # every table's section: where a table's numbers may have gone
         self.tokens = tokens
         self.value_prior = value_prior  # learned magnitudes that order a row's open readings
         self.stated = stated  # what the narrative states about the tables (narrative.statements)
@@ -337,15 +338,30 @@ class Assembler:
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         records = self._table_with_headers(table, section, hits)
+        zeros = self._zeros_printed(section, records)
         for rec in records.values():
-            rec.zeros_printed = self.zeros_printed
+            rec.zeros_printed = zeros
         return records
 
+    def _zeros_printed(self, section: Section, records: dict[str, CellRecord]) -> bool:
+        """Whether the table prints its zeros as numbers: a zero printed in its section, or, when
+        the table's numbers are not in its section (pdfminer prints a table's columns after
+        the next section's heading), in any table's section.  Not the whole document at
+        once: one table of a report may print zeros while the next leaves them empty, and prose
+        states 0 too (召开新闻发布会0场)."""
+        span = self.tokens[section.start:section.end]
+        if any(t.kind == "number" and t.value == 0 and not t.blank for t in span):
+            return True
+        lines = range(span[0].line_no, span[-1].line_no + 1) if span else range(0)
+        own = any(t.kind == "number" for t in span) and all(
+            t.line_no in lines for rec in records.values() for t in rec.tokens)
+        return False if own else self.zeros_in_sections
+
     @cached_property
-    def zeros_printed(self) -> bool:
-        """The document prints a zero as a number somewhere (a text layer may print a table's
-        numbers outside its section: pdfminer puts columns before the heading or after the next)."""
-        return any(t.kind == "number" and t.value == 0 and not t.blank for t in self.tokens)
+    def zeros_in_sections(self) -> bool:
+        """A zero is printed as a number in some table's section."""
+        return any(t.kind == "number" and t.value == 0 and not t.blank
+                   for s in self.sections for t in self.tokens[s.start:s.end])
 
     def _table_with_headers(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         header = read_header_runs(self.template, table, self.tokens, section.start)

@@ -263,7 +263,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
     result.template, result.hybrid = template.version, template.hybrid
     with timed(timings, "assembly"):
         stated = document_statements(doc, template)
-        assembler = Assembler(template, tokens, value_prior, stated)
+        assembler = Assembler(template, tokens, value_prior, stated, list(sections.values()))
         records = {}
         for table in template.tables:
             if table.id in sections:

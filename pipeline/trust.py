@@ -213,18 +213,18 @@ def add_empty_rules(signals: dict[str, dict], covering: dict[str, list[Check]]) 
 
 def add_rules_across(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
     """`rules_across`: the holding sum rules over a field that reach a cell of another row read as
-    printed, in its printed place, that the grid did not place (a cell the rules placed holds its
-    rule by construction).  A row's own total holds however the row's numbers are spread
-    over its parts, so it says nothing about a placement by column (`grid_placed`); a column's sum
-    does, unless its other rows were placed by the same grid (they shift alike, and the sum holds
-    shifted).  Keys: field id -> its signals."""
+    printed, in its printed place (a cell the rules placed holds its rule by construction: a column
+    sum whose other cells the rules gave vouches for nothing).  A row's own total holds however the
+    row's numbers are spread over its parts, so it says nothing about a placement by column
+    (`grid_placed`); a column's sum over numbers other rows print does: a shifted number leaves
+    the column it sums in.  Keys: field id -> its signals."""
     for f, s in signals.items():
         if not s["grid_placed"]:
             continue
         row = f.rsplit(".", 1)[0]
         s["rules_across"] = float(sum(
             1 for c in covering.get(f, ()) if "[" in c.rule and c.ok and any(
-                g.rsplit(".", 1)[0] != row and _read_as_printed(signals.get(g)) and not signals[g]["grid_placed"]
+                g.rsplit(".", 1)[0] != row and _read_as_printed(signals.get(g))
                 for g in c.fields)))
 
 

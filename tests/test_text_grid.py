@@ -189,3 +189,17 @@ def test_a_column_sum_whose_other_cells_the_rules_placed_does_not_vouch_for_a_gr
     cell = fields["requests.received.social_org"]
     assert cell["signals"]["grid_placed"] and not cell["signals"]["rules_across"]
     assert cell["status"] != "ok"
+
+
+def test_a_column_sum_reaching_printed_cells_of_other_grid_rows_vouches_for_a_grid_placement(tmp_path):
+    """w3m, zeros printed as empty cells, lines every row of section 三 up in one grid: a column's 勾稽 over numbers other rows
+    print checks each placement (a shift moves a number out of the column it sums in); requiring
+    cells no grid placed sent all 90 right values of the table to review."""
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "w3m_dump", "74072", 0
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None, zero="")
+    fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".txt")).as_dict()["fields"]
+    cell = fields["requests.received.natural_person"]
+    assert cell["signals"]["grid_placed"] and cell["signals"]["rules_across"]
+    assert cell["status"] == "ok"

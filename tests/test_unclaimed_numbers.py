@@ -51,7 +51,7 @@ def test_a_row_printing_no_number_beside_a_row_with_surplus_cells_is_never_ok(tm
 def test_a_document_printing_zeros_outside_a_tables_section_still_prints_zeros(tmp_path):
     """pdfminer printed section 三's zero columns before the section's heading: its own range held
     no 0, and rows settled as 0s across rows took the rebuilt level (10 values 0 for 2-26, ok at
-    0.90).  Whether zeros print as empty cells is the document's, not one section's."""
+    0.90).  A table whose numbers are not in its section prints zeros if any table's section does."""
     name, seed, index = "chromium_pdf_pdfminer", "76071", 3
     generate(tmp_path, 1, seed, [name], index, log=lambda m: None)
     fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".txt")).as_dict()["fields"]
@@ -59,3 +59,17 @@ def test_a_document_printing_zeros_outside_a_tables_section_still_prints_zeros(t
     assert settled and all(v["signals"]["zeros_printed"] for v in settled.values())
     row = {f: v for f, v in fields.items() if f.startswith("requests.unavailable_not_held.")}
     assert all(v["status"] != "ok" for v in row.values()), {f: v["value"] for f, v in row.items()}
+
+
+def test_a_table_leaving_zeros_empty_beside_one_printing_them_is_judged_by_its_own_section(tmp_path):
+    """inscriptis: section 二 prints its zeros as 0 and section 三 leaves them empty.  Section 三's
+    rows settled as 0s across rows keep the rebuilt level there (a document-wide reading sent 114
+    right values of that table to review); the other table still prints its zeros."""
+    name, seed, index = "inscriptis", "76071", 2
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None)
+    fields = extract_file((tmp_path / name / doc_stem(name, seed, index)).with_suffix(".txt")).as_dict()["fields"]
+    assert all(v["signals"]["zeros_printed"] for f, v in fields.items() if f.startswith("disclosure."))
+    requests = {f: v for f, v in fields.items() if f.startswith("requests.")}
+    assert not any(v["signals"]["zeros_printed"] for v in requests.values())
+    settled = [v for v in requests.values() if v["signals"]["by_columns"]]
+    assert settled and sum(v["status"] == "ok" for v in settled) > len(settled) / 2
