@@ -176,6 +176,16 @@ def _without_surplus_empties(printed: list[Token], width: int) -> list[Token]:
     return [t for k, t in enumerate(out) if k not in drop]
 
 
+def _without_header_empties(printed: list[Token], section: list[Token]) -> list[Token]:
+    """A flat band's printed cells without the empty cells of its header: lines printing header
+    words and empty cells but none of its numbers, when another line prints them (PyMuPDF4LLM and
+    tab-separated text print section 四's merged header cells as empty cells above its one row of
+    numbers).  A line holding only an empty cell is a cell of the band printed one per line."""
+    with_numbers = {t.line_no for t in printed if not t.empty}
+    header = {t.line_no for t in section if t.kind == "text"} - with_numbers
+    return [t for t in printed if not (t.empty and t.line_no in header)] if with_numbers else printed
+
+
 def _sums_hold(equations: list, printed: list[Token]) -> bool:
     """Whether a row's printed cells (a blank is 0) keep every one of its sum rules."""
     values = [0 if t.blank else t.value for t in printed]
@@ -410,7 +420,8 @@ class Assembler:
         numbers = [i for i in range(section.start + 1, section.end)
                    if self.tokens[i].kind == "number" and i not in self._claimed]
         if table.printed_flat:
-            printed = _without_surplus_empties([self.tokens[i] for i in numbers], len(table.field_ids()))
+            printed = _without_surplus_empties(_without_header_empties(
+                [self.tokens[i] for i in numbers], self.tokens[section.start + 1:section.end]), len(table.field_ids()))
             row = self._row(table, table.field_ids(), printed, None, section)
             if not printed:
                 self._unprinted.append(row)

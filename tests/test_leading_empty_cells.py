@@ -67,3 +67,43 @@ def test_a_text_grid_row_without_its_label_gets_no_empty_cell_for_it():
     doc = Document("t", "", "text", [Page(1, lines_from_text(WRAPPED_LABEL))])
     numbers = [(t.text, t.empty) for t in tokenize(doc) if t.kind == "number" and t.line_no == 4]
     assert numbers == [("5", False), ("1", False), ("7", False)]
+
+
+def test_a_flat_bands_header_empty_cells_are_not_its_cells():
+    """Section 四 printed as one row of values under a header whose merged cells print as empty
+    cells (PyMuPDF4LLM, tab-separated text): those lines' empties are no cells of the band; a line
+    holding only an empty cell (one cell per line) is one."""
+    from pipeline.assemble import _without_header_empties
+    from pipeline.model import Token
+
+    def number(text, line):
+        return Token("number", text, line_no=line, value=float(text) if text else None, empty=not text)
+
+    header = [Token("text", "行政复议", line_no=0), number("", 0), number("", 0), Token("text", "结果维持", line_no=1), number("", 1)]
+    band = [number("2", 2), number("", 2), number("5", 2)]
+    section = header + band
+    printed = [t for t in section if t.kind == "number"]
+    assert _without_header_empties(printed, section) == band
+    one_per_line = [number("2", 3), number("", 4), number("5", 5)]
+    assert _without_header_empties(one_per_line, header[:1] + one_per_line) == one_per_line
+    # a band printing no number at all keeps what it prints
+    assert _without_header_empties(printed[:3], header) == printed[:3]
+
+
+def test_pymupdf4llm_header_empties_do_not_place_section_four_numbers(tmp_path):
+    """PyMuPDF4LLM printed section 四's two header rows with 8 empty cells and its 7 numbers in a
+    row of header fragments: 8 + 7 made exactly the band's 15 cells, the numbers went into the last
+    seven, and four of them were wrong at 0.999 (the rows' sums held by chance)."""
+    import json
+
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed, index = "chromium_pdf_pymupdf4llm", "76072", 1
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None, zero="")
+    path = (tmp_path / name / doc_stem(name, seed, index)).with_suffix(".md")
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).as_dict()["fields"]
+    appeals = {f: v for f, v in fields.items() if f.startswith("appeals.")}
+    assert not any(v["signals"]["reading"] == "as_printed" for v in appeals.values())
+    wrong_ok = {f: v["value"] for f, v in appeals.items() if v["status"] == "ok" and v["value"] != truth[f]}
+    assert not wrong_ok
