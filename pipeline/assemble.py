@@ -1376,9 +1376,9 @@ class Assembler:
         if 0 < lead < len(tokens):
             # empty cells right after the label may be label columns (a colspan), not zeros:
             # the row read without them too, and only what both readings agree on is settled
-            rest = {i - lead: text for i, text in runs.items() if i >= lead}
+            # (a row printing empty cells has explicit cells: a digit run there is one cell's number,
+            # not neighbouring cells run together)
             shifted = row_readings(values[lead:], len(cells), equations, signed,
-                                   alternatives=run_together_readings(values[lead:], rest, len(cells)),
                                    convert=lambda k, v, src: convert(k, v, None if src is None else src + lead))
             shifted = [(cells_, [None if src is None else src + lead for src in sources])
                        for cells_, sources in shifted]
@@ -1388,6 +1388,12 @@ class Assembler:
             # a row label with no number after it: its cells were printed empty (zeros), or its
             # numbers were lost; only the rules across rows can tell
             empty = ([0] * len(cells), [None] * len(cells))
+        if len(found) == 1 and len(tokens) == len(cells) and any(t.empty and not t.aligned for t in tokens) \
+                and any(not t.empty and not t.blank for t in tokens):
+            # a row of explicit cells read as printed with empty cells among its numbers: the
+            # document prints zeros as empty cells (a row dropped for printing only empty cells,
+            # section 四's, then reads as 0s, inferred)
+            self.blank_zeros = True
         row = _Row(cells, tokens, found, self._prior(cells, kinds, relations), empty)
         guesses = guesses_from(found, len(tokens), len(cells), equations, row.prior)
         shared = Counter(g.source for g in guesses if g.source is not None)

@@ -104,3 +104,34 @@ def test_a_number_printed_with_a_plus_sign_in_a_column_of_counts_and_its_row_are
     assert fields["disclosure.licensing.change"]["value"] == gold["fields"]["disclosure.licensing.change"] == 2
     assert not fields["disclosure.licensing.change"]["signals"]["sign_misplaced"]
     assert not any("plus sign" in r for r in fields["disclosure.licensing.change"].get("reasons", []))
+
+
+def _generated_docx(tmp_path, index: int) -> tuple[dict, dict]:
+    from pipeline.corpus.generate import doc_stem, generate
+
+    name, seed = "libreoffice_docx", "77072"
+    generate(tmp_path, 1, seed, [name], index, log=lambda m: None, zero="")
+    path = (tmp_path / name / doc_stem(name, seed, index)).with_suffix(".docx")
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    return extract_file(path).as_dict()["fields"], truth
+
+
+def test_a_digit_run_beside_empty_cells_of_a_docx_row_is_one_cells_number(tmp_path):
+    """`行政许可 | | | 1227` in a Word table: the row read without its empty cells (they might be a
+    label's colspan) split 1227 into 12 | 2 | 7, and the two readings left the row open.  A row
+    printing empty cells has explicit cells: its digits never ran together from neighbouring cells."""
+    fields, truth = _generated_docx(tmp_path, 1)
+    row = {f: v for f, v in fields.items() if f.startswith("disclosure.licensing.")}
+    assert {f: v["value"] for f, v in row.items()} == {f: truth[f] for f in row}
+    assert all(v["signals"]["reading"] == "as_printed" for v in row.values())
+
+
+def test_section_four_printing_only_empty_cells_in_a_docx_reads_as_zeros_and_is_not_confident(tmp_path):
+    """A Word table's row of empty cells is dropped, and section 四 (one row of values, all 0
+    printed empty) had no cell at all: 15 fields missing.  Other rows printing empty cells among
+    their numbers show the document prints zeros as empty cells; the row reads as 0s, inferred."""
+    fields, truth = _generated_docx(tmp_path, 0)
+    appeals = {f: v for f, v in fields.items() if f.startswith("appeals.")}
+    assert all(truth[f] == 0 for f in appeals)
+    assert {f: v["value"] for f, v in appeals.items()} == {f: 0 for f in appeals}
+    assert not any(v["status"] == "ok" for v in appeals.values())
