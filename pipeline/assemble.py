@@ -994,6 +994,7 @@ class Assembler:
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
         orphan: list[int] = []  # the last run no pending label claimed
+        run_before: set[int] = set()  # labels printing no numbers right after a several-labels run
         orphan_after = -1  # the group it followed
         k = 0
         while k < len(events):
@@ -1079,9 +1080,17 @@ class Assembler:
                     groups.extend((hit, [], DOUBT_SEVERAL_LABELS, False, None) for hit in pending)
                     pending = []
                     groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
+                    # a text layer may print a row's numbers before its label (pypdf: `8.属于行政查询事项`
+                    # / `2 2` / `（四）无法提供` / `1.本机关不掌握…`): the next label, printing none
+                    # of its own, may own the run; its sibling rows keep every rule either way
+                    after = self._next_label_without_numbers(events, k)
+                    if after is not None:
+                        run_before.add(id(after))
                     run = []
         self._doubt_before_unclaimed(groups, orphan, orphan_after)
         groups.extend((hit, [], None, False, None) for hit in pending)
+        groups = [(hit, ids, DOUBT_SEVERAL_LABELS if doubt is None and not ids and id(hit) in run_before else doubt,
+                   scattered, tie) for hit, ids, doubt, scattered, tie in groups]
         return self._past_other_parts(table, groups)
 
     def _past_other_parts(self, table: Table, groups):
