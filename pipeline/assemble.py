@@ -119,6 +119,25 @@ def _row_equations(template_key: str, cells: tuple[str, ...]) -> tuple:
                  if all(f in index for f in inst.fields))
 
 
+@lru_cache(maxsize=None)
+def interchangeable(template_key: str, table_id: str, row_a: str, row_b: str) -> bool:
+    """Whether two rows' numbers swapped column by column keep every sum rule as it is (two parts
+    of the same totals): the rules cannot say which of them printed a run."""
+    table = load_template(template_key).table(table_id)
+    if table.row(row_a).columns != table.row(row_b).columns:
+        return False
+    swap = {}
+    for c in table.row(row_a).columns:
+        a, b = table.field_id(row_a, c), table.field_id(row_b, c)
+        swap[a], swap[b] = b, a
+
+    def rules(swapped: bool) -> Counter:
+        return Counter((tuple(sorted(swap.get(f, f) if swapped else f for f in inst.lhs)),
+                        tuple(sorted(swap.get(f, f) if swapped else f for f in inst.rhs)))
+                       for inst in load_template(template_key).rule_instances())
+    return rules(False) == rules(True)
+
+
 def header_unit(tokens: list[Token], section: Section, labels: tuple[str, ...]) -> str | None:
     """A unit printed in a money column's header, e.g. 采购总金额（万元）."""
     text = "".join(squash(t.text) for t in tokens[section.start:section.end] if t.kind == "text")
@@ -994,6 +1013,7 @@ class Assembler:
         events = sorted([(h.token, 0, h) for h in hits] + [(n, 1, n) for n in numbers]
                         + [(i, 2, i) for i in separators], key=lambda e: (e[0], e[1]))
         orphan: list[int] = []  # the last run no pending label claimed
+        run_before: set[int] = set()  # labels printing no numbers right after a several-labels run
         orphan_after = -1  # the group it followed
         k = 0
         while k < len(events):
@@ -1079,9 +1099,17 @@ class Assembler:
                     groups.extend((hit, [], DOUBT_SEVERAL_LABELS, False, None) for hit in pending)
                     pending = []
                     groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
+                    # a text layer may print a row's numbers before its label (pypdf: `8.属于行政查询事项`
+                    # / `2 2` / `（四）无法提供` / `1.本机关不掌握…`): the next label, printing none
+                    # of its own, may own the run where the two rows keep every rule either way
+                    after = self._next_label_without_numbers(events, k)
+                    if after is not None and interchangeable(self.template.key, table.id, last.row, after.row):
+                        run_before.add(id(after))
                     run = []
         self._doubt_before_unclaimed(groups, orphan, orphan_after)
         groups.extend((hit, [], None, False, None) for hit in pending)
+        groups = [(hit, ids, DOUBT_SEVERAL_LABELS if doubt is None and not ids and id(hit) in run_before else doubt,
+                   scattered, tie) for hit, ids, doubt, scattered, tie in groups]
         return self._past_other_parts(table, groups)
 
     def _past_other_parts(self, table: Table, groups):

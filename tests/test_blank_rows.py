@@ -9,6 +9,8 @@ from pathlib import Path
 from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings
 from pipeline.extract import extract_file
 
+DATA = Path(__file__).parent / "data"
+
 ALL_SETTLED = "settled by the rules across rows"
 PLACED = "fewer numbers than cells"
 
@@ -357,3 +359,19 @@ def test_row_ending_in_a_merged_cell_printed_twice_is_never_ok():
     fields = extract_file(data / "pandas_markdown_merged_cell_repeated.md").fields
     assert fields["disclosure.fees.prev_items"].status != "ok"
     assert [f for f, fv in fields.items() if fv.status == "ok" and fv.value != truth.get(f)] == []
+
+
+def test_the_label_after_a_run_several_labels_precede_printing_no_numbers_is_never_ok():
+    """pypdf prints `8.属于行政查询事项` / `2 2` / `（四）无法提供` / `1.本机关不掌握…` with zeros as empty
+    cells: the run stands between the label above and the next one, which prints no number of its own.
+    The run went to the label above; it was the next row's, whose lost cells read 0 were ok.  Sibling
+    rows keep every sum rule either way, so neither row is ok."""
+    stem = DATA / "pypdf_blank_zeros_numbers_printed_before_their_label"
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(stem.with_suffix(".txt")).fields
+    assert truth["requests.unavailable_not_held.total"] == 2 and fields["requests.unavailable_not_held.total"].value == 0
+    for f in ("requests.unavailable_not_held.natural_person", "requests.unavailable_not_held.total",
+              "requests.withheld_query.total"):
+        assert fields[f].status != "ok", (f, fields[f].value)
+    assert [f for f, v in fields.items() if v.status == "ok" and v.confidence >= 0.9 and f in truth
+            and truth[f] is not None and v.value != truth[f]] == []

@@ -19,6 +19,8 @@ _LONE_DASH = re.compile(r"^\s*[\-–—]{1,2}\s*$")
 # so): cells, not a thematic break (a rule's dashes are runs, `---` / `|---|`)
 _DASH_CELLS_ROW = re.compile(r"^\s*[\-–—]{1,2}(?:[ \t]+[\-–—]{1,2})+\s*$")
 _NBSP_CELL = re.compile(r"^[ \t\xa0]*\xa0[ \t\xa0]*$")
+_LONE_NUMBER = re.compile(r"^\s*[+\-−]?\d[\d,.]*\s*$")
+MIN_BLANK_LINE_RUNS = 10  # lynx's blank-zero dumps show 28-35; pdfminer's text, whose blank lines are no cells, 0-3
 # a row label followed by no-break spaces and more text: a table flattened with nothing (or one
 # space) between its cells, an empty cell printing its &nbsp; (BeautifulSoup get_text(), lxml
 # text_content()); three or more: a page's furniture spaces its items with two (`来源：…\xa0\xa0字号`)
@@ -130,6 +132,29 @@ def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
     return label, cells
 
 
+def prints_blank_line_cells(raws: list[str]) -> bool:
+    """Whether the text prints each table cell as a paragraph of its own and an empty cell as one
+    more blank line (lynx -dump of a table wider than its page): its lone numbers stand between
+    blank lines, one blank line ends a paragraph, many runs of three blank lines or more stand where
+    empty cells were, and no
+    empty cell prints a no-break space (docx2txt's convention, read as such)."""
+    numbers = [i for i, raw in enumerate(raws) if _LONE_NUMBER.match(raw)]
+    if not numbers or any(_NBSP_CELL.match(raw) for raw in raws):
+        return False
+    lone = sum(1 for i in numbers if 0 < i < len(raws) - 1 and not raws[i - 1].strip() and not raws[i + 1].strip())
+    runs: Counter = Counter()  # blank lines between two printed lines
+    blank = 0
+    for raw in raws:
+        if raw.strip():
+            runs[blank] += 1
+            blank = 0
+        else:
+            blank += 1
+    # one blank line ends a paragraph (docx2txt puts three between its cells)
+    ends = max((n for n in runs if n), key=lambda n: runs[n], default=0)
+    return lone == len(numbers) and ends == 1 and sum(v for n, v in runs.items() if n >= 3) >= MIN_BLANK_LINE_RUNS
+
+
 def prints_glued_nbsp_cells(raws: list[str]) -> bool:
     """Whether the text flattens tables with nothing between cells but an &nbsp; per empty cell."""
     return any(_NBSP_GLUED_ROW.search(raw) for raw in raws)
@@ -181,7 +206,13 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     # the converter prints one space per blank cell: rows that show it beside a one-space separator
     spaced = prints_spaced_blanks(raws)
     nbsp_glued = prints_glued_nbsp_cells(raws)
+    blank_cells = prints_blank_line_cells(raws)
     for i, raw in enumerate(raws):
+        if blank_cells and not raw.strip() and i > 0 and not raws[i - 1].strip() and lines:
+            # a blank line after the one ending a paragraph: an empty cell, trusted only where its
+            # row then has the template's cells (as docx2txt's &nbsp; cells)
+            lines.append(_empty_cell_line(page_number))
+            continue
         if i in drawn:
             if i in boxed and any(text for _, text in boxed[i]):
                 lines.append(Line([TextBox(t, column=k) for k, t in boxed[i]], page_number, in_table=True))
