@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from itertools import combinations, permutations
 from math import comb
 
-from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
+from .cells import (CellGuess, Reading, agreed_cells, best_readings, blank_placements, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
 from .header_runs import HeaderReading, chunk_columns, column_runs, read_header_runs
@@ -104,6 +104,8 @@ class CellRecord:
     grid_placed: bool = False
     # its table prints zeros as numbers, not as empty cells (Assembler._zeros_printed)
     zeros_printed: bool = False
+    # placed by the rules with these printed totals taken as wrong (Assembler._settle_with_one_total_wrong)
+    one_total_wrong: str = ""
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -877,11 +879,17 @@ class Assembler:
             readings = [[r.empty] if r.empty else r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
             self.blank_zeros = self.blank_zeros or bool(found)
+            # a table printed wrong, not rows that lost their numbers: rows read as lost would
+            # absorb the wrong total and leave the table unsettled
+            if not found and self._settle_with_one_total_wrong(rows, records, informative, signed):
+                return
         if not found:
             readings = [r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
-        if not found:
-            return  # no combination fits
+            if not found:  # no combination fits: the printed table is wrong
+                if not any(r.empty for r in rows):
+                    self._settle_with_one_total_wrong(rows, records, informative, signed)
+                return
         offset_of = [index[row.cells[0]] for row in rows]
         open_cells = [offset_of[r] + k for r, row in enumerate(rows) if row in open_rows for k in range(len(row.cells))]
         # too many combinations to list: a cell is settled only where a search proves that no
@@ -913,6 +921,68 @@ class Assembler:
                     shared = Counter(s for s in chosen[1] if s is not None)
                     rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
             offset += len(row.cells)
+
+    def _settle_with_one_total_wrong(self, rows: list["_Row"], records: dict[str, CellRecord],
+                                     equations: list, signed: list[bool]) -> bool:
+        """Rows the rules across rows leave open in a table no placement fits, placed where a single
+        printed total is wrong and every other value fits.
+
+        A total printed wrong breaks each rule it is in (a row total: its row's and its column's),
+        so no placement keeps every rule and the lost blanks stay unplaced.  Each total (a rule's
+        right side) is tried in turn as printed wrong: in the rules it stands for what they need,
+        its printed value stays the cell's value.  Rows printed with fewer numbers than cells and
+        no placement of their own are read as their blank placements; rows printed without
+        numbers as empty.  A cell every such combination, over every total tried, gives one value
+        is settled; otherwise it keeps the candidates.  The totals of real tables are where they
+        go wrong (a part printed wrong would fit any placement of its row): only totals are tried.
+        Never `ok` (a reading that assumes a printed value wrong): `one_total_wrong` says which.
+        Whether any combination was found."""
+        readings = [[r.empty] if r.empty else r.blank or r.readings for r in rows]
+        if not any(r.blank or r.empty for r in rows):
+            return False
+        row_of = [(r, k) for r, row in enumerate(rows) for k in range(len(row.cells))]
+        n = len(row_of)
+        found, wrong, listed = [], set(), True
+        for c in sorted({i for _, rhs in equations for i in rhs}):
+            r, k = row_of[c]
+            if any(values[k] is None for values, _ in readings[r]):
+                continue  # an open cell is no printed total
+            moved = [(tuple(n if i == c else i for i in lhs), tuple(n if i == c else i for i in rhs))
+                     for lhs, rhs in equations]
+            sols = joint_solutions(readings + [[([None], [None])]], moved, signed + [signed[c]],
+                                   limit=JOINT_LIMIT)
+            # too many to list, or too open to search: what the listed ones agree on is unproven
+            listed = listed and sols is not None and len(sols) < JOINT_LIMIT
+            if sols:
+                wrong.add(c)
+                found += [(values[:n], chosen[:-1]) for values, chosen in sols]
+        if not found:
+            return False
+        cells = [c for r in rows for c in r.cells]
+        named = ", ".join(cells[c] for c in sorted(wrong))
+        best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
+        offset = 0
+        for r, row in enumerate(rows):
+            if len(row.readings) > 1 or (row.readings and None in row.readings[0][0]):
+                chosen = readings[r][best[1][r]]
+                for k, cell in enumerate(row.cells):
+                    rec = records[cell]
+                    values, settled, source = _settlement(found, None if listed else {}, readings, r, k, offset + k)
+                    rec.unique = False
+                    if settled:
+                        rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
+                        rec.by_columns = True
+                        rec.one_total_wrong = named
+                        rec.notes.append(f"placed by the rules across rows with one printed total taken as "
+                                         f"wrong ({named}): no placement keeps every rule")
+                    else:
+                        source = chosen[1][k] if len({sol[1][r] for sol in found}) == 1 else None
+                        rec.guess = CellGuess(best[0][offset + k], source, "ambiguous", values, len(found))
+                    rec.tokens = [row.tokens[source]] if source is not None else []
+                    rec.reading = _reading(rec.guess, Counter(s for s in chosen[1] if s is not None),
+                                           len(row.tokens), len(row.cells))
+            offset += len(row.cells)
+        return True
 
     def _settle_by_narrative(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
         """Cells the rules leave open among several placements of the printed numbers, narrowed
@@ -1389,6 +1459,8 @@ class Assembler:
             # numbers were lost; only the rules across rows can tell
             empty = ([0] * len(cells), [None] * len(cells))
         row = _Row(cells, tokens, found, self._prior(cells, kinds, relations), empty)
+        if lost and 0 < len(values) < len(cells) and all(None in cells_ for cells_, _ in found):
+            row.blank = blank_placements(values, len(cells), signed, convert)
         guesses = guesses_from(found, len(tokens), len(cells), equations, row.prior)
         shared = Counter(g.source for g in guesses if g.source is not None)
         unique = len(found) == 1 and (
@@ -1481,4 +1553,7 @@ class _Row:
     readings: list[Reading]  # (values, source per cell) that the row's own rules allow
     prior: Callable[[list], float]
     empty: Reading | None = None  # printed without numbers: the reading "every cell printed empty"
+    # fewer numbers than cells, blanks lost, and no placement the row's rules pin: every placement
+    # with the other cells read as blanks, for a table printed wrong (_settle_with_one_total_wrong)
+    blank: list[Reading] = field(default_factory=list)
     records: dict[str, CellRecord] = field(default_factory=dict)

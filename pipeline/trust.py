@@ -132,6 +132,8 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "zeros_printed": float(bool(rec and rec.zeros_printed)),
         # a number printed with a plus sign is a signed change (本年增/减): in a column that holds no
         # change it was shifted there (a lost empty cell, a column a converter repeated or split)
+        # placed by the rules with a printed total taken as wrong (a table no placement fits)
+        "one_total_wrong": float(bool(rec and rec.one_total_wrong)),
         "sign_misplaced": float(not column.signed and any(t.text.lstrip().startswith(("+", "＋")) for t in tokens)),
     }
     for doubt, key in _DOUBT_KEYS.items():
@@ -545,7 +547,7 @@ def never_ok_signals(s: dict) -> bool:
     gives it holds by construction.  A placement the narrative chose among several the rules
     allow: reports' narratives contradict their tables, and nothing measured it."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
-        bool(s.get("sign_misplaced")) or \
+        bool(s.get("sign_misplaced")) or bool(s.get("one_total_wrong")) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or _grid_unvouched(s) or (s.get("path") == "ocr" and (
@@ -800,6 +802,8 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
     if _grid_unvouched(s):
         out.append("its row's numbers were put in columns by the text's alignment, with empty cells "
                    "inferred between them, and no rule across rows checks where they went")
+    if s.get("one_total_wrong"):
+        out.append("placed by the sum rules with a printed total taken as wrong: no placement keeps every rule")
     if s.get("sign_misplaced"):
         out.append("printed with a plus sign (a signed change) in a column of counts: a cell was shifted")
     if s["repaired"]:
