@@ -1,0 +1,57 @@
+"""Blank-zero reports whose printed table is also wrong (one total printed off), flattened to text by
+a converter that drops empty cells (pdftotext raw).  No placement of the rows' numbers keeps every
+rule, so the rules across rows used to leave section 三 unread; a placement that one wrong printed
+total explains is read now, never ok, the wrong total kept as printed and its failing checks named."""
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract_file
+from pipeline.model import CONFIDENT
+
+DATA = Path(__file__).parent / "data"
+
+CASES = [
+    # `6. 属于四类过程性信息 1`: the row's total printed 1 over empty parts (its row and its column fail)
+    ("blank_zero_row_total_printed_wrong_pdftotext_raw", "requests.withheld_process.total"),
+    # `（七）总计 8 1 8`: a 总计 cell printed 1 over an empty column; rows printed without numbers
+    # must still read as empty, not as rows that lost numbers absorbing the wrong total.  Which
+    # empty column the 1 stands in no rule says (any of four fits as well): it stays a candidate
+    ("blank_zero_grand_total_printed_wrong_pdftotext_raw", "requests.handled_total.social_org"),
+]
+
+
+def _read(stem: str) -> tuple[dict, dict]:
+    gold = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))
+    return gold, extract_file(DATA / f"{stem}.txt").as_dict()
+
+
+@pytest.mark.parametrize("stem,wrong", CASES)
+def test_section_3_of_a_blank_zero_table_with_one_wrong_total_is_read(stem, wrong):
+    gold, out = _read(stem)
+    assert any(note.startswith(f"printed {wrong} =") for note in gold["notes"])
+    requests = {f: v for f, v in gold["fields"].items() if f.startswith("requests.") and v is not None}
+    read = {f: out["fields"][f]["value"] for f in requests if out["fields"].get(f, {}).get("value") is not None}
+    assert len(read) == len(requests)  # main left 84 and 102 of 161 unread
+    assert sum(read[f] == v for f, v in requests.items()) >= 0.9 * len(requests)
+
+
+@pytest.mark.parametrize("stem,wrong", CASES)
+def test_values_placed_around_a_wrong_total_are_never_ok_and_the_total_stays_as_printed(stem, wrong):
+    gold, out = _read(stem)
+    fields = out["fields"]
+    placed = {f: v for f, v in fields.items() if v.get("signals", {}).get("one_total_wrong")}
+    assert placed
+    for f, v in placed.items():
+        assert v["status"] != "ok" and v["confidence"] < CONFIDENT, f
+        assert any("printed total taken as wrong" in r for r in v["reasons"]), f
+    # never silently fixed: the printed value stays (read, or among the candidates where the
+    # print does not say which column it stands in), flagged, and the failing checks are named
+    total = fields[wrong]
+    assert gold["fields"][wrong] in [total["value"]] + total.get("candidates", [])
+    assert total["status"] == "inconsistent"
+    row = wrong.rsplit(".", 1)[0]
+    assert any(not c["ok"] and any(f.startswith(row + ".") for f in c["fields"]) for c in out["checks"])
+    assert [f for f, v in fields.items() if v["status"] == "ok" and v["confidence"] >= CONFIDENT
+            and gold["fields"].get(f) is not None and v["value"] != gold["fields"][f]] == []
