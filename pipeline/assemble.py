@@ -921,25 +921,22 @@ class Assembler:
                     shared = Counter(s for s in chosen[1] if s is not None)
                     rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
             offset += len(row.cells)
+        if any(row.blank for row in rows):
+            self._doubt_lost_numbers(rows, records, informative, signed)
 
-    def _settle_with_one_total_wrong(self, rows: list["_Row"], records: dict[str, CellRecord],
-                                     equations: list, signed: list[bool]) -> bool:
-        """Rows the rules across rows leave open in a table no placement fits, placed where a single
-        printed total is wrong and every other value fits.
-
-        A total printed wrong breaks each rule it is in (a row total: its row's and its column's),
-        so no placement keeps every rule and the lost blanks stay unplaced.  Each total (a rule's
-        right side) is tried in turn as printed wrong: in the rules it stands for what they need,
-        its printed value stays the cell's value.  Rows printed with fewer numbers than cells and
-        no placement of their own are read as their blank placements; rows printed without
-        numbers as empty.  A cell every such combination, over every total tried, gives one value
-        is settled; otherwise it keeps the candidates.  The totals of real tables are where they
-        go wrong (a part printed wrong would fit any placement of its row): only totals are tried.
-        Never `ok` (a reading that assumes a printed value wrong): `one_total_wrong` says which.
-        Whether any combination was found."""
+    def _one_total_wrong(self, rows: list["_Row"], equations: list, signed: list[bool]):
+        """The combinations of the rows' readings that keep every rule but those of one printed
+        total, which is taken as wrong: in its rules it stands for what they need, its printed
+        value stays the cell's value.  A total printed wrong breaks each rule it is in (a row
+        total: its row's and its column's), so no placement keeps every rule.  Rows printed with
+        fewer numbers than cells and no placement of their own are read as their blank placements,
+        rows printed without numbers as empty.  Only totals (a rule's right side) are tried: the
+        totals of real tables are where they go wrong, and a part printed wrong would fit any
+        placement of its row.  Returns (combinations, the rows' readings, whether every
+        combination was listed, the totals named), or None when there is none."""
         readings = [[r.empty] if r.empty else r.blank or r.readings for r in rows]
         if not any(r.blank or r.empty for r in rows):
-            return False
+            return None
         row_of = [(r, k) for r, row in enumerate(rows) for k in range(len(row.cells))]
         n = len(row_of)
         found, wrong, listed = [], set(), True
@@ -957,9 +954,21 @@ class Assembler:
                 wrong.add(c)
                 found += [(values[:n], chosen[:-1]) for values, chosen in sols]
         if not found:
-            return False
+            return None
         cells = [c for r in rows for c in r.cells]
-        named = ", ".join(cells[c] for c in sorted(wrong))
+        return found, readings, listed, ", ".join(cells[c] for c in sorted(wrong))
+
+    def _settle_with_one_total_wrong(self, rows: list["_Row"], records: dict[str, CellRecord],
+                                     equations: list, signed: list[bool]) -> bool:
+        """Rows the rules across rows leave open in a table no placement fits, placed where a
+        single printed total is wrong and every other value fits (`_one_total_wrong`).  A cell
+        every such combination, over every total tried, gives one value is settled; otherwise it
+        keeps the candidates.  Never `ok` (a reading that assumes a printed value wrong):
+        `one_total_wrong` says which.  Whether any combination was found."""
+        alt = self._one_total_wrong(rows, equations, signed)
+        if alt is None:
+            return False
+        found, readings, listed, named = alt
         best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
         offset = 0
         for r, row in enumerate(rows):
@@ -983,6 +992,38 @@ class Assembler:
                                            len(row.tokens), len(row.cells))
             offset += len(row.cells)
         return True
+
+    def _doubt_lost_numbers(self, rows: list["_Row"], records: dict[str, CellRecord],
+                            equations: list, signed: list[bool]) -> None:
+        """A table the rules settle only by reading a row's missing cells as lost numbers, where
+        the row's blank placements break its own rules: in a table that prints its zeros as empty
+        cells, a converter drops the blanks, not numbers, so the row's own print may say a total
+        was printed wrong (a 总计 cell left empty over parts 1 + 2).  Where one total taken as wrong
+        reads a cell otherwise, the cell has both values as candidates and shows the one read
+        with the blanks as printed: a printed value is never silently replaced by what the rules
+        want (`_one_total_wrong`)."""
+        alt = self._one_total_wrong(rows, equations, signed)
+        if alt is None:
+            return
+        found, readings, _, named = alt
+        best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
+        offset = 0
+        for r, row in enumerate(rows):
+            for k, cell in enumerate(row.cells):
+                rec = records[cell]
+                values = {sol[0][offset + k] for sol in found}
+                if rec.guess.value is None or values == {rec.guess.value}:
+                    continue
+                shown = best[0][offset + k]
+                candidates = sorted(values | {rec.guess.value} | set(rec.guess.candidates or ()))
+                source = readings[r][best[1][r]][1][k]
+                rec.guess = CellGuess(shown, source, "ambiguous", candidates, len(found))
+                rec.tokens = [row.tokens[source]] if source is not None else []
+                rec.reading = _reading(rec.guess, Counter(), len(row.tokens), len(row.cells))
+                rec.one_total_wrong = named
+                rec.notes.append(f"read with its row's blanks as printed and a printed total taken as wrong "
+                                 f"({named}); the rules read it otherwise with numbers lost from the row")
+            offset += len(row.cells)
 
     def _settle_by_narrative(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
         """Cells the rules leave open among several placements of the printed numbers, narrowed

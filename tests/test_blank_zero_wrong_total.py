@@ -55,3 +55,20 @@ def test_values_placed_around_a_wrong_total_are_never_ok_and_the_total_stays_as_
     assert any(not c["ok"] and any(f.startswith(row + ".") for f in c["fields"]) for c in out["checks"])
     assert [f for f, v in fields.items() if v["status"] == "ok" and v["confidence"] >= CONFIDENT
             and gold["fields"].get(f) is not None and v["value"] != gold["fields"][f]] == []
+
+
+def test_a_total_printed_empty_over_its_parts_is_not_read_as_the_sum_the_rules_want():
+    # w3m: `（七）总计  6  9` while the 商业企业 column's results add up to 3: the 总计 cell printed
+    # empty (0).  Read as a lost number, the rules gave it 3 (ok at 0.995): a printed value silently
+    # replaced.  With the row's blanks as printed and that total taken as wrong, it reads 0; it has
+    # both values as candidates and is never ok
+    gold, out = _read("blank_zero_grand_total_printed_empty_w3m")
+    wrong = "requests.handled_total.enterprise"
+    assert any(note.startswith(f"printed {wrong} = 0 ") for note in gold["notes"])
+    cell = out["fields"][wrong]
+    assert cell["value"] == gold["fields"][wrong] == 0
+    assert cell["status"] != "ok" and cell["confidence"] < CONFIDENT
+    assert 3 in cell["candidates"]
+    assert any(not c["ok"] and wrong in c["fields"] for c in out["checks"])
+    assert [f for f, v in out["fields"].items() if v["status"] == "ok" and v["confidence"] >= CONFIDENT
+            and gold["fields"].get(f) is not None and v["value"] != gold["fields"][f]] == []
