@@ -573,7 +573,7 @@ class Assembler:
                 self._unprinted.append(solved)
         self._doubt_beside_short_rows(table, printed_of, records)
         self._doubt_beside_surplus(table, printed_of, surplus, records)
-        self._settle_jointly(rows, records)
+        self._settle_jointly(rows, records, zeros_printed)
         for tie in ties.values():
             self._settle_order(table, tie, records)
         rows_of[id(records)] = rows
@@ -850,14 +850,16 @@ class Assembler:
             score += 1 if abs(lhs - rhs) < 1e-9 else -1
         return score
 
-    def _settle_jointly(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
+    def _settle_jointly(self, rows: list["_Row"], records: dict[str, CellRecord], zeros_printed: bool = False) -> None:
         """Rows their own sums leave open (several splits, or printed without numbers), settled
         by the rules across rows (column sums, the 勾稽 balance).
 
         Every combination of the rows' readings that satisfies every rule is a solution; a
         cell all solutions agree on is settled (still recorded as derived), otherwise it
         keeps the candidates the solutions give.  When no combination fits (a printed table
-        that is wrong), the rows stay as their own sums left them.
+        that is wrong), the rows are read with one printed total taken as wrong where the table
+        does not print its zeros (`_settle_with_one_total_wrong`), else stay as their own sums
+        left them: in a table that prints its zeros, a row printed short lost numbers.
         """
         open_rows = [r for r in rows if len(r.readings) > 1 or (r.readings and None in r.readings[0][0])]
         if not open_rows:
@@ -881,13 +883,14 @@ class Assembler:
             self.blank_zeros = self.blank_zeros or bool(found)
             # a table printed wrong, not rows that lost their numbers: rows read as lost would
             # absorb the wrong total and leave the table unsettled
-            if not found and self._settle_with_one_total_wrong(rows, records, informative, signed):
+            if not found and not zeros_printed and \
+                    self._settle_with_one_total_wrong(rows, records, informative, signed):
                 return
         if not found:
             readings = [r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
             if not found:  # no combination fits: the printed table is wrong
-                if not any(r.empty for r in rows):
+                if not any(r.empty for r in rows) and not zeros_printed:
                     self._settle_with_one_total_wrong(rows, records, informative, signed)
                 return
         offset_of = [index[row.cells[0]] for row in rows]
@@ -921,7 +924,7 @@ class Assembler:
                     shared = Counter(s for s in chosen[1] if s is not None)
                     rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
             offset += len(row.cells)
-        if any(row.blank for row in rows):
+        if any(row.blank for row in rows) and not zeros_printed:
             self._doubt_lost_numbers(rows, records, informative, signed)
 
     def _one_total_wrong(self, rows: list["_Row"], equations: list, signed: list[bool]):
