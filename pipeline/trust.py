@@ -765,13 +765,20 @@ def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> 
     """Whether every value of the failing sum rules was read as printed, in its printed place
     and with no doubt about its row: only then can the rules say which printed value is off.
     (A table read in a column order the rules chose can fail them because the order is wrong,
-    and pin a value that is right while the misplaced one looks explained.)"""
+    and pin a value that is right while the misplaced one looks explained.)  A value placed by
+    the rules with a single printed total taken as wrong counts too: its placement is the one
+    that keeps every rule but that total's, so it cannot be what the rules point at instead
+    (it stays never ok itself)."""
     for c in checks:
         if c.ok or "[" not in c.rule:
             continue
         for f in c.fields:
             rec = records.get(f)
-            if rec is None or rec.reading != "as_printed" or rec.scattered or rec.by_columns or rec.doubts:
+            if rec is None or rec.scattered or rec.doubts:
+                return False
+            placed_around_one = rec.one_total_wrong and "," not in rec.one_total_wrong \
+                and rec.guess.how == "inferred"
+            if not placed_around_one and (rec.reading != "as_printed" or rec.by_columns):
                 return False
     return True
 

@@ -72,3 +72,15 @@ def test_a_total_printed_empty_over_its_parts_is_not_read_as_the_sum_the_rules_w
     assert any(not c["ok"] and wrong in c["fields"] for c in out["checks"])
     assert [f for f, v in out["fields"].items() if v["status"] == "ok" and v["confidence"] >= CONFIDENT
             and gold["fields"].get(f) is not None and v["value"] != gold["fields"][f]] == []
+
+
+def test_the_failing_rules_point_at_the_one_total_taken_as_wrong():
+    # a placement that keeps every rule but one total's cannot be what the failing rules point at
+    # instead: the total is the value to review, the other values of its rules are not inconsistent
+    stem, wrong = CASES[0]
+    gold, out = _read(stem)
+    fields = out["fields"]
+    assert "the failing sum rules point at this value" in fields[wrong]["reasons"]
+    failing = {f for c in out["checks"] if not c["ok"] for f in c["fields"]}
+    assert len(failing) > 20
+    assert [f for f in failing if fields[f]["status"] == "inconsistent"] == [wrong]
