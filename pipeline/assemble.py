@@ -1282,7 +1282,13 @@ class Assembler:
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
-            return [(hit, own, None, True, None) for hit, own in zip(block, identity)]
+            # labels sharing one printed row (`|行政处罚<br>行政强制||15||`: a converter merged two
+            # rows' cells, the blank one lost within the merged cell) with an empty cell among the
+            # numbers: the empty cell may be padding, and which row owns a number the print no
+            # longer says
+            shared = any(self.tokens[i].empty for i in run) and len(
+                {self.tokens[i].line_no for i in run} | {self.tokens[h.token].line_no for h in block}) == 1
+            return [(hit, own, DOUBT_PADDING if shared else None, True, None) for hit, own in zip(block, identity)]
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         headed = chunk_columns(table, table.row(block[0].row).columns, self.tokens, run, n_rows)

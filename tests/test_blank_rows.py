@@ -357,3 +357,18 @@ def test_row_ending_in_a_merged_cell_printed_twice_is_never_ok():
     fields = extract_file(data / "pandas_markdown_merged_cell_repeated.md").fields
     assert fields["disclosure.fees.prev_items"].status != "ok"
     assert [f for f, fv in fields.items() if fv.status == "ok" and fv.value != truth.get(f)] == []
+
+
+def test_a_number_of_two_rows_merged_into_one_cell_is_never_ok():
+    # PyMuPDF4LLM merged section 二's 行政处罚 and 行政强制 rows into one: `|行政处罚<br>行政强制||15||`.
+    # The 0 of one row was an empty cell lost inside the merged cell; read as a block, the padding
+    # cell before 15 went to 行政处罚 and 15 to 行政强制 (ok at 0.98, the truth is the other way)
+    stem = "blank_zero_two_rows_merged_into_one_cell_pymupdf4llm"
+    gold = json.loads((Path(__file__).parent / "data" / f"{stem}.json").read_text(encoding="utf-8"))
+    fields = extract_file(Path(__file__).parent / "data" / f"{stem}.md").as_dict()["fields"]
+    for f in ("disclosure.penalty.decisions", "disclosure.coercion.decisions"):
+        assert fields[f]["status"] != "ok" and fields[f]["confidence"] < 0.9, f
+    assert {fields[f]["value"] for f in ("disclosure.penalty.decisions", "disclosure.coercion.decisions")} == {0, 15}
+    # a row of its own under the same headers (`|行政许可||3||`) keeps its padding reading
+    assert fields["disclosure.licensing.decisions"]["value"] == gold["fields"]["disclosure.licensing.decisions"]
+    assert fields["disclosure.licensing.decisions"]["status"] == "ok"

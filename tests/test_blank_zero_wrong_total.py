@@ -84,3 +84,4 @@ def test_the_failing_rules_point_at_the_one_total_taken_as_wrong():
     failing = {f for c in out["checks"] if not c["ok"] for f in c["fields"]}
     assert len(failing) > 20
     assert [f for f in failing if fields[f]["status"] == "inconsistent"] == [wrong]
+
