@@ -982,8 +982,9 @@ class Assembler:
                     values, settled, source = _settlement(found, None if listed else {}, readings, r, k, offset + k)
                     rec.unique = False
                     if settled:
+                        # not `by_columns`: never ok itself, it must not make the values printed
+                        # beside it count as read in a scattered order
                         rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
-                        rec.by_columns = True
                         rec.one_total_wrong = named
                         rec.notes.append(f"placed by the rules across rows with one printed total taken as "
                                          f"wrong ({named}): no placement keeps every rule")

@@ -768,7 +768,9 @@ def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> 
     and pin a value that is right while the misplaced one looks explained.)  A value placed by
     the rules with a single printed total taken as wrong counts too: its placement is the one
     that keeps every rule but that total's, so it cannot be what the rules point at instead
-    (it stays never ok itself)."""
+    (it stays never ok itself); and so, in such a document, does a value its row's print allows
+    alone (`CellRecord.unique`)."""
+    one_wrong = any(rec.one_total_wrong for rec in records.values())
     for c in checks:
         if c.ok or "[" not in c.rule:
             continue
@@ -778,7 +780,9 @@ def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> 
                 return False
             placed_around_one = rec.one_total_wrong and "," not in rec.one_total_wrong \
                 and rec.guess.how == "inferred"
-            if not placed_around_one and (rec.reading != "as_printed" or rec.by_columns):
+            # beside them, a cell its row's print allows one value for, lost blanks and all
+            printed_unique = one_wrong and rec.unique and not rec.by_columns
+            if not (placed_around_one or printed_unique) and (rec.reading != "as_printed" or rec.by_columns):
                 return False
     return True
 
