@@ -975,7 +975,14 @@ class Assembler:
         best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
         offset = 0
         for r, row in enumerate(rows):
-            if len(row.readings) > 1 or (row.readings and None in row.readings[0][0]):
+            if row.empty:
+                # printed without numbers, read as empty: what every other blank-zero row printed
+                # without numbers reads (unprinted_as_blank), whichever total is wrong
+                for cell in row.cells:
+                    rec = records[cell]
+                    rec.guess, rec.reading, rec.unique = CellGuess(0, None, "inferred"), "lost_cell", False
+                    rec.notes.append("printed without numbers in a document that prints zeros as empty cells: read as 0")
+            elif len(row.readings) > 1 or (row.readings and None in row.readings[0][0]):
                 chosen = readings[r][best[1][r]]
                 for k, cell in enumerate(row.cells):
                     rec = records[cell]

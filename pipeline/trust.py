@@ -769,7 +769,7 @@ def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> 
     the rules with a single printed total taken as wrong counts too: its placement is the one
     that keeps every rule but that total's, so it cannot be what the rules point at instead
     (it stays never ok itself); and so, in such a document, does a value its row's print allows
-    alone (`CellRecord.unique`)."""
+    alone (`CellRecord.unique`) or a row printed without numbers read as empty."""
     one_wrong = any(rec.one_total_wrong for rec in records.values())
     for c in checks:
         if c.ok or "[" not in c.rule:
@@ -780,8 +780,10 @@ def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> 
                 return False
             placed_around_one = rec.one_total_wrong and "," not in rec.one_total_wrong \
                 and rec.guess.how == "inferred"
-            # beside them, a cell its row's print allows one value for, lost blanks and all
-            printed_unique = one_wrong and rec.unique and not rec.by_columns
+            # beside them, a cell its row's print allows one value for, lost blanks and all, or a
+            # row printed without numbers read as empty: no placement was chosen for either
+            printed_unique = one_wrong and not rec.by_columns and (
+                rec.unique or (rec.reading == "lost_cell" and not rec.tokens and rec.guess.value == 0))
             if not (placed_around_one or printed_unique) and (rec.reading != "as_printed" or rec.by_columns):
                 return False
     return True
