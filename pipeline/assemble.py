@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from itertools import combinations, permutations
 from math import comb
 
-from .cells import (CellGuess, Reading, agreed_cells, best_readings, guesses_from, is_run, joint_solutions, plausibility, row_readings,
+from .cells import (CellGuess, Reading, agreed_cells, best_readings, blank_placements, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
 from .header_runs import HeaderReading, chunk_columns, column_runs, read_header_runs
@@ -104,6 +104,8 @@ class CellRecord:
     grid_placed: bool = False
     # its table prints zeros as numbers, not as empty cells (Assembler._zeros_printed)
     zeros_printed: bool = False
+    # placed by the rules with these printed totals taken as wrong (Assembler._settle_with_one_total_wrong)
+    one_total_wrong: str = ""
 
 
 def row_equations(template: Template, cells: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -590,7 +592,7 @@ class Assembler:
                 self._unprinted.append(solved)
         self._doubt_beside_short_rows(table, printed_of, records)
         self._doubt_beside_surplus(table, printed_of, surplus, records)
-        self._settle_jointly(rows, records)
+        self._settle_jointly(rows, records, zeros_printed)
         for tie in ties.values():
             self._settle_order(table, tie, records)
         rows_of[id(records)] = rows
@@ -867,14 +869,16 @@ class Assembler:
             score += 1 if abs(lhs - rhs) < 1e-9 else -1
         return score
 
-    def _settle_jointly(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
+    def _settle_jointly(self, rows: list["_Row"], records: dict[str, CellRecord], zeros_printed: bool = False) -> None:
         """Rows their own sums leave open (several splits, or printed without numbers), settled
         by the rules across rows (column sums, the 勾稽 balance).
 
         Every combination of the rows' readings that satisfies every rule is a solution; a
         cell all solutions agree on is settled (still recorded as derived), otherwise it
         keeps the candidates the solutions give.  When no combination fits (a printed table
-        that is wrong), the rows stay as their own sums left them.
+        that is wrong), the rows are read with one printed total taken as wrong where the table
+        does not print its zeros (`_settle_with_one_total_wrong`), else stay as their own sums
+        left them: in a table that prints its zeros, a row printed short lost numbers.
         """
         open_rows = [r for r in rows if len(r.readings) > 1 or (r.readings and None in r.readings[0][0])]
         if not open_rows:
@@ -896,11 +900,18 @@ class Assembler:
             readings = [[r.empty] if r.empty else r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
             self.blank_zeros = self.blank_zeros or bool(found)
+            # a table printed wrong, not rows that lost their numbers: rows read as lost would
+            # absorb the wrong total and leave the table unsettled
+            if not found and not zeros_printed and \
+                    self._settle_with_one_total_wrong(rows, records, informative, signed):
+                return
         if not found:
             readings = [r.readings for r in rows]
             found = joint_solutions(readings, informative, signed, limit=JOINT_LIMIT)
-        if not found:
-            return  # no combination fits
+            if not found:  # no combination fits: the printed table is wrong
+                if not any(r.empty for r in rows) and not zeros_printed:
+                    self._settle_with_one_total_wrong(rows, records, informative, signed)
+                return
         offset_of = [index[row.cells[0]] for row in rows]
         open_cells = [offset_of[r] + k for r, row in enumerate(rows) if row in open_rows for k in range(len(row.cells))]
         # too many combinations to list: a cell is settled only where a search proves that no
@@ -931,6 +942,117 @@ class Assembler:
                     rec.tokens = [row.tokens[source]] if source is not None else []
                     shared = Counter(s for s in chosen[1] if s is not None)
                     rec.reading = _reading(rec.guess, shared, len(row.tokens), len(row.cells))
+            offset += len(row.cells)
+        if any(row.blank for row in rows) and not zeros_printed:
+            self._doubt_lost_numbers(rows, records, informative, signed)
+
+    def _one_total_wrong(self, rows: list["_Row"], equations: list, signed: list[bool]):
+        """The combinations of the rows' readings that keep every rule but those of one printed
+        total, which is taken as wrong: in its rules it stands for what they need, its printed
+        value stays the cell's value.  A total printed wrong breaks each rule it is in (a row
+        total: its row's and its column's), so no placement keeps every rule.  Rows printed with
+        fewer numbers than cells and no placement of their own are read as their blank placements,
+        rows printed without numbers as empty.  Only totals (a rule's right side) are tried: the
+        totals of real tables are where they go wrong, and a part printed wrong would fit any
+        placement of its row.  Returns (combinations, the rows' readings, whether every
+        combination was listed, the totals named), or None when there is none."""
+        readings = [[r.empty] if r.empty else r.blank or r.readings for r in rows]
+        if not any(r.blank or r.empty for r in rows):
+            return None
+        row_of = [(r, k) for r, row in enumerate(rows) for k in range(len(row.cells))]
+        n = len(row_of)
+        found, wrong, listed = [], set(), True
+        for c in sorted({i for _, rhs in equations for i in rhs}):
+            r, k = row_of[c]
+            if any(values[k] is None for values, _ in readings[r]):
+                continue  # an open cell is no printed total
+            moved = [(tuple(n if i == c else i for i in lhs), tuple(n if i == c else i for i in rhs))
+                     for lhs, rhs in equations]
+            sols = joint_solutions(readings + [[([None], [None])]], moved, signed + [signed[c]],
+                                   limit=JOINT_LIMIT)
+            # too many to list, or too open to search: what the listed ones agree on is unproven
+            listed = listed and sols is not None and len(sols) < JOINT_LIMIT
+            if sols:
+                wrong.add(c)
+                found += [(values[:n], chosen[:-1]) for values, chosen in sols]
+        if not found:
+            return None
+        cells = [c for r in rows for c in r.cells]
+        return found, readings, listed, ", ".join(cells[c] for c in sorted(wrong))
+
+    def _settle_with_one_total_wrong(self, rows: list["_Row"], records: dict[str, CellRecord],
+                                     equations: list, signed: list[bool]) -> bool:
+        """Rows the rules across rows leave open in a table no placement fits, placed where a
+        single printed total is wrong and every other value fits (`_one_total_wrong`).  A cell
+        every such combination, over every total tried, gives one value is settled; otherwise it
+        keeps the candidates.  Never `ok` (a reading that assumes a printed value wrong):
+        `one_total_wrong` says which.  Whether any combination was found."""
+        alt = self._one_total_wrong(rows, equations, signed)
+        if alt is None:
+            return False
+        found, readings, listed, named = alt
+        best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
+        offset = 0
+        for r, row in enumerate(rows):
+            if row.empty:
+                # printed without numbers, read as empty: what every other blank-zero row printed
+                # without numbers reads (unprinted_as_blank), whichever total is wrong
+                for cell in row.cells:
+                    rec = records[cell]
+                    rec.guess, rec.reading, rec.unique = CellGuess(0, None, "inferred"), "lost_cell", False
+                    rec.notes.append("printed without numbers in a document that prints zeros as empty cells: read as 0")
+            elif len(row.readings) > 1 or (row.readings and None in row.readings[0][0]):
+                chosen = readings[r][best[1][r]]
+                for k, cell in enumerate(row.cells):
+                    rec = records[cell]
+                    values, settled, source = _settlement(found, None if listed else {}, readings, r, k, offset + k)
+                    rec.unique = False
+                    if settled:
+                        # not `by_columns`: never ok itself, it must not make the values printed
+                        # beside it count as read in a scattered order
+                        rec.guess = CellGuess(values[0], source, "inferred", readings=len(found))
+                        rec.one_total_wrong = named
+                        rec.notes.append(f"placed by the rules across rows with one printed total taken as "
+                                         f"wrong ({named}): no placement keeps every rule")
+                    else:
+                        source = chosen[1][k] if len({sol[1][r] for sol in found}) == 1 else None
+                        rec.guess = CellGuess(best[0][offset + k], source, "ambiguous", values, len(found))
+                    rec.tokens = [row.tokens[source]] if source is not None else []
+                    rec.reading = _reading(rec.guess, Counter(s for s in chosen[1] if s is not None),
+                                           len(row.tokens), len(row.cells))
+            offset += len(row.cells)
+        return True
+
+    def _doubt_lost_numbers(self, rows: list["_Row"], records: dict[str, CellRecord],
+                            equations: list, signed: list[bool]) -> None:
+        """A table the rules settle only by reading a row's missing cells as lost numbers, where
+        the row's blank placements break its own rules: in a table that prints its zeros as empty
+        cells, a converter drops the blanks, not numbers, so the row's own print may say a total
+        was printed wrong (a 总计 cell left empty over parts 1 + 2).  Where one total taken as wrong
+        reads a cell otherwise, the cell has both values as candidates and shows the one read
+        with the blanks as printed: a printed value is never silently replaced by what the rules
+        want (`_one_total_wrong`)."""
+        alt = self._one_total_wrong(rows, equations, signed)
+        if alt is None:
+            return
+        found, readings, _, named = alt
+        best = max(found, key=lambda sol: sum(row.prior(readings[r][sol[1][r]][0]) for r, row in enumerate(rows)))
+        offset = 0
+        for r, row in enumerate(rows):
+            for k, cell in enumerate(row.cells):
+                rec = records[cell]
+                values = {sol[0][offset + k] for sol in found}
+                if rec.guess.value is None or values == {rec.guess.value}:
+                    continue
+                shown = best[0][offset + k]
+                candidates = sorted(values | {rec.guess.value} | set(rec.guess.candidates or ()))
+                source = readings[r][best[1][r]][1][k]
+                rec.guess = CellGuess(shown, source, "ambiguous", candidates, len(found))
+                rec.tokens = [row.tokens[source]] if source is not None else []
+                rec.reading = _reading(rec.guess, Counter(), len(row.tokens), len(row.cells))
+                rec.one_total_wrong = named
+                rec.notes.append(f"read with its row's blanks as printed and a printed total taken as wrong "
+                                 f"({named}); the rules read it otherwise with numbers lost from the row")
             offset += len(row.cells)
 
     def _settle_by_narrative(self, rows: list["_Row"], records: dict[str, CellRecord]) -> None:
@@ -1196,7 +1318,13 @@ class Assembler:
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
         if width == 1:
-            return [(hit, own, None, True, None) for hit, own in zip(block, identity)]
+            # labels sharing one printed row (`|行政处罚<br>行政强制||15||`: a converter merged two
+            # rows' cells, the blank one lost within the merged cell) with an empty cell among the
+            # numbers: the empty cell may be padding, and which row owns a number the print no
+            # longer says
+            shared = any(self.tokens[i].empty for i in run) and len(
+                {self.tokens[i].line_no for i in run} | {self.tokens[h.token].line_no for h in block}) == 1
+            return [(hit, own, DOUBT_PADDING if shared else None, True, None) for hit, own in zip(block, identity)]
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         headed = chunk_columns(table, table.row(block[0].row).columns, self.tokens, run, n_rows)
@@ -1423,6 +1551,8 @@ class Assembler:
             # section 四's, then reads as 0s, inferred)
             self.blank_zeros = True
         row = _Row(cells, tokens, found, self._prior(cells, kinds, relations), empty)
+        if lost and 0 < len(values) < len(cells) and all(None in cells_ for cells_, _ in found):
+            row.blank = blank_placements(values, len(cells), signed, convert)
         guesses = guesses_from(found, len(tokens), len(cells), equations, row.prior)
         shared = Counter(g.source for g in guesses if g.source is not None)
         unique = len(found) == 1 and (
@@ -1515,4 +1645,7 @@ class _Row:
     readings: list[Reading]  # (values, source per cell) that the row's own rules allow
     prior: Callable[[list], float]
     empty: Reading | None = None  # printed without numbers: the reading "every cell printed empty"
+    # fewer numbers than cells, blanks lost, and no placement the row's rules pin: every placement
+    # with the other cells read as blanks, for a table printed wrong (_settle_with_one_total_wrong)
+    blank: list[Reading] = field(default_factory=list)
     records: dict[str, CellRecord] = field(default_factory=dict)

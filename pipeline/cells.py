@@ -462,6 +462,20 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     return _distinct(consistent)
 
 
+def blank_placements(values: list, width: int, signed: list[bool],
+                     convert: Convert | None = None) -> list[Reading]:
+    """Every placement of fewer printed `values` than `width` cells with the cells no number lands
+    in read as the blanks (zeros) a converter dropped, whatever the row's rules say: the readings
+    of a row in a table printed wrong, where a total the rules need differs from the one printed
+    (`Assembler._settle_with_one_total_wrong` asks which placements a single wrong total explains)."""
+    out = []
+    for cells, sources in readings(values, width):
+        cells = [0 if v is None else convert(k, v, sources[k]) if convert else v for k, v in enumerate(cells)]
+        if not any(v < 0 and not signed[k] for k, v in enumerate(cells)):
+            out.append((cells, sources))
+    return out
+
+
 def _surplus_readings(values: list, width: int, equations: list[Equation], signed: list[bool],
                       placed: Callable[[list, list], list]) -> list[Reading] | None:
     """`row_readings` for more printed numbers than cells, all choices of which to keep

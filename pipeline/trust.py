@@ -132,6 +132,8 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "zeros_printed": float(bool(rec and rec.zeros_printed)),
         # a number printed with a plus sign is a signed change (本年增/减): in a column that holds no
         # change it was shifted there (a lost empty cell, a column a converter repeated or split)
+        # placed by the rules with a printed total taken as wrong (a table no placement fits)
+        "one_total_wrong": float(bool(rec and rec.one_total_wrong)),
         "sign_misplaced": float(not column.signed and any(t.text.lstrip().startswith(("+", "＋")) for t in tokens)),
     }
     for doubt, key in _DOUBT_KEYS.items():
@@ -545,7 +547,7 @@ def never_ok_signals(s: dict) -> bool:
     gives it holds by construction.  A placement the narrative chose among several the rules
     allow: reports' narratives contradict their tables, and nothing measured it."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
-        bool(s.get("sign_misplaced")) or \
+        bool(s.get("sign_misplaced")) or bool(s.get("one_total_wrong")) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or _grid_unvouched(s) or (s.get("path") == "ocr" and (
@@ -763,13 +765,26 @@ def _weighed_as_printed(checks: list[Check], records: dict[str, CellRecord]) -> 
     """Whether every value of the failing sum rules was read as printed, in its printed place
     and with no doubt about its row: only then can the rules say which printed value is off.
     (A table read in a column order the rules chose can fail them because the order is wrong,
-    and pin a value that is right while the misplaced one looks explained.)"""
+    and pin a value that is right while the misplaced one looks explained.)  A value placed by
+    the rules with a single printed total taken as wrong counts too: its placement is the one
+    that keeps every rule but that total's, so it cannot be what the rules point at instead
+    (it stays never ok itself); and so, in such a document, does a value its row's print allows
+    alone (`CellRecord.unique`) or a row printed without numbers read as empty."""
+    one_wrong = any(rec.one_total_wrong for rec in records.values())
     for c in checks:
         if c.ok or "[" not in c.rule:
             continue
         for f in c.fields:
             rec = records.get(f)
-            if rec is None or rec.reading != "as_printed" or rec.scattered or rec.by_columns or rec.doubts:
+            if rec is None or rec.scattered or rec.doubts:
+                return False
+            placed_around_one = rec.one_total_wrong and "," not in rec.one_total_wrong \
+                and rec.guess.how == "inferred"
+            # beside them, a cell its row's print allows one value for, lost blanks and all, or a
+            # row printed without numbers read as empty: no placement was chosen for either
+            printed_unique = one_wrong and not rec.by_columns and (
+                rec.unique or (rec.reading == "lost_cell" and not rec.tokens and rec.guess.value == 0))
+            if not (placed_around_one or printed_unique) and (rec.reading != "as_printed" or rec.by_columns):
                 return False
     return True
 
@@ -800,6 +815,8 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
     if _grid_unvouched(s):
         out.append("its row's numbers were put in columns by the text's alignment, with empty cells "
                    "inferred between them, and no rule across rows checks where they went")
+    if s.get("one_total_wrong"):
+        out.append("placed by the sum rules with a printed total taken as wrong: no placement keeps every rule")
     if s.get("sign_misplaced"):
         out.append("printed with a plus sign (a signed change) in a column of counts: a cell was shifted")
     if s["repaired"]:

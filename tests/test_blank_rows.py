@@ -375,3 +375,18 @@ def test_the_label_after_a_run_several_labels_precede_printing_no_numbers_is_nev
         assert fields[f].status != "ok", (f, fields[f].value)
     assert [f for f, v in fields.items() if v.status == "ok" and v.confidence >= 0.9 and f in truth
             and truth[f] is not None and v.value != truth[f]] == []
+
+
+def test_a_number_of_two_rows_merged_into_one_cell_is_never_ok():
+    # PyMuPDF4LLM merged section 二's 行政处罚 and 行政强制 rows into one: `|行政处罚<br>行政强制||15||`.
+    # The 0 of one row was an empty cell lost inside the merged cell; read as a block, the padding
+    # cell before 15 went to 行政处罚 and 15 to 行政强制 (ok at 0.98, the truth is the other way)
+    stem = "blank_zero_two_rows_merged_into_one_cell_pymupdf4llm"
+    gold = json.loads((Path(__file__).parent / "data" / f"{stem}.json").read_text(encoding="utf-8"))
+    fields = extract_file(Path(__file__).parent / "data" / f"{stem}.md").as_dict()["fields"]
+    for f in ("disclosure.penalty.decisions", "disclosure.coercion.decisions"):
+        assert fields[f]["status"] != "ok" and fields[f]["confidence"] < 0.9, f
+    assert {fields[f]["value"] for f in ("disclosure.penalty.decisions", "disclosure.coercion.decisions")} == {0, 15}
+    # a row of its own under the same headers (`|行政许可||3||`) keeps its padding reading
+    assert fields["disclosure.licensing.decisions"]["value"] == gold["fields"]["disclosure.licensing.decisions"]
+    assert fields["disclosure.licensing.decisions"]["status"] == "ok"

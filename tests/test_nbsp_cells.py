@@ -62,3 +62,13 @@ def test_a_page_spacing_its_items_with_two_nbsp_prints_no_glued_cells():
     assert not prints_glued_nbsp_cells(["发布时间：2022-02-17 11:09\xa0\xa0来源：某县城市管理局\xa0\xa0字号：大 中 小"])
     assert prints_glued_nbsp_cells(["二、上年结转政府信息公开申请数量\xa0\xa0\xa0\xa0\xa0\xa0\xa0三、本年度办理结果"])
     assert prints_glued_nbsp_cells(["规章 \xa0 \xa0 \xa0 行政规范性文件 \xa0 1 32"])
+
+
+@pytest.mark.parametrize("space", ["", " "])
+def test_a_last_cell_glued_to_the_next_enumerator_is_cut_off_with_a_space_after_its_point(space):
+    # get_text() glues a row's last cell to the next row's label: `…信息` six empty cells, then the
+    # total 1 and `7. 属于行政执法案卷` (the template prints its enumerators with or without a space)
+    raw = f"6.{space}属于四类过程性信息" + "\xa0" * 6 + f"17.{space}属于行政执法案卷" + "\xa0" * 7
+    (line,) = lines_from_text(raw)
+    texts = [b.text for b in line.boxes]
+    assert texts[7:9] == ["1", f"7.{space}属于行政执法案卷"]

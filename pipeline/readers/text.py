@@ -26,8 +26,8 @@ MIN_BLANK_LINE_RUNS = 10  # lynx's blank-zero dumps show 28-35; pdfminer's text,
 # text_content()); three or more: a page's furniture spaces its items with two (`来源：…\xa0\xa0字号`)
 _NBSP_GLUED_ROW = re.compile(r"[\u4e00-\u9fff] ?\xa0(?: ?\xa0){2,} ?[^\s\xa0]")
 # a row's last cell glued to the next row's one-digit enumerator after an empty cell: `18.属于…`
-# is 1 and `8.属于…` (the template numbers no sub-row past 8)
-_CELL_THEN_ENUMERATOR = re.compile(r"^(\d+)(\d[.、．][\u4e00-\u9fff].*)$")
+# is 1 and `8.属于…` (the template numbers no sub-row past 8), a space after the point or not
+_CELL_THEN_ENUMERATOR = re.compile(r"^(\d+)(\d[.、．] ?[\u4e00-\u9fff].*)$")
 
 
 def cjk_ratio(text: str) -> float:
