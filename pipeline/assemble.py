@@ -52,11 +52,14 @@ DOUBT_BESIDE_SURPLUS = ("the row beside it printed more cells than it has, and t
                         "surplus may be this row's (a row split by a page break), and the sum rules hold either way")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
+DOUBT_IMPLAUSIBLE_RUN = ("a cell printed a run of digits and the row as read breaks a plausible ratio of its "
+                         "columns (31066077 procurement projects for 0 yuan): neighbouring cells may have run "
+                         "together")
 DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, zeros among them: whole columns "
                       "were lost, and the cells the sum rules give from this row's few numbers are guesses")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
-          DOUBT_BESIDE_SURPLUS)
+          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -345,6 +348,25 @@ def _sibling_rows(table: Table):
             yield below, above
 
 
+def _implausible_run(table: Table, row, records: dict[str, CellRecord]) -> bool:
+    """The row's values as read break a plausible ratio of its columns (schema `plausible`: a
+    procurement project costs 1,000 to 10 million yuan) while one of them was printed as a run of
+    digits and another cell is empty: a converter that drops cell borders ran neighbouring cells
+    together, and the run read as one number filled one cell and left the other empty.  (Not the
+    soft order relations, decisions ≥ |change|: blank-zero reports break them with right values.)"""
+    def value(column: str):
+        rec = records.get(table.field_id(row.id, column))
+        return None if rec is None else rec.guess.value
+
+    runs = any(is_run(t.text.removesuffix(t.unit or "")) for rec in records.values() for t in rec.tokens
+               if t.kind == "number" and not t.blank)
+    blank = any(all(t.blank for t in rec.tokens) for rec in records.values())
+    return runs and blank and any(value(r.larger) is not None and value(r.smaller) is not None
+                        and not r.holds(value(r.larger), value(r.smaller))
+                        for r in table.plausible
+                        if r.ratio is not None and r.larger in row.columns and r.smaller in row.columns)
+
+
 def _doubt_row(table: Table, row, records: dict[str, CellRecord], doubt: str) -> None:
     for c in row.columns:
         rec = records.get(table.field_id(row.id, c))
@@ -580,6 +602,8 @@ class Assembler:
                     rec.grid_placed = True
             if doubt is None and self._count_printed_as_amount(solved.records):
                 doubt = DOUBT_KIND_SWAP
+            if doubt is None and _implausible_run(table, row, solved.records):
+                doubt = DOUBT_IMPLAUSIBLE_RUN
             if tie is not None:
                 ties[id(tie)] = tie
             for rec in solved.records.values():

@@ -390,3 +390,18 @@ def test_a_number_of_two_rows_merged_into_one_cell_is_never_ok():
     # a row of its own under the same headers (`|行政许可||3||`) keeps its padding reading
     assert fields["disclosure.licensing.decisions"]["value"] == gold["fields"]["disclosure.licensing.decisions"]
     assert fields["disclosure.licensing.decisions"]["status"] == "ok"
+
+
+def test_a_digit_run_that_breaks_the_procurement_ratio_beside_an_empty_cell_is_never_ok():
+    # bs4's get_text drops cell borders: `政府集中采购31066077&nbsp;` is 3 projects and 1066077 yuan
+    # run together, the &nbsp; an empty padding cell. Read as 31066077 projects for 0 yuan, both
+    # were ok at 0.99; a row whose values break its columns' plausible ratio is doubted instead
+    stem = "bs4_procurement_cells_run_together"
+    gold = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))
+    fields = extract_file(DATA / f"{stem}.txt").as_dict()["fields"]
+    for f in ("disclosure.procurement.projects", "disclosure.procurement.amount_yuan"):
+        assert fields[f]["value"] != gold["fields"][f]
+        assert fields[f]["status"] != "ok" and fields[f]["confidence"] < 0.9, f
+    # rows of the same table whose values fit keep their reading
+    for f in ("disclosure.licensing.decisions", "disclosure.fees.prev_items"):
+        assert fields[f]["value"] == gold["fields"][f] and fields[f]["status"] == "ok", f
