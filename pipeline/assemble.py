@@ -225,6 +225,8 @@ def _breaks_own_sums(template: Template, cells: list[str], printed: list[Token])
 # the start of the next row's label, though the spotter may take it as an enumerator (`2.`)
 _MISREAD_NUMBER = re.compile(r"\d+(?:[.,，．、]\d+)+")
 _DECIMAL_FRACTION = re.compile(r"\d[.．]\d+$")
+# the start of an enumerated item (`4.保护`, `（五）不`): a label of its own, never another's wrapped line
+_ENUMERATED = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(][一二三四五六七八九十]+[）)])")
 PADDING_CHOICES = 500  # more ways to drop surplus empty cells than this: taken as open
 
 
@@ -1205,7 +1207,7 @@ class Assembler:
                     j += 1
                 if same and len(run) < len(pending) * width == len(longer):
                     run, k = longer, j
-            if len(pending) > 1 and self._level_with_last(pending, run):
+            if len(pending) > 1 and (self._level_with_last(pending, run) or self._amid_last_label(pending, run)):
                 groups.extend((hit, [], None, False, None) for hit in pending[:-1])
                 pending = pending[-1:]
             while run and pending:
@@ -1293,6 +1295,33 @@ class Assembler:
         line = self.tokens[labels[-1].token].line_no
         return line is not None and all(self.tokens[i].line_no == line for i in run) \
             and all(self.tokens[h.token].line_no != line for h in labels[:-1])
+
+    def _amid_last_label(self, labels: list[Hit], run: list[int]) -> bool:
+        """The run is printed inside the last label's wrapped lines, as a renderer centres a row's
+        numbers on its tall cell (`3.危及“三安全` / `1 1` / `一稳定”`): the run follows the
+        label's text directly and the next token continues the label in the label's column,
+        below the run. The earlier labels' cells end above the run: their rows printed nothing.
+        Positions only: a text dump's order proves nothing."""
+        last = labels[-1]
+        after = run[-1] + 1
+        if run[0] != last.last_token + 1 or after >= len(self.tokens):
+            return False
+        label, continued = self.tokens[last.token], self.tokens[after]
+        boxes = [self.tokens[i].bbox for i in run]
+        if label.bbox is None or continued.bbox is None or None in boxes or continued.kind != "text" \
+                or _ENUMERATED.match(continued.text) \
+                or len({label.page, continued.page, *(self.tokens[i].page for i in run)}) != 1:
+            return False
+        lx0, _, lx1, _ = label.bbox
+        cx0, ctop, cx1, _ = continued.bbox
+        label_bottom = self.tokens[last.last_token].bbox[3] if self.tokens[last.last_token].bbox else None
+        overlap = min(lx1, cx1) - max(lx0, cx0)
+        centres = [(b[1] + b[3]) / 2 for b in boxes]
+        earlier_bottom = max((self.tokens[h.last_token].bbox[3] for h in labels[:-1]
+                              if self.tokens[h.last_token].bbox is not None), default=None)
+        return label_bottom is not None and overlap > 0.5 * min(lx1 - lx0, cx1 - cx0) \
+            and all(label_bottom <= c <= ctop for c in centres) \
+            and (earlier_bottom is None or earlier_bottom <= label.bbox[1])
 
     @staticmethod
     def _next_label_without_numbers(events: list, k: int) -> Hit | None:

@@ -135,3 +135,35 @@ def test_section_four_printing_only_empty_cells_in_a_docx_reads_as_zeros_and_is_
     assert all(truth[f] == 0 for f in appeals)
     assert {f: v["value"] for f, v in appeals.items()} == {f: 0 for f in appeals}
     assert not any(v["status"] == "ok" for v in appeals.values())
+
+
+def test_numbers_amid_a_wrapped_label_of_an_unruled_pdf_are_that_row_s():
+    # an unruled PDF table centres a row's numbers on its tall cell, between the label's wrapped
+    # lines (`5．属于三类内` / `1 1` / `部事务信息`); the rows above printed nothing (zeros as empty
+    # cells). The positions say whose numbers they are: no several-labels doubt on any of them
+    stem = "unruled_pdf_numbers_amid_wrapped_labels"
+    gold = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(DATA / f"{stem}.pdf").as_dict()["fields"]
+    blank_rows = ("withheld_state_secret", "withheld_prohibited", "withheld_security", "withheld_third_party")
+    for row in blank_rows + ("withheld_internal",):
+        for f in (k for k in gold if k.startswith(f"requests.{row}.")):
+            assert fields[f]["value"] == gold[f], f
+            assert not any("several row labels" in r for r in fields[f]["reasons"]), f
+            assert fields[f]["status"] == "ok" or row == "withheld_internal", f
+    assert fields["requests.withheld_internal.total"]["status"] == "ok"
+    assert [f for f, v in fields.items() if v["status"] == "ok" and f in gold and v["value"] != gold[f]] == []
+
+
+def test_numbers_below_a_label_the_next_unread_label_continues_keep_their_doubt():
+    # the numbers stand below `5.要求行政机…`'s lines, beside a label the spotter did not read
+    # (`（六）其他处理` / `1.申请人无正当理由…`), whose wrapped line follows them in the label
+    # column: they are not amid the pending label, so they stay doubted (they are the next row's)
+    stem = "unruled_pdf_numbers_below_an_unread_label"
+    gold = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(DATA / f"{stem}.pdf").as_dict()["fields"]
+    for f in ("requests.rejected_reconfirm.natural_person", "requests.rejected_reconfirm.total"):
+        assert fields[f]["value"] != gold[f] and fields[f]["status"] != "ok", f
+        assert any("several row labels" in r for r in fields[f]["reasons"]), f
+    # its rows centred between their own wrapped lines read as before: right, whatever their status
+    for f in ("requests.withheld_security.total", "requests.withheld_process.total"):
+        assert fields[f]["value"] == gold[f], f
