@@ -91,6 +91,43 @@ def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
     assert grids[0].ys[-1] < 230 and grids[1].ys[0] > 320
 
 
+def _dashed_table(bottom_rule: bool = True) -> tuple[np.ndarray, list[int], list[int]]:
+    """A table whose vertical rulings JPEG and speckle broke into dashes, each dash a pixel off
+    the last (a page not quite flat): no straight run of the opening's length is left."""
+    img = np.full((600, 800), 255, np.uint8)
+    xs, ys = [40, 240, 330, 420, 510, 600, 690, 760], [40, 90, 130, 170, 210, 250, 290, 330, 370, 410]
+    for y in ys[:-1] + ([ys[-1]] if bottom_rule else []):
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        for k, y in enumerate(range(ys[0], ys[-1], 17)):
+            jitter = (0, 1, 0, -1)[k % 4]
+            cv2.line(img, (x + jitter, y), (x + jitter, min(y + 12, ys[-1])), 0, 1)
+    return img, xs, ys
+
+
+def test_dashed_jittered_vertical_rulings_still_give_every_column():
+    from pipeline.ocr.preprocess import ink_mask
+
+    img, xs, ys = _dashed_table()
+    (grid,) = geometry.find_grids(ink_mask(img))
+    assert [round(x) for x in grid.xs] == pytest.approx(xs, abs=3)
+    assert len(grid.ys) == len(ys)
+
+
+def test_dashed_rulings_run_off_the_page_close_the_table_but_a_heading_below_adds_no_row():
+    from pipeline.ocr.preprocess import ink_mask
+
+    img, xs, ys = _dashed_table(bottom_rule=False)
+    (grid,) = geometry.find_grids(ink_mask(img))
+    assert grid.ys[-1] > ys[-2] + 20  # the last row, which no rule closes, is kept
+    img, xs, ys = _dashed_table()
+    for x in xs[1:5]:  # a heading's strokes right under the table, level with four inner rulings
+        cv2.line(img, (x, ys[-1] + 3), (x, ys[-1] + 16), 0, 2)
+        cv2.line(img, (x + 3, ys[-1] + 16), (x + 3, ys[-1] + 32), 0, 2)
+    (grid,) = geometry.find_grids(ink_mask(img))
+    assert grid.ys[-1] == pytest.approx(ys[-1], abs=3)
+
+
 def test_an_empty_sliver_cut_by_a_stray_ruling_proves_nothing():
     """Rulings showing through from the reverse side cut a table's cells into slivers: an empty
     sliver beside a number says nothing about a value, while an empty cell as wide as the
