@@ -128,6 +128,29 @@ def test_dashed_rulings_run_off_the_page_close_the_table_but_a_heading_below_add
     assert grid.ys[-1] == pytest.approx(ys[-1], abs=3)
 
 
+def test_a_column_of_tightly_stacked_text_is_no_ruling():
+    """Enumerators printed under each other in a label column, rows tight enough that their
+    strokes all but touch: straightened and closed, their stems make a long run, but a ruling
+    has white on both sides and these have the rest of their characters."""
+    from pipeline.ocr.preprocess import ink_mask
+
+    img = np.full((600, 800), 255, np.uint8)
+    xs, ys = [40, 240, 420, 600, 760], [40] + list(range(80, 441, 30))
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    for top in ys[1:-1]:  # `1.` under `1.`: a stem from ruling to ruling, its foot and dot beside it
+        cv2.line(img, (120, top + 3), (120, top + 15), 0, 1)  # a stem a pixel off straight, as
+        cv2.line(img, (122, top + 15), (122, top + 27), 0, 1)  # the dashed rulings above are
+        cv2.line(img, (113, top + 26), (127, top + 26), 0, 2)
+        cv2.line(img, (116, top + 8), (120, top + 4), 0, 2)
+        cv2.rectangle(img, (131, top + 23), (133, top + 26), 0, -1)
+        cv2.rectangle(img, (127, top + 9), (141, top + 22), 0, 2)  # the label's first character
+    (grid,) = geometry.find_grids(ink_mask(img))
+    assert [round(x) for x in grid.xs] == pytest.approx(xs, abs=3)
+
+
 def test_an_empty_sliver_cut_by_a_stray_ruling_proves_nothing():
     """Rulings showing through from the reverse side cut a table's cells into slivers: an empty
     sliver beside a number says nothing about a value, while an empty cell as wide as the

@@ -65,7 +65,7 @@ def ruling_masks(ink: np.ndarray, min_len: int | None = None) -> tuple[np.ndarra
         return cv2.morphologyEx(cv2.morphologyEx(widened, cv2.MORPH_CLOSE, np.ones(along, np.uint8)), cv2.MORPH_OPEN, kernel)
 
     runs = _long_runs(ribbon((1, 3), (5, 1), vk), False, 3 * min_len)
-    vmask = cv2.bitwise_or(vmask, _between_crossings(runs, ribbon((3, 1), (1, 5), hk), vmask, min_len))
+    vmask = cv2.bitwise_or(vmask, _between_crossings(runs, ribbon((3, 1), (1, 5), hk), vmask, ink, min_len))
     bridge = max(9, min_len * 3 // 4)  # worn copies drop 20-30 px of a 200-dpi ruling
     hmask = cv2.morphologyEx(hmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
@@ -84,7 +84,8 @@ def _long_runs(mask: np.ndarray, horizontal: bool, min_len: int) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray, min_len: int) -> np.ndarray:
+def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray, ink: np.ndarray,
+                       min_len: int) -> np.ndarray:
     """Each vertical run cut to the span between the first and last horizontal ruling it crosses
     (dropped if it crosses fewer than two), except where it runs on at least min_len and ends
     level (within min_len / 2: a page not flat on the glass tilts the line) with the table's
@@ -92,7 +93,10 @@ def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray
     below their last ruling; a heading's strokes joined to rulings right above it line up
     with a few inner ones.
     Runs whose ruling `seen` (the straight opening) already has for most of their span are left
-    out: the ribbon is for broken rulings only."""
+    out: the ribbon is for broken rulings only. So are runs with ink beside them on a tenth of
+    their rows away from the horizontal rulings: a ruling has white on both sides, the strokes
+    of a column of text stacked tightly enough to join (enumerators `1.` `2.` under each other)
+    have the rest of their characters."""
     import cv2
 
     n, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
@@ -103,7 +107,8 @@ def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray
         if len(crossings) < 2 or crossings[-1] == crossings[0]:
             continue
         first, last = y + crossings[0], y + crossings[-1] + 1
-        if seen[first:last, max(0, x - 2):x + w + 2].any(axis=1).mean() >= 0.8:
+        if seen[first:last, max(0, x - 2):x + w + 2].any(axis=1).mean() >= 0.8 \
+                or _ink_beside(ink, hmask, x, w, first, last) >= 0.1:
             continue
         spans.append((i, x, w, y, y + h, first, last))
 
@@ -121,6 +126,15 @@ def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray
         bottom = y1 if y1 - last >= min_len and shared(span, 4) else last
         out[top:bottom, x:x + w] = np.where(labels[top:bottom, x:x + w] == i, 255, 0)
     return out
+
+
+def _ink_beside(ink: np.ndarray, hmask: np.ndarray, x: int, w: int, top: int, bottom: int) -> float:
+    """Share of a vertical run's rows, away from horizontal rulings, with ink (two pixels or more,
+    not a speck) in a 4-px band on either side of it."""
+    left = (ink[top:bottom, max(0, x - 6):max(0, x - 2)] > 0).sum(axis=1) >= 2
+    right = (ink[top:bottom, x + w + 2:x + w + 6] > 0).sum(axis=1) >= 2
+    away = ~hmask[top:bottom, max(0, x - 8):x + w + 8].any(axis=1)
+    return float(((left | right) & away).sum() / max(1, away.sum()))
 
 
 def fragment_masks(ink: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
