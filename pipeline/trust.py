@@ -698,6 +698,11 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     # a row one of whose numbers was shifted into a column of counts (sign_misplaced): its other
     # cells may be shifted too (`|收费||+1|0|`: +10 split over two cells, 0 read as the change)
     shifted = {f.rsplit(".", 1)[0] for f in ids if signals[f].get("sign_misplaced")}
+    # digits failing rules show this scan's OCR may misread: a value no holding rule checks that
+    # shows one may be the same misread, however sure both reads of it were (blur reads 0 as 6)
+    misread = misread_digits(template, fields, {f for f in ids if signals[f]["path"] == "ocr"})
+    suspect = {f: sorted(d for d in misread if d in _digits(fields[f].value)) for f in ids
+               if signals[f]["path"] == "ocr" and not vouched(signals[f])} if misread else {}
     rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
@@ -708,7 +713,12 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         fv.signals = dict(shown)
         fv.reasons.extend(_reasons(s, rec))
         row_shifted = field_id.rsplit(".", 1)[0] in shifted and not s.get("sign_misplaced")
-        never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates or row_shifted
+        never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates or row_shifted \
+            or bool(suspect.get(field_id))
+        if suspect.get(field_id):
+            named = ", ".join(f"{d} ({misread[d]} rules)" for d in suspect[field_id])
+            fv.reasons.append(f"failing sum rules show this scan's OCR may misread the digits {named}; "
+                              "no holding rule checks this value")
         if row_shifted:
             fv.reasons.append("another value of this row was printed with a plus sign in a column of counts: "
                               "the row's cells may be shifted")
@@ -739,6 +749,36 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
+
+
+def _digits(value: float) -> str:
+    return str(int(value)) if value is not None and float(value).is_integer() and value >= 0 else ""
+
+
+def misread_digits(template: Template, fields: dict[str, FieldValue], ocr: set[str]) -> dict[str, int]:
+    """Digits this document's OCR may have misread, as the failing sum rules show them: a rule
+    that would hold if one OCR'd count of it had one other digit in one place (`6` for `0`)
+    names the digit read; a digit two failing rules name, in any of their cells (the rules do
+    not say which cell was misread: the 6 among the parts or the 0 of the total). Maps each such
+    digit to the number of failing rules naming it."""
+    named: dict[str, int] = {}
+    for inst in template.rule_instances():
+        if not all(f in fields and fields[f].value is not None for f in inst.fields):
+            continue
+        residual = sum(fields[f].value for f in inst.lhs) - sum(fields[f].value for f in inst.rhs)
+        if residual == 0:
+            continue
+        digits = set()
+        for f in set(inst.fields) & ocr:
+            if inst.fields.count(f) == 1:
+                read = _digits(fields[f].value)
+                want = _digits(fields[f].value - residual if f in inst.lhs else fields[f].value + residual)
+                diff = [a for a, b in zip(read, want) if a != b] if len(read) == len(want) else []
+                if len(diff) == 1:
+                    digits.add(diff[0])
+        for d in digits:
+            named[d] = named.get(d, 0) + 1
+    return {d: n for d, n in named.items() if n >= 2}
 
 
 def _read_as_printed(s: dict | None) -> bool:
