@@ -91,6 +91,26 @@ def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
     assert grids[0].ys[-1] < 230 and grids[1].ys[0] > 320
 
 
+def test_two_tables_joined_by_a_heading_stroke_with_borders_apart_keep_all_their_rows():
+    """On a tilted page the second table's borders lie a few pixels off the first's: joined by
+    a heading stroke, the rows of the second are still bordered and kept."""
+    from pipeline.ocr.preprocess import ink_mask
+
+    img = np.full((800, 720), 255, np.uint8)
+    tables = [([50, 250, 400, 650], [40, 100, 160, 220]),
+              ([58, 150, 300, 450, 659], [330, 390, 450, 510, 570, 630, 690])]
+    for xs, ys in tables:
+        for y in ys:
+            cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+        for x in xs:
+            cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    cv2.line(img, (250, 220), (250, 330), 0, 4)  # the heading's stroke in the gap
+    cv2.line(img, (120, 262), (600, 262), 0, 4)
+    grids = geometry.find_grids(ink_mask(img))
+    assert [len(g.ys) for g in grids] == [4, 7]
+    assert grids[1].ys[-1] == pytest.approx(690, abs=3)
+
+
 def _dashed_table(bottom_rule: bool = True) -> tuple[np.ndarray, list[int], list[int]]:
     """A table whose vertical rulings JPEG and speckle broke into dashes, each dash a pixel off
     the last (a page not quite flat): no straight run of the opening's length is left."""
@@ -126,6 +146,16 @@ def test_dashed_rulings_run_off_the_page_close_the_table_but_a_heading_below_add
         cv2.line(img, (x + 3, ys[-1] + 16), (x + 3, ys[-1] + 32), 0, 2)
     (grid,) = geometry.find_grids(ink_mask(img))
     assert grid.ys[-1] == pytest.approx(ys[-1], abs=3)
+
+
+def test_dashed_jittered_horizontal_rulings_still_give_every_row():
+    from pipeline.ocr.preprocess import ink_mask
+
+    img, xs, ys = _dashed_table()
+    img = np.ascontiguousarray(img.T)  # the same damage to the rulings across
+    (grid,) = geometry.find_grids(ink_mask(img))
+    assert [round(y) for y in grid.ys] == pytest.approx(xs, abs=3)
+    assert len(grid.xs) == len(ys)
 
 
 def test_a_column_of_tightly_stacked_text_is_no_ruling():

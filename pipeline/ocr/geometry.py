@@ -54,18 +54,20 @@ def ruling_masks(ink: np.ndarray, min_len: int | None = None) -> tuple[np.ndarra
     vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_len))
     hmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, hk)
     vmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, vk)
-    # JPEG and speckle leave a thin vertical ruling dashed, and a page not flat on the glass
-    # leaves it a pixel off straight: no run is min_len long and a whole table loses its
-    # columns. A ribbon three pixels wide with short gaps closed keeps it; only runs three times
-    # min_len long are taken from it, cut to the horizontal rulings they cross (closing also
-    # joins a ruling's end to the text below it). Not for horizontal rulings: closing a line
-    # of text's horizontal strokes makes one.
+    # JPEG and speckle leave a thin ruling dashed, and a page not flat on the glass leaves it a
+    # pixel off straight: no run is min_len long and a table loses its columns or rows. A
+    # ribbon three pixels wide with short gaps closed keeps it; only runs three times min_len
+    # long are taken from it, cut to the rulings across they cross (closing also joins a
+    # ruling's end to the text beyond it), and only where the straight opening missed them and
+    # no ink lies beside them (closing a line of text's strokes makes such runs too)
     def ribbon(across: tuple[int, int], along: tuple[int, int], kernel) -> np.ndarray:
         widened = cv2.dilate(ink, np.ones(across, np.uint8))
         return cv2.morphologyEx(cv2.morphologyEx(widened, cv2.MORPH_CLOSE, np.ones(along, np.uint8)), cv2.MORPH_OPEN, kernel)
 
-    runs = _long_runs(ribbon((1, 3), (5, 1), vk), False, 3 * min_len)
-    vmask = cv2.bitwise_or(vmask, _between_crossings(runs, ribbon((3, 1), (1, 5), hk), vmask, ink, min_len))
+    hribbon, vribbon = ribbon((3, 1), (1, 5), hk), ribbon((1, 3), (5, 1), vk)
+    vmask = cv2.bitwise_or(vmask, _between_crossings(_long_runs(vribbon, False, 3 * min_len), hribbon, vmask, ink, min_len))
+    hruns = _long_runs(hribbon, True, 3 * min_len)
+    hmask = cv2.bitwise_or(hmask, _between_crossings(hruns.T, vmask.T, hmask.T, ink.T, min_len).T)
     bridge = max(9, min_len * 3 // 4)  # worn copies drop 20-30 px of a 200-dpi ruling
     hmask = cv2.morphologyEx(hmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
@@ -86,7 +88,7 @@ def _long_runs(mask: np.ndarray, horizontal: bool, min_len: int) -> np.ndarray:
 
 def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray, ink: np.ndarray,
                        min_len: int) -> np.ndarray:
-    """Each vertical run cut to the span between the first and last horizontal ruling it crosses
+    """(Written for vertical runs; horizontal ones pass every mask transposed.) Each vertical run cut to the span between the first and last horizontal ruling it crosses
     (dropped if it crosses fewer than two), except where it runs on at least min_len and ends
     level (within min_len / 2: a page not flat on the glass tilts the line) with the table's
     outer borders and a third run: a table cut by the page edge ends all its columns a row
@@ -275,7 +277,7 @@ def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = ()) 
         # two tables joined by the heading between them (blur thickens a big heading's
         # strokes into "rulings" that bridge the gap): a band without the table's outer
         # borders is no table row, and each part is a table of its own
-        parts = _bordered_parts(grid, vmask)
+        parts = _bordered_parts(grid, vmask, min_cell)
         if len(parts) > 1:
             for top, bottom in parts:
                 sub = _grid([s for s in hseg if top - 2 <= s[0] <= bottom + 2],
@@ -324,14 +326,16 @@ def _grid(hseg, vseg, masks, min_cell: int, texts: Sequence[BBox]) -> Grid | Non
     return Grid(xs, ys, merge_cells(xs, ys, has_hsep, has_vsep))
 
 
-def _bordered_parts(grid: Grid, vmask: np.ndarray) -> list[tuple[float, float]]:
-    """Runs of row bands that have the grid's left or right border, as (top, bottom)."""
+def _bordered_parts(grid: Grid, vmask: np.ndarray, min_cell: int) -> list[tuple[float, float]]:
+    """Runs of row bands that have the grid's left or right border, as (top, bottom). A border
+    is looked for within min_cell of the grid's: two tables joined by a heading stroke, their
+    borders a few pixels apart (a tilted page), share the first one's."""
     parts: list[tuple[float, float]] = []
     start = None
     ys = grid.ys
     for i in range(len(ys) - 1):
-        bordered = max(coverage(vmask, False, grid.xs[0], ys[i], ys[i + 1]),
-                       coverage(vmask, False, grid.xs[-1], ys[i], ys[i + 1])) >= 0.5
+        bordered = max(coverage(vmask, False, grid.xs[0], ys[i], ys[i + 1], band=min_cell),
+                       coverage(vmask, False, grid.xs[-1], ys[i], ys[i + 1], band=min_cell)) >= 0.5
         if bordered and start is None:
             start = ys[i]
         elif not bordered and start is not None:
