@@ -72,13 +72,9 @@ def test_grid_closed_by_vertical_rulings_when_bottom_rule_missing():
     assert grids and grids[0].ys[-1] > 280
 
 
-def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
-    """Blur thickens a big heading's strokes into "rulings" that bridge the gap between the
-    table above and the one below; each table keeps its own columns."""
-    from pipeline.ocr.preprocess import ink_mask
-
-    img = np.full((700, 700), 255, np.uint8)
-    tables = [([50, 250, 400, 650], [40, 100, 160, 220]), ([50, 150, 300, 450, 650], [330, 390, 450, 510])]
+def _tables_joined_by_a_heading_stroke(shape, tables) -> np.ndarray:
+    """Ruled tables ((xs, ys) each), the gap between the first two crossed by a heading's strokes."""
+    img = np.full(shape, 255, np.uint8)
     for xs, ys in tables:
         for y in ys:
             cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
@@ -86,6 +82,16 @@ def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
             cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
     cv2.line(img, (250, 220), (250, 330), 0, 4)  # the heading's stroke in the gap
     cv2.line(img, (120, 262), (600, 262), 0, 4)  # and its long horizontal stroke
+    return img
+
+
+def test_two_tables_joined_by_a_heading_stroke_are_two_grids():
+    """Blur thickens a big heading's strokes into "rulings" that bridge the gap between the
+    table above and the one below; each table keeps its own columns."""
+    from pipeline.ocr.preprocess import ink_mask
+
+    img = _tables_joined_by_a_heading_stroke((700, 700), [([50, 250, 400, 650], [40, 100, 160, 220]),
+                                                          ([50, 150, 300, 450, 650], [330, 390, 450, 510])])
     grids = geometry.find_grids(ink_mask(img))
     assert [len(g.xs) for g in grids] == [4, 5]
     assert grids[0].ys[-1] < 230 and grids[1].ys[0] > 320
@@ -96,16 +102,8 @@ def test_two_tables_joined_by_a_heading_stroke_with_borders_apart_keep_all_their
     a heading stroke, the rows of the second are still bordered and kept."""
     from pipeline.ocr.preprocess import ink_mask
 
-    img = np.full((800, 720), 255, np.uint8)
-    tables = [([50, 250, 400, 650], [40, 100, 160, 220]),
-              ([58, 150, 300, 450, 659], [330, 390, 450, 510, 570, 630, 690])]
-    for xs, ys in tables:
-        for y in ys:
-            cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
-        for x in xs:
-            cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
-    cv2.line(img, (250, 220), (250, 330), 0, 4)  # the heading's stroke in the gap
-    cv2.line(img, (120, 262), (600, 262), 0, 4)
+    img = _tables_joined_by_a_heading_stroke((800, 720), [([50, 250, 400, 650], [40, 100, 160, 220]),
+                                                          ([58, 150, 300, 450, 659], [330, 390, 450, 510, 570, 630, 690])])
     grids = geometry.find_grids(ink_mask(img))
     assert [len(g.ys) for g in grids] == [4, 7]
     assert grids[1].ys[-1] == pytest.approx(690, abs=3)
