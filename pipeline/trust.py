@@ -760,19 +760,29 @@ def misread_digits(template: Template, fields: dict[str, FieldValue], ocr: set[s
     that would hold if one OCR'd count of it had one other digit in one place (`6` for `0`)
     names the digit read; a digit two failing rules name, in any of their cells (the rules do
     not say which cell was misread: the 6 among the parts or the 0 of the total). Maps each such
-    digit to the number of failing rules naming it."""
-    named: dict[str, int] = {}
+    digit to the number of failing rules naming it. Nothing when one value mends every failing
+    rule: a total printed wrong (or one misread) shows no habit of the scan's OCR."""
+    failing: list[tuple[object, float]] = []
     for inst in template.rule_instances():
-        if not all(f in fields and fields[f].value is not None for f in inst.fields):
-            continue
-        residual = sum(fields[f].value for f in inst.lhs) - sum(fields[f].value for f in inst.rhs)
-        if residual == 0:
-            continue
+        if all(f in fields and fields[f].value is not None for f in inst.fields):
+            residual = sum(fields[f].value for f in inst.lhs) - sum(fields[f].value for f in inst.rhs)
+            if residual != 0:
+                failing.append((inst, residual))
+
+    def needs(inst, residual: float, f: str) -> float:
+        return fields[f].value - residual if f in inst.lhs else fields[f].value + residual
+
+    if not failing or any(
+            len({needs(inst, r, f) for inst, r in failing}) == 1
+            for f in set.intersection(*(set(inst.fields) for inst, _ in failing))
+            if all(inst.fields.count(f) == 1 for inst, _ in failing)):
+        return {}
+    named: dict[str, int] = {}
+    for inst, residual in failing:
         digits = set()
         for f in set(inst.fields) & ocr:
             if inst.fields.count(f) == 1:
-                read = _digits(fields[f].value)
-                want = _digits(fields[f].value - residual if f in inst.lhs else fields[f].value + residual)
+                read, want = _digits(fields[f].value), _digits(needs(inst, residual, f))
                 diff = [a for a, b in zip(read, want) if a != b] if len(read) == len(want) else []
                 if len(diff) == 1:
                     digits.add(diff[0])

@@ -41,6 +41,11 @@ def test_failing_rules_that_one_digit_would_mend_name_the_digit():
     ocr = set(fields)
     # each row fails by 6: its 6 read for 0, or its total read 0 for 6, the rules cannot tell
     assert set(misread_digits(_template(result), fields, ocr)) >= {"6"}
+    # one value that mends every failing rule (here the one misread 6; as well a total printed
+    # wrong) shows no habit of the scan's OCR: nothing is named
+    one = _as_scan(("上年结转政府信息公开申请数量",), None)
+    one_fields = {f: v for f, v in one.fields.items() if v.value is not None}
+    assert misread_digits(_template(one), one_fields, set(one_fields)) == {}
     # where every rule holds, nothing is named
     clean = _as_scan((), None)
     clean_fields = {f: v for f, v in clean.fields.items() if v.value is not None}
