@@ -89,11 +89,11 @@ def _long_runs(mask: np.ndarray, horizontal: bool, min_len: int) -> np.ndarray:
 def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray, ink: np.ndarray,
                        min_len: int) -> np.ndarray:
     """Each vertical run (horizontal ones: every mask passed transposed) cut to the span between
-    the first and last horizontal ruling it crosses (dropped if it crosses fewer than two), except where it runs on at least min_len and ends
-    level (within min_len / 2: a page not flat on the glass tilts the line) with the table's
-    outer borders and a third run: a table cut by the page edge ends all its columns a row
-    below their last ruling; a heading's strokes joined to rulings right above it line up
-    with a few inner ones.
+    the first and last horizontal ruling it crosses (dropped if it crosses fewer than two),
+    except where it runs on at least min_len and ends level (within min_len / 2: a page not
+    flat on the glass tilts the line) with the table's outer borders and a third run: a table
+    cut by the page edge ends all its columns a row below their last ruling; a heading's
+    strokes joined to rulings right above it line up with a few inner ones.
     Runs whose ruling `seen` (the straight opening) already has for most of their span are left
     out: the ribbon is for broken rulings only. So are runs with ink beside them on a tenth of
     their rows away from the horizontal rulings: a ruling has white on both sides, the strokes
