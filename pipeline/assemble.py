@@ -360,13 +360,13 @@ def _implausible_run(table: Table, row, records: dict[str, CellRecord]) -> bool:
         rec = records.get(table.field_id(row.id, column))
         return None if rec is None else rec.guess.value
 
+    ratios = [r for r in table.plausible if r.ratio is not None and r.larger in row.columns and r.smaller in row.columns]
+    if not any(value(r.larger) is not None and value(r.smaller) is not None
+               and not r.holds(value(r.larger), value(r.smaller)) for r in ratios):
+        return False
     runs = any(is_run(t.text.removesuffix(t.unit or "")) for rec in records.values() for t in rec.tokens
                if t.kind == "number" and not t.blank)
-    blank = any(all(t.blank for t in rec.tokens) for rec in records.values())
-    return runs and blank and any(value(r.larger) is not None and value(r.smaller) is not None
-                        and not r.holds(value(r.larger), value(r.smaller))
-                        for r in table.plausible
-                        if r.ratio is not None and r.larger in row.columns and r.smaller in row.columns)
+    return runs and any(all(t.blank for t in rec.tokens) for rec in records.values())
 
 
 def _doubt_row(table: Table, row, records: dict[str, CellRecord], doubt: str) -> None:

@@ -136,8 +136,8 @@ def prints_blank_line_cells(raws: list[str]) -> bool:
     """Whether the text prints each table cell as a paragraph of its own and an empty cell as one
     more blank line (lynx -dump of a table wider than its page): its lone numbers stand between
     blank lines, one blank line ends a paragraph, many runs of three blank lines or more stand where
-    empty cells were, and no
-    empty cell prints a no-break space (docx2txt's convention, read as such)."""
+    empty cells were, and no empty cell prints a no-break space (docx2txt's convention, read as
+    such)."""
     numbers = [i for i, raw in enumerate(raws) if _LONE_NUMBER.match(raw)]
     if not numbers or any(_NBSP_CELL.match(raw) for raw in raws):
         return False
