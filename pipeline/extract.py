@@ -15,7 +15,7 @@ from .assemble import Assembler
 from .labels import KeywordSpotter, Spotter, row_labels
 from .cells import normalize
 from .classify.value_prior import ValuePrior, default_value_prior
-from .layout import END_HEADINGS, Vocabulary, find_sections, squash, tokenize
+from .layout import END_HEADINGS, Section, Vocabulary, find_sections, squash, tokenize
 from .model import Document, Result, Token
 from .narrative import document_statements, narrative_checks
 from .readers import ReaderError, read_document
@@ -25,6 +25,8 @@ from .validate import field_values, run_checks
 
 MIN_REQUEST_ROWS = 6  # distinct section 三 rows (and as many printed numbers) make a document a report
 MIN_DISCLOSURE_EVIDENCE = 2  # or section 二 column headers / rows only one template prints
+MIN_HEADLESS_ROWS = 6  # distinct rows surely spotted place a table whose heading was lost
+SURE_LABEL = 0.9
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +157,30 @@ _TITLE = re.compile(r"(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>(?:1
                     r"(?:政府|政务)?信息公开(?:工作)?年度?报告")
 
 
+def headless_starts(doc: Document, tokens: list[Token], sections: dict[str, Section],
+                    spotter: Spotter) -> dict[str, int]:
+    """Where a table begins whose heading and anchors are unreadable (a degraded scan's OCR
+    garbles the short heading lines first) while enough of its row labels read: at its first
+    surely spotted row label, moved up over the table lines above it, whose labels are garbled
+    too, to the last line outside the table."""
+    lines = doc.lines()
+    flat = {t.id for t in load_template(VERSIONS[0]).tables if t.printed_flat}
+    out = {}
+    for tid in _headings():
+        if tid in sections or tid in flat:
+            continue
+        hits = [h for h in spotter.spot(tokens, Section(tid, -1, len(tokens)), row_labels(tid))
+                if h.score >= SURE_LABEL]
+        if len({h.row for h in hits}) < MIN_HEADLESS_ROWS:
+            continue
+        line_no = tokens[min(h.token for h in hits)].line_no
+        while line_no > 0 and lines[line_no - 1].in_table:
+            line_no -= 1
+        first = next(i for i, t in enumerate(tokens) if t.line_no >= line_no)
+        out[tid] = max(first - 1, 0)  # a section starts at its heading, which is not one of its rows
+    return out
+
+
 def find_metadata(doc: Document) -> tuple[str | None, int | None]:
     """Agency and year from the report title (may be split over two lines)."""
     texts = [line.text.strip() for line in doc.lines()[:80] if line.text.strip()]
@@ -246,6 +272,11 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         if unsigned is not None:
             tokens = unsigned
             sections = find_sections(tokens, _headings(), _section_labels(), _anchors())
+    if len(sections) < len(_headings()):
+        with timed(timings, "label spotting"):
+            inferred = headless_starts(doc, tokens, sections, spotter)
+        if inferred:
+            sections = find_sections(tokens, _headings(), _section_labels(), _anchors(), inferred)
     with timed(timings, "label spotting"):
         hits = {tid: spotter.spot(tokens, sec, row_labels(tid)) for tid, sec in sections.items()
                 if not load_template(VERSIONS[0]).table(tid).printed_flat}

@@ -434,34 +434,63 @@ def _squashed(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(squash(k) for k in keys)
 
 
-def _is_heading(text: str | None, keys: tuple[str, ...]) -> bool:
-    """`text` from `_heading_text` (computed once per token, asked for every table)."""
-    return text is not None and any(k in text for k in _squashed(tuple(keys)))
+def _is_heading(text: str | None, keys: tuple[str, ...], read_by_ocr: bool = False) -> bool:
+    """`text` from `_heading_text` (computed once per token, asked for every table).  Text read by
+    OCR may differ from a key in a fifth of its characters (a degraded scan misreads single
+    characters: 政府信志公开行政复议、行政诉论情况)."""
+    if text is None:
+        return False
+    squashed = _squashed(tuple(keys))
+    if any(k in text for k in squashed):
+        return True
+    return read_by_ocr and any(len(k) >= FUZZY_HEADING_MIN and _near_substring(k, text, len(k) // 5)
+                               for k in squashed)
+
+
+FUZZY_HEADING_MIN = 8  # shorter keys are matched exactly: one misread character is an eighth of them
+
+
+def _near_substring(key: str, text: str, errors: int) -> bool:
+    """Whether some substring of `text` is within `errors` edits of `key` (Sellers' algorithm)."""
+    if len(text) < len(key) - errors or len(set(key) - set(text)) > errors:
+        return False
+    previous = [0] * (len(text) + 1)  # a match may begin anywhere in text
+    for i, ch in enumerate(key, 1):
+        current = [i] + [0] * len(text)
+        for j, tc in enumerate(text, 1):
+            current[j] = min(previous[j - 1] + (ch != tc), previous[j] + 1, current[j - 1] + 1)
+        previous = current
+    return min(previous) <= errors
 
 
 def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
                   row_labels: dict[str, tuple[str, ...]] | None = None,
-                  anchors: dict[str, tuple[str, ...]] | None = None) -> dict[str, Section]:
+                  anchors: dict[str, tuple[str, ...]] | None = None,
+                  inferred: dict[str, int] | None = None) -> dict[str, Section]:
     """Token spans of each table section, from their headings to the next heading.
 
     `headings` maps table id to heading texts, in printed order of the sections.  A
     heading's words also occur in prose (the introduction lists the report's parts); with
     `row_labels` (table id -> squashed label variants) the occurrence whose span holds the
     most of the table's row labels is the section, otherwise the first one.  `anchors`
-    (text printed where a table begins) stand in for headings a converter dropped.
+    (text printed where a table begins) stand in for headings a converter dropped;
+    `inferred` (table id -> token index) for a table whose heading and anchors were lost.
     """
     order = list(headings)
     anchors = anchors or {}
     texts = [_heading_text(t) for t in tokens]
-    occurrences = {tid: [i for i, t in enumerate(texts) if _is_heading(t, headings[tid])][:MAX_HEADING_COPIES]
+    ocr = [t.score is not None for t in tokens]
+    occurrences = {tid: [i for i, t in enumerate(texts) if _is_heading(t, headings[tid], ocr[i])][:MAX_HEADING_COPIES]
                    for tid in order}
     is_anchor = set()
     for tid in order:
-        found = [i for i, t in enumerate(texts) if anchors.get(tid) and _is_heading(t, anchors[tid])
+        found = [i for i, t in enumerate(texts) if anchors.get(tid) and _is_heading(t, anchors[tid], ocr[i])
                  and i not in occurrences[tid]][:MAX_HEADING_COPIES]
+        if inferred and tid in inferred and inferred[tid] not in occurrences[tid]:
+            found.append(inferred[tid])
         is_anchor |= set(found)
-        occurrences[tid] = sorted(occurrences[tid] + found)
-    ends = [i for i, t in enumerate(texts) if _is_heading(t, END_HEADINGS)]
+        occurrences[tid] = sorted(set(occurrences[tid] + found))
+    ends = [i for i, t in enumerate(texts) if _is_heading(t, END_HEADINGS, ocr[i])]
     def span_end(table_id: str, start: int) -> int:
         """Where another section's heading (or the report's closing parts) begins."""
         others = [i for tid, occ in occurrences.items() if tid != table_id for i in occ] + ends

@@ -228,6 +228,8 @@ CONDITIONS = {c.name: c for c in [
     Condition("skew_blur", ("skew", "blur")),
     Condition("small_lowres_jpeg", ("jpeg",), dpi=(150,), pt=(8, 9)),
     Condition("skew_speckle_jpeg", ("skew", "speckle", "jpeg"), dpi=(150, 200)),
+    # five kinds of damage on one page: how stacked damage fails (whole sections unread, refusal)
+    Condition("stacked", ("seal", "faded_toner", "skew", "blur", "jpeg")),
     # held out: never used for tuning
     Condition("fax", ("skew", "fax"), held_out=True),
     Condition("combined", ("seal", "faded", "skew", "blur", "speckle", "jpeg"), held_out=True),
