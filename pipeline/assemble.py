@@ -22,7 +22,7 @@ from math import comb
 from .cells import (CellGuess, Reading, agreed_cells, best_readings, blank_placements, guesses_from, is_run, joint_solutions, plausibility, row_readings,
                     run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
-from .header_runs import HeaderReading, chunk_columns, column_runs, read_header_runs
+from .header_runs import HeaderReading, chunk_columns, column_runs, header_between, read_header_runs
 from .labels import Hit
 from .layout import Section, squash
 from .model import Token
@@ -50,6 +50,9 @@ DOUBT_UNCLAIMED_AFTER = ("numbers no row label claims follow this row's (a wrapp
                          "next line, or another row's): which of the two runs is this row's the print does not say")
 DOUBT_BESIDE_SURPLUS = ("the row beside it printed more cells than it has, and this row printed no number: the "
                         "surplus may be this row's (a row split by a page break), and the sum rules hold either way")
+DOUBT_SPLIT_BY_PAGE = ("a page break lies between these numbers and the next row's label, which prints "
+                       "nothing: a row split by a page break prints its numbers above and its label below, "
+                       "and the column sums hold either way")
 DOUBT_KIND_SWAP = ("a number printed with a decimal fraction, as amounts are, landed in a count cell of a row that "
                    "also has an amount: the print may have swapped the row's cells")
 DOUBT_IMPLAUSIBLE_RUN = ("a cell printed a run of digits and the row as read breaks a plausible ratio of its "
@@ -59,7 +62,7 @@ DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, 
                       "were lost, and the cells the sum rules give from this row's few numbers are guesses")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
-          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN)
+          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -563,6 +566,9 @@ class Assembler:
         ties: dict[int, _OrderTie] = {}
         covered = {i for hit, *_ in groups for i in range(hit.token, hit.last_token + 1)}
         zeros_printed = _prints_zeros([self.tokens[i] for _, ids, *_ in groups for i in ids])
+        # a zero in any form (`0`, `00`, a row `0000000`): the table's empty cells are no zeros
+        zeros_shown = any(self.tokens[i].value == 0 and not self.tokens[i].empty and not self.tokens[i].blank
+                          for _, ids, *_ in groups for i in ids)
         # a text that prints its zeros yet gives the table numbers for under half its cells lost
         # whole columns (pdfminer dropped six of section 三's seven columns of a page too wide): a
         # row's lone 0 is no total pinning its row to zeros
@@ -598,7 +604,7 @@ class Assembler:
             if len(raw) > len(cells) and any(not t.empty and not t.blank and t.line_no != self.tokens[hit.token].line_no
                                              for t in raw):
                 surplus.add(row.id)  # numbers from a line below its label's joined its cells
-            solved = self._row(table, cells, printed, hit, section)
+            solved = self._row(table, cells, printed, hit, section, zeros_shown)
             if any(t.empty and t.gridded for t in printed):
                 for rec in solved.records.values():
                     rec.grid_placed = True
@@ -618,6 +624,7 @@ class Assembler:
                 self._unprinted.append(solved)
         self._doubt_beside_short_rows(table, printed_of, records)
         self._doubt_beside_surplus(table, printed_of, surplus, records)
+        self._doubt_split_by_page(table, printed_of, records)
         self._settle_jointly(rows, records, zeros_printed)
         for tie in ties.values():
             self._settle_order(table, tie, records)
@@ -654,6 +661,34 @@ class Assembler:
             if other.id in surplus and row.id in printed_of and \
                     not any(not t.empty and not t.blank for t in printed_of[row.id][1]):
                 _doubt_row(table, row, records, DOUBT_BESIDE_SURPLUS)
+
+    def _doubt_split_by_page(self, table: Table, printed_of: dict[str, tuple[Hit, list[Token]]],
+                             records: dict[str, CellRecord]) -> None:
+        """A row's numbers followed by a page break (a new page, or the column header repeated)
+        and then the next row's label, which prints nothing (no number, no dash, no empty cell):
+        a browser printing a tall row across a page break leaves its numbers at the foot of one
+        page and its label atop the next, after the repeated header, so the numbers may be
+        either row's.  Not numbers on their own label's line: they are that row's.  (Like the
+        several-labels doubt, it does not touch the table's other rows: the column sums hold
+        whichever of the two owns the numbers.)"""
+        for above, below in zip(table.rows, table.rows[1:]):
+            if above.part != below.part or above.columns != below.columns or \
+                    above.id not in printed_of or below.id not in printed_of:
+                continue
+            own_label, printed = printed_of[above.id]
+            numbers = [t for t in printed if not t.empty and not t.blank]
+            label, below_printed = printed_of[below.id]
+            if not numbers or below_printed or \
+                    any(t.line_no == self.tokens[own_label.token].line_no for t in numbers):
+                continue
+            last = next((i for i in range(label.token - 1, -1, -1) if self.tokens[i] is numbers[-1]), None)
+            if last is None:
+                continue
+            pages = {self.tokens[last].page, self.tokens[label.token].page}
+            if (None not in pages and len(pages) > 1) or \
+                    header_between(self.template, table, self.tokens, last + 1, label.token):
+                _doubt_row(table, above, records, DOUBT_SPLIT_BY_PAGE)
+                _doubt_row(table, below, records, DOUBT_SPLIT_BY_PAGE)
 
     def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
         """A count cell of a row with an amount column holds a number printed with a decimal
@@ -1547,7 +1582,7 @@ class Assembler:
         return False
 
     def _row(self, table: Table, cells: list[str], tokens: list[Token], hit: Hit | None,
-             section: Section) -> "_Row":
+             section: Section, zeros_shown: bool = True) -> "_Row":
         columns = [self.template.column_of(c) for c in cells]
         tokens = unsign_counts(tokens, [c.signed for c in columns])
         units = {k: header_unit(self.tokens, section, column.labels)
@@ -1574,7 +1609,7 @@ class Assembler:
         lost = not any(t.empty for t in tokens)
         found = row_readings(values, len(cells), equations, signed,
                              alternatives=run_together_readings(values, runs, len(cells)), convert=convert,
-                             blanks_lost=lost, runs=runs)
+                             blanks_lost=lost, runs=runs, splits_compete=not zeros_shown)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
         if hit is None and lead < len(tokens):

@@ -383,7 +383,8 @@ Reading = tuple[list, list]  # (cell values, index of the printed number behind 
 
 def row_readings(values: list, width: int, equations: list[Equation], signed: list[bool] | None = None,
                  alternatives: list[Reading] | None = None, convert: Convert | None = None,
-                 blanks_lost: bool = False, runs: dict[int, str] | None = None) -> list[Reading]:
+                 blanks_lost: bool = False, runs: dict[int, str] | None = None,
+                 splits_compete: bool = False) -> list[Reading]:
     """Every way to lay the printed `values` onto `width` cells that the row's own rules
     allow, with the cells those rules then determine filled in.
 
@@ -394,7 +395,9 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     open come first: those the rules allow, else those breaking the fewest rules.
     `blanks_lost`: the converter prints nothing for an empty cell (the row shows no empty
     cell), so a cell no number lands in may be a blank, a 0; `runs` (as `run_together_readings`
-    takes them) may then be several cells glued together beside those blanks.
+    takes them) may then be several cells glued together beside those blanks.  `splits_compete`:
+    the table shows no zero, so a run split into every cell is no likelier than a split beside
+    lost blanks (`774782114869` is 7|74|782|1|1|4|869 and 774|78|2|1|14|_|869), and both are kept.
     """
     signed = signed or [False] * width
     converted: dict[tuple, float | int] = {}  # thousands of readings place the same few numbers
@@ -435,7 +438,9 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # a reading that pins every cell beats one that leaves cells open: an open reading
     # only says "some value fits", it is no evidence for a different value
     determined = [c for c in consistent if None not in c[0]]
-    if determined:
+    checked = {i for lhs, rhs in equations for i in lhs + rhs}
+    blanks_open = blanks_lost and 0 < len(values) < width and len(checked) == width
+    if determined and not (blanks_open and runs and splits_compete):
         return _distinct(determined)
     # fewer numbers than cells and no placement the rules pin: the cells a converter dropped
     # were printed empty, each the 0 it stands for (as `unique_by_print` reads them), where
@@ -444,15 +449,14 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # A number of two digits or more may also be several cells glued beside the lost blanks
     # (`25126` over seven cells: 25 1 _ _ _ _ 26): such readings join the others, so a split is
     # kept only where the rules leave it and no plain placement beside it.
-    checked = {i for lhs, rhs in equations for i in lhs + rhs}
-    if blanks_lost and 0 < len(values) < width and len(checked) == width:
+    if blanks_open:
         lost = [r for r in raw if None in r[0]] + [(placed(cells, sources), sources) for cells, sources
                                                     in lost_blank_splits(values, runs or {}, width)]
         blank = [([0 if v is None else v for v in cells], sources) for cells, sources in lost]
         blank = [r for r in blank if not _violated(r[0], equations)
                  and not any(v < 0 and not signed[k] for k, v in enumerate(r[0]))]
-        if blank:
-            return _distinct(blank)
+        if blank or determined:
+            return _distinct(determined + blank)
     # the printed digits fill every cell, yet break a rule: the printed table is wrong (or
     # misread); that reading beats placements that leave cells open to make the rule hold
     complete = [r for r in raw if None not in r[0]]

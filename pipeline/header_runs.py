@@ -76,6 +76,16 @@ def _labels(template: Template, table: Table) -> dict[str, str]:
             if squash(label) not in foreign}
 
 
+def header_between(template: Template, table: Table, tokens: list[Token], lo: int, hi: int) -> bool:
+    """Whether tokens[lo:hi] spell one of the table's column headers or hold text printed where
+    it begins (`申请人情况`): its header repeated where the table goes on over a page break."""
+    labels = _labels(template, table)
+    anchors = [squash(a) for a in table.anchors]
+    return any(_header_at(tokens, labels, i, hi)[0] is not None or
+               (tokens[i].kind == "text" and any(a in squash(tokens[i].text) for a in anchors))
+               for i in range(lo, hi))
+
+
 def find_runs(tokens: list[Token], labels: dict[str, str], start: int, end: int) -> list[HeaderRun]:
     """Header stacks in tokens[start:end] followed right away by numbers."""
     runs: list[HeaderRun] = []

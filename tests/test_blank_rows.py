@@ -6,7 +6,7 @@ import random
 import re
 from pathlib import Path
 
-from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings
+from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings, run_together_readings
 from pipeline.extract import extract_file
 
 DATA = Path(__file__).parent / "data"
@@ -405,3 +405,46 @@ def test_a_digit_run_that_breaks_the_procurement_ratio_beside_an_empty_cell_is_n
     # rows of the same table whose values fit keep their reading
     for f in ("disclosure.licensing.decisions", "disclosure.fees.prev_items"):
         assert fields[f]["value"] == gold["fields"][f] and fields[f]["status"] == "ok", f
+
+
+def _confident_wrong(stem: str, suffix: str) -> list[str]:
+    truth = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(DATA / f"{stem}{suffix}").fields
+    return [f for f, v in fields.items() if v.status == "ok" and v.confidence >= 0.9 and truth.get(f) is not None
+            and v.value != truth[f]]
+
+
+def test_a_run_split_into_every_cell_competes_with_a_split_beside_a_lost_blank():
+    # bs4's get_text of a blank-zero table: `本年新收…774782114869` is 774|78|2|1|14|_|869 (其他 blank),
+    # and 7|74|782|1|1|4|869 keeps the row total as well. Splits into every cell used to win, and
+    # their common tail 1|1|4 was ok at 0.99 in two rows
+    stem = "bs4_blank_zeros_run_beside_a_lost_blank"
+    assert "774782114869" in (DATA / f"{stem}.txt").read_text(encoding="utf-8")
+    assert _confident_wrong(stem, ".txt") == []
+    fields = extract_file(DATA / f"{stem}.txt").fields
+    for f in ("requests.received.legal_service", "requests.received.other_org"):
+        assert fields[f].status != "ok", (f, fields[f].value)
+
+
+def test_row_splits_compete_with_lost_blanks_only_when_asked():
+    # `splits_compete` is set where the table shows no zero: there a blank may be lost beside a run
+    run = "774782114869"
+    equations = [([0, 1, 2, 3, 4, 5], [6])]
+    splits = run_together_readings([int(run)], {0: run}, 7)
+
+    def read(compete: bool) -> list[list]:
+        return [cells for cells, _ in row_readings([int(run)], 7, equations, alternatives=splits, blanks_lost=True,
+                                                   runs={0: run}, splits_compete=compete)]
+    assert [7, 74, 782, 1, 1, 4, 869] in read(False) and [774, 78, 2, 1, 14, 0, 869] not in read(False)
+    assert [7, 74, 782, 1, 1, 4, 869] in read(True) and [774, 78, 2, 1, 14, 0, 869] in read(True)
+
+
+def test_numbers_above_a_page_break_before_a_label_printing_none_are_never_ok():
+    # a browser printed 5.要求行政机关确认或重新出具已获取信息's row across a page break: its numbers
+    # `9 1 10` at the foot of the page, its label after the repeated header on the next. Row 4 above
+    # prints nothing (blank zeros), so the numbers joined it, ok at 0.97, and every column sum holds
+    stem = "pypdf_blank_zeros_row_split_by_page_break"
+    assert _confident_wrong(stem, ".txt") == []
+    fields = extract_file(DATA / f"{stem}.txt").fields
+    for f in ("requests.rejected_excessive.total", "requests.rejected_reconfirm.total"):
+        assert fields[f].status != "ok", (f, fields[f].value)
