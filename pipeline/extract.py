@@ -288,6 +288,10 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
             why += "; it prints the pre-2019 政府信息公开情况统计表 (指标名称/计量单位/本年度/历年累计)"
         if result.year and result.year < 2019:
             why += f" (report year {result.year} predates the 2019 template)"
+        elif len(sections) >= 2 and any(p.path == "ocr" for p in doc.pages):
+            # an archivist rescans such a page; a document that is no report needs nothing
+            why += (f"; the scan shows the report's section headings ({len(sections)} of {len(_headings())}) "
+                    "but too few of its tables' rows could be read: the scan may be too degraded, rescan it")
         result.errors.append(f"not a supported report: {why}")
         return result
     template = load_template(key)

@@ -70,3 +70,21 @@ def test_tables_whose_headings_ocr_garbled_are_read_from_their_row_labels(tmp_pa
     gold = {k: v for k, v in report.gold()["fields"].items()
             if v is not None and k.startswith(("requests.", "appeals."))}
     assert {k: fields[k]["value"] for k in gold} == gold
+
+
+@pytest.mark.parametrize("path", ["ocr", "text"])
+def test_a_scan_whose_tables_did_not_read_is_refused_as_too_degraded(tmp_path, path):
+    # a scan too degraded for its table cells to read (150 dpi, faded, blurred) still shows its
+    # section headings: the refusal says so, an archivist rescans it; a text is no scan
+    report = report_for("unread-tables", 0)
+    rng = random.Random(f"style:{report.seed}")
+    page_file = tmp_path / "page.html"
+    page_file.write_text(render_page(report, draw_style(rng), rng).html, encoding="utf-8")
+    doc = read_document(page_file)
+    for page in doc.pages:
+        page.path = path
+        page.lines = [line for line in page.lines if not line.in_table and not any(ch.isdigit() for ch in line.text)]
+    errors = extract_document(doc).errors
+    refusal = [e for e in errors if e.startswith("not a supported report")]
+    assert refusal
+    assert ("too degraded" in refusal[0]) == (path == "ocr")
