@@ -463,6 +463,25 @@ def _near_substring(key: str, text: str, errors: int) -> bool:
     return min(previous) <= errors
 
 
+JOIN_CELLS = 4  # a header cell's words split over at most this many cells of its row
+
+
+def _joined_cells(tokens: list[Token], texts: list[str | None]) -> list[str | None]:
+    """Each token's heading text joined with the label cells after it on its line: a converter
+    that cuts a table row by the page's text columns (PyMuPDF4LLM) splits a header cell's words
+    over several cells (`未经|复议直接|起诉`)."""
+    out = []
+    for i, text in enumerate(texts):
+        parts = [text] if text is not None else []
+        k = i + 1
+        while parts and k < min(len(tokens), i + JOIN_CELLS) and texts[k] is not None \
+                and tokens[k].line_no == tokens[i].line_no:
+            parts.append(texts[k])
+            k += 1
+        out.append("".join(parts) if parts else None)
+    return out
+
+
 def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
                   row_labels: dict[str, tuple[str, ...]] | None = None,
                   anchors: dict[str, tuple[str, ...]] | None = None,
@@ -483,8 +502,9 @@ def find_sections(tokens: list[Token], headings: dict[str, tuple[str, ...]],
     occurrences = {tid: [i for i, t in enumerate(texts) if _is_heading(t, headings[tid], ocr[i])][:MAX_HEADING_COPIES]
                    for tid in order}
     is_anchor = set()
+    joined = _joined_cells(tokens, texts) if anchors else texts
     for tid in order:
-        found = [i for i, t in enumerate(texts) if anchors.get(tid) and _is_heading(t, anchors[tid], ocr[i])
+        found = [i for i, t in enumerate(joined) if anchors.get(tid) and _is_heading(t, anchors[tid], ocr[i])
                  and i not in occurrences[tid]][:MAX_HEADING_COPIES]
         if inferred and tid in inferred and inferred[tid] not in occurrences[tid]:
             found.append(inferred[tid])

@@ -2,19 +2,22 @@
 wrong characters is still that heading, and a table whose heading and anchors are unreadable is
 placed by the row labels that do read.  Before, such a scan was refused as 'not a supported
 report' although every row label of its section 三 table was legible."""
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 from pipeline.corpus.render import draw_style, render_page
 from pipeline.corpus.values import report_for
-from pipeline.extract import extract_document
+from pipeline.extract import extract_document, extract_file
 from pipeline.layout import _near_substring, find_sections, squash
 from pipeline.model import Token
 from pipeline.readers import read_document
 
 REQUESTS_HEADINGS = ("收到和处理政府信息公开申请情况", "本列数据的勾稽关系", "申请人情况")
 APPEALS_HEADINGS = ("行政复议、行政诉讼情况", "未经复议直接起诉")
+DATA = Path(__file__).parent / "data"
 
 
 def test_near_substring_allows_the_given_edits_and_no_more():
@@ -88,3 +91,24 @@ def test_a_scan_whose_tables_did_not_read_is_refused_as_too_degraded(tmp_path, p
     refusal = [e for e in errors if e.startswith("not a supported report")]
     assert refusal
     assert ("too degraded" in refusal[0]) == (path == "ocr")
+
+
+def test_an_anchor_split_over_cells_of_its_row_starts_the_section():
+    # PyMuPDF4LLM cuts a table row by the page's text columns: `|未经|复议直接|起诉|`
+    tokens = [Token("text", "前言", line_no=0), Token("text", "未经", line_no=1), Token("text", "复议直接", line_no=1),
+              Token("text", "起诉", line_no=1), Token("number", "3", line_no=2)]
+    headings, anchors = {"appeals": ("行政复议、行政诉讼情况",)}, {"appeals": ("未经复议直接起诉",)}
+    assert find_sections(tokens, headings, anchors=anchors)["appeals"].start == 1
+    # words of the anchor on different lines are no anchor
+    apart = [Token(t.kind, t.text, line_no=k) for k, t in enumerate(tokens)]
+    assert find_sections(apart, headings, anchors=anchors) == {}
+
+
+def test_appeals_whose_heading_pymupdf4llm_merged_into_the_table_above_are_read():
+    # section 四's heading became a row of section 三's table, its words spread over the cells'
+    # first lines among the header words (`|**四、政府**<br>行政复议|**信息公开行**<br>|**政复**|…`)
+    stem = DATA / "pymupdf4llm_appeals_heading_merged_into_the_table_above"
+    truth = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(stem.with_suffix(".md")).fields
+    appeals = {f: v for f, v in truth.items() if f.startswith("appeals.") and v is not None}
+    assert appeals and {f: fields[f].value for f in appeals} == appeals
