@@ -26,7 +26,7 @@ from .validate import field_values, run_checks
 MIN_REQUEST_ROWS = 6  # distinct section 三 rows (and as many printed numbers) make a document a report
 MIN_DISCLOSURE_EVIDENCE = 2  # or section 二 column headers / rows only one template prints
 MIN_HEADLESS_ROWS = 6  # distinct rows surely spotted place a table whose heading was lost
-SURE_LABEL = 0.9
+SURE_LABEL = 0.9  # a row spotted this surely counts there (garbled label text spots lower)
 
 
 @lru_cache(maxsize=1)

@@ -434,6 +434,9 @@ def _squashed(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(squash(k) for k in keys)
 
 
+FUZZY_HEADING_MIN = 8  # shorter keys are matched exactly: one misread character is an eighth of them
+
+
 def _is_heading(text: str | None, keys: tuple[str, ...], read_by_ocr: bool = False) -> bool:
     """`text` from `_heading_text` (computed once per token, asked for every table).  Text read by
     OCR may differ from a key in a fifth of its characters (a degraded scan misreads single
@@ -445,9 +448,6 @@ def _is_heading(text: str | None, keys: tuple[str, ...], read_by_ocr: bool = Fal
         return True
     return read_by_ocr and any(len(k) >= FUZZY_HEADING_MIN and _near_substring(k, text, len(k) // 5)
                                for k in squashed)
-
-
-FUZZY_HEADING_MIN = 8  # shorter keys are matched exactly: one misread character is an eighth of them
 
 
 def _near_substring(key: str, text: str, errors: int) -> bool:
