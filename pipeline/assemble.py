@@ -344,13 +344,19 @@ def _row_wise(table: Table, hits: list[Hit], groups) -> bool:
         for hit, number_ids, doubt, scattered, _ in groups)
 
 
-def _sibling_rows(table: Table):
-    """(row, the row next to it) for rows printed next to each other in one sub-table under the same
-    columns, in both orders."""
+def _adjacent_rows(table: Table):
+    """(row, the row below it) for rows printed next to each other in one sub-table under the same
+    columns."""
     for above, below in zip(table.rows, table.rows[1:]):
         if above.part == below.part and above.columns == below.columns:
             yield above, below
-            yield below, above
+
+
+def _sibling_rows(table: Table):
+    """`_adjacent_rows` in both orders."""
+    for above, below in _adjacent_rows(table):
+        yield above, below
+        yield below, above
 
 
 def _implausible_run(table: Table, row, records: dict[str, CellRecord]) -> bool:
@@ -671,9 +677,8 @@ class Assembler:
         either row's.  Not numbers on their own label's line: they are that row's.  (Like the
         several-labels doubt, it does not touch the table's other rows: the column sums hold
         whichever of the two owns the numbers.)"""
-        for above, below in zip(table.rows, table.rows[1:]):
-            if above.part != below.part or above.columns != below.columns or \
-                    above.id not in printed_of or below.id not in printed_of:
+        for above, below in _adjacent_rows(table):
+            if above.id not in printed_of or below.id not in printed_of:
                 continue
             own_label, printed = printed_of[above.id]
             numbers = [t for t in printed if not t.empty and not t.blank]
