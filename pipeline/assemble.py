@@ -60,9 +60,11 @@ DOUBT_IMPLAUSIBLE_RUN = ("a cell printed a run of digits and the row as read bre
                          "together")
 DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, zeros among them: whole columns "
                       "were lost, and the cells the sum rules give from this row's few numbers are guesses")
+DOUBT_CUT_THROUGH = ("the converter cut a number of this table at a cell border (`1251|.8`): a digit of this "
+                     "row's numbers may be lost at a border, and no sum rule checks it")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
-          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE)
+          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -378,6 +380,17 @@ def _implausible_run(table: Table, row, records: dict[str, CellRecord]) -> bool:
     return runs and any(all(t.blank for t in rec.tokens) for rec in records.values())
 
 
+def _cut_after_number(tokens: list[Token], hit: Hit) -> bool:
+    """On the row's label line a number was joined from two cells (`1251|.8`)."""
+    line = tokens[hit.last_token].line_no
+    for token in tokens[hit.last_token + 1:]:
+        if token.line_no != line:
+            break
+        if token.cut:
+            return True
+    return False
+
+
 def _doubt_row(table: Table, row, records: dict[str, CellRecord], doubt: str) -> None:
     for c in row.columns:
         rec = records.get(table.field_id(row.id, c))
@@ -631,6 +644,7 @@ class Assembler:
         self._doubt_beside_short_rows(table, printed_of, records)
         self._doubt_beside_surplus(table, printed_of, surplus, records)
         self._doubt_split_by_page(table, printed_of, records)
+        self._doubt_cut_through(table, printed_of, records)
         self._settle_jointly(rows, records, zeros_printed)
         for tie in ties.values():
             self._settle_order(table, tie, records)
@@ -694,6 +708,20 @@ class Assembler:
                     header_between(self.template, table, self.tokens, last + 1, label.token):
                 _doubt_row(table, above, records, DOUBT_SPLIT_BY_PAGE)
                 _doubt_row(table, below, records, DOUBT_SPLIT_BY_PAGE)
+
+    def _doubt_cut_through(self, table: Table, printed_of: dict[str, tuple[Hit, list[Token]]],
+                           records: dict[str, CellRecord]) -> None:
+        """A number of the table split at a cell border into its integer part and its fraction
+        (`1251|.8`): PDF-to-markdown converters draw one grid over tables of different columns,
+        and a number straddling a border is cut there; one straddling it otherwise may lose a digit
+        (`160` printed `16`), which nothing shows.  Rows with a sum rule are checked by it; the
+        others are doubted."""
+        if not any(_cut_after_number(self.tokens, hit) for hit, _ in printed_of.values()):
+            return
+        ruled = {f for inst in self.template.rule_instances() for f in inst.fields}
+        for row in table.rows:
+            if row.id in printed_of and not any(table.field_id(row.id, c) in ruled for c in row.columns):
+                _doubt_row(table, row, records, DOUBT_CUT_THROUGH)
 
     def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
         """A count cell of a row with an amount column holds a number printed with a decimal

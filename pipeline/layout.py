@@ -345,6 +345,15 @@ def _cell_text(box) -> str:
     return body
 
 
+_FRACTION_CUT_OFF = re.compile(r"[.．]\d+")
+
+
+def _takes_fraction(previous: Token, line_no: int, cell_no: int) -> bool:
+    """The number in the cell before a bare decimal fraction, on its line, is its integer part."""
+    return previous.kind == "number" and not previous.blank and not previous.unit and previous.line_no == line_no \
+        and previous.cell_no == cell_no - 1 and re.fullmatch(r"\d[\d,]*", previous.text) is not None
+
+
 def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]:
     vocabulary = vocabulary or Vocabulary()
     tokens: list[Token] = []
@@ -387,6 +396,14 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                 # splitting a merged cell), as "22.67 万元" within one box
                 tokens[-1].unit = unit
                 tokens[-1].text += unit
+                continue
+            joined = parse_number(tokens[-1].text + unit) if tokens and _FRACTION_CUT_OFF.fullmatch(unit) else None
+            if joined is not None and _takes_fraction(tokens[-1], line_no, base.cell_no):
+                # `| 1251 | .8 |`: a number cut at a cell border (a PDF-to-markdown grid drawn over
+                # another table's columns); assembly doubts the table's other numbers for it
+                tokens[-1].text += unit
+                tokens[-1].value = joined.value
+                tokens[-1].cut = True
                 continue
             if is_prose(_cell_text(box)) and not glued_table:  # narrative framed as a table cell
                 tokens.append(Token("prose", normalize(box.text), line.page, base.bbox, line_no, base.cell_no))

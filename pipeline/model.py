@@ -107,6 +107,7 @@ class Token:
     agree: bool | None = None  # TextBox.agree of the OCR cell the number was read from
     aligned: bool = False  # TextBox.aligned: an empty cell inferred from a text grid's alignment
     gridded: bool = False  # TextBox.gridded
+    cut: bool = False  # joined from the two cells a converter cut it into at a cell border (`1251|.8`)
 
 
 @dataclass
