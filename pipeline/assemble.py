@@ -62,9 +62,11 @@ DOUBT_COLUMNS_LOST = ("its table printed numbers for fewer than half its cells, 
                       "were lost, and the cells the sum rules give from this row's few numbers are guesses")
 DOUBT_CUT_THROUGH = ("the converter cut a number of this table at a cell border (`1251|.8`): a digit of this "
                      "row's numbers may be lost at a border, and no sum rule checks it")
+DOUBT_MINUS_CUT = ("a lone minus sign printed in the cell before this row's change: a dash for an empty cell, or "
+                   "the change's own sign cut off at a cell border (`|-|3|` for -3); the print does not say")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
-          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH)
+          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH, DOUBT_MINUS_CUT)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -110,6 +112,7 @@ class CellRecord:
     # its row's numbers stand in the columns a text grid's alignment gave them, empty cells inferred
     # between them (text_grid): only a rule across rows checks that placement
     grid_placed: bool = False
+    grid_loose: bool = False  # ... by a grid completed from column headers spaced unlike the numbers
     # its table prints zeros as numbers, not as empty cells (Assembler._zeros_printed)
     zeros_printed: bool = False
     # placed by the rules with these printed totals taken as wrong (Assembler._settle_with_one_total_wrong)
@@ -380,6 +383,9 @@ def _implausible_run(table: Table, row, records: dict[str, CellRecord]) -> bool:
     return runs and any(all(t.blank for t in rec.tokens) for rec in records.values())
 
 
+_LONE_MINUS = ("-", "－", "−")
+
+
 def _cut_after_number(tokens: list[Token], hit: Hit) -> bool:
     """On the row's label line a number was joined from two cells (`1251|.8`)."""
     line = tokens[hit.last_token].line_no
@@ -625,10 +631,14 @@ class Assembler:
                 surplus.add(row.id)  # numbers from a line below its label's joined its cells
             solved = self._row(table, cells, printed, hit, section, zeros_shown)
             if any(t.empty and t.gridded for t in printed):
+                loose = any(t.empty and t.loose for t in printed)
                 for rec in solved.records.values():
                     rec.grid_placed = True
+                    rec.grid_loose = loose
             if doubt is None and self._count_printed_as_amount(solved.records):
                 doubt = DOUBT_KIND_SWAP
+            if doubt is None and self._minus_cut_off(solved.records):
+                doubt = DOUBT_MINUS_CUT
             if doubt is None and _implausible_run(table, row, solved.records):
                 doubt = DOUBT_IMPLAUSIBLE_RUN
             if tie is not None:
@@ -722,6 +732,27 @@ class Assembler:
         for row in table.rows:
             if row.id in printed_of and not any(table.field_id(row.id, c) in ruled for c in row.columns):
                 _doubt_row(table, row, records, DOUBT_CUT_THROUGH)
+
+    @cached_property
+    def _token_index(self) -> dict[int, int]:
+        return {id(t): i for i, t in enumerate(self.tokens)}
+
+    def _minus_cut_off(self, records: dict[str, CellRecord]) -> bool:
+        """An unsigned number read into a signed column (本年增/减) right after a cell printing a
+        lone minus or hyphen, on one line: the dash is an empty cell's blank, or the number's sign
+        a PDF-to-markdown grid cut off at a cell border (`|行政处罚|-|3|7|` for 0, -3, 7)."""
+        for field_id, rec in records.items():
+            numbers = [t for t in rec.tokens if t.kind == "number" and not t.blank]
+            if not self.template.column_of(field_id).signed or len(numbers) != 1 or not numbers[0].value:
+                continue
+            number = numbers[0]
+            i = self._token_index.get(id(number), 0)
+            before = self.tokens[i - 1] if i > 0 else None
+            if number.text.lstrip()[:1] not in "+-－−＋" and before is not None and before.blank and \
+                    before.line_no == number.line_no and before.cell_no == number.cell_no - 1 and \
+                    before.text.strip() in _LONE_MINUS:
+                return True
+        return False
 
     def _count_printed_as_amount(self, records: dict[str, CellRecord]) -> bool:
         """A count cell of a row with an amount column holds a number printed with a decimal

@@ -386,7 +386,7 @@ def tokenize(doc: Document, vocabulary: Vocabulary | None = None) -> list[Token]
                     # assembly drops first when a row has more cells than the template
                     tokens.append(Token("number", "", line.page, base.bbox, line_no, base.cell_no,
                                         blank=True, empty=True, agree=box.agree,
-                                        aligned=box.aligned, gridded=box.gridded))
+                                        aligned=box.aligned, gridded=box.gridded, loose=box.loose))
                 continue
             seen_content = True
             unit = normalize(box.text).strip()

@@ -34,6 +34,7 @@ class TextBox:
     # proves a blank only if the row then has as many cells as the template
     aligned: bool = False
     gridded: bool = False  # an aligned cell of a text grid (columns merged from the numbers' places)
+    loose: bool = False  # gridded, in a grid completed from column headers spaced unlike its numbers
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Token:
     agree: bool | None = None  # TextBox.agree of the OCR cell the number was read from
     aligned: bool = False  # TextBox.aligned: an empty cell inferred from a text grid's alignment
     gridded: bool = False  # TextBox.gridded
+    loose: bool = False  # TextBox.loose
     cut: bool = False  # joined from the two cells a converter cut it into at a cell border (`1251|.8`)
 
 

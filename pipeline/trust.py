@@ -59,11 +59,11 @@ TRUSTED_TYPES = [
 _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered", "dropped",
                                                  "unread", "padding", "kind_swap", "neighbour_short",
                                                  "unclaimed_after", "columns_lost", "beside_surplus", "implausible_run",
-                                                 "split_by_page", "cut_through"), DOUBTS)}
+                                                 "split_by_page", "cut_through", "minus_cut"), DOUBTS)}
 _ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped", "doubt_unread",
                "doubt_padding", "doubt_kind_swap", "doubt_neighbour_short", "doubt_unclaimed_after",
                "doubt_columns_lost", "doubt_beside_surplus", "doubt_implausible_run", "doubt_split_by_page",
-               "doubt_cut_through")
+               "doubt_cut_through", "doubt_minus_cut")
 _NUMBERS_ELSEWHERE = ("doubt_twice", "doubt_not_level", "doubt_dropped", "doubt_unread", "doubt_neighbour_short",
                       "doubt_unclaimed_after", "doubt_columns_lost", "doubt_beside_surplus")
 # readings only the sum rules justify: with no rule over the cell they are guesses (a lone
@@ -131,6 +131,7 @@ def field_signals(field_id: str, rec: CellRecord | None, template: Template, pag
         "narrative": float(1 if narrative and all(c.ok for c in narrative) else -1 if narrative else 0),
         "digits": float(len(str(int(abs(rec.guess.value)))) if rec and rec.guess.value is not None else 0),
         "grid_placed": float(bool(rec and rec.grid_placed)),
+        "grid_loose": float(bool(rec and rec.grid_loose)),
         "zeros_printed": float(bool(rec and rec.zeros_printed)),
         # a number printed with a plus sign is a signed change (本年增/减): in a column that holds no
         # change it was shifted there (a lost empty cell, a column a converter repeated or split)
@@ -230,6 +231,62 @@ def add_rules_across(signals: dict[str, dict], covering: dict[str, list[Check]])
             1 for c in covering.get(f, ()) if "[" in c.rule and c.ok and any(
                 g.rsplit(".", 1)[0] != row and _read_as_printed(signals.get(g))
                 for g in c.fields)))
+
+
+@lru_cache(maxsize=None)
+def _twin_columns(template_key: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Per table, the pairs of neighbouring columns that every sum rule treats alike (swapping
+    them maps the rule instances onto themselves: two parts of a row's total, 商业企业 and
+    科研机构), in the table's column order."""
+    template = load_template(template_key)
+    instances = {(frozenset(i.lhs), frozenset(i.rhs)) for i in template.rule_instances()}
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for table in template.tables:
+        ids = list(table.columns)
+        twins = []
+        ruled = {f.rsplit(".", 1)[1] for lhs, rhs in instances for f in lhs | rhs if f.startswith(table.id + ".")}
+        for a, b in zip(ids, ids[1:]):
+            if table.columns[a].kind != table.columns[b].kind or not {a, b} <= ruled or \
+                    not any(a in row.columns and b in row.columns for row in table.rows):
+                continue
+            swap = {a: b, b: a}
+
+            def swapped(fields: frozenset[str]) -> frozenset[str]:
+                out = set()
+                for f in fields:
+                    t, row, col = f.split(".")
+                    out.add(f"{t}.{row}.{swap.get(col, col)}" if t == table.id else f)
+                return frozenset(out)
+            if {(swapped(lhs), swapped(rhs)) for lhs, rhs in instances} == instances:
+                twins.append((a, b))
+        out[table.id] = tuple(twins)
+    return out
+
+
+def _unprinted(s: dict | None) -> bool:
+    return s is None or bool(s["empty_cell"] or s["blank_marker"]) or s["reading"] in ("lost_cell", "missing")
+
+
+def add_column_shift(signals: dict[str, dict], template: Template) -> None:
+    """`column_shift_open`: the field's column holds numbers a text grid placed among columns
+    it completed from header words spaced unlike the numbers (`grid_loose`), and a neighbouring
+    column the sum rules treat alike printed nothing in any row (or the reverse).  pdftotext
+    -layout sets a line of CJK headers closer than the numbers below it, so a column of numbers
+    lands under the next header, and every sum rule holds either way: a column's sums move with
+    it.  Keys: field id -> signals."""
+    by_column: dict[tuple[str, str], list[dict]] = {}
+    for f, s in signals.items():
+        table, _, column = f.split(".")
+        by_column.setdefault((table, column), []).append(s)
+    for table, twins in _twin_columns(template.key).items():
+        for pair in twins:
+            columns = [by_column.get((table, c), []) for c in pair]
+            placed = [any(s["grid_loose"] and not _unprinted(s) for s in col) for col in columns]
+            silent = [all(_unprinted(s) for s in col) for col in columns]
+            if (placed[0] and silent[1]) or (placed[1] and silent[0]):
+                for col in columns:
+                    for s in col:
+                        s["column_shift_open"] = 1.0
 
 
 def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:
@@ -549,7 +606,7 @@ def never_ok_signals(s: dict) -> bool:
     gives it holds by construction.  A placement the narrative chose among several the rules
     allow: reports' narratives contradict their tables, and nothing measured it."""
     return s["reading"] in ("several_readings", "conflict") or bool(s["repaired"]) or bool(s.get("by_narrative")) or \
-        bool(s.get("sign_misplaced")) or bool(s.get("one_total_wrong")) or \
+        bool(s.get("sign_misplaced")) or bool(s.get("one_total_wrong")) or bool(s.get("column_shift_open")) or \
         any(s.get(k) for k in _ROW_DOUBTS) or s["label_score"] < CONFIDENT or \
         (s["reading"] in _RULE_READINGS and not s["sum_rules"] and not s.get("print_unique")) or \
         _order_unvouched(s) or _grid_unvouched(s) or (s.get("path") == "ocr" and (
@@ -672,6 +729,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     add_rules_across(signals, covering)
     add_order_context(signals)
     add_order_vouched(signals, covering)
+    add_column_shift(signals, template)
     # each field's calibrator: the first that measured its input path (none: the rule of thumb);
     # the OCR one first (reviewed OCR'd fields may reach the main calibrator's data)
     model_of: dict[str, object] = {}
@@ -867,6 +925,10 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
     if _grid_unvouched(s):
         out.append("its row's numbers were put in columns by the text's alignment, with empty cells "
                    "inferred between them, and no rule across rows checks where they went")
+    if s.get("column_shift_open"):
+        out.append("its column's numbers were placed by the text's alignment, and a neighbouring column "
+                   "printed nothing in any row: the numbers may be that column's, and every sum rule holds "
+                   "either way")
     if s.get("one_total_wrong"):
         out.append("placed by the sum rules with a printed total taken as wrong: no placement keeps every rule")
     if s.get("sign_misplaced"):

@@ -38,3 +38,24 @@ def test_without_the_cut_the_same_table_is_trusted(tmp_path):
     fields = extract_file(whole).fields
     assert fields["disclosure.fees.amount_yuan"].value == TRUTH["disclosure.fees.amount_yuan"]
     assert all(fv.status == "ok" for fv in _disclosure(fields).values())
+
+
+MINUS_CUT = DATA / "pymupdf4llm_minus_cut_off_at_a_cell_border.md"
+
+
+def test_a_lone_minus_before_a_change_sends_the_row_to_review():
+    # `|行政处罚|-|3||7||`: an empty 上一年项目数量 and -3, or a dash for 0 and +3
+    truth = json.loads(MINUS_CUT.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(MINUS_CUT).fields
+    change = fields["disclosure.penalty.change"]
+    assert change.value in (truth["disclosure.penalty.change"], -truth["disclosure.penalty.change"])
+    assert change.status != "ok" and any("minus" in r for r in change.reasons)
+
+
+def test_a_zero_before_a_change_is_not_doubted(tmp_path):
+    zero = tmp_path / "zero_printed_before_the_change.md"
+    text = MINUS_CUT.read_text(encoding="utf-8")
+    assert "|行政处罚|-|3||7||" in text
+    zero.write_text(text.replace("|行政处罚|-|3||7||", "|行政处罚|0|3||7||"), encoding="utf-8")
+    change = extract_file(zero).fields["disclosure.penalty.change"]
+    assert change.value == 3 and not any("minus" in r for r in change.reasons)

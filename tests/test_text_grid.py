@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pipeline.extract import extract_file
 from pipeline.readers.text import lines_from_text
-from pipeline.readers.text_grid import chunks, grid_rows
+from pipeline.readers.text_grid import chunks, grid_layout, grid_rows
 
 DATA = Path(__file__).parent / "data"
 
@@ -203,3 +203,33 @@ def test_a_column_sum_reaching_printed_cells_of_other_grid_rows_vouches_for_a_gr
     cell = fields["requests.received.natural_person"]
     assert cell["signals"]["grid_placed"] and cell["signals"]["rules_across"]
     assert cell["status"] == "ok"
+
+
+# pdftotext -layout of a blank-zero table: the CJK header line is set one character per glyph,
+# closer than the numbers below it, so the 1s land under 法律服 (they are 社会公益组织's)
+COMPRESSED_HEADERS = """\
+                       自然人                                     总计
+                             商业企 科研机 社会公 法律服 其他
+ 一、本年新收政府信息公开申请数量      12                 1                    13
+ 二、上年结转政府信息公开申请数量                         1                    1
+ （一）予以公开                        9                  1                    10
+"""
+
+# w3m's dump of the same rows: headers and numbers in one measure, evenly spaced columns
+EVEN_HEADERS = """\
+                                         自然人                                                  总计
+                                                  商业企业 科研机构 社会公益  法律服务  其他
+一、本年新收政府信息公开申请数量         12                         1                            13
+二、上年结转政府信息公开申请数量                                    1                            1
+（一）予以公开                           9                          1                            10
+"""
+
+
+def test_columns_completed_from_headers_spaced_unlike_the_numbers_are_loose():
+    rows, loose = grid_layout(COMPRESSED_HEADERS.splitlines())
+    assert set(rows) == {2, 3, 4} and loose == {2, 3, 4}
+
+
+def test_columns_completed_from_evenly_spaced_headers_are_not_loose():
+    rows, loose = grid_layout(EVEN_HEADERS.splitlines())
+    assert rows[2][1:] == ["12", "", "", "1", "", "", "13"] and loose == set()

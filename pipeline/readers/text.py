@@ -7,7 +7,7 @@ from collections import Counter
 from ..model import Document, Line, Page, TextBox
 from .detect import decode
 from .text_box import box_tables
-from .text_grid import grid_rows
+from .text_grid import grid_layout
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CELL_SPLIT = re.compile(r"\t|\|")
@@ -202,7 +202,7 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
     lines = []
     raws = [clean_line(raw) for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     boxed, drawn = box_tables(raws)
-    grid = grid_rows(["" if i in drawn else raw for i, raw in enumerate(raws)])
+    grid, loose = grid_layout(["" if i in drawn else raw for i, raw in enumerate(raws)])
     # the converter prints one space per blank cell: rows that show it beside a one-space separator
     spaced = prints_spaced_blanks(raws)
     nbsp_glued = prints_glued_nbsp_cells(raws)
@@ -238,7 +238,8 @@ def lines_from_text(text: str, page_number: int = 1) -> list[Line]:
                 and not _DASH_CELLS_ROW.match(raw):
             continue
         if i in grid:
-            lines.append(Line([TextBox(c, aligned=True, gridded=True) for c in grid[i]], page_number, in_table=True))
+            lines.append(Line([TextBox(c, aligned=True, gridded=True, loose=i in loose) for c in grid[i]],
+                              page_number, in_table=True))
             continue
         cells = split_cells(raw)
         if cells:

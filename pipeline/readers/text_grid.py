@@ -162,7 +162,18 @@ def spaced_out(rows: list[list[Chunk]]) -> bool:
     return any(b.start - a.end >= MIN_GAP for numbers in rows for a, b in zip(numbers, numbers[1:]))
 
 
-def _region_grid(region) -> dict[int, list[str]] | None:
+UNEVEN_PITCH = 3  # widest gap between column starts over the narrowest: headers not laid out like the numbers
+
+
+def uneven_pitch(columns: list[tuple[int, int]]) -> bool:
+    """Columns whose starts are spaced very unevenly: where some came from header words, the
+    headers were not laid out in the numbers' measure (pdftotext -layout places a line of CJK
+    headers one character per glyph, closer than the numbers below them)."""
+    gaps = [b[0] - a[0] for a, b in zip(columns, columns[1:])]
+    return len(gaps) > 1 and max(gaps) > UNEVEN_PITCH * max(1, min(gaps))
+
+
+def _region_grid(region) -> tuple[dict[int, list[str]], bool] | None:
     region, header = region
     if not spaced_out([numbers for _, _, numbers in region]):
         return None
@@ -170,22 +181,33 @@ def _region_grid(region) -> dict[int, list[str]] | None:
     if len(columns) < 2:
         return None
     label_edge = max((label[-1].end for _, label, _ in region if label), default=0)
-    columns = sorted(columns + header_columns(header, columns, label_edge))
+    from_headers = header_columns(header, columns, label_edge)
+    columns = sorted(columns + from_headers)
     rows = {i: row_cells(numbers, columns) for i, _, numbers in region}
     if any(cells is None for cells in rows.values()):
         return None
-    return {i: [" ".join(c.text for c in label)] + rows[i] for i, label, _ in region}
+    return {i: [" ".join(c.text for c in label)] + rows[i] for i, label, _ in region}, \
+        bool(from_headers) and uneven_pitch(columns)
 
 
-def grid_rows(lines: list[str]) -> dict[int, list[str]]:
-    """{line index: [label, cell, cell, ...]} for the number rows of grid-laid tables in `lines`.
+def grid_layout(lines: list[str]) -> tuple[dict[int, list[str]], set[int]]:
+    """{line index: [label, cell, cell, ...]} for the number rows of grid-laid tables in `lines`,
+    and the rows whose columns were completed from column headers spaced unlike the numbers
+    (where a blank column may be misplaced: `uneven_pitch`).
 
     Both column measures are tried; in each region the one whose numbers line up in fewer
     columns wins (a wrong measure scatters one column's numbers over several)."""
     out: dict[int, list[str]] = {}
+    loose: set[int] = set()
     candidates = [g for wide in (True, False) for g in map(_region_grid, _regions(lines, wide)) if g]
     # regions of both measures cover the same lines; keep, per line set, the narrower grid
-    for grid in sorted(candidates, key=lambda g: len(next(iter(g.values())))):
+    for grid, uneven in sorted(candidates, key=lambda g: len(next(iter(g[0].values())))):
         if not any(i in out for i in grid):
             out.update(grid)
-    return out
+            if uneven:
+                loose.update(grid)
+    return out, loose
+
+
+def grid_rows(lines: list[str]) -> dict[int, list[str]]:
+    return grid_layout(lines)[0]
