@@ -867,6 +867,35 @@ def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
     assert [b.text for b in line.boxes] == ["采购", "万元", "5万元", "元"]
 
 
+def test_a_table_that_prints_no_number_keeps_its_rows_of_empty_cells():
+    """Section 四 printed with every cell left blank for 0: the scan's value row holds no text at
+    all, and dropping it lost the whole section.  Below the header of a table printing no number,
+    a row of empty cells is kept (read as blanks, like the text path's empty cells); a table
+    with numbers still drops its empty rows."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 100, 200, 300], [0, 40, 80, 120]
+    img = np.full((120, 300), 255, np.uint8)
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    header = {(0, 0): box(0, 0, "结果维持"), (0, 1): box(0, 1, "结果纠正"), (0, 2): box(0, 2, "总计")}
+    lines = [line for _, line in _table_lines(grid, header, img, Reader(), 1)]
+    assert [[b.text for b in line.boxes] for line in lines] == [["结果维持", "结果纠正", "总计"], ["", "", ""], ["", "", ""]]
+    printed = {**header, (1, 0): box(1, 0, "1"), (1, 1): box(1, 1, "2"), (1, 2): box(1, 2, "3")}
+    assert len(_table_lines(grid, printed, img, Reader(), 1)) == 2
+
+
 def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     """Under blur (or a reverse side's rulings) the appeals table's header row was taken for
     its values: its dashes, shaped like printed dashes, counted as a second look, and printed

@@ -629,13 +629,17 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
 
     out = []
     rows = len(grid.ys) - 1
+    # a table that printed no number at all (section 四 with every cell left blank for 0): its
+    # rows of empty cells under the header are its values, read as blanks like the text path's
+    blank_table = not value_rows and any(t for t in texts.values())
+    header_end = max((k[0] for k, t in texts.items() if t), default=-1)
     for r in range(rows):
         cells = sorted((c for c in grid.cells if c.r0 == r), key=lambda c: c.c0)
         boxes = [TextBox(texts[(c.r0, c.c0)], c.bbox, score=round(scores[(c.r0, c.c0)], 4),
                          column=colmap.get(c.c0, c.c0),
                          repaired=(c.r0, c.c0) in repaired, agree=agree.get((c.r0, c.c0)),
                          same_pixels=(c.r0, c.c0) in same_pixels) for c in cells]
-        if any(b.text for b in boxes):
+        if any(b.text for b in boxes) or (blank_table and r > header_end and len(boxes) >= 2):
             out.append((grid.ys[r], Line(boxes, page_number, in_table=True)))
     return out
 
