@@ -64,9 +64,12 @@ DOUBT_CUT_THROUGH = ("the converter cut a number of this table at a cell border 
                      "row's numbers may be lost at a border, and no sum rule checks it")
 DOUBT_MINUS_CUT = ("a lone minus sign printed in the cell before this row's change: a dash for an empty cell, or "
                    "the change's own sign cut off at a cell border (`|-|3|` for -3); the print does not say")
+DOUBT_HEADERS_ACROSS = ("column-scattered numbers whose printed column headers fall inside the columns they were "
+                        "split into: the columns are not the printed ones, and every sum rule may hold in another order")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
-          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH, DOUBT_MINUS_CUT)
+          DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH, DOUBT_MINUS_CUT,
+          DOUBT_HEADERS_ACROSS)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -1480,6 +1483,9 @@ class Assembler:
         equations = [row_equations(self.template, [table.field_id(hit.row, c) for c in table.row(hit.row).columns])
                      for hit in block]
         headed = chunk_columns(table, table.row(block[0].row).columns, self.tokens, run, n_rows)
+        # a header inside a chunk: pdfminer's column boxes differ in length (a column's cells split
+        # over two boxes), so equal chunks mix columns, and an order that fits the sums proves little
+        unchunked = DOUBT_HEADERS_ACROSS if headed is None else None
         if headed and any(c != k for c, k in headed.items()) and len(set(headed.values())) == len(headed) \
                 and width <= MAX_PERMUTED_COLUMNS:
             return self._scattered_by_headers(block, chunks, equations, headed)
@@ -1504,7 +1510,7 @@ class Assembler:
         wanted = [[self.tokens[i].value for i in own] for own in first]
         others = [o for o in others if o != wanted]
         if not others:
-            return [(hit, own, None, True, None) for hit, own in zip(block, first)]
+            return [(hit, own, unchunked, True, None) for hit, own in zip(block, first)]
         tie = _OrderTie(block, first, wanted, others)
         return [(hit, own, DOUBT_SCATTERED, True, tie) for hit, own in zip(block, first)]
 

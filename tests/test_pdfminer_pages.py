@@ -165,3 +165,19 @@ def test_a_section_two_block_no_rule_covers_is_never_ok_by_its_column_order(tmp_
              for column in ("issued", "repealed", "in_force")]
     assert all(fields[f]["value"] is not None for f in block)
     assert not [f for f in block if fields[f]["confidence"] >= CONFIDENT], fields
+
+
+def test_column_boxes_of_unequal_length_leave_the_block_unsure():
+    """pdfminer printed 社会公益组织's and 法律服务机构's boxes with three cells each and the rest of
+    their cells elsewhere: equal chunks of the block mixed columns, 法律服务机构's 1 was read under
+    其他, and every sum rule held (the parts of a row are interchangeable).  A column header that
+    falls inside a chunk shows the chunks are not the printed columns."""
+    from pathlib import Path
+    import json
+
+    path = Path(__file__).parent / "data" / "pdfminer_column_boxes_of_unequal_length.txt"
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    assert "requests.received.legal_service" in wrong  # the print does not say where the 1 went
+    assert all(fields[f].status != "ok" for f in wrong)
