@@ -241,21 +241,42 @@ _ENUMERATED = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(][一二三四五六�
 PADDING_CHOICES = 500  # more ways to drop surplus empty cells than this: taken as open
 
 
-def padding_is_open(printed: list[Token], width: int) -> bool:
+def padding_is_open(printed: list[Token], width: int, right_aligned: bool = False) -> bool:
     """Whether dropping a row's surplus empty cells in another order would put its numbers in
     other cells: `  | -4 | ` over two cells is `0 -4` or `-4 0` (a blank cell then a padding one,
-    or a label column left empty); `  |   | 3` is `0 3` either way."""
+    or a label column left empty); `  |   | 3` is `0 3` either way.  In a table whose rows end in
+    their printed totals (`right_aligned`) the surplus is label columns, before the numbers:
+    dropped from the front, as _without_surplus_empties does."""
     if any(t.aligned for t in printed):
         return False  # a text grid's inferred empties: _without_surplus_empties drops them all
     empties = [k for k, t in enumerate(printed) if t.empty]
     surplus = len(printed) - width
     if surplus <= 0 or surplus >= len(empties):
         return False
+    leading = next((k for k, t in enumerate(printed) if not t.empty), len(printed))
+    if right_aligned and leading >= surplus:
+        return False
     if comb(len(empties), surplus) > PADDING_CHOICES:
         return True
     layouts = {tuple(t.empty for k, t in enumerate(printed) if k not in drop)
                for drop in map(set, combinations(empties, surplus))}
     return len(layouts) > 1
+
+
+RIGHT_ALIGNED_ROWS = 3  # rows ending in their printed total that show a table's values sit at its right
+
+
+def _ends_in_totals(template: Template, table: Table, rows: list[tuple[Hit, list[Token]]]) -> bool:
+    """Every row of explicit cells that prints a number ends in its total's cell, a number
+    (3 rows at least), in a table whose last column is its rows' total: the values sit at the
+    table's right, so the surplus empty cells of a row are label columns (a rowspan or colspan
+    label a converter printed as empty cells), not padding after the numbers."""
+    totals = {rule.total for rule in template.rules if rule.table == table.id and rule.over == "rows"}
+    if not table.rows or any(row.columns[-1] not in totals for row in table.rows):
+        return False
+    printing = [raw for _, raw in rows if any(not t.empty and not t.blank for t in raw)]
+    return len(printing) >= RIGHT_ALIGNED_ROWS and all(
+        not any(t.aligned for t in raw) and not raw[-1].empty and not raw[-1].blank for raw in printing)
 
 
 def repeat_is_open(printed: list[Token], width: int) -> bool:
@@ -602,6 +623,8 @@ class Assembler:
         # row's lone 0 is no total pinning its row to zeros
         columns_lost = zeros_printed and 2 * sum(len(ids) for _, ids, *_ in groups) < sum(
             len(table.row(hit.row).columns) for hit, *_ in groups)
+        right_aligned = _ends_in_totals(self.template, table, [(hit, [self.tokens[i] for i in ids])
+                                                              for hit, ids, *_ in groups])
         printed_of: dict[str, tuple[Hit, list[Token]]] = {}
         surplus: set[str] = set()  # rows given more cells than they have, numbers from another line among them
         for hit, number_ids, doubt, scattered, tie in groups:
@@ -619,7 +642,7 @@ class Assembler:
                 # numbers are read as printed in order, their blanks lost
                 printed = [t for t in printed if not (t.empty and t.gridded)]
             label = self.tokens[hit.token:hit.last_token + 1] + self._wrapped(hit, number_ids, covered)
-            if doubt is None and (padding_is_open(raw, len(cells)) or repeat_is_open(raw, len(cells)) or
+            if doubt is None and (padding_is_open(raw, len(cells), right_aligned) or repeat_is_open(raw, len(cells)) or
                                   (not zeros_printed and split_is_open(raw, len(cells)))):
                 doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):

@@ -27,6 +27,7 @@ DIGIT_LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "U": "0"
                     "g": "9", "q": "9", "b": "6", "G": "6", "．": ".", "。": "."}
 _NUMBER = re.compile(r"^(?P<sign>[+\-−－]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?P<unit>万元|元|万)?$")
 MAX_CANDIDATES = 20000
+MAX_SPLIT_STEPS = 400_000  # placements of split runs looked at, kept or not (a second or so)
 
 
 @lru_cache(maxsize=1 << 16)  # token texts and labels recur within and across documents
@@ -255,16 +256,24 @@ def run_together_readings(values: list, runs: dict[int, str], width: int) -> lis
     return out
 
 
-def lost_blank_splits(values: list, runs: dict[int, str], width: int) -> list[tuple[list, list]]:
+def lost_blank_splits(values: list, runs: dict[int, str], width: int,
+                      keep: Callable[[list], bool] | None = None) -> tuple[list[tuple[list, list]], bool]:
     """Readings in which some printed runs are several cells glued together and the row has
     fewer cells than `width` even so: a converter that prints nothing for an empty cell lost
-    blanks beside them.  The cells no number lands in are None (the caller reads them as 0)."""
+    blanks beside them.  The cells no number lands in are None (the caller reads them as 0).
+    Only readings `keep` accepts are listed (the row's rules: a 14-digit run has tens of
+    thousands of splits, and a cap on all of them cut off the right one, `61910751337781` read
+    619|10|7|5|133|7|781 for 619|107|5|13|37|_|781); and whether the listing is complete."""
     out: list[tuple[list, list]] = []
     order = sorted(runs)
     digits = {i: len(_RUN.match(normalize(runs[i]).strip()).group("int")) for i in order}
+    steps = 0
+
+    def full() -> bool:
+        return len(out) >= MAX_CANDIDATES or steps >= MAX_SPLIT_STEPS
 
     def spread(k: int, extra: dict[int, int], parts: int) -> None:
-        if len(out) >= MAX_CANDIDATES:
+        if full():
             return
         if k == len(order):
             if extra:  # readings without a split are the plain placements
@@ -274,22 +283,25 @@ def lost_blank_splits(values: list, runs: dict[int, str], width: int) -> list[tu
             spread(k + 1, {**extra, order[k]: add} if add else extra, parts + add)
 
     def split(i: int, cells: list, sources: list, extra: dict[int, int]) -> None:
+        nonlocal steps
         if i == len(values):
             for slots in combinations(range(width), len(cells)):
-                if len(out) >= MAX_CANDIDATES:
+                if full():
                     return
+                steps += 1
                 row: list = [None] * width
                 src: list = [None] * width
                 for k, slot in enumerate(slots):
                     row[slot], src[slot] = cells[k], sources[k]
-                out.append((row, src))
+                if keep is None or keep(row):
+                    out.append((row, src))
             return
         parts = extra.get(i, 0) + 1
         for piece in ([[values[i]]] if parts == 1 else run_splits(runs[i], parts)):
             split(i + 1, cells + piece, sources + [i] * parts, extra)
 
     spread(0, {}, len(values))
-    return out
+    return out, not full()
 
 
 def unique_by_print(values: list, runs: dict[int, str], width: int, equations: list[Equation],
@@ -450,11 +462,19 @@ def row_readings(values: list, width: int, equations: list[Equation], signed: li
     # (`25126` over seven cells: 25 1 _ _ _ _ 26): such readings join the others, so a split is
     # kept only where the rules leave it and no plain placement beside it.
     if blanks_open:
-        lost = [r for r in raw if None in r[0]] + [(placed(cells, sources), sources) for cells, sources
-                                                    in lost_blank_splits(values, runs or {}, width)]
+        def holds(cells: list) -> bool:
+            zeroed = [0 if v is None else v for v in cells]
+            return not _violated(zeroed, equations) and not any(v < 0 and not signed[k] for k, v in enumerate(zeroed))
+
+        # splits are checked as printed, before conversion: sum rules are over counts only (money
+        # cells, whose units convert, are under none), and converted readings are checked again
+        splits, complete = lost_blank_splits(values, runs or {}, width, keep=holds)
+        lost = [r for r in raw if None in r[0]] + [(placed(cells, sources), sources) for cells, sources in splits]
         blank = [([0 if v is None else v for v in cells], sources) for cells, sources in lost]
-        blank = [r for r in blank if not _violated(r[0], equations)
-                 and not any(v < 0 and not signed[k] for k, v in enumerate(r[0]))]
+        blank = [r for r in blank if holds(r[0])]
+        if not complete:
+            # splits not looked at may hold too: no listed reading is the only one
+            blank.append(([None] * width, [None] * width))
         if blank or determined:
             return _distinct(determined + blank)
     # the printed digits fill every cell, yet break a rule: the printed table is wrong (or

@@ -449,3 +449,15 @@ def test_numbers_above_a_page_break_before_a_label_printing_none_are_never_ok():
     assert confident_wrong == []
     for f in ("requests.rejected_excessive.total", "requests.rejected_reconfirm.total"):
         assert fields[f].status != "ok", (f, fields[f].value)
+
+
+def test_a_fourteen_digit_run_beside_a_lost_blank_keeps_its_right_split_among_the_readings():
+    # `61910751337781` is 619|107|5|13|37|_|781; the splits of such a run run to tens of thousands,
+    # and a cap on all of them cut off the right one: 619|10|7|5|133|7|781 was the only reading left
+    path = DATA / "bs4_blank_zeros_fourteen_digit_run.txt"
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    received = [f for f in truth if f.startswith("requests.received.")]
+    assert [fields[f].value for f in received] == [truth[f] for f in received]
+    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    assert all(fields[f].status != "ok" for f in wrong)

@@ -143,3 +143,14 @@ def test_a_glued_run_beside_lost_blanks_is_split_the_ways_the_row_total_allows()
     # `36 1 37`, cells apart, still reads as printed; a split of 36 or 37 breaks the total
     found = row_readings([36, 1, 37], 7, ROW_TOTAL, blanks_lost=True, runs={0: "36", 2: "37"})
     assert {tuple(v for v in cells if v) for cells, _ in found} == {(36, 1, 37)}
+
+
+def test_lost_blank_splits_of_a_long_run_list_every_split_the_rules_keep():
+    from pipeline.cells import lost_blank_splits
+
+    def holds(cells):  # the row total: 总计 = the sum of the six parts
+        zeroed = [0 if v is None else v for v in cells]
+        return sum(zeroed[:6]) == zeroed[6]
+
+    splits, complete = lost_blank_splits([61910751337781], {0: "61910751337781"}, 7, keep=holds)
+    assert complete and [619, 107, 5, 13, 37, None, 781] in [cells for cells, _ in splits]

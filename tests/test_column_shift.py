@@ -46,3 +46,14 @@ def test_columns_whose_neighbours_print_numbers_are_not_open():
 
 def test_numbers_placed_under_evenly_spaced_headers_are_not_open_beside_a_silent_column():
     assert _shift_open(_signals(False, {"natural_person", "social_org"})) == set()
+
+
+def test_a_grid_measured_in_characters_leaves_a_column_beside_a_silent_twin_open():
+    # pdftotext -layout: rows whose CJK labels differ in length shift their numbers a character or
+    # two, and 法律服务机构's 37, 1, 11, 2 were put under 其他 (every sum rule holds)
+    path = DATA / "pdftotext_layout_blank_zeros_numbers_shifted_by_label_length.txt"
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    assert "requests.received.legal_service" in wrong
+    assert all(fields[f].status != "ok" for f in wrong)

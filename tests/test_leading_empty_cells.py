@@ -2,8 +2,10 @@
 one row) they are cells of the template, not the label column a labelled row leaves empty; and a
 pipe table printed without edge pipes (html2text) starts such a row with a pipe that is a cell
 border, not an edge."""
+import json
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from pipeline.layout import tokenize
 from pipeline.model import Document, Line, Page, TextBox
 from pipeline.readers.markdown import lines_from_markdown
 
+DATA = Path(__file__).parent / "data"
 HTML2TEXT = "行政复议| 行政诉讼  \n---|---  \n结果维持| 结果纠正| 其他结果| 总计  \n| | 1| 1  \n\n"
 
 
@@ -107,3 +110,16 @@ def test_pymupdf4llm_header_empties_do_not_place_section_four_numbers(tmp_path):
     assert not any(v["signals"]["reading"] == "as_printed" for v in appeals.values())
     wrong_ok = {f: v["value"] for f, v in appeals.items() if v["status"] == "ok" and v["value"] != truth[f]}
     assert not wrong_ok
+
+
+def test_label_columns_printed_as_empty_cells_before_a_row_ending_in_its_total_are_no_doubt():
+    # pandoc's pipe table of a blank-zero section 三: 一、本年新收… spans the label columns, printed
+    # as an empty cell, and the row's zeros are empty too (`|一、…||12|||||1||13|`); every row that
+    # prints a number ends in its total, so the values sit at the right and the surplus empty cell
+    # is the label column
+    path = DATA / "pandoc_gfm_blank_zeros_label_columns_as_empty_cells.md"
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    received = [f for f in truth if f.startswith("requests.received.")]
+    assert [fields[f].value for f in received] == [truth[f] for f in received]
+    assert all(fields[f].status == "ok" for f in received)

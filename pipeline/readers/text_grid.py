@@ -192,14 +192,18 @@ def _region_grid(region) -> tuple[dict[int, list[str]], bool] | None:
 
 def grid_layout(lines: list[str]) -> tuple[dict[int, list[str]], set[int]]:
     """{line index: [label, cell, cell, ...]} for the number rows of grid-laid tables in `lines`,
-    and the rows whose columns were completed from column headers spaced unlike the numbers
-    (where a blank column may be misplaced: `uneven_pitch`).
+    and the rows whose columns may be one off: measured in characters, or completed from column
+    headers spaced unlike the numbers (`uneven_pitch`).
 
     Both column measures are tried; in each region the one whose numbers line up in fewer
     columns wins (a wrong measure scatters one column's numbers over several)."""
     out: dict[int, list[str]] = {}
     loose: set[int] = set()
-    candidates = [g for wide in (True, False) for g in map(_region_grid, _regions(lines, wide)) if g]
+    # a grid in characters is loose as well: pdftotext -layout places glyphs one character each,
+    # so rows whose CJK labels differ in length shift their numbers a little, and a column of
+    # numbers may fall in its neighbour's place (text browsers lay CJK out two columns wide)
+    candidates = [(g, uneven or not wide) for wide in (True, False)
+                  for g, uneven in filter(None, map(_region_grid, _regions(lines, wide)))]
     # regions of both measures cover the same lines; keep, per line set, the narrower grid
     for grid, uneven in sorted(candidates, key=lambda g: len(next(iter(g[0].values())))):
         if not any(i in out for i in grid):
