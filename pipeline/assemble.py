@@ -66,10 +66,13 @@ DOUBT_MINUS_CUT = ("a lone minus sign printed in the cell before this row's chan
                    "the change's own sign cut off at a cell border (`|-|3|` for -3); the print does not say")
 DOUBT_HEADERS_ACROSS = ("column-scattered numbers whose printed column headers fall inside the columns they were "
                         "split into: the columns are not the printed ones, and every sum rule may hold in another order")
+DOUBT_HEADERS_AMONG = ("column headers are printed among the numbers of this one-row table (a text box per column: "
+                       "header, then its number): the numbers' order need not be the columns', and the row totals "
+                       "hold either way")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
           DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH, DOUBT_MINUS_CUT,
-          DOUBT_HEADERS_ACROSS)
+          DOUBT_HEADERS_ACROSS, DOUBT_HEADERS_AMONG)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -522,6 +525,9 @@ class Assembler:
             row = self._row(table, table.field_ids(), printed, None, section)
             if not printed:
                 self._unprinted.append(row)
+            elif self._headers_among(numbers):
+                for rec in row.records.values():
+                    rec.doubts.append(DOUBT_HEADERS_AMONG)
             self._settle_by_narrative([row], row.records)
             return row.records
         row_ids = {r.id for r in table.rows}
@@ -551,6 +557,12 @@ class Assembler:
         # the narrative only chooses among the placements of the reading the rules preferred
         self._settle_by_narrative(rows_of[id(records)], records)
         return records
+
+    def _headers_among(self, numbers: list[int]) -> bool:
+        """Label text printed between a one-row table's numbers (pdfminer prints section 四 a
+        column box at a time, `结果纠正 1 其他结果 - … 结果维持 -`, not in the columns' order)."""
+        printed = [i for i in numbers if not self.tokens[i].empty]
+        return len(printed) > 1 and any(self.tokens[i].kind == "text" for i in range(printed[0] + 1, printed[-1]))
 
     def _place_under_headers(self, table: Table, section: Section, hits: list[Hit], header: HeaderReading,
                              records: dict[str, CellRecord]) -> None:

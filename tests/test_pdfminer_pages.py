@@ -181,3 +181,18 @@ def test_column_boxes_of_unequal_length_leave_the_block_unsure():
     wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
     assert "requests.received.legal_service" in wrong  # the print does not say where the 1 went
     assert all(fields[f].status != "ok" for f in wrong)
+
+
+def test_appeals_printed_a_column_box_at_a_time_out_of_order_are_not_ok():
+    """Section 四 through pdfminer: each column's box is its header, then its number, and the boxes
+    come out of the columns' order (`结果纠正 1 其他结果 - 尚未审结 - 结果维持 - 总计 1`).  Read in
+    printed order the 1 went to 结果维持, and the row total held."""
+    from pathlib import Path
+    import json
+
+    path = Path(__file__).parent / "data" / "pdfminer_appeals_column_boxes_out_of_order.txt"
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    assert "appeals.review.corrected" in wrong
+    assert all(fields[f].status != "ok" for f in wrong)
