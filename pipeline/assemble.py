@@ -560,9 +560,11 @@ class Assembler:
 
     def _headers_among(self, numbers: list[int]) -> bool:
         """Label text printed between a one-row table's numbers (pdfminer prints section 四 a
-        column box at a time, `结果纠正 1 其他结果 - … 结果维持 -`, not in the columns' order)."""
+        column box at a time, `结果纠正 1 其他结果 - … 结果维持 -`, not in the columns' order).
+        Not OCR'd cells: a scan's grid gives each number its column, whatever lies between."""
         printed = [i for i in numbers if not self.tokens[i].empty]
-        return len(printed) > 1 and any(self.tokens[i].kind == "text" for i in range(printed[0] + 1, printed[-1]))
+        return len(printed) > 1 and all(self.tokens[i].score is None for i in printed) and \
+            any(self.tokens[i].kind == "text" for i in range(printed[0] + 1, printed[-1]))
 
     def _place_under_headers(self, table: Table, section: Section, hits: list[Hit], header: HeaderReading,
                              records: dict[str, CellRecord]) -> None:
