@@ -283,12 +283,19 @@ def add_column_shift(signals: dict[str, dict], template: Template) -> None:
     for table, twins in _twin_columns(template.key).items():
         for pair in twins:
             columns = [by_column.get((table, c), []) for c in pair]
-            placed = [any(s["grid_loose"] and not _unprinted(s) for s in col) for col in columns]
             silent = [all(_unprinted(s) for s in col) for col in columns]
-            if (placed[0] and silent[1]) or (placed[1] and silent[0]):
-                for col in columns:
-                    for s in col:
-                        s["column_shift_open"] = 1.0
+            loose = [any(s["grid_loose"] and not _unprinted(s) for s in col) for col in columns]
+            placed = [any(s["grid_placed"] and not _unprinted(s) for s in col) for col in columns]
+            if (loose[0] and silent[1]) or (loose[1] and silent[0]):
+                opened = [s for col in columns for s in col]
+            elif (placed[0] and silent[1]) or (placed[1] and silent[0]):
+                # a grid's rows place their own numbers by alignment; rows the rules settled through
+                # them (a row printed without empty cells) inherit any column the grid put one off
+                opened = [s for col in columns for s in col if not s["grid_placed"]]
+            else:
+                continue
+            for s in opened:
+                s["column_shift_open"] = 1.0
 
 
 def add_order_vouched(signals: dict[str, dict], covering: dict[str, list[Check]]) -> None:

@@ -25,7 +25,7 @@ def _signals(loose: bool, printed_columns: set[str]) -> dict[str, dict]:
     for row in ("received", "carried_over"):
         for c in COLUMNS:
             printed = c in printed_columns or c == "total"
-            out[f"requests.{row}.{c}"] = {"grid_loose": float(loose), "empty_cell": float(not printed),
+            out[f"requests.{row}.{c}"] = {"grid_placed": 1.0, "grid_loose": float(loose), "empty_cell": float(not printed),
                                           "blank_marker": 0.0, "reading": "as_printed"}
     return out
 
@@ -56,4 +56,15 @@ def test_a_grid_measured_in_characters_leaves_a_column_beside_a_silent_twin_open
     fields = extract_file(path).fields
     wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
     assert "requests.received.legal_service" in wrong
+    assert all(fields[f].status != "ok" for f in wrong)
+
+
+def test_rows_the_rules_settle_through_a_grid_row_inherit_its_open_column():
+    # the grid row 一、本年新收 put its second 1 under 社会公益组织 (it is 其他's); rows printed
+    # without empty cells (（七）总计 `25 1 1 27`) were settled through it by the column sums
+    path = DATA / "pdftotext_layout_blank_zeros_rows_settled_through_a_grid_row.txt"
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    assert "requests.handled_total.other_org" in wrong
     assert all(fields[f].status != "ok" for f in wrong)
