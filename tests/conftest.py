@@ -15,6 +15,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+def read_against_truth(path: Path):
+    """A fixture input extracted beside its truth (`path` with `.json`): the fields read, the
+    truth's fields, and the ids of those read wrong."""
+    from pipeline.extract import extract_file
+
+    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(path).fields
+    return fields, truth, [f for f, v in truth.items() if v is not None and fields[f].value != v]
+
+
 def gold_files() -> list[Path]:
     """Hand-verified gold: the shared set and the real documents from the wild."""
     return sorted([*(SHARED / "gold").glob("*/*.json"), *(SHARED / "wild/gold").glob("*.json")])

@@ -9,6 +9,8 @@ from pathlib import Path
 from pipeline.cells import agreed_cells, guesses_from, joint_solutions, row_readings, run_together_readings
 from pipeline.extract import extract_file
 
+from .conftest import read_against_truth
+
 DATA = Path(__file__).parent / "data"
 
 ALL_SETTLED = "settled by the rules across rows"
@@ -455,9 +457,7 @@ def test_a_fourteen_digit_run_beside_a_lost_blank_keeps_its_right_split_among_th
     # `61910751337781` is 619|107|5|13|37|_|781; the splits of such a run run to tens of thousands,
     # and a cap on all of them cut off the right one: 619|10|7|5|133|7|781 was the only reading left
     path = DATA / "bs4_blank_zeros_fourteen_digit_run.txt"
-    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
-    fields = extract_file(path).fields
+    fields, truth, wrong = read_against_truth(path)
     received = [f for f in truth if f.startswith("requests.received.")]
     assert [fields[f].value for f in received] == [truth[f] for f in received]
-    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
     assert all(fields[f].status != "ok" for f in wrong)

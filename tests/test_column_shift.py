@@ -1,11 +1,11 @@
 """A column of numbers a text grid placed by alignment, beside a column that prints nothing in
 any row: pdftotext -layout spaces CJK headers and numbers differently, puts a blank-zero table's
 社会公益组织 numbers under 法律服务机构, and every sum rule holds either way."""
-import json
 from pathlib import Path
 
 from pipeline import trust
-from pipeline.extract import extract_file
+
+from .conftest import read_against_truth
 
 DATA = Path(__file__).parent / "data"
 ONE_OFF = DATA / "pdftotext_layout_blank_zeros_column_one_off.txt"
@@ -13,9 +13,7 @@ COLUMNS = ("natural_person", "enterprise", "research", "social_org", "legal_serv
 
 
 def test_no_value_of_a_column_placed_one_off_is_ok():
-    truth = json.loads(ONE_OFF.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
-    fields = extract_file(ONE_OFF).fields
-    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    fields, _, wrong = read_against_truth(ONE_OFF)
     assert wrong  # the alignment did put them one column off
     assert all(fields[f].status != "ok" for f in wrong)
 
@@ -52,9 +50,7 @@ def test_a_grid_measured_in_characters_leaves_a_column_beside_a_silent_twin_open
     # pdftotext -layout: rows whose CJK labels differ in length shift their numbers a character or
     # two, and 法律服务机构's 37, 1, 11, 2 were put under 其他 (every sum rule holds)
     path = DATA / "pdftotext_layout_blank_zeros_numbers_shifted_by_label_length.txt"
-    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
-    fields = extract_file(path).fields
-    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    fields, _, wrong = read_against_truth(path)
     assert "requests.received.legal_service" in wrong
     assert all(fields[f].status != "ok" for f in wrong)
 
@@ -63,8 +59,6 @@ def test_rows_the_rules_settle_through_a_grid_row_inherit_its_open_column():
     # the grid row 一、本年新收 put its second 1 under 社会公益组织 (it is 其他's); rows printed
     # without empty cells (（七）总计 `25 1 1 27`) were settled through it by the column sums
     path = DATA / "pdftotext_layout_blank_zeros_rows_settled_through_a_grid_row.txt"
-    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
-    fields = extract_file(path).fields
-    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    fields, _, wrong = read_against_truth(path)
     assert "requests.handled_total.other_org" in wrong
     assert all(fields[f].status != "ok" for f in wrong)

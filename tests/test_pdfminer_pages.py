@@ -10,6 +10,8 @@ from pipeline.extract import extract_file
 from pipeline.model import CONFIDENT
 from pipeline.synth import _SECTION_TITLES, printed_rows, random_gold, template_for
 
+from .conftest import read_against_truth
+
 HEADERS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 GROUPS = [(0, 1), (1, 6), (6, 7)]  # the header groups pdfminer prints, as column ranges
 
@@ -173,12 +175,9 @@ def test_column_boxes_of_unequal_length_leave_the_block_unsure():
     其他, and every sum rule held (the parts of a row are interchangeable).  A column header that
     falls inside a chunk shows the chunks are not the printed columns."""
     from pathlib import Path
-    import json
 
     path = Path(__file__).parent / "data" / "pdfminer_column_boxes_of_unequal_length.txt"
-    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
-    fields = extract_file(path).fields
-    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    fields, _, wrong = read_against_truth(path)
     assert "requests.received.legal_service" in wrong  # the print does not say where the 1 went
     assert all(fields[f].status != "ok" for f in wrong)
 
@@ -188,11 +187,8 @@ def test_appeals_printed_a_column_box_at_a_time_out_of_order_are_not_ok():
     come out of the columns' order (`结果纠正 1 其他结果 - 尚未审结 - 结果维持 - 总计 1`).  Read in
     printed order the 1 went to 结果维持, and the row total held."""
     from pathlib import Path
-    import json
 
     path = Path(__file__).parent / "data" / "pdfminer_appeals_column_boxes_out_of_order.txt"
-    truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
-    fields = extract_file(path).fields
-    wrong = [f for f, v in truth.items() if v is not None and fields[f].value != v]
+    fields, _, wrong = read_against_truth(path)
     assert "appeals.review.corrected" in wrong
     assert all(fields[f].status != "ok" for f in wrong)
