@@ -118,7 +118,7 @@ class CellRecord:
     # its row's numbers stand in the columns a text grid's alignment gave them, empty cells inferred
     # between them (text_grid): only a rule across rows checks that placement
     grid_placed: bool = False
-    grid_loose: bool = False  # ... by a grid completed from column headers spaced unlike the numbers
+    grid_loose: bool = False  # ... by a grid whose columns may be one off (text_grid.grid_layout)
     # its table prints zeros as numbers, not as empty cells (Assembler._zeros_printed)
     zeros_printed: bool = False
     # placed by the rules with these printed totals taken as wrong (Assembler._settle_with_one_total_wrong)
@@ -413,7 +413,7 @@ def _implausible_run(table: Table, row, records: dict[str, CellRecord]) -> bool:
 _LONE_MINUS = ("-", "－", "−")
 
 
-def _cut_after_number(tokens: list[Token], hit: Hit) -> bool:
+def _cut_on_label_line(tokens: list[Token], hit: Hit) -> bool:
     """On the row's label line a number was joined from two cells (`1251|.8`)."""
     line = tokens[hit.last_token].line_no
     for token in tokens[hit.last_token + 1:]:
@@ -708,7 +708,7 @@ class Assembler:
         own, the label between the two rows' numbers is all that divides them, and a text layer
         printed column by column (pdfminer) puts labels anywhere.  Only rows no sum rule covers:
         elsewhere the rules check the division."""
-        ruled = {f for inst in self.template.rule_instances() for f in inst.fields}
+        ruled = self._ruled_fields
         for row, other in _sibling_rows(table):
             if row.id not in printed_of or other.id not in printed_of:
                 continue
@@ -766,12 +766,16 @@ class Assembler:
         and a number straddling a border is cut there; one straddling it otherwise may lose a digit
         (`160` printed `16`), which nothing shows.  Rows with a sum rule are checked by it; the
         others are doubted."""
-        if not any(_cut_after_number(self.tokens, hit) for hit, _ in printed_of.values()):
+        if not any(_cut_on_label_line(self.tokens, hit) for hit, _ in printed_of.values()):
             return
-        ruled = {f for inst in self.template.rule_instances() for f in inst.fields}
         for row in table.rows:
-            if row.id in printed_of and not any(table.field_id(row.id, c) in ruled for c in row.columns):
+            if row.id in printed_of and not any(table.field_id(row.id, c) in self._ruled_fields for c in row.columns):
                 _doubt_row(table, row, records, DOUBT_CUT_THROUGH)
+
+    @cached_property
+    def _ruled_fields(self) -> set[str]:
+        """Fields some sum rule covers."""
+        return {f for inst in self.template.rule_instances() for f in inst.fields}
 
     @cached_property
     def _token_index(self) -> dict[int, int]:

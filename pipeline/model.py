@@ -34,7 +34,7 @@ class TextBox:
     # proves a blank only if the row then has as many cells as the template
     aligned: bool = False
     gridded: bool = False  # an aligned cell of a text grid (columns merged from the numbers' places)
-    loose: bool = False  # gridded, in a grid completed from column headers spaced unlike its numbers
+    loose: bool = False  # gridded, in a grid whose columns may be one off (text_grid.grid_layout)
 
 
 @dataclass

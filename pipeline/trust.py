@@ -254,11 +254,11 @@ def _twin_columns(template_key: str) -> dict[str, tuple[tuple[str, str], ...]]:
             swap = {a: b, b: a}
 
             def swapped(fields: frozenset[str]) -> frozenset[str]:
-                out = set()
+                moved = set()
                 for f in fields:
                     t, row, col = f.split(".")
-                    out.add(f"{t}.{row}.{swap.get(col, col)}" if t == table.id else f)
-                return frozenset(out)
+                    moved.add(f"{t}.{row}.{swap.get(col, col)}" if t == table.id else f)
+                return frozenset(moved)
             if {(swapped(lhs), swapped(rhs)) for lhs, rhs in instances} == instances:
                 twins.append((a, b))
         out[table.id] = tuple(twins)
@@ -270,12 +270,12 @@ def _unprinted(s: dict | None) -> bool:
 
 
 def add_column_shift(signals: dict[str, dict], template: Template) -> None:
-    """`column_shift_open`: the field's column holds numbers a text grid placed among columns
-    it completed from header words spaced unlike the numbers (`grid_loose`), and a neighbouring
-    column the sum rules treat alike printed nothing in any row (or the reverse).  pdftotext
-    -layout sets a line of CJK headers closer than the numbers below it, so a column of numbers
-    lands under the next header, and every sum rule holds either way: a column's sums move with
-    it.  Keys: field id -> signals."""
+    """`column_shift_open`: a neighbouring column the sum rules treat alike printed nothing in
+    any row, and this column holds numbers a text grid placed by alignment (or the reverse).
+    pdftotext -layout sets CJK headers and labels one character per glyph, so a column of numbers
+    lands under its neighbour's header, and every sum rule holds either way: a column's sums move
+    with it.  Where the grid may be one off (`grid_loose`) both columns are open; elsewhere the
+    values the rules settled through the grid's rows.  Keys: field id -> signals."""
     by_column: dict[tuple[str, str], list[dict]] = {}
     for f, s in signals.items():
         table, _, column = f.split(".")
