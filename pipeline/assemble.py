@@ -376,6 +376,19 @@ def _row_wise(table: Table, hits: list[Hit], groups) -> bool:
         for hit, number_ids, doubt, scattered, _ in groups)
 
 
+def _stacked_cells(cells: list[tuple[int | None, int | None]], n_rows: int) -> bool:
+    """Whether (line, cell) positions of a run are the cells of one printed row each stacking
+    exactly `n_rows` numbers, in increasing cell order (`|总计<br>结转|0<br>0|…`: a converter merged
+    the rows of one label cell).  Each cell is then a column, top value first: an order the print
+    states, not one the sums chose."""
+    if n_rows < 2 or len(cells) % n_rows or len({line for line, _ in cells}) != 1 \
+            or any(cell is None for _, cell in cells):
+        return False
+    stacks = [cells[c:c + n_rows] for c in range(0, len(cells), n_rows)]
+    return all(len({cell for _, cell in stack}) == 1 for stack in stacks) and \
+        all(a[0][1] < b[0][1] for a, b in zip(stacks, stacks[1:]))
+
+
 def _adjacent_rows(table: Table):
     """(row, the row below it) for rows printed next to each other in one sub-table under the same
     columns."""
@@ -541,10 +554,13 @@ class Assembler:
             self._settle_by_narrative(rows_of[id(records)], records)
             return records
         under_headers, headed = self._whole_table_by_headers(table, hits, numbers)
+        on_own_line = self._rows_on_own_line(table, groups)
         for grid in (self._whole_table_by_columns(table, hits, numbers),
                      self._whole_table_with_a_cell_by_its_label(table, hits, numbers), self._pages_by_columns(table, hits, numbers),
                      self._some_pages_by_columns(table, hits, numbers), under_headers):
-            if grid is None:
+            if grid is None or any(on_own_line.get(hit.row, ids) != ids for hit, ids, *_ in grid):
+                # (a reading that takes a row's numbers printed on its label's line away from it
+                # only moves numbers to fit a table printed wrong)
                 continue
             # pdfminer may print a whole table's (or page's) labels, then its numbers column after
             # column, with later labels and column headers interleaved: read that way too, and keep
@@ -557,6 +573,12 @@ class Assembler:
         # the narrative only chooses among the placements of the reading the rules preferred
         self._settle_by_narrative(rows_of[id(records)], records)
         return records
+
+    def _rows_on_own_line(self, table: Table, groups) -> dict[str, list[int]]:
+        """Rows the walk gave exactly their numbers, printed on the label's own line."""
+        return {hit.row: ids for hit, ids, doubt, scattered, _ in groups
+                if doubt is None and not scattered and len(ids) == len(table.row(hit.row).columns)
+                and all(self.tokens[i].line_no == self.tokens[hit.last_token].line_no is not None for i in ids)}
 
     def _headers_among(self, numbers: list[int]) -> bool:
         """Label text printed between a one-row table's numbers (pdfminer prints section 四 a
@@ -1350,6 +1372,10 @@ class Assembler:
                     j += 1
                 if same and len(run) < len(pending) * width == len(longer):
                     run, k = longer, j
+            stacked = self._stacked_rows(table, pending, run)
+            if stacked:
+                groups.extend(stacked)
+                pending, run = [], []
             if len(pending) > 1 and (self._level_with_last(pending, run) or self._amid_last_label(pending, run)):
                 groups.extend((hit, [], None, False, None) for hit in pending[:-1])
                 pending = pending[-1:]
@@ -1429,6 +1455,17 @@ class Assembler:
             return
         hit, ids, _, scattered, tie = groups[after]
         groups[after] = (hit, ids, DOUBT_UNCLAIMED_AFTER, scattered, tie)
+
+    def _stacked_rows(self, table: Table, labels: list[Hit], run: list[int]):
+        """Groups of pending labels whose run is one printed row of cells each stacking their
+        rows' numbers (`_stacked_cells`), when the labels share a column set the run fills."""
+        columns = table.row(labels[0].row).columns
+        if len(labels) < 2 or len(run) != len(labels) * len(columns) \
+                or any(table.row(h.row).columns != columns for h in labels) \
+                or not _stacked_cells([(self.tokens[i].line_no, self.tokens[i].cell_no) for i in run], len(labels)):
+            return None
+        n = len(labels)
+        return [(hit, run[r::n], None, False, None) for r, hit in enumerate(labels)]
 
     def _level_with_last(self, labels: list[Hit], run: list[int]) -> bool:
         """Every cell of the run stands on the last label's line and no earlier label's: a
@@ -1513,6 +1550,8 @@ class Assembler:
             return [(hit, run[r * width:(r + 1) * width], None, False, None) for r, hit in enumerate(block)]
         chunks = [run[c * n_rows:(c + 1) * n_rows] for c in range(width)]
         identity = [[chunks[c][r] for c in range(width)] for r in range(n_rows)]
+        if _stacked_cells(cells, n_rows):
+            return [(hit, own, None, False, None) for hit, own in zip(block, identity)]
         if width == 1:
             # labels sharing one printed row (`|行政处罚<br>行政强制||15||`: a converter merged two
             # rows' cells, the blank one lost within the merged cell) with an empty cell among the
