@@ -575,9 +575,11 @@ class Assembler:
         return records
 
     def _rows_on_own_line(self, table: Table, groups) -> dict[str, list[int]]:
-        """Rows the walk gave exactly their numbers, printed on the label's own line."""
+        """Rows the walk gave exactly their numbers, printed on the label's own line (not empty
+        cells only: a row's numbers may stand on the line above, its label's cells left empty)."""
         return {hit.row: ids for hit, ids, doubt, scattered, _ in groups
                 if doubt is None and not scattered and len(ids) == len(table.row(hit.row).columns)
+                and any(not self.tokens[i].empty for i in ids)
                 and all(self.tokens[i].line_no == self.tokens[hit.last_token].line_no is not None for i in ids)}
 
     def _headers_among(self, numbers: list[int]) -> bool:
@@ -1782,11 +1784,13 @@ class Assembler:
             # a row label with no number after it: its cells were printed empty (zeros), or its
             # numbers were lost; only the rules across rows can tell
             empty = ([0] * len(cells), [None] * len(cells))
-        if len(found) == 1 and len(tokens) == len(cells) and any(t.empty and not t.aligned for t in tokens) \
+        if len(found) == 1 and len(tokens) == len(cells) \
+                and any(t.empty and (not t.aligned or t.gridded and not t.loose) for t in tokens) \
                 and any(not t.empty and not t.blank for t in tokens):
-            # a row of explicit cells read as printed with empty cells among its numbers: the
-            # document prints zeros as empty cells (a row dropped for printing only empty cells,
-            # section 四's, then reads as 0s, inferred)
+            # a row of explicit cells (or of a text grid's columns, as many as the template's) read
+            # as printed with empty cells among its numbers: the document prints zeros as empty
+            # cells (a row dropped for printing only empty cells, section 四's, then reads as 0s,
+            # inferred)
             self.blank_zeros = True
         row = _Row(cells, tokens, found, self._prior(cells, kinds, relations), empty)
         if lost and 0 < len(values) < len(cells) and all(None in cells_ for cells_, _ in found):

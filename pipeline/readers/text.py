@@ -87,11 +87,11 @@ _BLANK_BETWEEN = re.compile(r"\d {2,}\d")
 MIN_SPACED_ROWS = 3  # rows of one width showing both a one-space separator and a blank cell
 
 
-def _spaced_evidence(raw: str) -> int | None:
-    """The width of a row that shows the convention: at the margin, a label, then a one-space
-    separator before a number and a blank cell between two numbers (`数量 315  1  53  369`), or
-    only blank cells (`数量        `).  Grid-laid text (text browsers, pdftotext -layout) indents
-    its rows and pads its columns instead."""
+def _spaced_evidence(raw: str) -> tuple[int, bool] | None:
+    """The width of a row that shows the convention, and whether it prints a number: at the
+    margin, a label, then a one-space separator before a number and a blank cell between two
+    numbers (`数量 315  1  53  369`), or only blank cells (`数量        `).  Grid-laid text (text
+    browsers, pdftotext -layout) indents its rows and pads its columns instead."""
     if raw[:1].isspace():
         return None
     found = spaced_cells(raw)
@@ -100,14 +100,20 @@ def _spaced_evidence(raw: str) -> int | None:
     label, cells = found
     if any(cells) and not (_ONE_SPACE.search(raw) and _BLANK_BETWEEN.search(raw)) or len(cells) < 2:
         return None
-    return len(cells)
+    return len(cells), any(cells)
 
 
 def prints_spaced_blanks(raws: list[str]) -> bool:
     """Whether the text prints one space per blank cell: rows showing it that read as one table's
-    width (grid-laid text read so gets widths that vary with its numbers' lengths)."""
-    widths = Counter(w for w in map(_spaced_evidence, raws) if w)
-    return bool(widths) and widths.most_common(1)[0][1] >= MIN_SPACED_ROWS
+    width (grid-laid text read so gets widths that vary with its numbers' lengths), a row of
+    numbers among them (a text browser pads a row of blank cells to its table's width, which
+    rows whose labels are of one length share)."""
+    evidence = [e for e in map(_spaced_evidence, raws) if e]
+    widths = Counter(w for w, _ in evidence)
+    if not widths:
+        return False
+    width, rows = widths.most_common(1)[0]
+    return rows >= MIN_SPACED_ROWS and any(printed for w, printed in evidence if w == width)
 
 
 def spaced_cells(raw: str) -> tuple[str, list[str]] | None:

@@ -61,24 +61,31 @@ def chunks(line: str, wide: bool = True) -> list[Chunk]:
     return out
 
 
-def number_cells(parts: list[Chunk]) -> list[Chunk] | None:
+def number_cells(parts: list[Chunk], column: int | None = None) -> list[Chunk] | None:
     """The trailing numbers of a grid row (label first, then numbers only, the first number set
-    off by a gap); None for any other line."""
+    off by a gap, or by one space where it starts at `column`, a number column of the rows above:
+    a text browser cuts a label at its cell's width); None for any other line."""
     first = next((k for k, c in enumerate(parts) if c.number), None)
     if first is None or not all(c.number for c in parts[first:]):
         return None
-    if first > 0 and parts[first].start - parts[first - 1].end < MIN_GAP:
+    if first > 0 and parts[first].start - parts[first - 1].end < MIN_GAP and not (
+            parts[first].start == column and parts[first].start > parts[first - 1].end):
         return None
     if first == 0 and len(parts) < 2:
         return None
     return parts[first:]
 
 
-def breaks_region(line: str, parts: list[Chunk]) -> bool:
+def breaks_region(line: str, parts: list[Chunk], reach: int | None = None, wide: bool = True) -> bool:
     """A heading or prose line at the margin ends a table region (a wrapped label, indented or a
-    character or two long, does not)."""
+    character or two long, does not; nor a line whose text ends left of `reach`, the region's
+    first number column, padded with spaces past it: a text browser pads every line of a table to
+    its width, and a row of blank cells (`二、上年结转…数量` and spaces) is the table's, however much
+    it looks a heading)."""
     text = line.strip()
     if not parts or parts[0].start > 0 or len(text) < 6:
+        return False
+    if reach is not None and parts[-1].end <= reach < sum(map(_width if wide else _one, line.rstrip("\r\n"))):
         return False
     spaced = any(b.start - a.end >= MIN_GAP for a, b in zip(parts, parts[1:]))
     return not spaced and (bool(_HEADING.match(text)) or len(text) >= 20)
@@ -140,19 +147,20 @@ def _regions(lines: list[str], wide: bool):
             regions.append(([], []))
             continue
         parts = chunks(line, wide)
-        numbers = number_cells(parts)
         rows, header = regions[-1]
+        numbers = number_cells(parts, min((n[0].start for _, _, n in rows), default=None))
         if numbers is not None:
             rows.append((i, parts[:len(parts) - len(numbers)], numbers))
-        elif breaks_region(line, parts):
+        elif breaks_region(line, parts, reach := min((n[0].start for _, _, n in rows), default=None), wide):
             regions.append(([], []))
-        elif rows and header_line(parts):
+        elif rows and header_line(parts) and parts[-1].end > reach:
             # column headers again after rows: the next block lays out its own columns (section
-            # 二's blocks put 本年增/减 where the block above put 本年新公开数量)
+            # 二's blocks put 本年增/减 where the block above put 本年新公开数量); words all left
+            # of the numbers are a label wrapped in merged label columns (`三、本  提供  行制作`)
             regions.append(([], [parts]))
         elif not rows and parts:
             header[:] = (header + [parts])[-HEADER_LINES:]
-    return [r for r in regions if len(r[0]) >= MIN_ROWS]
+    return [r for r in regions if r[0]]
 
 
 def spaced_out(rows: list[list[Chunk]]) -> bool:
@@ -173,8 +181,37 @@ def uneven_pitch(columns: list[tuple[int, int]]) -> bool:
     return len(gaps) > 1 and max(gaps) > UNEVEN_PITCH * max(1, min(gaps))
 
 
+def headed_columns(header: list[list[Chunk]], label_edge: int) -> list[tuple[int, int]]:
+    """Columns from the column headers alone: the words right of the labels, stacked ones merged."""
+    return merge_columns([[c for c in line if c.start >= label_edge] for line in header])
+
+
+def _headed_grid(region, header) -> dict[int, list[str]] | None:
+    """A block of too few rows to show its columns (section 二's `行政规范性文件      5      57` under
+    `本年制发件数 本年废止件数 现行有效件数`): each number in the header column it stands under,
+    when every number stands under exactly one and no two under the same."""
+    label_edge = max((label[-1].end for _, label, _ in region if label), default=0)
+    columns = headed_columns(header, label_edge)
+    if len(columns) < 2:
+        return None
+    out = {}
+    for i, label, numbers in region:
+        under = [[k for k, (a, b) in enumerate(columns) if c.start < b and a < c.end] for c in numbers]
+        if any(len(ks) != 1 for ks in under) or len({ks[0] for ks in under}) != len(under):
+            return None
+        cells = [""] * len(columns)
+        for (k,), c in zip(under, numbers):
+            cells[k] = c.text
+        out[i] = [" ".join(c.text for c in label)] + cells
+    return out
+
+
 def _region_grid(region) -> tuple[dict[int, list[str]], bool] | None:
     region, header = region
+    if len(region) < MIN_ROWS:
+        headed = _headed_grid(region, header)
+        # (measured in characters, a header may not stand where the numbers' measure puts it)
+        return None if headed is None else (headed, True)
     if not spaced_out([numbers for _, _, numbers in region]):
         return None
     columns = merge_columns([numbers for _, _, numbers in region])
