@@ -1332,6 +1332,8 @@ def test_specks_read_beside_or_over_a_digit_are_repaired_away():
     # speckle read as punctuation before a "0" (".0", "'0", "^0") or as an accent over it
     # ("ó"): the cell was no number and its row (予以公开, seven fields) was lost
     assert [repair_number(t) for t in (".0", "'0", "^0", ".o", "ó", "(2", "3)")] == ["0", "0", "0", "0", "0", "2", "3"]
+    # a skewed page's ruling running into the cell, read as a bracket
+    assert repair_number("[0.") == "0" and repair_number("12】") == "12"
     # a "0" whose right side faded off reads "C" in a number cell
     assert repair_number("C") == "0"
     # signs, inner punctuation and text stay what they are
@@ -1348,6 +1350,19 @@ def test_a_number_column_whose_zeros_read_as_letters_is_still_a_number_column():
     texts.update({(r, 1): t for r, t in enumerate(["o", "o", "0", "o", "C"])})
     texts.update({(r, 2): t for r, t in enumerate(["1.", "2.", "3.", "4.", "5."])})  # enumerators
     assert _numeric_columns(texts) == {1}
+
+
+def test_number_columns_are_judged_by_the_rows_of_values_not_the_header_above_them():
+    from pipeline.ocr import _numeric_columns
+
+    # a page ending a few rows into section 三: its three-level header holds as many words per
+    # column as the rows of values hold numbers; a "[0." read there is still in a number column
+    texts = {(0, 1): "申请人情况", (1, 1): "法人或其他组织", (2, 1): "商业企业",
+             (3, 0): "一、本年新收", (3, 1): "0", (3, 2): "5",
+             (4, 0): "二、上年结转", (4, 1): "[0.", (4, 2): "2",
+             (5, 0): "（一）予以公开", (5, 1): "0", (5, 2): "1"}
+    texts.update({(r, 2): t for r, t in enumerate(["申请人情况", "法人或其他组织", "科研机构"])})
+    assert _numeric_columns(texts) == {1, 2}
 
 
 def test_the_proof_reader_re_reads_where_failing_rules_cross_when_they_hold_too_many_cells():

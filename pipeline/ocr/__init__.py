@@ -39,8 +39,9 @@ def looks_numeric(text: str) -> bool:
 
 # OCR only: a "0" with its right side faded off reads "C" (not for text: "C" is no digit there)
 _OCR_LOOKALIKES = {**DIGIT_LOOKALIKES, "C": "0", "c": "0"}
-# a speck or a ruling's remnant read as punctuation beside the digits ("0.", ".0", "'0", "(2")
-_SPECKS = ".'`^\"‘’“”·,，:;()（）"
+# a speck or a ruling's remnant read as punctuation beside the digits ("0.", ".0", "'0", "(2",
+# "[0." where a skewed page's ruling runs into the cell)
+_SPECKS = ".'`^\"‘’“”·,，:;()（）[]【】"
 
 
 def _despeck(token: str) -> str:
@@ -496,10 +497,14 @@ def _box_crop(bgr: np.ndarray, bbox, pad: int = 2, vertical: bool = False) -> np
 # --- page ----------------------------------------------------------------------------
 
 def _numeric_columns(cell_texts: dict[tuple[int, int], str]) -> set[int]:
-    """Grid columns where most non-empty cells are plain numbers."""
+    """Grid columns where most non-empty cells of the rows of values are plain numbers (the
+    rows printing two numbers or more, when there are such rows: a page holding a table's three-level
+    header and its first few rows has as many header cells as numbers in a column)."""
+    per_row = Counter(r for (r, _), text in cell_texts.items() if is_number(text))
+    values = {r for r, n in per_row.items() if n >= 2}
     counts: dict[int, list[int]] = {}
-    for (_, c0), text in cell_texts.items():
-        if text:
+    for (r0, c0), text in cell_texts.items():
+        if text and (not values or r0 in values):
             n = counts.setdefault(c0, [0, 0])
             # a column whose zeros read "o" in every other row is still a number column (skew
             # and blur); an enumerator ("1.") is not counted
@@ -591,10 +596,13 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     for cell in sorted(grid.cells, key=lambda c: c.c0):
         by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
     worded = {r for r, row in by_row.items() if words_among_values(row)}
+    # header rows: words apart and no number.  A cell there that read nothing is a header word
+    # the detector missed (a skewed page's 尚未审结 stacked in a narrow column), not a printed dash
+    headers = {r for r in worded if not any(is_number(t) for t in by_row[r])}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
-        dash_like = _DASH_READS.match(texts[key]) or not texts[key]
+        dash_like = _DASH_READS.match(texts[key]) or not texts[key] and cell.r0 not in headers
         if dash_like and not is_blank_marker(texts[key]) and _flat_ink(gray, cell.bbox):
             # a printed dash (the recognizer may drop a lone stroke): a blank cell, as the
             # text path reads it; the read and the stroke's shape agree

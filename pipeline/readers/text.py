@@ -105,15 +105,12 @@ def _spaced_evidence(raw: str) -> tuple[int, bool] | None:
 
 def prints_spaced_blanks(raws: list[str]) -> bool:
     """Whether the text prints one space per blank cell: rows showing it that read as one table's
-    width (grid-laid text read so gets widths that vary with its numbers' lengths), a row of
-    numbers among them (a text browser pads a row of blank cells to its table's width, which
-    rows whose labels are of one length share)."""
+    width (grid-laid text read so gets widths that vary with its numbers' lengths), and a row
+    showing it among numbers (a text browser pads a row of blank cells to its table's width,
+    which rows whose labels are of one length share)."""
     evidence = [e for e in map(_spaced_evidence, raws) if e]
     widths = Counter(w for w, _ in evidence)
-    if not widths:
-        return False
-    width, rows = widths.most_common(1)[0]
-    return rows >= MIN_SPACED_ROWS and any(printed for w, printed in evidence if w == width)
+    return bool(widths) and widths.most_common(1)[0][1] >= MIN_SPACED_ROWS and any(p for _, p in evidence)
 
 
 def spaced_cells(raw: str) -> tuple[str, list[str]] | None:
