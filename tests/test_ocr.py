@@ -933,6 +933,37 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     assert header.boxes[1].text == "—" and header.boxes[1].agree is None
 
 
+def test_an_unread_cell_of_a_header_row_is_no_printed_dash():
+    """A skewed page's 尚未审结, stacked in section 四's narrow column, went unread, and a flat
+    stroke of it made the cell a printed dash: the header row then looked like values and the row of
+    counts under it lost two fields.  In a row of words that prints no number an unread cell stays
+    empty; in a row of values the same ink is a dash."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs, ys = [0, 150, 250, 350, 450], [0, 40, 80]
+    img = np.full((80, 450), 255, np.uint8)
+    for r in range(2):
+        cv2.line(img, (xs[2] + 30, ys[r] + 20), (xs[2] + 70, ys[r] + 20), 0, 2)  # flat ink, nothing read
+    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+    def box(r, c, text):
+        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+
+    class Reader:
+        name = "scripted"
+
+        def recognize_crops(self, crops):
+            return [("", 0.0)] * len(crops)
+
+    members = {(0, 0): box(0, 0, "结果维持"), (0, 1): box(0, 1, "其他结果"), (0, 3): box(0, 3, "总计"),
+               (1, 0): box(1, 0, "3"), (1, 1): box(1, 1, "2"), (1, 3): box(1, 3, "5")}
+    header, values = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
+    assert header.boxes[2].text == ""
+    assert values.boxes[2].text == "—"
+
+
 def test_slash_ink_finds_a_blurred_slash_and_one_in_a_three_line_cell():
     """Zeros printed as "/" were read as "1", twice alike, ok: under blur the rulings' grey
     halo took Otsu's threshold (every blob a ruling remnant) or fattened the stroke past the
