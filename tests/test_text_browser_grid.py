@@ -42,3 +42,26 @@ def test_the_dump_reads_every_field_exactly():
     assert fields["disclosure.normative_docs.in_force"].value == 16
     assert fields["requests.received.legal_service"].value == 4
     assert fields["requests.received.enterprise"].value == 0
+
+
+# pdftotext -layout: a block of two rows under headers whose glyphs it spaced (`处理决 定数量`)
+PDFTOTEXT_BLOCK = [
+    "                     第二十条第（五）项",
+    "        信息 内容           上一年项目数量     本年 增/减       处理决 定数量",
+    "        行政许可               17         -5           3395",
+    "     其他对外管理服务事项                       2",
+]
+
+
+def test_header_glyphs_one_space_apart_are_one_header_where_the_numbers_need_it():
+    grid, loose = grid_layout(PDFTOTEXT_BLOCK)
+    assert grid[3] == ["其他对外管理服务事项", "", "2", ""] and 3 in loose
+    assert 2 not in grid  # a row printing every column reads as printed
+
+
+def test_header_words_one_space_apart_are_columns_where_they_place_every_number():
+    # a text browser's header cells one space apart (w3m): each word its own column
+    lines = ["信息                  本年新制作数量 本年新公开数量 对外公开总数量",
+             "规章                                                 ",
+             "规范性文件            2                             50"]
+    assert grid_layout(lines)[0][2] == ["规范性文件", "2", "", "50"]

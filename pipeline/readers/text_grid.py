@@ -153,10 +153,11 @@ def _regions(lines: list[str], wide: bool):
             rows.append((i, parts[:len(parts) - len(numbers)], numbers))
         elif breaks_region(line, parts, reach := min((n[0].start for _, _, n in rows), default=None), wide):
             regions.append(([], []))
-        elif rows and header_line(parts) and parts[-1].end > reach:
+        elif rows and header_line(parts) and parts[-1].end > max((lb[-1].end for _, lb, _ in rows if lb), default=0):
             # column headers again after rows: the next block lays out its own columns (section
-            # 二's blocks put 本年增/减 where the block above put 本年新公开数量); words all left
-            # of the numbers are a label wrapped in merged label columns (`三、本  提供  行制作`)
+            # 二's blocks put 本年增/减 where the block above put 本年新公开数量); words none
+            # of which passes the rows' labels are a label wrapped in merged label columns
+            # (`三、本  提供  行制作`)
             regions.append(([], [parts]))
         elif not rows and parts:
             header[:] = (header + [parts])[-HEADER_LINES:]
@@ -181,17 +182,43 @@ def uneven_pitch(columns: list[tuple[int, int]]) -> bool:
     return len(gaps) > 1 and max(gaps) > UNEVEN_PITCH * max(1, min(gaps))
 
 
-def headed_columns(header: list[list[Chunk]], label_edge: int) -> list[tuple[int, int]]:
-    """Columns from the column headers alone: the words right of the labels, stacked ones merged."""
-    return merge_columns([[c for c in line if c.start >= label_edge] for line in header])
+def _words(line: list[Chunk]) -> list[Chunk]:
+    """A line's chunks with those one space apart joined (pdftotext -layout spaces the glyphs of
+    one header cell: `处理决 定数量`, `信息 内容`)."""
+    out: list[Chunk] = []
+    for c in line:
+        if out and c.start - out[-1].end < MIN_GAP:
+            out[-1] = Chunk(out[-1].start, c.end, out[-1].text + " " + c.text)
+        else:
+            out.append(c)
+    return out
+
+
+def headed_columns(header: list[list[Chunk]], label_edge: int, joined: bool) -> list[tuple[int, int]]:
+    """Columns from the column headers alone: the words right of the labels (`joined`: chunks one
+    space apart taken as one word), stacked ones merged."""
+    return merge_columns([[c for c in (_words(line) if joined else line)
+                           if c.start >= label_edge and not _HEADING.match(c.text)] for line in header])
 
 
 def _headed_grid(region, header) -> dict[int, list[str]] | None:
     """A block of too few rows to show its columns (section 二's `行政规范性文件      5      57` under
     `本年制发件数 本年废止件数 现行有效件数`): each number in the header column it stands under,
-    when every number stands under exactly one and no two under the same."""
+    when every number stands under exactly one and no two under the same.  Header words one space
+    apart are columns (a text browser's cells one space apart), or, where that places no number
+    under one, one word (pdftotext -layout spaces a cell's glyphs: `处理决 定数量`)."""
     label_edge = max((label[-1].end for _, label, _ in region if label), default=0)
-    columns = headed_columns(header, label_edge)
+    for joined in (False, True):
+        grid = _placed(region, headed_columns(header, label_edge, joined))
+        if grid is not None:
+            # rows printing every column read as printed: a grid only adds the doubt of its columns
+            return {i: cells for i, cells in grid.items() if "" in cells[1:]} or None
+    return None
+
+
+def _placed(region, columns: list[tuple[int, int]]) -> dict[int, list[str]] | None:
+    """Each number in the column it stands under; None when one stands under none or two, or two
+    under one."""
     if len(columns) < 2:
         return None
     out = {}
