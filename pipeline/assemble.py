@@ -303,6 +303,13 @@ def repeat_is_open(printed: list[Token], width: int) -> bool:
     return len(as_read) == len(repeat_dropped) == width and as_read != repeat_dropped
 
 
+def _surplus_is_repeat(printed: list[Token], width: int) -> bool:
+    """Whether a row's numbers beyond its template's cells all repeat its last cell's text."""
+    last = printed[width - 1].text.strip() if 0 < width < len(printed) else None
+    return last is not None and not printed[width - 1].empty and not printed[width - 1].aligned \
+        and all(not t.empty and not t.aligned and t.text.strip() == last for t in printed[width:])
+
+
 def _layout(cells: list[Token]) -> tuple:
     """What a row's cells read: each one's text, an empty cell as 0."""
     return tuple("0" if t.empty else t.text.strip() for t in cells)
@@ -674,6 +681,11 @@ class Assembler:
                 continue
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
+            if _surplus_is_repeat(printed, len(cells)):
+                # a merged last cell printed once per column it spans (pandas repeats `35.41万元`
+                # under a colspan): read once, and never trusted as read
+                printed = printed[:len(cells)]
+                doubt = doubt or DOUBT_PADDING
             if any(t.empty and t.gridded for t in printed) and _breaks_own_sums(self.template, cells, printed):
                 # a text grid's inferred empty cells that break the row's own sums put its numbers
                 # in other columns than printed (inscriptis shifts rows beside a rowspan label): the

@@ -461,3 +461,17 @@ def test_a_fourteen_digit_run_beside_a_lost_blank_keeps_its_right_split_among_th
     received = [f for f in truth if f.startswith("requests.received.")]
     assert [fields[f].value for f in received] == [truth[f] for f in received]
     assert all(fields[f].status != "ok" for f in wrong)
+
+
+def test_a_merged_last_cell_printed_once_per_column_it_spans_is_read_once_and_flagged():
+    """pandas' to_markdown prints `| 政府集中采购 | 1 | 35.41万元 | 35.41万元 |` under a
+    采购总金额 spanning two columns: three numbers for two cells left 采购项目数量 unread.  The
+    repeat is read once; which cells are padding the print does not say, so neither value is ok."""
+    data = Path(__file__).parent / "data"
+    fields, truth, wrong = read_against_truth(data / "pandas_markdown_merged_last_cell_repeated.md")
+    assert "| 政府集中采购         | 1                    | 35.41万元            | 35.41万元            |" in \
+        (data / "pandas_markdown_merged_last_cell_repeated.md").read_text(encoding="utf-8")
+    assert wrong == []
+    assert fields["disclosure.procurement.projects"].value == 1
+    assert fields["disclosure.procurement.amount_yuan"].value == 354100
+    assert fields["disclosure.procurement.projects"].status != "ok"
