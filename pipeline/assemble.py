@@ -683,9 +683,11 @@ class Assembler:
             printed = _without_surplus_empties(raw, len(cells))
             if _surplus_is_repeat(printed, len(cells)):
                 # a merged last cell printed once per column it spans (pandas repeats `35.41万元`
-                # under a colspan): read once, and never trusted as read
+                # under a colspan): read once, and not trusted as read where another cell could be
+                # the padding (not a row of one number printed in every cell)
+                if len({t.text.strip() for t in printed}) > 1:
+                    doubt = doubt or DOUBT_PADDING
                 printed = printed[:len(cells)]
-                doubt = doubt or DOUBT_PADDING
             if any(t.empty and t.gridded for t in printed) and _breaks_own_sums(self.template, cells, printed):
                 # a text grid's inferred empty cells that break the row's own sums put its numbers
                 # in other columns than printed (inscriptis shifts rows beside a rowspan label): the
