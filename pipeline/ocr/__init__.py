@@ -848,7 +848,7 @@ def _line_groups(boxes: list[geometry.BBox]) -> list[list[int]]:
 
 
 def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: np.ndarray, number: int,
-                     prose: str):
+                     prose: str, rulings: tuple[np.ndarray, ...] | None = None):
     """The page's OCR boxes and the tail of prose lines left for later.  Engines without
     separate detection read everything."""
     from .engines import _quad_bbox
@@ -856,7 +856,7 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     if not hasattr(engine, "detect") or prose == PROSE_ALL:
         return engine.recognize(bgr), None
     # where the tables are (the merged cells, which need the text, are found later)
-    tables = [g.bbox for g in geometry.find_grids(ink)]
+    tables = [g.bbox for g in geometry.find_grids(ink, masks=rulings)]
     if not tables and number > TITLE_PAGES:
         return [], Tail(gray, 0.0)  # a prose page: nothing is detected unless a table follows
     quads = engine.detect(bgr)
@@ -904,9 +904,10 @@ def _ocr_page(image: np.ndarray, number: int, engine: OcrEngine | None = None,
     gray, info = preprocess.prepare(image, steps if steps is not None else preprocess.DEFAULT_STEPS)
     bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     ink = preprocess.ink_mask(gray)
-    boxes, tail = _read_page_boxes(engine, bgr, gray, ink, number, prose)
+    rulings = geometry.page_rulings(ink)
+    boxes, tail = _read_page_boxes(engine, bgr, gray, ink, number, prose, rulings)
     words = [b.bbox for b in boxes if not looks_numeric(b.text) and not is_number(b.text)]
-    grids = geometry.find_grids(ink, texts=words)
+    grids = geometry.find_grids(ink, texts=words, masks=rulings)
 
     members: list[dict] = [{} for _ in grids]
     free: list[OcrBox] = []

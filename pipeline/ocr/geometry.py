@@ -244,21 +244,35 @@ def crossed(texts: Sequence[BBox], horizontal: bool, pos: float, start: float, e
     return False
 
 
-def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = ()) -> list[Grid]:
+def page_rulings(ink: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A page's ruling masks for `find_grids` (horizontal, vertical, and each with its short
+    fragments), computed once per page: the page is searched for tables twice."""
+    import cv2
+
+    hmask, vmask = ruling_masks(ink)
+    # whether a ruling separates two slots is judged on short runs too: a worn line can
+    # lose every piece as long as the opening that finds rulings
+    hfrag, vfrag = fragment_masks(ink, max(8, _min_len(ink) // 4))
+    return hmask, vmask, cv2.bitwise_or(hfrag, hmask), cv2.bitwise_or(vfrag, vmask)
+
+
+def _min_len(ink: np.ndarray) -> int:
+    return max(20, min(ink.shape[:2]) // 40)
+
+
+def find_grids(ink: np.ndarray, min_cell: int = 12, texts: Sequence[BBox] = (),
+               masks: tuple[np.ndarray, ...] | None = None) -> list[Grid]:
     """Ruled tables on a page, each as a grid of (possibly merged) cells, top to bottom.
 
     `texts`: boxes of (non-numeric) text; one lying across a weak slot boundary marks a
-    merged cell, which short ruling pieces alone cannot tell from a worn line."""
+    merged cell, which short ruling pieces alone cannot tell from a worn line.  `masks`: the
+    page's `page_rulings`, when already made."""
     import cv2
 
     h, w = ink.shape
-    hmask, vmask = ruling_masks(ink)
-    min_len = max(20, min(h, w) // 40)
-    # whether a ruling separates two slots is judged on short runs too: a worn line can
-    # lose every piece as long as the opening that finds rulings
-    hfrag, vfrag = fragment_masks(ink, max(8, min_len // 4))
-    hfrag, vfrag = cv2.bitwise_or(hfrag, hmask), cv2.bitwise_or(vfrag, vmask)
-    masks = (hmask, vmask, hfrag, vfrag)
+    masks = masks if masks is not None else page_rulings(ink)
+    hmask, vmask = masks[:2]
+    min_len = _min_len(ink)
     table_mask = cv2.dilate(cv2.bitwise_or(hmask, vmask), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(table_mask, connectivity=8)
     grids = []
