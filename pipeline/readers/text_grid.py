@@ -148,12 +148,13 @@ def _regions(lines: list[str], wide: bool):
             continue
         parts = chunks(line, wide)
         rows, header = regions[-1]
-        numbers = number_cells(parts, min((n[0].start for _, _, n in rows), default=None))
+        reach = min((numbers[0].start for _, _, numbers in rows), default=None)  # the first number column
+        numbers = number_cells(parts, reach)
         if numbers is not None:
             rows.append((i, parts[:len(parts) - len(numbers)], numbers))
-        elif breaks_region(line, parts, reach := min((n[0].start for _, _, n in rows), default=None), wide):
+        elif breaks_region(line, parts, reach, wide):
             regions.append(([], []))
-        elif rows and header_line(parts) and parts[-1].end > max((lb[-1].end for _, lb, _ in rows if lb), default=0):
+        elif rows and header_line(parts) and parts[-1].end > _label_edge(rows):
             # column headers again after rows: the next block lays out its own columns (section
             # 二's blocks put 本年增/减 where the block above put 本年新公开数量); words none
             # of which passes the rows' labels are a label wrapped in merged label columns
@@ -162,6 +163,11 @@ def _regions(lines: list[str], wide: bool):
         elif not rows and parts:
             header[:] = (header + [parts])[-HEADER_LINES:]
     return [r for r in regions if r[0]]
+
+
+def _label_edge(rows) -> int:
+    """Where the labels of a region's rows end."""
+    return max((label[-1].end for _, label, _ in rows if label), default=0)
 
 
 def spaced_out(rows: list[list[Chunk]]) -> bool:
@@ -207,9 +213,8 @@ def _headed_grid(region, header) -> dict[int, list[str]] | None:
     when every number stands under exactly one and no two under the same.  Header words one space
     apart are columns (a text browser's cells one space apart), or, where that places no number
     under one, one word (pdftotext -layout spaces a cell's glyphs: `处理决 定数量`)."""
-    label_edge = max((label[-1].end for _, label, _ in region if label), default=0)
     for joined in (False, True):
-        grid = _placed(region, headed_columns(header, label_edge, joined))
+        grid = _placed(region, headed_columns(header, _label_edge(region), joined))
         if grid is not None:
             # rows printing every column read as printed: a grid only adds the doubt of its columns
             return {i: cells for i, cells in grid.items() if "" in cells[1:]} or None
@@ -244,7 +249,7 @@ def _region_grid(region) -> tuple[dict[int, list[str]], bool] | None:
     columns = merge_columns([numbers for _, _, numbers in region])
     if len(columns) < 2:
         return None
-    label_edge = max((label[-1].end for _, label, _ in region if label), default=0)
+    label_edge = _label_edge(region)
     from_headers = header_columns(header, columns, label_edge)
     columns = sorted(columns + from_headers)
     rows = {i: row_cells(numbers, columns) for i, _, numbers in region}
