@@ -4,6 +4,7 @@ import io
 import json
 import struct
 import zlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,27 @@ REPORT = SHARED / "reports" / "pdf" / "hongze_district_2023.pdf"
 GOLD = SHARED / "gold" / "reports" / "hongze_district_2023.json"
 
 cv2 = pytest.importorskip("cv2")
+
+
+def _full_grid(xs, ys) -> "geometry.Grid":
+    """A ruled grid with every ruling printed: one cell per slot."""
+    return geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
+                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+
+
+def _cell_box(xs, ys, r, c, text):
+    """The detector's box of `text` in cell (r, c) of a `_full_grid`."""
+    from pipeline.ocr.engines import OcrBox
+
+    return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+
+
+class _BlankReader:
+    """A recognizer whose re-reads of crops read nothing."""
+    name = "scripted"
+
+    def recognize_crops(self, crops):
+        return [("", 0.0)] * len(crops)
 
 
 def _engine_or_skip():
@@ -555,8 +577,7 @@ def test_empty_cells_of_a_row_of_values_are_looked_at_again_but_not_its_label_sp
         for c in range(1, 5):
             cv2.putText(img, "7", (xs[c] + 40, ys[r] + 38), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
     cv2.putText(img, "7", (40, 88), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)  # ink in the label cell
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
     def box(r, c, text):
         return OcrBox(text, (xs[c] + 30, ys[r] + 10, xs[c] + 70, ys[r] + 40), 0.99)
@@ -789,8 +810,7 @@ def test_a_blurred_number_touching_the_rulings_halo_is_still_re_read():
     assert crop is not None and crop.shape[1] < 100  # the marks' span, not the whole cell
     assert _reread_crop(np.full((28, 400), 255, np.uint8), (0, 0, 400, 28)) is None
 
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
     def box(r, c, text):
         return [OcrBox(text, (xs[c] + 10, 28 * r + 4, xs[c + 1] - 10, 28 * r + 24), 0.99)]
@@ -846,17 +866,12 @@ def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
 
     xs, ys = [0, 200, 300, 400, 500], [0, 40]
     img = np.full((40, 500), 255, np.uint8)
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
     def box(c, text):
         return [OcrBox(text, (xs[c] + 10, 8, xs[c + 1] - 10, 32), 0.99)]
 
-    class Reader:
-        name = "scripted"
-
-        def recognize_crops(self, crops):
-            return [("", 0.0)] * len(crops)
+    Reader = _BlankReader
 
     members = {(0, 0): box(0, "政府集中采购"), (0, 1): box(1, "2"), (0, 2): box(2, "98.18"), (0, 3): box(3, "万元")}
     (_, line), = _table_lines(grid, members, img, Reader(), 1)
@@ -873,21 +888,14 @@ def test_a_table_that_prints_no_number_keeps_its_rows_of_empty_cells():
     a row of empty cells is kept (read as blanks, like the text path's empty cells); a table
     with numbers still drops its empty rows."""
     from pipeline.ocr import _table_lines
-    from pipeline.ocr.engines import OcrBox
 
     xs, ys = [0, 100, 200, 300], [0, 40, 80, 120]
     img = np.full((120, 300), 255, np.uint8)
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
-    def box(r, c, text):
-        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+    box = partial(_cell_box, xs, ys)
 
-    class Reader:
-        name = "scripted"
-
-        def recognize_crops(self, crops):
-            return [("", 0.0)] * len(crops)
+    Reader = _BlankReader
 
     header = {(0, 0): box(0, 0, "结果维持"), (0, 1): box(0, 1, "结果纠正"), (0, 2): box(0, 2, "总计")}
     lines = [line for _, line in _table_lines(grid, header, img, Reader(), 1)]
@@ -902,7 +910,6 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     counts read 0, ok.  A row printing words right of its first number or dash is no row of
     values; a dash there gets no agreement.  A row of values keeps it."""
     from pipeline.ocr import _table_lines, words_among_values
-    from pipeline.ocr.engines import OcrBox
 
     assert words_among_values(["", "", "—", "执地", "—", "总计"])
     assert words_among_values(["", "", "", "执地", "", "总计"])  # the dashes read as nothing yet
@@ -914,17 +921,11 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     img = np.full((80, 450), 255, np.uint8)
     for r in range(2):
         cv2.line(img, (xs[1] + 30, ys[r] + 20), (xs[1] + 70, ys[r] + 20), 0, 2)  # a printed dash
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
-    def box(r, c, text):
-        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+    box = partial(_cell_box, xs, ys)
 
-    class Reader:
-        name = "scripted"
-
-        def recognize_crops(self, crops):
-            return [("", 0.0)] * len(crops)
+    Reader = _BlankReader
 
     members = {(0, 0): box(0, 0, "合计"), (0, 1): box(0, 1, "一"), (0, 2): box(0, 2, "7"), (0, 3): box(0, 3, "7"),
                (1, 0): box(1, 0, "维持"), (1, 1): box(1, 1, "一"), (1, 2): box(1, 2, "执地"), (1, 3): box(1, 3, "总计")}
@@ -939,23 +940,16 @@ def test_an_unread_cell_of_a_header_row_is_no_printed_dash():
     counts under it lost two fields.  In a row of words that prints no number an unread cell stays
     empty; in a row of values the same ink is a dash."""
     from pipeline.ocr import _table_lines
-    from pipeline.ocr.engines import OcrBox
 
     xs, ys = [0, 150, 250, 350, 450], [0, 40, 80]
     img = np.full((80, 450), 255, np.uint8)
     for r in range(2):
         cv2.line(img, (xs[2] + 30, ys[r] + 20), (xs[2] + 70, ys[r] + 20), 0, 2)  # flat ink, nothing read
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
-    def box(r, c, text):
-        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+    box = partial(_cell_box, xs, ys)
 
-    class Reader:
-        name = "scripted"
-
-        def recognize_crops(self, crops):
-            return [("", 0.0)] * len(crops)
+    Reader = _BlankReader
 
     members = {(0, 0): box(0, 0, "结果维持"), (0, 1): box(0, 1, "其他结果"), (0, 3): box(0, 3, "总计"),
                (1, 0): box(1, 0, "3"), (1, 1): box(1, 1, "2"), (1, 3): box(1, 3, "5")}
@@ -1076,11 +1070,7 @@ def test_two_leaf_labels_merged_by_a_lost_ruling_are_cut_along_the_value_rows():
                (1, 1): [box(1, 1, "0")], (1, 2): [box(1, 2, "0")],
                (2, 1): [box(2, 1, "2")], (2, 2): [box(2, 2, "2")]}
 
-    class Reader:
-        name = "scripted"
-
-        def recognize_crops(self, crops):
-            return [("", 0.0)] * len(crops)
+    Reader = _BlankReader
 
     rows = [[b.text for b in line.boxes] for _, line in _table_lines(grid, members, img, Reader(), 1)]
     assert rows == [["2.重复申请", "1", "1"], ["3.补正后申请", "0", "0"], ["1.信访举报投诉类申请", "2", "2"]]
@@ -1106,17 +1096,14 @@ def test_a_value_row_with_no_label_read_has_its_label_read_from_the_cell():
     a row of values are read from their ink; a read that is no word is left out, and a row
     with its label keeps it untouched."""
     from pipeline.ocr import _table_lines
-    from pipeline.ocr.engines import OcrBox
 
     xs, ys = [0, 300, 400, 500], [0, 40, 80]
     img = np.full((80, 500), 255, np.uint8)
     cv2.putText(img, "label", (20, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 150, 2)  # faint ink in row 0's label cell
     cv2.putText(img, "label", (20, 68), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 150, 2)
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
-    def box(r, c, text):
-        return [OcrBox(text, (xs[c] + 10, ys[r] + 8, xs[c + 1] - 10, ys[r] + 32), 0.99)]
+    box = partial(_cell_box, xs, ys)
 
     seen = []
 
@@ -1155,14 +1142,9 @@ def test_a_stray_dash_in_a_row_with_no_number_and_no_word_vouches_for_nothing():
     for r, cols in ((0, (1, 2)), (1, (1, 2)), (2, (1, 2, 3, 4))):
         for c in cols:
             cv2.line(img, (xs[c] + 30, ys[r] + 20), (xs[c] + 70, ys[r] + 20), 0, 2)
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
 
-    class Reader:
-        name = "scripted"
-
-        def recognize_crops(self, crops):
-            return [("", 0.0)] * len(crops)
+    Reader = _BlankReader
 
     members = {(1, 0): [OcrBox("行政复议", (10, 48, 140, 72), 0.99)]}
     lines = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
@@ -1283,8 +1265,7 @@ def test_a_value_read_without_the_minus_the_cell_shows_is_repaired_never_ok():
     for r, cell in enumerate(rows):
         img[47 * r:47 * (r + 1), 200:] = cell
     xs, ys = [0, 230, 480], [0, 47, 94, 141]
-    grid = geometry.Grid([float(x) for x in xs], [float(y) for y in ys],
-                         geometry.merge_cells(xs, ys, lambda i, j: True, lambda i, j: True))
+    grid = _full_grid(xs, ys)
     members = {(r, 0): [OcrBox(label, (10, 47 * r + 10, 190, 47 * r + 37), 0.99)]
                for r, label in enumerate(("行政处罚", "行政强制", "行政事业性收费"))}
     members.update({(r, 1): [OcrBox(text, (236, 47 * r + 10, 260, 47 * r + 37), 0.998)]
