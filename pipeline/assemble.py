@@ -310,6 +310,36 @@ def _surplus_is_repeat(printed: list[Token], width: int) -> bool:
         and all(not t.empty and not t.aligned and t.text.strip() == last for t in printed[width:])
 
 
+_DIGITS = re.compile(r"[1-9]\d*|\d")
+
+
+def _pairs_joined(raw: list[Token], width: int) -> list[Token] | None:
+    """A row printed in twice its template's cells, each value in a pair of them, one number cut
+    at a pair's inner border: the pairs joined.  A PDF-to-markdown grid drawn over a page's tables
+    of different columns puts two grid columns under each of section 二's (`|规范性文件|0||0||1|8|`
+    for 0, 0, 18).  None unless the row's cells are consecutive cells of one line, some pair holds
+    a number with an empty cell after it (the pairing shows) and some pair two plain digit runs."""
+    if width < 1 or len(raw) != 2 * width or any(t.aligned or (t.blank and not t.empty) or t.unit for t in raw):
+        return None
+    cells = [t.cell_no for t in raw]
+    if len({t.line_no for t in raw}) != 1 or cells != list(range(cells[0], cells[0] + len(raw))):
+        return None
+    pairs = list(zip(raw[::2], raw[1::2]))
+    if not any(b.empty and not a.empty for a, b in pairs):
+        return None
+    out, cut = [], False
+    for a, b in pairs:
+        if a.empty or b.empty:
+            out.append(b if a.empty else a)
+        elif _DIGITS.fullmatch(a.text.strip()) and re.fullmatch(r"\d+", b.text.strip()):
+            joined = a.text.strip() + b.text.strip()
+            out.append(replace(a, text=joined, value=int(joined), cut=True))
+            cut = True
+        else:
+            return None
+    return out if cut else None
+
+
 def _layout(cells: list[Token]) -> tuple:
     """What a row's cells read: each one's text, an empty cell as 0."""
     return tuple("0" if t.empty else t.text.strip() for t in cells)
@@ -465,6 +495,7 @@ class Assembler:
         self._unprinted: list[_Row] = []  # rows printed without any number
         # numbers placed under their column headers (header_runs): no other reading takes them
         self._claimed: set[int] = set()
+        self._cut_tables: set[str] = set()  # tables with a number joined from a pair of cells
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         records = self._table_with_headers(table, section, hits)
@@ -681,6 +712,10 @@ class Assembler:
                 continue
             raw = [self.tokens[i] for i in number_ids]
             printed = _without_surplus_empties(raw, len(cells))
+            paired = _pairs_joined(raw, len(cells)) if len(printed) > len(cells) else None
+            if paired is not None:
+                printed = paired
+                self._cut_tables.add(table.id)
             if _surplus_is_repeat(printed, len(cells)):
                 # a merged last cell printed once per column it spans (pandas repeats `35.41万元`
                 # under a colspan): read once, and not trusted as read where another cell could be
@@ -804,7 +839,8 @@ class Assembler:
         and a number straddling a border is cut there; one straddling it otherwise may lose a digit
         (`160` printed `16`), which nothing shows.  Rows with a sum rule are checked by it; the
         others are doubted."""
-        if not any(_cut_on_label_line(self.tokens, hit) for hit, _ in printed_of.values()):
+        if table.id not in self._cut_tables and not any(_cut_on_label_line(self.tokens, hit)
+                                                        for hit, _ in printed_of.values()):
             return
         for row in table.rows:
             if row.id in printed_of and not any(table.field_id(row.id, c) in self._ruled_fields for c in row.columns):

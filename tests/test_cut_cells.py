@@ -59,3 +59,28 @@ def test_a_zero_before_a_change_is_not_doubted(tmp_path):
     zero.write_text(text.replace("|行政处罚|-|3||7||", "|行政处罚|0|3||7||"), encoding="utf-8")
     change = extract_file(zero).fields["disclosure.penalty.change"]
     assert change.value == 3 and not any("minus" in r for r in change.reasons)
+
+
+PAIRED = DATA / "pymupdf4llm_numbers_cut_between_paired_grid_columns.md"
+
+
+def test_numbers_cut_between_a_pair_of_grid_columns_are_joined_and_doubted():
+    # one grid drawn over the page puts two grid columns under each of section 二's: `|规范性文件|0||0||1|8|`
+    # prints 0, 0, 18 and `|行政处罚|90||-3||29|4|` prints 90, -3, 294
+    text = PAIRED.read_text(encoding="utf-8")
+    assert "|规范性文件|0||0||1|8|" in text and "|行政处罚|90||-3||29|4|" in text
+    truth = json.loads(PAIRED.with_suffix(".json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(PAIRED).fields
+    for f in ("disclosure.normative_docs.total_published", "disclosure.penalty.decisions",
+              "disclosure.other_services.decisions", "disclosure.coercion.decisions"):
+        assert fields[f].value == truth[f], f
+        assert fields[f].status != "ok"  # a digit may be lost at a border: nothing checks these rows
+
+
+def test_a_row_of_twice_its_cells_without_a_cut_reads_as_printed(tmp_path):
+    # the same rows with every value in the first cell of its pair: nothing to join
+    text = PAIRED.read_text(encoding="utf-8").replace("|规范性文件|0||0||1|8|", "|规范性文件|0||0||18||")
+    uncut = tmp_path / "paired_columns_uncut.md"
+    uncut.write_text(text, encoding="utf-8")
+    fields = extract_file(uncut).fields
+    assert fields["disclosure.normative_docs.total_published"].value == 18
