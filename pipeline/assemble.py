@@ -310,7 +310,7 @@ def _surplus_is_repeat(printed: list[Token], width: int) -> bool:
         and all(not t.empty and not t.aligned and t.text.strip() == last for t in printed[width:])
 
 
-_DIGITS = re.compile(r"[1-9]\d*|\d")
+_NO_LEADING_ZERO = re.compile(r"[1-9]\d*|\d")
 
 
 def _pairs_joined(raw: list[Token], width: int) -> list[Token] | None:
@@ -331,7 +331,7 @@ def _pairs_joined(raw: list[Token], width: int) -> list[Token] | None:
     for a, b in pairs:
         if a.empty or b.empty:
             out.append(b if a.empty else a)
-        elif _DIGITS.fullmatch(a.text.strip()) and re.fullmatch(r"\d+", b.text.strip()):
+        elif _NO_LEADING_ZERO.fullmatch(a.text.strip()) and re.fullmatch(r"\d+", b.text.strip()):
             joined = a.text.strip() + b.text.strip()
             out.append(replace(a, text=joined, value=int(joined), cut=True))
             cut = True

@@ -113,13 +113,14 @@ def merge_columns(cells: list[list[Chunk]]) -> list[tuple[int, int]]:
 
 
 def row_cells(numbers: list[Chunk], columns: list[tuple[int, int]]) -> list[str] | None:
-    """The row's text per column ('' where blank); None when two numbers share a column."""
+    """The row's text per column ('' where blank); None when a number stands under no column or
+    several, or two numbers share one."""
     out = [""] * len(columns)
     for chunk in numbers:
-        k = next(i for i, (a, b) in enumerate(columns) if chunk.start < b and a < chunk.end)
-        if out[k]:
+        under = [i for i, (a, b) in enumerate(columns) if chunk.start < b and a < chunk.end]
+        if len(under) != 1 or out[under[0]]:
             return None
-        out[k] = chunk.text
+        out[under[0]] = chunk.text
     return out
 
 
@@ -222,20 +223,13 @@ def _headed_grid(region, header) -> dict[int, list[str]] | None:
 
 
 def _placed(region, columns: list[tuple[int, int]]) -> dict[int, list[str]] | None:
-    """Each number in the column it stands under; None when one stands under none or two, or two
-    under one."""
+    """Each row's numbers in the columns they stand under (`row_cells`); None where a row's do not."""
     if len(columns) < 2:
         return None
-    out = {}
-    for i, label, numbers in region:
-        under = [[k for k, (a, b) in enumerate(columns) if c.start < b and a < c.end] for c in numbers]
-        if any(len(ks) != 1 for ks in under) or len({ks[0] for ks in under}) != len(under):
-            return None
-        cells = [""] * len(columns)
-        for (k,), c in zip(under, numbers):
-            cells[k] = c.text
-        out[i] = [" ".join(c.text for c in label)] + cells
-    return out
+    rows = {i: row_cells(numbers, columns) for i, _, numbers in region}
+    if any(cells is None for cells in rows.values()):
+        return None
+    return {i: [" ".join(c.text for c in label)] + rows[i] for i, label, _ in region}
 
 
 def _region_grid(region) -> tuple[dict[int, list[str]], bool] | None:
