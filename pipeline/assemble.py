@@ -19,8 +19,8 @@ from typing import Callable, Sequence
 from itertools import combinations, permutations
 from math import comb
 
-from .cells import (CellGuess, Reading, agreed_cells, best_readings, blank_placements, guesses_from, is_run, joint_solutions, plausibility, row_readings,
-                    run_together_readings, to_yuan, unique_by_print)
+from .cells import (CellGuess, Reading, _propagate, agreed_cells, best_readings, blank_placements, guesses_from, is_run, joint_solutions, misread_readings,
+                    plausibility, row_readings, run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
 from .header_runs import HeaderReading, chunk_columns, column_runs, header_between, read_header_runs
 from .labels import Hit
@@ -496,6 +496,10 @@ class Assembler:
         # numbers placed under their column headers (header_runs): no other reading takes them
         self._claimed: set[int] = set()
         self._cut_tables: set[str] = set()  # tables with a number joined from a pair of cells
+        # a run after several row labels given to the last one (DOUBT_SEVERAL_LABELS): its table,
+        # the rows that might own it, and the row that took it
+        self._several: list[tuple[str, list[str], str]] = []
+        self._readings: dict[tuple[str, str], list[Reading]] = {}  # each printed row's own readings
 
     def table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         records = self._table_with_headers(table, section, hits)
@@ -743,6 +747,7 @@ class Assembler:
                                              for t in raw):
                 surplus.add(row.id)  # numbers from a line below its label's joined its cells
             solved = self._row(table, cells, printed, hit, section, zeros_shown)
+            self._readings[(table.id, row.id)] = solved.readings
             if any(t.empty and t.gridded for t in printed):
                 loose = any(t.empty and t.loose for t in printed)
                 for rec in solved.records.values():
@@ -883,6 +888,62 @@ class Assembler:
         return any(kinds[f] == "count" and any(_DECIMAL_FRACTION.search(t.text.removesuffix(t.unit or ""))
                                                for t in rec.tokens if t.kind == "number")
                    for f, rec in records.items())
+
+    def settle_owners(self, records: dict[str, CellRecord]) -> None:
+        """Once every table is read, in a document printing zeros as empty cells: a run after
+        several row labels, given to the last of them with the others read as empty, is that
+        row's where no other of those rows can own it: moved there (every row printing no number
+        empty, the cells the printed rows leave open left to the rules), the sum rules break.
+        Its rows lose the several-labels doubt.  (A lone request's `1 1` printed once after
+        二、上年结转 … （七）总计, which print nothing, is 四、结转下年度's.)"""
+        if not self.blank_zeros:
+            return
+        for table_id, owners, owner in self._several:
+            table = self.template.table(table_id)
+            cells = {row.id: [table.field_id(row.id, c) for c in row.columns] for row in table.rows}
+            fields = [f for row in table.rows for f in cells[row.id]]
+            if any(f not in records or records[f].guess.value is None for row in owners for f in cells[row]) or any(
+                    records[f].guess.value != 0 for row in owners if row != owner for f in cells[row]):
+                continue  # not the reading with the other rows empty
+            printed = {row for row, fs in cells.items() if any(records[f].tokens for f in fs if f in records)}
+            index = {f: i for i, f in enumerate(fields)}
+            equations = [(tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
+                         for inst in self.template.rule_instances() if all(f in index for f in inst.fields)]
+            signed = [self.template.column_of(f).signed for f in fields]
+
+            def value(f: str):
+                rec = records.get(f)
+                return None if rec is None or rec.guess.how == "ambiguous" else rec.guess.value
+
+            # every row printing no number empty; the cells the print leaves open are the rules'
+            reading = [value(f) if row in printed else 0 for row in cells for f in cells[row]]
+            own = [values for values, _ in self._readings.get((table_id, owner), []) if None not in values]
+            columns = table.row(owner).columns
+            others = [row for row in owners if row != owner and row not in printed and table.row(row).columns == columns]
+            if not own or not others:
+                continue
+
+            def fits(row: str) -> bool:
+                """The run, in one of the ways its own row's rules place it, read as `row`'s."""
+                for values in own:
+                    moved = list(reading)
+                    for g in cells[owner]:
+                        moved[index[g]] = 0
+                    for f, v in zip(cells[row], values):
+                        moved[index[f]] = v
+                    if _propagate(moved, equations, signed) is not None:
+                        return True
+                return False
+
+            if not fits(owner) or any(fits(row) for row in others):
+                continue  # no reading keeps the rules where it stands, or one does elsewhere
+            for row in owners:
+                for f in cells[row]:
+                    rec = records[f]
+                    if DOUBT_SEVERAL_LABELS in rec.doubts:
+                        rec.doubts = [d for d in rec.doubts if d != DOUBT_SEVERAL_LABELS]
+                        rec.notes.append("several row labels precede these numbers: only the nearest one keeps "
+                                         "every sum rule with the rows printing no number read as empty")
 
     def unprinted_as_blank(self, records: dict[str, CellRecord]) -> None:
         """Once every table is read: rows printed without any number that nothing settled (no
@@ -1466,6 +1527,7 @@ class Assembler:
                     # then settle the last row's values in theirs as well as theirs in the last's)
                     last = pending.pop()
                     groups.extend((hit, [], DOUBT_SEVERAL_LABELS, False, None) for hit in pending)
+                    owners = [h.row for h in pending] + [last.row]
                     pending = []
                     groups.append((last, run, DOUBT_SEVERAL_LABELS, False, None))
                     # a text layer may print a row's numbers before its label (pypdf: `8.属于行政查询事项`
@@ -1474,6 +1536,8 @@ class Assembler:
                     after = self._next_label_without_numbers(events, k)
                     if after is not None and interchangeable(self.template.key, table.id, last.row, after.row):
                         run_before.add(id(after))
+                        owners.append(after.row)
+                    self._several.append((table.id, owners, last.row))
                     run = []
         self._doubt_before_unclaimed(groups, orphan, orphan_after)
         groups.extend((hit, [], None, False, None) for hit in pending)
@@ -1809,8 +1873,10 @@ class Assembler:
         signed = [c.signed for c in columns]
         # a row that shows no empty cell may have lost its blanks (a converter that drops them)
         lost = not any(t.empty for t in tokens)
+        repaired = {i for i, t in enumerate(tokens) if t.repaired and not t.blank} if len(tokens) == len(cells) else set()
+        misread = misread_readings(values, repaired, equations, signed)
         found = row_readings(values, len(cells), equations, signed,
-                             alternatives=run_together_readings(values, runs, len(cells)), convert=convert,
+                             alternatives=run_together_readings(values, runs, len(cells)) + misread, convert=convert,
                              blanks_lost=lost, runs=runs, splits_compete=not zeros_shown)
         # an empty cell confirmed empty on the page image of a ruled grid (agree) is a cell
         lead = next((i for i, t in enumerate(tokens) if not t.empty or t.agree), len(tokens))
@@ -1855,12 +1921,16 @@ class Assembler:
         used = {g.source for g in guesses}
         dropped = len(tokens) > len(cells) and any(
             i not in used and not t.blank and t.value for i, t in enumerate(tokens))
-        for cell, guess in zip(cells, guesses):
+        for k, (cell, guess) in enumerate(zip(cells, guesses)):
             source = [tokens[guess.source]] if guess.source is not None else []
             rec = CellRecord(cell, guess, source, hit, reading=_reading(guess, shared, len(tokens), len(cells)),
                              unique=unique)
             if guess.source is not None and tokens[guess.source].blank:
                 rec.notes.append(f"printed {tokens[guess.source].text!r}: read as 0")
+            if misread and guess.source is None and k in repaired:
+                rec.tokens = [tokens[k]]  # its evidence, and the repair that keeps it from ok
+                rec.notes.append(f"OCR read {tokens[k].text!r} only by repairing look-alike characters, and that "
+                                 f"breaks the row's sum rules: the value is the one the rules give")
             if dropped:
                 rec.doubts.append(DOUBT_DROPPED)
             row.records[cell] = rec

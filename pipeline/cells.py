@@ -214,6 +214,25 @@ def run_splits(printed: str, parts: int) -> list[list[float | int]]:
     return out
 
 
+def misread_readings(values: list, repaired: set[int], equations: list[Equation],
+                     signed: list[bool] | None = None) -> list[Reading]:
+    """A row read in full whose rules fail, with a cell that OCR read only by repairing
+    look-alike characters (`lo` for a `0` beside a ruling's remnant): the readings that leave one
+    such cell to the rules, where they pin it and then every rule holds.  A clean read breaking a
+    rule stays as printed (a wrong printed total is reported, never fixed); a repaired read is no
+    printed number to keep."""
+    width = len(values)
+    if not repaired or not _violated(values, equations):
+        return []
+    out = []
+    for i in sorted(repaired):
+        opened = [None if k == i else v for k, v in enumerate(values)]
+        solved = _propagate(opened, equations, signed or [False] * width)
+        if solved is not None and None not in solved and not _violated(solved, equations):
+            out.append((opened, [None if k == i else k for k in range(width)]))
+    return out
+
+
 def run_together_readings(values: list, runs: dict[int, str], width: int) -> list[tuple[list, list]]:
     """Readings in which printed runs (`1000001`, `-18538`) are several cells run together.
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .assemble import Assembler
-from .labels import KeywordSpotter, Spotter, row_labels
+from .labels import KeywordSpotter, Spotter, row_labels, rows_by_position
 from .cells import normalize
 from .classify.value_prior import ValuePrior, default_value_prior
 from .layout import END_HEADINGS, Section, Vocabulary, find_sections, squash, tokenize
@@ -296,6 +296,16 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
         return result
     template = load_template(key)
     result.template, result.hybrid = template.version, template.hybrid
+    ocr_pages = {p.number for p in doc.pages if p.path == "ocr"}
+    if ocr_pages:
+        with timed(timings, "label spotting"):
+            # a scan's ruled tables print one line per row: a row whose label did not read is known
+            # by its place between rows that did
+            grid_lines = {n for n, line in enumerate(doc.lines()) if line.in_table and line.page in ocr_pages}
+            for tid, found in hits.items():
+                order = [row.id for row in template.table(tid).rows]
+                placed = rows_by_position(tokens, sections[tid], found, order, grid_lines)
+                hits[tid] = sorted(found + placed, key=lambda h: (h.token, h.offset))
     with timed(timings, "assembly"):
         stated = document_statements(doc, template)
         assembler = Assembler(template, tokens, value_prior, stated, list(sections.values()))
@@ -306,6 +316,7 @@ def extract_document(doc: Document, spotter: Spotter | None = None,
             else:
                 result.errors.append(f"section {table.section} ({table.id}) not found")
         assembler.unprinted_as_blank(records)
+        assembler.settle_owners(records)
         result.fields = field_values(template, records)
     with timed(timings, "checks"):
         result.checks = run_checks(template, result.fields) + narrative_checks(stated, result.fields)

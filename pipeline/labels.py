@@ -152,3 +152,52 @@ class KeywordSpotter:
                 extra.append(hit)
                 found[row] = hit
         return extra
+
+
+POSITION_SCORE = 0.5  # a row known only by its place between two read labels: never ok
+
+
+def rows_by_position(tokens: list[Token], section: Section, hits: list[Hit], order: list[str],
+                     grid_lines: set[int]) -> list[Hit]:
+    """Rows of a ruled table (one line per grid row: `grid_lines`) whose labels did not read,
+    placed by the template's row order: between two rows read as order[a] and order[b], exactly
+    b - a - 1 lines of numbers with no label between them are those rows, in order (before the
+    first row read, or after the last, the lines up to the section's start or end).  Their hit is
+    the line's label material (text, or the empty label cell) before its first number; a line
+    without any prints its numbers straight after the row above and is left alone."""
+    rank = {row: k for k, row in enumerate(order)}
+    labelled = {tokens[h.token].line_no: h for h in sorted(hits, key=lambda h: h.token)}
+    lines: dict[int, list[int]] = {}
+    for i in range(max(section.start, 0), section.end):
+        if tokens[i].line_no in grid_lines:
+            lines.setdefault(tokens[i].line_no, []).append(i)
+    # (line, its hit, the token span a new hit would take)
+    sequence: list[tuple[int, Hit | None, tuple[int, int] | None]] = []
+    for line_no, idx in sorted(lines.items()):
+        if line_no in labelled:
+            # (a row of another template version is no anchor, and nothing is placed across it)
+            hit = labelled[line_no]
+            sequence.append((line_no, hit if hit.row in rank else None, None))
+            continue
+        numbers = [i for i in idx if tokens[i].kind == "number" and not tokens[i].empty]
+        if not numbers:
+            continue  # a header line, or a heading
+        before = [i for i in idx if i < numbers[0] and (tokens[i].kind == "text" or tokens[i].empty)]
+        sequence.append((line_no, None, (before[0], before[-1]) if before else None))
+    out = []
+    anchors = [k for k, (_, hit, _) in enumerate(sequence) if hit is not None]
+    if not anchors:
+        return out
+    # the table's first and last rows are anchors too where the section begins or ends: the lines
+    # before the first read label, or after the last, are then the rows before or after it
+    spans = [(-1, anchors[0], -1, rank[sequence[anchors[0]][1].row])]
+    spans += [(a, b, rank[sequence[a][1].row], rank[sequence[b][1].row]) for a, b in zip(anchors, anchors[1:])]
+    spans.append((anchors[-1], len(sequence), rank[sequence[anchors[-1]][1].row], len(order)))
+    for a, b, first, last in spans:
+        gap = sequence[a + 1:b]
+        if not gap or last - first - 1 != len(gap) or any(at is None for _, _, at in gap):
+            continue
+        for (_, _, (start, end)), row in zip(gap, order[first + 1:last]):
+            text = "".join(tokens[i].text for i in range(start, end + 1) if tokens[i].kind == "text")
+            out.append(Hit(row, start, end, 0, POSITION_SCORE, text))
+    return out

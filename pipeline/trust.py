@@ -803,6 +803,9 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             fv.reasons.append(f"a sum rule over this value fails; the rules point at "
                               f"{', '.join(sorted(pinned or ()))} instead (no change of this value, "
                               f"alone or with one other, makes every sum rule hold)")
+        # the calibrated probability at or above which the measured error among ok values is at
+        # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
+        level = ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT
         if field_id in failing:
             c = failing[field_id]
             fv.status = "inconsistent"
@@ -810,14 +813,16 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
             if pinned and field_id in pinned:
                 fv.reasons.append("the failing sum rules point at this value" + (
                     f" (the values they point at: {', '.join(sorted(pinned))})" if len(pinned) > 1 else ""))
-        # the calibrated probability at or above which the measured error among ok values is at
-        # most 1 in 1,000 on every generated family (chosen when the calibrator was fitted)
-        elif fv.confidence >= (ok_level(model_of[s["path"]], s) if field_id in probs_of else CONFIDENT):
+        elif fv.confidence >= level:
             fv.status = "ok"
         elif s["reading"] == "lost_cell" or s["blank_marker"] or s["empty_cell"] or s.get("by_narrative"):
             fv.status = "inferred"
         else:
             fv.status = "low_confidence"
+        if fv.status != "ok" and not fv.reasons:
+            # no doubt has a name: the measured error of values read with such evidence is too high
+            fv.reasons.append(f"confidence {fv.confidence:.3f} is below {level:.3f}, the level at which values "
+                              f"read with such evidence were measured right 999 times in 1,000")
 
 
 def _digits(value: float) -> str:
@@ -926,7 +931,8 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
                "extra_dropped": "more numbers than cells; the sum rules leave out the extra ones",
                "several_readings": "several readings fit the sum rules",
                "conflict": "no reading of the row fits the sum rules"}
-    if s["reading"] in explain:
+    # (a cell the rules gave in place of a repaired OCR read says so in its notes: nothing was lost)
+    if s["reading"] in explain and not (s["reading"] == "lost_cell" and rec is not None and rec.tokens):
         ruleless = s["reading"] in _RULE_READINGS and not s["sum_rules"]
         out.append(explain[s["reading"]] + (
             "" if not ruleless else "; no sum rule covers this cell, but the print allows no other values"
@@ -944,6 +950,9 @@ def _reasons(s: dict, rec: CellRecord | None) -> list[str]:
         out.append("printed with a plus sign (a signed change) in a column of counts: a cell was shifted")
     if s["repaired"]:
         out.append("OCR character repaired")
+    if s["path"] == "ocr" and s["ocr_agree"] < 1 and not vouched(s):
+        out.append("no holding sum rule covers this OCR read, and no second read of the cell agreed with it"
+                   if s["ocr_agree"] == 0 else "two reads of the cell disagreed, and no holding sum rule covers it")
     if s["unit_missing"]:
         out.append("no unit printed; read in the column's default unit")
     return out

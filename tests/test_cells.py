@@ -1,4 +1,5 @@
-from pipeline.cells import digit_splits, is_run, parse_number, plausibility, run_splits, solve, to_yuan
+from pipeline.cells import (digit_splits, is_run, misread_readings, parse_number, plausibility, run_splits, solve,
+                            to_yuan)
 
 ROW_TOTAL = [((0, 1, 2, 3, 4, 5), (6,))]
 
@@ -154,3 +155,17 @@ def test_lost_blank_splits_of_a_long_run_list_every_split_the_rules_keep():
 
     splits, complete = lost_blank_splits([61910751337781], {0: "61910751337781"}, 7, keep=holds)
     assert complete and [619, 107, 5, 13, 37, None, 781] in [cells for cells, _ in splits]
+
+
+def test_a_repaired_read_that_breaks_its_row_is_left_to_the_rules():
+    # section 四's 复议后起诉 cells: "lo" (a 0 beside a ruling's remnant) repaired to 10 breaks
+    # 维持 + 纠正 + 其他 + 尚未审结 = 总计; the rules give that cell 0
+    row = [0, 0, 0, 10, 0]
+    total = [((0, 1, 2, 3), (4,))]
+    assert misread_readings(row, {3}, total) == [([0, 0, 0, None, 0], [0, 1, 2, None, 4])]
+    # a clean read that breaks the rule stays as printed (a wrong printed total is reported)
+    assert misread_readings(row, set(), total) == []
+    # a repaired read the rules agree with is no misread
+    assert misread_readings([0, 0, 0, 10, 10], {3}, total) == []
+    # where no single repaired cell makes the row hold, nothing is offered
+    assert misread_readings([1, 0, 0, 10, 0], {3}, total) == []

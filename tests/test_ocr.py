@@ -1377,6 +1377,17 @@ def test_number_columns_are_judged_by_the_rows_of_values_not_the_header_above_th
     assert _numeric_columns(texts) == {1, 2}
 
 
+def test_a_table_of_one_row_of_values_judges_its_columns_by_that_row():
+    from pipeline.ocr import _numeric_columns
+
+    # section 四: a three-level header over one row of values, where "lo" is a 0 beside a skewed
+    # ruling's remnant; that cell's column is a number column, so the cell is re-read and repaired
+    header = ["行政复议", "结果维持", "结果纠正", "其他结果", "总计"]
+    texts = {(r, c): word for r in range(2) for c, word in enumerate(header)}
+    texts.update({(2, c): t for c, t in enumerate(["1", "0", "lo", "0", "1"])})
+    assert _numeric_columns(texts) == {0, 1, 2, 3, 4}
+
+
 def test_the_proof_reader_re_reads_where_failing_rules_cross_when_they_hold_too_many_cells():
     """A misread in a long column breaks the column's sum (twenty-odd cells) and its row's
     total: too many cells to re-read them all, so the cell where the two failing rules cross

@@ -511,7 +511,9 @@ def _numeric_columns(cell_texts: dict[tuple[int, int], str]) -> set[int]:
             n[0] += is_number(text) or is_blank_marker(text) or (
                 len(text) <= 3 and not any(ch.isdigit() for ch in text) and repair_number(text) is not None)
             n[1] += 1
-    return {c for c, (num, total) in counts.items() if total >= 2 and num / total >= 0.5}
+    # a table of one row of values (section 四's) has one cell a column to judge by
+    least = 2 if len(values) != 1 else 1
+    return {c for c, (num, total) in counts.items() if total >= least and num / total >= 0.5}
 
 
 def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: OcrEngine,

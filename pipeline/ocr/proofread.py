@@ -100,8 +100,13 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
     every cell: most are vouched for by the sum rules); one whose reads disagreed needs two
     variants giving the kept number, and a doubtful one (`_doubtful`) no holding sum rule
     vouches for the binarized crop among them.  Never changes a value.  True when a cell was confirmed."""
+    from ..cells import is_blank_marker
     from . import same_number
     from .engines import get_engine
+
+    def same_read(kept: str, again: str) -> bool:
+        # a printed blank marker (无, —) read again alike is read twice in agreement as a number is
+        return same_number(kept, again) or is_blank_marker(kept) and kept.strip() == again.strip()
 
     todo = [(fv.evidence.page, fv.evidence.bbox) for fv in result.fields.values()
             if fv.value is not None and fv.signals.get("path") == "ocr" and rule_of_thumb_flags(fv.status, fv.signals)
@@ -126,7 +131,7 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         # binarized crop, below
         strict = cell in unvouched
         once = [b for b in boxes[cell] if b.agree is None and not (strict and _doubtful(b))
-                and same_number(b.text, reads[cell])]
+                and same_read(b.text, reads[cell])]
         for box in once:
             box.agree = True
             confirmed = True
@@ -146,9 +151,9 @@ def confirm(doc: Document, pages: _Pages, result: Result) -> bool:
         for box in boxes[cell]:
             if box.agree is True:
                 continue
-            if cell in unvouched and _doubtful(box) and not (len(texts) > 1 and same_number(box.text, texts[1])):
+            if cell in unvouched and _doubtful(box) and not (len(texts) > 1 and same_read(box.text, texts[1])):
                 continue  # no binarized crop, or it reads another thing
-            if sum(same_number(box.text, t) for t in texts) >= 2:
+            if sum(same_read(box.text, t) for t in texts) >= 2:
                 box.agree = True
                 confirmed = True
     return confirmed
