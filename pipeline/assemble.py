@@ -23,7 +23,7 @@ from .cells import (CellGuess, Reading, _propagate, agreed_cells, best_readings,
                     plausibility, row_readings, run_together_readings, to_yuan, unique_by_print)
 from .classify.value_prior import WEIGHT, ValuePrior
 from .header_runs import HeaderReading, chunk_columns, column_runs, header_between, read_header_runs
-from .labels import Hit
+from .labels import Hit, row_labels
 from .layout import Section, squash
 from .model import Token
 from .narrative import Statement
@@ -1526,6 +1526,13 @@ class Assembler:
                     # earlier rows (two labels in one cell: the run may be theirs, and the rules
                     # then settle the last row's values in theirs as well as theirs in the last's)
                     last = pending.pop()
+                    if self._amid_own_label(table, last, run, covered):
+                        # ... unless the run stands between the last label's lines (a text layout
+                        # centres a row's numbers on its wrapped label): that label's
+                        groups.extend((hit, [], None, False, None) for hit in pending)
+                        groups.append((last, run, None, False, None))
+                        pending, run = [], []
+                        continue
                     groups.extend((hit, [], DOUBT_SEVERAL_LABELS, False, None) for hit in pending)
                     owners = [h.row for h in pending] + [last.row]
                     pending = []
@@ -1544,6 +1551,22 @@ class Assembler:
         groups = [(hit, ids, DOUBT_SEVERAL_LABELS if doubt is None and not ids and id(hit) in run_before else doubt,
                    scattered, tie) for hit, ids, doubt, scattered, tie in groups]
         return self._past_other_parts(table, groups)
+
+    def _amid_own_label(self, table: Table, hit: Hit, run: list[int], covered: set[int]) -> bool:
+        """The run stands on one line between the label's first line and its last: the line right
+        after the run is unclaimed text ending one of the row's labels (`4．保护第三方` / `1 1` /
+        `合法权益`).  Not a group label or another row's label after the run (pypdf prints a row's
+        numbers before its label: `8.属于行政查询事项` / `2 2` / `（四）无法提供`)."""
+        after = run[-1] + 1
+        lines = {self.tokens[i].line_no for i in run}
+        if after >= len(self.tokens) or after in covered or len(lines) != 1:
+            return False
+        line, rest = lines.pop(), self.tokens[after]
+        if rest.kind != "text" or self.tokens[hit.last_token].line_no != line - 1 or rest.line_no != line + 1:
+            return False
+        tail = squash(rest.text)
+        return len(tail) >= 2 and not squash(hit.text).endswith(tail) and any(
+            squash(v).endswith(tail) for v in row_labels(table.id).get(hit.row, ()))
 
     def _past_other_parts(self, table: Table, groups):
         """Groups whose numbers stand after another sub-table's heading than their row's get a

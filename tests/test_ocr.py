@@ -53,6 +53,41 @@ def _engine_or_skip():
 
 # --- geometry --------------------------------------------------------------------------
 
+def test_the_content_box_leaves_out_margins_and_the_specks_in_them():
+    ink = np.zeros((1000, 800), np.uint8)
+    ink[200:700, 100:650:3] = 255  # lines of print
+    rng = np.random.default_rng(0)
+    ys, xs = rng.integers(0, 1000, 300), rng.integers(0, 800, 300)
+    ink[ys, xs] = 255  # speckle over the whole page, margins included
+    assert geometry.content_box(ink, pad=10) == (90.0, 190.0, 660.0, 710.0)
+    assert geometry.content_box(np.zeros((50, 40), np.uint8)) == (0.0, 0.0, 40.0, 50.0)
+
+
+def test_text_bands_are_the_printed_lines_outside_the_tables():
+    ink = np.zeros((600, 400), np.uint8)
+    for top in (50, 100, 150):  # three lines of prose
+        ink[top:top + 20, 40:360:2] = 255
+    ink[300:500, 40:360] = 255  # a table, left out
+    ink[550:552, 40:360] = 255  # a rule below it
+    ink[122, 40:360:120] = 255  # three specks in a row: too little ink to be a line
+    bands = geometry.text_bands(ink, (0, 0, 400, 600), skip=[(40, 300, 360, 500)])
+    assert bands == [(50, 70), (100, 120), (150, 170), (550, 552)]
+
+
+def test_a_table_ending_at_the_page_s_last_line_leaves_no_tail_to_detect():
+    from pipeline.ocr import _tail
+    from pipeline.ocr.engines import RapidOcrEngine
+
+    ink = np.zeros((600, 400), np.uint8)
+    ink[100:560, 40:360] = 255  # the table runs to the printed area's end
+    tail = _tail(np.full((600, 400), 255, np.uint8), ink, below=560.0)
+    x0, top, x1, bottom = tail.region
+    assert bottom - top < 8  # an empty region: the detector returns nothing for it, unrun
+    engine = RapidOcrEngine.__new__(RapidOcrEngine)  # no model needed to look at nothing
+    engine.det_side = RapidOcrEngine.DET_SIDE
+    assert engine.detect(np.zeros((600, 400, 3), np.uint8), within=tail.region) == []
+
+
 def test_merge_cells_joins_slots_without_rulings():
     xs, ys = [0, 100, 200, 300], [0, 50, 100, 150]
     # column 0 has no ruling between rows 0-1 and 1-2: one tall label cell
@@ -266,9 +301,10 @@ class _ScriptedEngine:
     def page_of(image) -> int:
         return round(int(image[1, 1, 0]) / 10)
 
-    def detect(self, image):
+    def detect(self, image, within=None):
+        top, bottom = (within[1], within[3]) if within is not None else (0, image.shape[0])
         return [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
-                for x0, y0, x1, y1 in self.lines_of[self.page_of(image)]]
+                for x0, y0, x1, y1 in self.lines_of[self.page_of(image)] if top <= (y0 + y1) / 2 < bottom]
 
     def read_quads(self, image, quads):
         from pipeline.ocr.engines import OcrBox, _quad_bbox
@@ -302,6 +338,8 @@ def test_prose_is_read_only_near_tables_and_in_the_title(monkeypatch):
     for x in xs:
         cv2.line(pages[4], (x, ys[0]), (x, ys[-1]), (0, 0, 0), 2)
     for n, image in pages.items():
+        for x0, y0, x1, y1 in lines[n]:
+            image[y0 + 4:y1 - 4, x0:x1:3] = 0  # the line's ink, where the page's bands are found
         _ScriptedEngine.mark_page(image, n)
     engine = _ScriptedEngine(lines)
     monkeypatch.setattr(rasterize, "rasterize_pdf_page", lambda data, number, dpi: pages[number].copy())

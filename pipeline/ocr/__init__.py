@@ -825,6 +825,8 @@ TITLE_LINES = 6
 TITLE_PAGES = 2  # a cover sheet may come before the title page
 ABOVE_TABLE_LINES = 3
 TAIL_LINES = 3
+DETECT_MARGIN_LINES = 2  # bands of ink looked at beyond the lines read (a band may be a ruling or a speck row)
+DETECT_PAD = 16  # px around a region the detector sees
 
 
 @dataclass
@@ -832,7 +834,7 @@ class Tail:
     """The last prose lines of a page, left unread until the next page shows a table."""
     gray: np.ndarray
     below: float  # only lines starting below this y (the page's last table)
-    quads: list[np.ndarray] | None = None  # detected lines, when the page went through detection
+    region: geometry.BBox  # where its lines are: the page's last bands of ink below `below`
 
 
 @dataclass
@@ -849,6 +851,39 @@ def _line_groups(boxes: list[geometry.BBox]) -> list[list[int]]:
     return sorted(geometry.group_into_lines(boxes), key=lambda idx: min(boxes[i][1] for i in idx))
 
 
+def _detected_regions(ink: np.ndarray, tables: list[geometry.BBox], number: int) -> list[geometry.BBox]:
+    """Where the detector looks on a page with tables: the lines that are read (the title lines of
+    the first pages, a few lines above each table, the tables), within the printed area, with a
+    margin of lines.  Its cost grows with its input; prose elsewhere is not read (a page's last
+    lines are looked for later, when the next page opens with a table)."""
+    x0, y0, x1, y1 = geometry.content_box(ink)
+    bands = geometry.text_bands(ink, (x0, y0, x1, y1), skip=tables)
+    spans = []
+    if number <= TITLE_PAGES:
+        title = bands[:TITLE_LINES + DETECT_MARGIN_LINES]
+        spans.append((y0, title[-1][1] if title else y1))
+    for t in tables:
+        above = [b for b in bands if b[1] <= t[1]][-(ABOVE_TABLE_LINES + DETECT_MARGIN_LINES):]
+        spans.append((above[0][0] if above else t[1], t[3]))
+    merged: list[list[float]] = []
+    for top, bottom in sorted((max(y0, top - DETECT_PAD), min(y1, bottom + DETECT_PAD)) for top, bottom in spans):
+        if merged and top <= merged[-1][1] + DETECT_PAD:
+            merged[-1][1] = max(merged[-1][1], bottom)
+        else:
+            merged.append([top, bottom])
+    return [(x0, top, x1, bottom) for top, bottom in merged]
+
+
+def _tail(gray: np.ndarray, ink: np.ndarray, below: float) -> Tail:
+    """The page's last lines below `below`, to be read if the next page opens with a table."""
+    x0, y0, x1, y1 = geometry.content_box(ink)
+    bands = [b for b in geometry.text_bands(ink, (x0, max(y0, below), x1, y1)) if b[0] > below]
+    last = bands[-(TAIL_LINES + DETECT_MARGIN_LINES):]
+    if not last:
+        return Tail(gray, below, (x0, y1, x1, y1))  # no line below: nothing to detect
+    return Tail(gray, below, (x0, max(below, last[0][0] - DETECT_PAD), x1, y1))
+
+
 def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: np.ndarray, number: int,
                      prose: str, rulings: tuple[np.ndarray, ...] | None = None):
     """The page's OCR boxes and the tail of prose lines left for later.  Engines without
@@ -860,8 +895,8 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     # where the tables are (the merged cells, which need the text, are found later)
     tables = [g.bbox for g in geometry.find_grids(ink, masks=rulings)]
     if not tables and number > TITLE_PAGES:
-        return [], Tail(gray, 0.0)  # a prose page: nothing is detected unless a table follows
-    quads = engine.detect(bgr)
+        return [], _tail(gray, ink, 0.0)  # a prose page: nothing is detected unless a table follows
+    quads = [q for region in _detected_regions(ink, tables, number) for q in engine.detect(bgr, within=region)]
     boxes = [_quad_bbox(q) for q in quads]
     free = [i for i, b in enumerate(boxes) if not any(geometry.inside(b, t) for t in tables)]
     groups = [[free[i] for i in idx] for idx in _line_groups([boxes[i] for i in free])]
@@ -872,9 +907,9 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     for g in chosen:
         read.update(g)
     below = max((t[3] for t in tables), default=0.0)
-    rest = [quads[i] for i in range(len(quads)) if i not in read]
     order = sorted(read)
-    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), Tail(gray, below, rest)
+    # the lines below the last table were not detected: the tail detects them if it needs them
+    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), _tail(gray, ink, below)
 
 
 def _read_tail(page: Page, tail: Tail, engine: OcrEngine) -> None:
@@ -885,8 +920,7 @@ def _read_tail(page: Page, tail: Tail, engine: OcrEngine) -> None:
     from .engines import _quad_bbox
 
     bgr = cv2.cvtColor(tail.gray, cv2.COLOR_GRAY2BGR)
-    quads = tail.quads if tail.quads is not None else engine.detect(bgr)
-    quads = [q for q in quads if _quad_bbox(q)[1] > tail.below]
+    quads = [q for q in engine.detect(bgr, within=tail.region) if _quad_bbox(q)[1] > tail.below]
     groups = _line_groups([_quad_bbox(q) for q in quads])[-TAIL_LINES:]
     boxes = engine.read_quads(bgr, [quads[i] for g in groups for i in g])
     bboxes = [b.bbox for b in boxes]

@@ -120,13 +120,21 @@ class RapidOcrEngine:
         self._lock = threading.Lock()  # the detector object keeps per-call state
 
     # -- detection ----------------------------------------------------------------------
-    def detect(self, image: np.ndarray) -> list[np.ndarray]:
-        """Text-line quadrilaterals (4x2, full-image pixels), in rough reading order."""
+    def detect(self, image: np.ndarray, within: BBox | None = None) -> list[np.ndarray]:
+        """Text-line quadrilaterals (4x2, full-image pixels), in rough reading order; `within`: only
+        in that region of the image, looked at on the scale of the whole (the detector's cost
+        grows with its input)."""
         import cv2
 
         image = _as_bgr(image)
+        scale = min(1.0, self.det_side / max(image.shape[:2]))
+        x0, y0 = 0, 0
+        if within is not None:
+            x0, y0, x1, y1 = (int(v) for v in within)
+            if x1 - x0 < 8 or y1 - y0 < 8:
+                return []
+            image = image[y0:y1, x0:x1]
         h, w = image.shape[:2]
-        scale = min(1.0, self.det_side / max(h, w))
         small = image if scale == 1.0 else cv2.resize(
             image, (max(32, round(w * scale)), max(32, round(h * scale))), interpolation=cv2.INTER_AREA)
         with self._lock:
@@ -135,7 +143,8 @@ class RapidOcrEngine:
             out = self._det(small)
         if out.boxes is None or len(out.boxes) == 0:
             return []
-        return [np.asarray(b, dtype=np.float32) / scale for b in out.boxes]
+        offset = np.array([x0, y0], dtype=np.float32)
+        return [np.asarray(b, dtype=np.float32) / scale + offset for b in out.boxes]
 
     # -- recognition --------------------------------------------------------------------
     def _norm(self, crop: np.ndarray, width: int) -> np.ndarray:

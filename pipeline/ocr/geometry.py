@@ -244,6 +244,38 @@ def crossed(texts: Sequence[BBox], horizontal: bool, pos: float, start: float, e
     return False
 
 
+def content_box(ink: np.ndarray, pad: int = 24, least: float = 0.01) -> BBox:
+    """The printed area of a page: the rows and columns holding more ink than specks do, padded
+    (the margins around it hold no text a detector needs to see)."""
+    h, w = ink.shape[:2]
+    rows = np.count_nonzero(ink, axis=1) > max(2.0, least * w)
+    cols = np.count_nonzero(ink, axis=0) > max(2.0, least * h)
+    if not rows.any() or not cols.any():
+        return (0.0, 0.0, float(w), float(h))
+    y0, y1 = int(np.argmax(rows)), h - int(np.argmax(rows[::-1]))
+    x0, x1 = int(np.argmax(cols)), w - int(np.argmax(cols[::-1]))
+    return (float(max(0, x0 - pad)), float(max(0, y0 - pad)), float(min(w, x1 + pad)), float(min(h, y1 + pad)))
+
+
+def text_bands(ink: np.ndarray, box: BBox, skip: Sequence[BBox] = (), least: float = 0.01,
+               gap: int = 3) -> list[tuple[int, int]]:
+    """(top, bottom) of each band of rows holding ink inside `box` (its text lines, top to
+    bottom), rows inside `skip` (the tables) left out; bands fewer than `gap` blank rows apart
+    are one."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    counts = np.count_nonzero(ink[y0:y1, x0:x1], axis=1)
+    inked = counts > max(2.0, least * (x1 - x0))
+    for t in skip:
+        inked[max(0, int(t[1]) - y0):max(0, int(t[3]) - y0)] = False
+    bands: list[tuple[int, int]] = []
+    for y in np.flatnonzero(inked):
+        if bands and y + y0 - bands[-1][1] <= gap:
+            bands[-1] = (bands[-1][0], int(y) + y0 + 1)
+        else:
+            bands.append((int(y) + y0, int(y) + y0 + 1))
+    return bands
+
+
 def page_rulings(ink: np.ndarray) -> tuple[np.ndarray, ...]:
     """A page's ruling masks for `find_grids` (horizontal, vertical, and each with its short
     fragments), computed once per page: the page is searched for tables twice."""
