@@ -572,8 +572,10 @@ class Assembler:
 
     def _table(self, table: Table, section: Section, hits: list[Hit]) -> dict[str, CellRecord]:
         """The table read by its labels, without the numbers placed by column headers (`_claimed`)."""
+        # (a number inside a row label's span is label material: a scan's label cell read as `1`)
+        labelled = {i for h in hits for i in range(h.token, h.last_token + 1)}
         numbers = [i for i in range(section.start + 1, section.end)
-                   if self.tokens[i].kind == "number" and i not in self._claimed]
+                   if self.tokens[i].kind == "number" and i not in self._claimed and i not in labelled]
         if table.printed_flat:
             printed = _without_surplus_empties(_without_header_empties(
                 [self.tokens[i] for i in numbers], self.tokens[section.start + 1:section.end]), len(table.field_ids()))

@@ -7,6 +7,7 @@ a missing row must be.  The trained classifier plugs in behind the same `spot` c
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -173,16 +174,25 @@ def rows_by_position(tokens: list[Token], section: Section, hits: list[Hit], ord
             lines.setdefault(tokens[i].line_no, []).append(i)
     # (line, its hit, the token span a new hit would take)
     sequence: list[tuple[int, Hit | None, tuple[int, int] | None]] = []
+    # the grid column where the rows read print their first number: left of it is label space,
+    # where a label's stroke may read as a digit (`1@0 | 0@3 …` for 四、结转下年度…)
+    firsts = Counter(min(tokens[i].cell_no for i in idx if tokens[i].kind == "number" and not tokens[i].empty
+                         and i > labelled[line_no].last_token)
+                     for line_no, idx in lines.items() if line_no in labelled and any(
+                         tokens[i].kind == "number" and not tokens[i].empty and i > labelled[line_no].last_token
+                         for i in idx))
+    values_from = firsts.most_common(1)[0][0] if firsts else 0
     for line_no, idx in sorted(lines.items()):
         if line_no in labelled:
             # (a row of another template version is no anchor, and nothing is placed across it)
             hit = labelled[line_no]
             sequence.append((line_no, hit if hit.row in rank else None, None))
             continue
-        numbers = [i for i in idx if tokens[i].kind == "number" and not tokens[i].empty]
+        numbers = [i for i in idx if tokens[i].kind == "number" and not tokens[i].empty
+                   and tokens[i].cell_no >= values_from]
         if not numbers:
             continue  # a header line, or a heading
-        before = [i for i in idx if i < numbers[0] and (tokens[i].kind == "text" or tokens[i].empty)]
+        before = [i for i in idx if i < numbers[0]]
         sequence.append((line_no, None, (before[0], before[-1]) if before else None))
     out = []
     anchors = [k for k, (_, hit, _) in enumerate(sequence) if hit is not None]

@@ -772,10 +772,11 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     misread = misread_digits(template, fields, {f for f in ids if signals[f]["path"] == "ocr"})
     suspect = {f: sorted(d for d in misread if d in _digits(fields[f].value)) for f in ids
                if signals[f]["path"] == "ocr" and not vouched(signals[f])} if misread else {}
-    # an OCR'd table none of whose cells read a number: a table the scan lost (its grid found
-    # askew, its rows unread) reads as a table printed empty, so its zeros are never ok
+    # an OCR'd table none of whose cells read anything, number or blank mark (—, 无): a table the
+    # scan lost (its grid found askew, its rows unread) reads as one printed with empty cells, so
+    # its zeros are never ok
     printed_tables = {signals[f]["table"] for f in ids if signals[f]["reading"] == "as_printed"
-                      and not signals[f]["empty_cell"] and not signals[f]["blank_marker"]}
+                      and not signals[f]["empty_cell"]}
     unread_tables = {signals[f]["table"] for f in ids if signals[f]["path"] == "ocr"} - printed_tables
     rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
@@ -791,8 +792,8 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates or row_shifted \
             or bool(suspect.get(field_id)) or unread_table
         if unread_table:
-            fv.reasons.append("no cell of its table read as a number: a table the scan lost reads like one "
-                              "printed empty")
+            fv.reasons.append("no cell of its table read as a number or a blank mark: a table the scan lost "
+                              "reads like one printed with empty cells")
         if suspect.get(field_id):
             named = ", ".join(f"{d} ({misread[d]} rules)" for d in suspect[field_id])
             fv.reasons.append(f"failing sum rules show this scan's OCR may misread the digits {named}; "

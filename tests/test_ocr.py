@@ -88,6 +88,19 @@ def test_a_table_ending_at_the_page_s_last_line_leaves_no_tail_to_detect():
     assert engine.detect(np.zeros((600, 400, 3), np.uint8), within=tail.region) == []
 
 
+def test_detecting_a_region_finds_what_detecting_the_page_finds_there():
+    engine = _engine_or_skip()
+    page = np.full((1400, 1000, 3), 255, np.uint8)
+    for k, y in enumerate(range(120, 1300, 90)):
+        cv2.putText(page, f"2024 row {k} 12345", (80 + 7 * k, y), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (0, 0, 0), 2)
+    region = (40.0, 500.0, 960.0, 1350.0)
+    whole = [q for q in engine.detect(page) if q[:, 1].mean() > 560 and q[:, 1].mean() < 1290]
+    part = [q for q in engine.detect(page, within=region) if q[:, 1].mean() > 560 and q[:, 1].mean() < 1290]
+    assert len(whole) == len(part) >= 7
+    for a, b in zip(sorted(whole, key=lambda q: q[:, 1].mean()), sorted(part, key=lambda q: q[:, 1].mean())):
+        assert np.abs(a - b).max() <= 2.0
+
+
 def test_merge_cells_joins_slots_without_rulings():
     xs, ys = [0, 100, 200, 300], [0, 50, 100, 150]
     # column 0 has no ruling between rows 0-1 and 1-2: one tall label cell

@@ -835,6 +835,7 @@ class Tail:
     gray: np.ndarray
     below: float  # only lines starting below this y (the page's last table)
     region: geometry.BBox  # where its lines are: the page's last bands of ink below `below`
+    quads: list[np.ndarray] | None = None  # its lines, when the page's detection covered them
 
 
 @dataclass
@@ -852,19 +853,21 @@ def _line_groups(boxes: list[geometry.BBox]) -> list[list[int]]:
 
 
 def _detected_regions(ink: np.ndarray, tables: list[geometry.BBox], number: int) -> list[geometry.BBox]:
-    """Where the detector looks on a page with tables: the lines that are read (the title lines of
-    the first pages, a few lines above each table, the tables), within the printed area, with a
-    margin of lines.  Its cost grows with its input; prose elsewhere is not read (a page's last
-    lines are looked for later, when the next page opens with a table)."""
+    """Where the detector looks on a page with tables, within the printed area: the title lines of
+    the first pages, and everything from a few lines above the first table down (the tables as
+    the text boxes will delimit them may reach beyond the grids found without them, and the
+    page's last lines are read when the next page opens with a table).  Its cost grows with its
+    input: the prose above the first table, read only in its last lines, is left out."""
     x0, y0, x1, y1 = geometry.content_box(ink)
     bands = geometry.text_bands(ink, (x0, y0, x1, y1), skip=tables)
     spans = []
     if number <= TITLE_PAGES:
         title = bands[:TITLE_LINES + DETECT_MARGIN_LINES]
         spans.append((y0, title[-1][1] if title else y1))
-    for t in tables:
-        above = [b for b in bands if b[1] <= t[1]][-(ABOVE_TABLE_LINES + DETECT_MARGIN_LINES):]
-        spans.append((above[0][0] if above else t[1], t[3]))
+    if tables:
+        first = min(t[1] for t in tables)
+        above = [b for b in bands if b[1] <= first][-(ABOVE_TABLE_LINES + DETECT_MARGIN_LINES):]
+        spans.append((above[0][0] if above else first, y1))
     merged: list[list[float]] = []
     for top, bottom in sorted((max(y0, top - DETECT_PAD), min(y1, bottom + DETECT_PAD)) for top, bottom in spans):
         if merged and top <= merged[-1][1] + DETECT_PAD:
@@ -874,14 +877,15 @@ def _detected_regions(ink: np.ndarray, tables: list[geometry.BBox], number: int)
     return [(x0, top, x1, bottom) for top, bottom in merged]
 
 
-def _tail(gray: np.ndarray, ink: np.ndarray, below: float) -> Tail:
-    """The page's last lines below `below`, to be read if the next page opens with a table."""
+def _tail(gray: np.ndarray, ink: np.ndarray, below: float, quads: list[np.ndarray] | None = None) -> Tail:
+    """The page's last lines below `below`, to be read if the next page opens with a table
+    (`quads`: as the page's detection found them)."""
     x0, y0, x1, y1 = geometry.content_box(ink)
     bands = [b for b in geometry.text_bands(ink, (x0, max(y0, below), x1, y1)) if b[0] > below]
     last = bands[-(TAIL_LINES + DETECT_MARGIN_LINES):]
     if not last:
-        return Tail(gray, below, (x0, y1, x1, y1))  # no line below: nothing to detect
-    return Tail(gray, below, (x0, max(below, last[0][0] - DETECT_PAD), x1, y1))
+        return Tail(gray, below, (x0, y1, x1, y1), quads)  # no line below: nothing to detect
+    return Tail(gray, below, (x0, max(below, last[0][0] - DETECT_PAD), x1, y1), quads)
 
 
 def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: np.ndarray, number: int,
@@ -907,9 +911,9 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     for g in chosen:
         read.update(g)
     below = max((t[3] for t in tables), default=0.0)
+    rest = [quads[i] for i in range(len(quads)) if i not in read]
     order = sorted(read)
-    # the lines below the last table were not detected: the tail detects them if it needs them
-    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), _tail(gray, ink, below)
+    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), _tail(gray, ink, below, rest)
 
 
 def _read_tail(page: Page, tail: Tail, engine: OcrEngine) -> None:
@@ -920,7 +924,8 @@ def _read_tail(page: Page, tail: Tail, engine: OcrEngine) -> None:
     from .engines import _quad_bbox
 
     bgr = cv2.cvtColor(tail.gray, cv2.COLOR_GRAY2BGR)
-    quads = [q for q in engine.detect(bgr, within=tail.region) if _quad_bbox(q)[1] > tail.below]
+    quads = tail.quads if tail.quads is not None else engine.detect(bgr, within=tail.region)
+    quads = [q for q in quads if _quad_bbox(q)[1] > tail.below]
     groups = _line_groups([_quad_bbox(q) for q in quads])[-TAIL_LINES:]
     boxes = engine.read_quads(bgr, [quads[i] for g in groups for i in g])
     bboxes = [b.bbox for b in boxes]

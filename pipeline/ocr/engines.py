@@ -122,29 +122,39 @@ class RapidOcrEngine:
     # -- detection ----------------------------------------------------------------------
     def detect(self, image: np.ndarray, within: BBox | None = None) -> list[np.ndarray]:
         """Text-line quadrilaterals (4x2, full-image pixels), in rough reading order; `within`: only
-        in that region of the image, looked at on the scale of the whole (the detector's cost
-        grows with its input)."""
+        in that region of the image (the detector's cost grows with its input).  The region is cut
+        from the whole image as the detector would see it (downscaled, then resized to multiples
+        of 32), on that grid of 32: its pixels are the whole image's, so it finds what detection
+        of the whole image finds there."""
         import cv2
 
         image = _as_bgr(image)
-        scale = min(1.0, self.det_side / max(image.shape[:2]))
-        x0, y0 = 0, 0
-        if within is not None:
-            x0, y0, x1, y1 = (int(v) for v in within)
-            if x1 - x0 < 8 or y1 - y0 < 8:
-                return []
-            image = image[y0:y1, x0:x1]
         h, w = image.shape[:2]
+        scale = min(1.0, self.det_side / max(h, w))
         small = image if scale == 1.0 else cv2.resize(
             image, (max(32, round(w * scale)), max(32, round(h * scale))), interpolation=cv2.INTER_AREA)
+        sh, sw = small.shape[:2]
+        # the detector's own resize (rapidocr DetPreProcess with limit_side_len 0), done here
+        nh, nw = max(32, round(sh / 32) * 32), max(32, round(sw / 32) * 32)
+        net = small if (nh, nw) == (sh, sw) else cv2.resize(small, (nw, nh))
+        fx, fy = nw / w, nh / h  # image pixels -> detector pixels
+        x0 = y0 = 0
+        if within is not None:
+            x0 = max(0, math.floor(within[0] * fx / 32) * 32)
+            y0 = max(0, math.floor(within[1] * fy / 32) * 32)
+            x1 = min(nw, math.ceil(within[2] * fx / 32) * 32)
+            y1 = min(nh, math.ceil(within[3] * fy / 32) * 32)
+            if x1 - x0 < 32 or y1 - y0 < 32 or within[2] - within[0] < 8 or within[3] - within[1] < 8:
+                return []
+            net = net[y0:y1, x0:x1]
         with self._lock:
-            # limit_side_len 0 with "min": the detector only rounds sizes to multiples of 32
+            # limit_side_len 0 with "min": sizes already multiples of 32 stay as they are
             self._det.limit_side_len, self._det.limit_type = 0, "min"
-            out = self._det(small)
+            out = self._det(np.ascontiguousarray(net))
         if out.boxes is None or len(out.boxes) == 0:
             return []
-        offset = np.array([x0, y0], dtype=np.float32)
-        return [np.asarray(b, dtype=np.float32) / scale + offset for b in out.boxes]
+        offset, ratio = np.array([x0, y0], np.float32), np.array([fx, fy], np.float32)
+        return [(np.asarray(b, dtype=np.float32) + offset) / ratio for b in out.boxes]
 
     # -- recognition --------------------------------------------------------------------
     def _norm(self, crop: np.ndarray, width: int) -> np.ndarray:
