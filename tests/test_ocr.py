@@ -74,13 +74,13 @@ def test_text_bands_are_the_printed_lines_outside_the_tables():
     assert bands == [(50, 70), (100, 120), (150, 170), (550, 552)]
 
 
-def test_a_table_ending_at_the_page_s_last_line_leaves_no_tail_to_detect():
-    from pipeline.ocr import _tail
+def test_a_blank_page_leaves_no_tail_to_detect():
+    from pipeline.ocr import _undetected_tail
     from pipeline.ocr.engines import RapidOcrEngine
 
     ink = np.zeros((600, 400), np.uint8)
-    ink[100:560, 40:360] = 255  # the table runs to the printed area's end
-    tail = _tail(np.full((600, 400), 255, np.uint8), ink, below=560.0)
+    ink[30:32, 20:23] = 255  # a speck: no line
+    tail = _undetected_tail(np.full((600, 400), 255, np.uint8), ink)
     x0, top, x1, bottom = tail.region
     assert bottom - top < 8  # an empty region: the detector returns nothing for it, unrun
     engine = RapidOcrEngine.__new__(RapidOcrEngine)  # no model needed to look at nothing

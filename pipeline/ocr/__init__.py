@@ -834,8 +834,8 @@ class Tail:
     """The last prose lines of a page, left unread until the next page shows a table."""
     gray: np.ndarray
     below: float  # only lines starting below this y (the page's last table)
-    region: geometry.BBox  # where its lines are: the page's last bands of ink below `below`
     quads: list[np.ndarray] | None = None  # its lines, when the page's detection covered them
+    region: geometry.BBox | None = None  # else where they are: the page's last bands of ink
 
 
 @dataclass
@@ -877,15 +877,14 @@ def _detected_regions(ink: np.ndarray, tables: list[geometry.BBox], number: int)
     return [(x0, top, x1, bottom) for top, bottom in merged]
 
 
-def _tail(gray: np.ndarray, ink: np.ndarray, below: float, quads: list[np.ndarray] | None = None) -> Tail:
-    """The page's last lines below `below`, to be read if the next page opens with a table
-    (`quads`: as the page's detection found them)."""
+def _undetected_tail(gray: np.ndarray, ink: np.ndarray) -> Tail:
+    """A page without tables, its last lines not detected yet: where they are, to be detected and
+    read if the next page opens with a table."""
     x0, y0, x1, y1 = geometry.content_box(ink)
-    bands = [b for b in geometry.text_bands(ink, (x0, max(y0, below), x1, y1)) if b[0] > below]
-    last = bands[-(TAIL_LINES + DETECT_MARGIN_LINES):]
+    last = geometry.text_bands(ink, (x0, y0, x1, y1))[-(TAIL_LINES + DETECT_MARGIN_LINES):]
     if not last:
-        return Tail(gray, below, (x0, y1, x1, y1), quads)  # no line below: nothing to detect
-    return Tail(gray, below, (x0, max(below, last[0][0] - DETECT_PAD), x1, y1), quads)
+        return Tail(gray, 0.0, region=(x0, y1, x1, y1))  # no line: nothing to detect
+    return Tail(gray, 0.0, region=(x0, max(y0, last[0][0] - DETECT_PAD), x1, y1))
 
 
 def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: np.ndarray, number: int,
@@ -899,7 +898,7 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     # where the tables are (the merged cells, which need the text, are found later)
     tables = [g.bbox for g in geometry.find_grids(ink, masks=rulings)]
     if not tables and number > TITLE_PAGES:
-        return [], _tail(gray, ink, 0.0)  # a prose page: nothing is detected unless a table follows
+        return [], _undetected_tail(gray, ink)  # a prose page: nothing is detected unless a table follows
     quads = [q for region in _detected_regions(ink, tables, number) for q in engine.detect(bgr, within=region)]
     boxes = [_quad_bbox(q) for q in quads]
     free = [i for i, b in enumerate(boxes) if not any(geometry.inside(b, t) for t in tables)]
@@ -913,7 +912,9 @@ def _read_page_boxes(engine: OcrEngine, bgr: np.ndarray, gray: np.ndarray, ink: 
     below = max((t[3] for t in tables), default=0.0)
     rest = [quads[i] for i in range(len(quads)) if i not in read]
     order = sorted(read)
-    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), _tail(gray, ink, below, rest)
+    # a title page without tables was detected in its title lines only
+    tail = Tail(gray, below, quads=rest) if tables else _undetected_tail(gray, ink)
+    return (engine.read_quads(bgr, [quads[i] for i in order]) if order else []), tail
 
 
 def _read_tail(page: Page, tail: Tail, engine: OcrEngine) -> None:
