@@ -164,8 +164,9 @@ def rows_by_position(tokens: list[Token], section: Section, hits: list[Hit], ord
     placed by the template's row order: between two rows read as order[a] and order[b], exactly
     b - a - 1 lines of numbers with no label between them are those rows, in order (before the
     first row read, or after the last, the lines up to the section's start or end).  Their hit is
-    the line's label material (text, or the empty label cell) before its first number; a line
-    without any prints its numbers straight after the row above and is left alone."""
+    what the line prints before its first number in the columns where the read rows' numbers
+    begin (label text, an empty label cell, a label's stroke read as a digit); a line printing
+    nothing before it is left alone, its numbers straight after the row above."""
     rank = {row: k for k, row in enumerate(order)}
     labelled = {tokens[h.token].line_no: h for h in sorted(hits, key=lambda h: h.token)}
     lines: dict[int, list[int]] = {}
@@ -176,11 +177,9 @@ def rows_by_position(tokens: list[Token], section: Section, hits: list[Hit], ord
     sequence: list[tuple[int, Hit | None, tuple[int, int] | None]] = []
     # the grid column where the rows read print their first number: left of it is label space,
     # where a label's stroke may read as a digit (`1@0 | 0@3 …` for 四、结转下年度…)
-    firsts = Counter(min(tokens[i].cell_no for i in idx if tokens[i].kind == "number" and not tokens[i].empty
-                         and i > labelled[line_no].last_token)
-                     for line_no, idx in lines.items() if line_no in labelled and any(
-                         tokens[i].kind == "number" and not tokens[i].empty and i > labelled[line_no].last_token
-                         for i in idx))
+    firsts = Counter(min(columns) for line_no, idx in lines.items() if line_no in labelled
+                     for columns in [[tokens[i].cell_no for i in idx if i > labelled[line_no].last_token
+                                      and tokens[i].kind == "number" and not tokens[i].empty]] if columns)
     values_from = firsts.most_common(1)[0][0] if firsts else 0
     for line_no, idx in sorted(lines.items()):
         if line_no in labelled:
