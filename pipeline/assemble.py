@@ -891,6 +891,12 @@ class Assembler:
                                                for t in rec.tokens if t.kind == "number")
                    for f, rec in records.items())
 
+    def _equations_over(self, index: dict[str, int]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """The template's rules whose every field is in `index` (field -> position), as equations
+        over those positions."""
+        return [(tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
+                for inst in self.template.rule_instances() if all(f in index for f in inst.fields)]
+
     def settle_owners(self, records: dict[str, CellRecord]) -> None:
         """Once every table is read, in a document printing zeros as empty cells: a run after
         several row labels, given to the last of them with the others read as empty, is that
@@ -909,8 +915,7 @@ class Assembler:
                 continue  # not the reading with the other rows empty
             printed = {row for row, fs in cells.items() if any(records[f].tokens for f in fs if f in records)}
             index = {f: i for i, f in enumerate(fields)}
-            equations = [(tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
-                         for inst in self.template.rule_instances() if all(f in index for f in inst.fields)]
+            equations = self._equations_over(index)
             signed = [self.template.column_of(f).signed for f in fields]
 
             def value(f: str):
@@ -1191,8 +1196,7 @@ class Assembler:
             return
         cells = [c for r in rows for c in r.cells]
         index = {c: i for i, c in enumerate(cells)}
-        equations = [(tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
-                     for inst in self.template.rule_instances() if all(f in index for f in inst.fields)]
+        equations = self._equations_over(index)
         row_of = [r for r, row in enumerate(rows) for _ in row.cells]
         if not any(len({row_of[i] for i in lhs + rhs}) > 1 for lhs, rhs in equations):
             return  # no rule spans rows (section 二): nothing to settle
@@ -1381,9 +1385,7 @@ class Assembler:
                     if open_cells.intersection(r.cells) else
                     [([records[c].guess.value for c in r.cells], [None] * len(r.cells))] for r in rows]
         row_of = [r for r, row in enumerate(rows) for _ in row.cells]
-        equations = _open_equations(readings, [
-            (tuple(index[f] for f in inst.lhs), tuple(index[f] for f in inst.rhs))
-            for inst in self.template.rule_instances() if all(f in index for f in inst.fields)], row_of)
+        equations = _open_equations(readings, self._equations_over(index), row_of)
         # each statement as a row of one cell printing the stated number, summed by an equation
         for st in stated:
             equations.append((tuple(index[f] for f in st.fields), (len(row_of),)))
