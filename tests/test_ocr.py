@@ -1293,10 +1293,13 @@ def test_a_minus_greyed_into_the_left_rulings_halo_is_seen():
     printed "-2" flush left, its minus against the cell's left ruling, was read "2" by the page
     and by every crop (OCR score 0.998, ok at 0.998: no sum rule covers the signed column).
     A left-aligned "1" of the same page and a sharp "+1" against its ruling (show-through at
-    300 dpi, the "+" dropped by OCR) hold no minus."""
+    300 dpi, the "+" dropped by OCR) hold no minus.  A skewed 150-dpi page, deskewed: the
+    rotation's interpolation greys a row of halo above and below a short minus ("-1" read "1",
+    ok at 1.0, make_scans --official 1 --seed 990805, skew)."""
     from pipeline.ocr import hidden_minus
 
     assert hidden_minus(*_cell_crop("minus_against_ruling_blur_jpeg_150dpi.png"))
+    assert hidden_minus(*_cell_crop("minus_one_deskewed_skew_150dpi.png"))
     assert not hidden_minus(*_cell_crop("one_left_aligned_blur_jpeg_150dpi.png"))
     assert not hidden_minus(*_cell_crop("plus_one_against_ruling_300dpi.png"))
 

@@ -365,7 +365,10 @@ def hidden_minus(gray: np.ndarray, bbox) -> bool:
     ends = max(1, cw // 4)
     if heights.max() > 1.5 * np.r_[heights[:ends], heights[-ends:]].mean():
         return False
-    away = np.r_[0:max(0, cy - ch // 4), min(height, cy + ch + ch // 4):height]
+    # (blur and a deskew's interpolation grey a row of halo on either side of the bar: the
+    # upright of a "+" runs further)
+    halo = max(1, ch // 2)
+    away = np.r_[0:max(0, cy - halo), min(height, cy + ch + halo):height]
     if away.size and strip[away][:, cx + 1:max(cx + 2, cx + cw - 1)].max() >= 0.3 * peak:
         return False
     # paper between it and the digits: the bar of a "4" runs on into the digit's stem
