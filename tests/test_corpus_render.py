@@ -185,3 +185,38 @@ def test_the_narrative_states_section_four_as_the_table_prints_it():
         # a narrative that speaks of section 四 states both totals (a none-sentence states them as 0)
         assert not text or {"review", "litigation"} <= {st.claim for st in found}, text
     assert ways == {"silent", "none", "breakdown", "counts"}
+
+
+
+def test_print_under_a_seal_stays_darker_than_the_seal_in_every_condition_that_stamps_one(monkeypatch):
+    """A seal is stamped over the printed page: toner under it, faded or not, stays darker in
+    the red channel than the seal's ink on bare paper (the channel a scan's reader keeps).
+    Faded after the seal, both turned the same pure red and the digits under the seal were
+    gone from the page, which no stamped page shows.  (The seal is a red square here and the
+    geometric steps are left out, so that print and stamp stay where they were put.)"""
+    import random
+
+    import numpy as np
+
+    from pipeline.corpus import scans
+    from pipeline.corpus.scans import CONDITIONS, degrade
+
+    stamp = (slice(300, 600), slice(200, 500))
+
+    def square_seal(rgb, rng, dpi, agency):
+        rgb = rgb.copy()
+        rgb[stamp] *= np.array([225, 50, 50], np.float32) / 255
+        return rgb
+
+    monkeypatch.setattr(scans, "seal", square_seal)
+    page = np.full((900, 700, 3), 255.0, np.float32)
+    for y in range(40, 880, 36):  # lines of print
+        page[y:y + 14, 40:660] = 20.0
+    under = np.zeros(page.shape[:2], bool)
+    under[stamp] = True
+    printed = page[:, :, 0] < 128
+    bare = under & ~np.roll(printed, 4, 0) & ~np.roll(printed, -4, 0)
+    for cond in (c for c in CONDITIONS.values() if "seal" in c.steps):
+        steps = tuple(s for s in cond.steps if s not in ("skew", "blur"))
+        red = degrade(page.copy(), steps, random.Random(cond.name), 150, "人民政府办公室")[:, :, 0].astype(float)
+        assert red[under & printed].mean() < red[bare].mean() - 60, cond.name

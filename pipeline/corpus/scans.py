@@ -228,15 +228,42 @@ CONDITIONS = {c.name: c for c in [
     Condition("skew_blur", ("skew", "blur")),
     Condition("small_lowres_jpeg", ("jpeg",), dpi=(150,), pt=(8, 9)),
     Condition("skew_speckle_jpeg", ("skew", "speckle", "jpeg"), dpi=(150, 200)),
-    # five kinds of damage on one page: how stacked damage fails (whole sections unread, refusal)
-    Condition("stacked", ("seal", "faded_toner", "skew", "blur", "jpeg")),
+    # five kinds of damage on one page: how stacked damage fails (whole sections unread, refusal).
+    # Steps in the order paper meets them: the toner fades as the page is printed, the seal is
+    # stamped over the print, the scanner skews, blurs and compresses.  (Fading after the seal
+    # turned the seal's ink and the toner under it the same pure red: digits erased, as no
+    # stamped page shows them.)
+    Condition("stacked", ("faded_toner", "seal", "skew", "blur", "jpeg")),
     # held out: never used for tuning
     Condition("fax", ("skew", "fax"), held_out=True),
-    Condition("combined", ("seal", "faded", "skew", "blur", "speckle", "jpeg"), held_out=True),
+    Condition("combined", ("faded", "seal", "skew", "blur", "speckle", "jpeg"), held_out=True),
     Condition("combined_copier", ("show_through", "shaded_edges", "skew", "jpeg"), held_out=True),
 ]}
 GREY_STEPS = {"jpeg": jpeg, "speckle": speckle, "fax": fax, "faded": faded, "faded_toner": faded_toner,
               "shaded_edges": shaded_edges}
+
+
+def degrade(rgb: np.ndarray, steps: tuple[str, ...], prng: random.Random, dpi: int, agency: str,
+            back: np.ndarray | None = None, stamped: bool = True) -> np.ndarray:
+    """One printed page (RGB floats) through a condition's steps, in order.  A seal lands on the
+    last page and on others by chance (`stamped` forces it)."""
+    for step in steps:
+        if step == "seal":
+            if stamped or prng.random() < 0.5:
+                rgb = seal(rgb, prng, dpi, agency)
+        elif step == "show_through":
+            grey = show_through(rgb.mean(axis=2), prng, dpi, None if back is None else back.mean(axis=2))
+            rgb = np.repeat(grey[:, :, None], 3, axis=2) * (rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1))
+        elif step in ("skew", "blur"):  # not point-wise: every channel alike, same draw
+            draw = prng.random()
+            fn = skew if step == "skew" else blur
+            rgb = np.stack([fn(rgb[:, :, c], random.Random(draw), dpi) for c in range(3)], axis=2)
+        else:
+            # point-wise on the grey image; the red of a seal is kept by the colour ratio
+            colour = rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1) if step != "fax" else 1.0
+            grey = GREY_STEPS[step](rgb.mean(axis=2), prng, dpi)
+            rgb = np.repeat(grey[:, :, None], 3, axis=2) * colour
+    return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
 @dataclass
@@ -281,24 +308,8 @@ def make_scan(condition: str, index: int, seed: int | str = 0, font: str | None 
     out = []
     for k, rgb in enumerate(images):
         prng = random.Random(f"{seed}:{condition}:{index}:{k}")
-        for step in cond.steps:
-            if step == "seal":
-                if k == len(images) - 1 or prng.random() < 0.5:
-                    rgb = seal(rgb, prng, dpi, report.agency)
-            elif step == "show_through":
-                back = images[k + 1] if k + 1 < len(images) else images[k - 1] if k else None
-                grey = show_through(rgb.mean(axis=2), prng, dpi, None if back is None else back.mean(axis=2))
-                rgb = np.repeat(grey[:, :, None], 3, axis=2) * (rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1))
-            elif step in ("skew", "blur"):  # not point-wise: every channel alike, same draw
-                draw = prng.random()
-                fn = skew if step == "skew" else blur
-                rgb = np.stack([fn(rgb[:, :, c], random.Random(draw), dpi) for c in range(3)], axis=2)
-            else:
-                # point-wise on the grey image; the red of a seal is kept by the colour ratio
-                colour = rgb / np.maximum(rgb.mean(axis=2, keepdims=True), 1) if step != "fax" else 1.0
-                grey = GREY_STEPS[step](rgb.mean(axis=2), prng, dpi)
-                rgb = np.repeat(grey[:, :, None], 3, axis=2) * colour
-        out.append(np.clip(rgb, 0, 255).astype(np.uint8))
+        back = images[k + 1] if k + 1 < len(images) else images[k - 1] if k else None
+        out.append(degrade(rgb, cond.steps, prng, dpi, report.agency, back, stamped=k == len(images) - 1))
     from PIL import Image
 
     pil = [Image.fromarray(a) for a in out]
