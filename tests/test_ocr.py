@@ -908,6 +908,30 @@ def test_slash_ink_finds_a_slash_among_speckle_near_a_ruling_and_in_a_tall_cell(
             assert not _slash_ink(*drawn), (digit, height)
 
 
+def test_a_slash_in_a_three_line_row_is_measured_against_the_tables_glyphs():
+    """A row whose label wraps to three lines (5.要求行政机关确认或重新出具已获取信息) prints its
+    zeros as "/" under 0.15 of the cell's height: read "1" in all seven cells (JPEG 30 at 200
+    dpi, make_scans --official 1 --seed 990805), the row's sums failed and 157 right values
+    were flagged.  Measured against the height of the table's number boxes, the stroke is a
+    slash; digits of that height stay digits."""
+    from pipeline.ocr import _slash_ink
+
+    img, bbox = _cell_crop("slash_in_three_line_row_jpeg30_200dpi.png")
+    glyph = 44.0  # the detector's boxes of that table's numbers
+    assert not _slash_ink(img, bbox)
+    assert _slash_ink(img, bbox, glyph=glyph)
+    h, w = img.shape
+
+    def drawn(text):
+        page = np.full_like(img, 255)
+        cv2.putText(page, text, (w // 2 - 8, h // 2 + 12), cv2.FONT_HERSHEY_COMPLEX, 1.1, 0, 2)
+        return page
+
+    assert _slash_ink(drawn("/"), bbox, glyph=glyph)
+    for digit in ("1", "7", "4"):
+        assert not _slash_ink(drawn(digit), bbox, glyph=glyph), digit
+
+
 def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
     """An amount printed across two grid columns ("98.18 万元" under 采购总金额's two-column
     header) was read as 98.18 in the column's default unit (yuan): 1/10,000 of the printed

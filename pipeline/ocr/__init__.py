@@ -420,11 +420,12 @@ def words_among_values(texts: list[str]) -> bool:
 _SLASH_READS = {"", "/", "1", "l", "I", "|", "丿", "ノ"}
 
 
-def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
+def _slash_ink(gray: np.ndarray, bbox, inset: int = 4, glyph: float | None = None) -> bool:
     """Is the cell's ink one stroke rising left to right ("/"), not a "1" or a "7"?  Ink in
     the upper right and lower left of the stroke's box only: a "1" has ink on both sides of
-    its middle, a "7" its bar across the top."""
-    stroke = _one_stroke(gray, bbox, inset)
+    its middle, a "7" its bar across the top.  `glyph`: the height of the table's number
+    boxes, when known."""
+    stroke = _one_stroke(gray, bbox, inset, glyph)
     if stroke is None:
         return False
     h, w = stroke.shape
@@ -441,9 +442,10 @@ def _slash_ink(gray: np.ndarray, bbox, inset: int = 4) -> bool:
 SLASH_OFF_DIAGONAL = 0.3  # the most ink a slash leaves in the upper left and lower right
 
 
-def _one_stroke(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
+def _one_stroke(gray: np.ndarray, bbox, inset: int, glyph: float | None = None) -> np.ndarray | None:
     """The mask (over its box) of the cell's one stroke as tall as the text, None when the
-    cell holds no such stroke or several.  The ink is Otsu's, from the cell inset; when every
+    cell holds no such stroke or several.  The text's height is a share of the cell's, or,
+    where less, of `glyph` (the detector's boxes of the table's numbers).  The ink is Otsu's, from the cell inset; when every
     blob Otsu finds is a ruling's remnant (blurred rulings: their grey halo, darker than a
     faint slash, takes the threshold), the marks of the cell's middle, rulings' halo cut away,
     as `blank_cell` sees them."""
@@ -481,9 +483,11 @@ def _one_stroke(gray: np.ndarray, bbox, inset: int) -> np.ndarray | None:
     if len(strokes) != 1:
         return None
     x, y, w, h = stats[strokes[0], :4]
-    # (a tall two- or three-line cell holds a one-line slash: the cell's height says little;
-    # a speck is far shorter)
-    if h < max(8, 0.15 * height) or not 0.25 * h <= w <= h:
+    # (a tall two- or three-line cell holds a one-line slash: the cell's height says little,
+    # and a row whose label wraps to three lines has its slashes under 0.15 of it, read "1";
+    # the numbers' boxes say how tall a glyph is.  A speck is far shorter)
+    least = 0.15 * height if glyph is None else min(0.15 * height, 0.5 * glyph)
+    if h < max(8, least) or not 0.25 * h <= w <= h:
         return None
     return labels[y:y + h, x:x + w] == strokes[0]
 
@@ -597,6 +601,9 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             elif is_number(old):
                 agree[key] = same_number(old, text2)
     same_pixels = _independent_agreement(todo, crops, first_scores, texts, agree, engine)
+    heights = [p.bbox[3] - p.bbox[1] for key, parts in members.items() if is_number(texts.get(key, ""))
+               for p in parts if p.bbox is not None]
+    glyph = float(np.median(heights)) if heights else None
     by_row: dict[int, list[str]] = {}
     for cell in sorted(grid.cells, key=lambda c: c.c0):
         by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
@@ -613,7 +620,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             # text path reads it; the read and the stroke's shape agree
             texts[key] = "—"
             agree[key] = cell.r0 not in worded or None
-        elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox):
+        elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox, glyph=glyph):
             texts[key] = "/"  # a printed slash (not applicable): the recognizer drops a lone stroke
             scores[key] = max(scores[key], SECOND_LOOK_SCORE)
             agree[key] = cell.r0 not in worded or None
