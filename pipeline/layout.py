@@ -451,7 +451,7 @@ def _squashed(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(squash(k) for k in keys)
 
 
-FUZZY_HEADING_MIN = 8  # shorter keys are matched exactly: one misread character is an eighth of them
+FUZZY_HEADING_MIN = 7  # shorter keys are matched exactly; from 7 (第二十条第一项 read 第二十条第一楼) one misread character
 
 
 def _is_heading(text: str | None, keys: tuple[str, ...], read_by_ocr: bool = False) -> bool:

@@ -4,6 +4,7 @@ placed by the row labels that do read.  Before, such a scan was refused as 'not 
 report' although every row label of its section 三 table was legible."""
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,21 @@ def test_a_heading_ocr_misread_in_two_characters_is_found_only_in_ocr_text():
     assert find_sections(_heading_tokens(misread, 0.93), headings)["appeals"].start == 1
     # born-digital text prints what it means: a different heading is another heading
     assert find_sections(_heading_tokens(misread, None), headings) == {}
+
+
+def test_section_twos_sub_heading_ocr_misread_in_one_character_places_the_section():
+    """Blur at 150 dpi read 二、主动公开政府信息情况 as 二. 主动公开改府信意统况 (three of ten
+    characters) and every 第二十条第（X）项 as 第二十条第（X）楼: section 二 was not found and its
+    23 fields lost.  The seven-character anchor read with one wrong character places it."""
+    headings = {"disclosure": ("主动公开政府信息情况",)}
+    anchors = {"disclosure": ("第二十条第（一）项",)}
+    tokens = [Token("text", "二. 主动公开改府信意统况", score=0.9, line_no=0),
+              Token("text", "第二十条第（一）楼", score=0.9, line_no=1),
+              Token("text", "规章", score=0.9, line_no=2), Token("number", "3", score=0.9, line_no=2)]
+    assert find_sections(tokens, headings, anchors=anchors)["disclosure"].start == 1
+    # born-digital text prints what it means; and one wrong character of six is no anchor
+    assert find_sections([replace(t, score=None) for t in tokens], headings, anchors=anchors) == {}
+    assert find_sections(tokens, headings, anchors={"disclosure": ("申请人情况",)}) == {}
 
 
 def _garble(text: str) -> str:
