@@ -623,7 +623,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox, glyph=glyph):
             # a printed slash (not applicable): the recognizer drops a lone stroke, or reads it
             # "1" or, skewed and speckled, "7".  A 7 whose bar faded off is a slash to the shape
-            # test too (16 of 1,008 drawn 7s, scripts' fonts and conditions): the blank it
+            # test too (16 of 1,008 drawn 7s: scripts/slash_shape.py): the blank it
             # becomes is left for the sum rules to vouch for
             unvouched = texts[key] == "7"
             texts[key] = "/"
