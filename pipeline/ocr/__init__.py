@@ -615,15 +615,21 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         key = (cell.r0, cell.c0)
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
         dash_like = _DASH_READS.match(texts[key]) or not texts[key] and cell.r0 not in headers
-        if dash_like and not is_blank_marker(texts[key]) and _flat_ink(gray, cell.bbox):
+        # one character other than 0 where values stand: heavy blur reads a dash as "1", "4",
+        # "8", "a" or "。" (a 0 read for a dash is the same value)
+        one_mark = len(texts[key]) == 1 and texts[key] != "0" and (cell.c0 in numeric or cell.r0 in value_rows)
+        if (dash_like or one_mark) and not is_blank_marker(texts[key]) and _flat_ink(gray, cell.bbox):
             # a printed dash (the recognizer may drop a lone stroke): a blank cell, as the
-            # text path reads it; the read and the stroke's shape agree
+            # text path reads it; the read and the stroke's shape agree.  A digit read there
+            # disagrees with the shape, which faded toner also gives a digit broken down to a
+            # flat piece (12 of 10,080 drawn digits: scripts/mark_shapes.py): that blank is
+            # left for the sum rules to vouch for
             texts[key] = "—"
-            agree[key] = cell.r0 not in worded or None
+            agree[key] = None if not dash_like else cell.r0 not in worded or None
         elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox, glyph=glyph):
             # a printed slash (not applicable): the recognizer drops a lone stroke, or reads it
             # "1" or, skewed and speckled, "7".  A 7 whose bar faded off is a slash to the shape
-            # test too (16 of 1,008 drawn 7s: scripts/slash_shape.py): the blank it
+            # test too (16 of 1,008 drawn 7s: scripts/mark_shapes.py): the blank it
             # becomes is left for the sum rules to vouch for
             unvouched = texts[key] == "7"
             texts[key] = "/"

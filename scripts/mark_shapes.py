@@ -1,9 +1,10 @@
-"""How often the OCR stage's slash test (`pipeline.ocr._slash_ink`) takes a printed digit for a
-printed "/" (a blank), and how often it finds a real slash: each glyph drawn in the scan fonts
-at table sizes (8-10.5 pt) and 150-300 dpi, in a one-line and a three-line cell, through the
-scan conditions' blur, JPEG, speckle and fading.
+"""How often the OCR stage's shape tests for printed blank marks take a printed digit for one,
+and how often they find a real one: the slash test (`pipeline.ocr._slash_ink`, "/") and the
+dash test (`pipeline.ocr._flat_ink`, "—").  Each glyph is drawn in the scan fonts at table sizes
+(8-10.5 pt) and 150-300 dpi, in a one-line and a three-line cell, through the scan conditions'
+blur, JPEG, speckle and fading.
 
-    python scripts/slash_shape.py
+    python scripts/mark_shapes.py
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.corpus import scans
-from pipeline.ocr import _slash_ink
+from pipeline.ocr import _flat_ink, _slash_ink
 
 FONTS = scans.TUNING_FONTS + scans.HELD_OUT_FONTS
 STEPS = [(), ("blur",), ("jpeg",), ("blur", "jpeg"), ("speckle", "jpeg"), ("faded_toner",), ("faded",)]
-GLYPHS = ("7", "1", "4", "/")
+GLYPHS = tuple("0123456789") + ("/", "—")
 
 
 def cell(text: str, font: ImageFont.FreeTypeFont, px: int, dpi: int, lines: int) -> np.ndarray:
@@ -30,7 +31,7 @@ def cell(text: str, font: ImageFont.FreeTypeFont, px: int, dpi: int, lines: int)
 
 
 def main() -> None:
-    passed = {g: [0, 0] for g in GLYPHS}
+    passed = {(test, g): [0, 0] for test in ("slash", "dash") for g in GLYPHS}
     for family in FONTS:
         path = scans._font_file(family)
         if path is None:
@@ -47,15 +48,16 @@ def main() -> None:
                             for step in steps:
                                 a = scans.blur(a, rng, dpi) if step == "blur" else scans.GREY_STEPS[step](a, rng, dpi)
                             gray = np.clip(a, 0, 255).astype(np.uint8)
+                            bbox = (0.0, 0.0, float(gray.shape[1]), float(gray.shape[0]))
                             # the detector's box of a number is about 1.6 of the glyph's size
-                            slash = _slash_ink(gray, (0.0, 0.0, float(gray.shape[1]), float(gray.shape[0])),
-                                               glyph=px * 1.6)
-                            passed[text][0] += slash
-                            passed[text][1] += 1
-                            if slash and text != "/":
-                                print(f"taken for a slash: {text!r} {family} {dpi} dpi {pt} pt {steps} {lines} line(s)")
-    for text, (yes, n) in passed.items():
-        print(f"{text!r}: {yes}/{n} taken for a slash")
+                            found = {"slash": _slash_ink(gray, bbox, glyph=px * 1.6), "dash": bool(_flat_ink(gray, bbox))}
+                            for test, yes in found.items():
+                                passed[test, text][0] += yes
+                                passed[test, text][1] += 1
+                                if yes and text.isdigit():
+                                    print(f"{text!r} taken for a {test}: {family} {dpi} dpi {pt} pt {steps} {lines} line(s)")
+    for (test, text), (yes, n) in passed.items():
+        print(f"{test} test: {text!r} {yes}/{n}")
 
 
 if __name__ == "__main__":
