@@ -451,7 +451,9 @@ def _squashed(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(squash(k) for k in keys)
 
 
-FUZZY_HEADING_MIN = 7  # shorter keys are matched exactly; from 7 (第二十条第一项 read 第二十条第一楼) one misread character
+# shorter keys are matched exactly; from seven characters one may be misread (第二十条第一项 read
+# 第二十条第一楼 on a blurred scan), from ten two
+FUZZY_HEADING_MIN = 7
 
 
 def _is_heading(text: str | None, keys: tuple[str, ...], read_by_ocr: bool = False) -> bool:

@@ -445,10 +445,10 @@ SLASH_OFF_DIAGONAL = 0.3  # the most ink a slash leaves in the upper left and lo
 def _one_stroke(gray: np.ndarray, bbox, inset: int, glyph: float | None = None) -> np.ndarray | None:
     """The mask (over its box) of the cell's one stroke as tall as the text, None when the
     cell holds no such stroke or several.  The text's height is a share of the cell's, or,
-    where less, of `glyph` (the detector's boxes of the table's numbers).  The ink is Otsu's, from the cell inset; when every
-    blob Otsu finds is a ruling's remnant (blurred rulings: their grey halo, darker than a
-    faint slash, takes the threshold), the marks of the cell's middle, rulings' halo cut away,
-    as `blank_cell` sees them."""
+    where less, of `glyph` (the detector's boxes of the table's numbers).  The ink is Otsu's,
+    from the cell inset; when every blob Otsu finds is a ruling's remnant (blurred rulings:
+    their grey halo, darker than a faint slash, takes the threshold), the marks of the cell's
+    middle, rulings' halo cut away, as `blank_cell` sees them."""
     import cv2
 
     region = _inked_region(gray, bbox, inset)
