@@ -718,6 +718,40 @@ def group_level(levels: dict[str, float], signals: dict | None) -> float:
     return strictest if signals is None else levels.get(risk_group(signals), strictest)
 
 
+def _rules_vouch_for_nothing(ids: list[str], fields: dict[str, FieldValue], signals: dict[str, dict],
+                             covering: dict[str, list[Check]]) -> dict[str, str]:
+    """OCR'd values read once whose holding sum rules all vouch for nothing, with the reason:
+    a rule holds by two misreads as well when another of its cells was itself read in doubt as
+    a value above 0 (reads that disagreed, a repaired character: a row of printed 0s read "9"
+    in one cell and in its total, 0 + 9 = 9, ok); and for a cell that read nothing in a table that prints its
+    zeros (no look at the page having found it empty: a faint digit the recognizer missed), a
+    rule of zeros holds as well with the row's total lost alongside (a row's "4" and its
+    total's "4" both unread, 0 = 0, ok)."""
+    def doubted(g: str) -> bool:
+        # (a doubted 0 is no such help: had it held more, the sum would fail)
+        t = signals.get(g)
+        return t is not None and t["path"] == "ocr" and (t["ocr_agree"] < 0 or bool(t["repaired"])) \
+            and fields[g].value not in (0, None)
+
+    out = {}
+    for f in ids:
+        s = signals[f]
+        if s["path"] != "ocr" or s["ocr_agree"] >= 1:
+            continue
+        holding = [c for c in covering.get(f, ()) if "[" in c.rule and c.ok]
+        if not holding:
+            continue  # never_ok_signals judges a value no rule covers
+        clean = [c for c in holding if not any(doubted(g) for g in c.fields if g != f)]
+        if not clean:
+            out[f] = "every sum rule that holds over this OCR read has another cell read in doubt: two misreads " \
+                     "keep a sum as well"
+        elif s["empty_cell"] and s["zeros_printed"] and all(
+                all(fields[g].value in (0, None) for g in c.fields) for c in clean):
+            out[f] = "OCR read nothing in this cell of a table that prints its zeros, and only rules of zeros " \
+                     "cover it: a faint digit lost with its row's total reads the same"
+    return out
+
+
 def assess(template: Template, fields: dict[str, FieldValue], records: dict[str, CellRecord],
            checks: list[Check], page_paths: dict[int, str], model=None, ocr_model=None) -> None:
     """Set every field's signals, confidence, status and the reasons behind them (`model`: the
@@ -778,6 +812,7 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
     printed_tables = {signals[f]["table"] for f in ids if signals[f]["reading"] == "as_printed"
                       and not signals[f]["empty_cell"]}
     unread_tables = {signals[f]["table"] for f in ids if signals[f]["path"] == "ocr"} - printed_tables
+    unvouched_reads = _rules_vouch_for_nothing(ids, fields, signals, covering)
     rounded: dict[tuple, dict] = {}  # a document's ~200 fields share a few dozen signal rows
     for field_id, p in zip(ids, probs):
         fv, s, rec = fields[field_id], signals[field_id], records.get(field_id)
@@ -790,10 +825,12 @@ def assess(template: Template, fields: dict[str, FieldValue], records: dict[str,
         row_shifted = field_id.rsplit(".", 1)[0] in shifted and not s.get("sign_misplaced")
         unread_table = s["table"] in unread_tables
         never_ok = never_ok_signals(s) or field_id in contradicted or field_id in row_mates or row_shifted \
-            or bool(suspect.get(field_id)) or unread_table
+            or bool(suspect.get(field_id)) or unread_table or field_id in unvouched_reads
         if unread_table:
             fv.reasons.append("no cell of its table read as a number or a blank mark: a table the scan lost "
                               "reads like one printed with empty cells")
+        elif field_id in unvouched_reads:
+            fv.reasons.append(unvouched_reads[field_id])
         if suspect.get(field_id):
             named = ", ".join(f"{d} ({misread[d]} rules)" for d in suspect[field_id])
             fv.reasons.append(f"failing sum rules show this scan's OCR may misread the digits {named}; "

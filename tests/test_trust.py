@@ -460,3 +460,43 @@ def test_values_shown_at_the_vouched_floor_are_measured_right_in_the_calibrators
     exonerated = [r for r in vouched if r["sum_rules_failed"]]
     assert len(vouched) > 100_000 and len(exonerated) > 3 / (1 - trust.VOUCHED_PRINTED)
     assert all(r["correct"] for r in vouched)
+
+
+def _ocr_signals(**changes) -> dict:
+    base = {"path": "ocr", "ocr_agree": 0.0, "repaired": 0.0, "empty_cell": 0.0, "zeros_printed": 1.0}
+    return {**base, **changes}
+
+
+def test_a_sum_that_two_misreads_keep_vouches_for_no_read_in_it():
+    """A stacked-damage scan read a row of printed 0s as 0 0 0 9 0 0 | 9: its total's "9",
+    read once, was ok at 0.994, vouched for by the row's sum, whose other "9" came from two
+    reads that disagreed.  A faint speckled row read nothing where it printed 4 and, in its
+    total, 4: 0 = 0 held and the empty cell was ok at 0.971.  Neither rule vouches; a rule
+    with clean reads, or a value above zero for the empty cell, still does."""
+    from pipeline.model import Check, FieldValue
+
+    row = ["r.a", "r.b", "r.total"]
+    checks = [Check("row_total[r]", row, 9, 9, True), Check("col[b]", ["r.b", "x.b", "t.b"], 3, 3, True),
+              Check("row_total[x]", ["x.a", "x.b", "x.total"], 0, 0, True)]
+    values = {"r.a": 0, "r.b": 9, "r.total": 9, "x.a": 0, "x.b": 0, "x.total": 0, "t.b": 0}
+    covering = {f: [c for c in checks if f in c.fields] for f in values}
+    fields = {f: FieldValue(v) for f, v in values.items()}
+    signals = {f: _ocr_signals() for f in values}
+    signals["r.b"]["ocr_agree"] = -1.0  # two reads disagreed
+    out = trust._rules_vouch_for_nothing(list(values), fields, signals, covering)
+    # (r.b itself: its column's sum has clean reads; x.b: its row's; t.b has only the column)
+    assert set(out) == {"r.a", "r.total", "t.b"}
+    signals["r.b"]["ocr_agree"] = 1.0
+    assert trust._rules_vouch_for_nothing(list(values), fields, signals, covering) == {}
+
+    # an empty cell under a rule of zeros, in a table that prints its zeros
+    values = dict.fromkeys(values, 0)
+    fields = {f: FieldValue(v) for f, v in values.items()}
+    signals = {f: _ocr_signals() for f in values}
+    signals["r.a"]["empty_cell"] = 1.0
+    assert set(trust._rules_vouch_for_nothing(list(values), fields, signals, covering)) == {"r.a"}
+    signals["r.a"]["zeros_printed"] = 0.0  # a table printing its zeros as empty cells
+    assert trust._rules_vouch_for_nothing(list(values), fields, signals, covering) == {}
+    signals["r.a"]["zeros_printed"] = 1.0
+    fields["r.b"], fields["r.total"] = FieldValue(2), FieldValue(2)
+    assert trust._rules_vouch_for_nothing(list(values), fields, signals, covering) == {}
