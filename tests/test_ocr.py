@@ -983,6 +983,32 @@ def test_a_dash_blur_read_as_a_digit_is_a_blank_left_for_the_sum_rules_to_vouch_
     assert [b.agree for b in line.boxes[1:3]] == [None, True]
 
 
+def test_a_dash_in_a_header_row_over_the_values_is_no_value():
+    """Section 四's header row (结果维持 结果纠正 … 复议后起诉 —) read a dash at its end, after
+    all its words: it joined the values below as their first cell and shifted them one cell
+    (0 0 1 _ 1 read 0 0 0 1 1, its sum holding, ok).  A row without numbers whose words stand
+    in the columns of numbers is a header: its dashes are no values.  A row's label with
+    dashes for its values keeps them."""
+    from pipeline.ocr import _table_lines
+
+    xs, ys = [0, 100, 200, 300, 400], [0, 40, 80, 120]
+    img = np.full((120, 400), 255, np.uint8)
+    grid = _full_grid(xs, ys)
+    box = partial(_cell_box, xs, ys)
+    appeals = {(0, 0): box(0, 0, "结果维持"), (0, 1): box(0, 1, "结果纠正"), (0, 2): box(0, 2, "复议后起诉"),
+               (0, 3): box(0, 3, "—"),
+               (1, 0): box(1, 0, "0"), (1, 1): box(1, 1, "1"), (1, 2): box(1, 2, "0"), (1, 3): box(1, 3, "1")}
+    lines = [line for _, line in _table_lines(grid, appeals, img, _BlankReader(), 1)]
+    assert [b.text for b in lines[0].boxes] == ["结果维持", "结果纠正", "复议后起诉", ""]
+    requests = {(0, 0): box(0, 0, "(五)不予处理"), (0, 1): box(0, 1, "1"), (0, 2): box(0, 2, "0"),
+                (0, 3): box(0, 3, "1"),
+                (1, 0): box(1, 0, "(六)其他处理"), (1, 1): box(1, 1, "—"), (1, 2): box(1, 2, "—"),
+                (1, 3): box(1, 3, "—"),
+                (2, 0): box(2, 0, "(七)总计"), (2, 1): box(2, 1, "1"), (2, 2): box(2, 2, "0"), (2, 3): box(2, 3, "1")}
+    lines = [line for _, line in _table_lines(grid, requests, img, _BlankReader(), 1)]
+    assert [b.text for b in lines[1].boxes] == ["(六)其他处理", "—", "—", "—"]
+
+
 def test_a_unit_cut_off_into_the_next_grid_column_joins_its_number():
     """An amount printed across two grid columns ("98.18 万元" under 采购总金额's two-column
     header) was read as 98.18 in the column's default unit (yuan): 1/10,000 of the printed

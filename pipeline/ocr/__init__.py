@@ -608,11 +608,20 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     for cell in sorted(grid.cells, key=lambda c: c.c0):
         by_row.setdefault(cell.r0, []).append(texts[(cell.r0, cell.c0)])
     worded = {r for r, row in by_row.items() if words_among_values(row)}
-    # header rows: words apart and no number.  A cell there that read nothing is a header word
-    # the detector missed (a skewed page's 尚未审结 stacked in a narrow column), not a printed dash
-    headers = {r for r in worded if not any(is_number(t) for t in by_row[r])}
+    # header rows: no number, and words apart or words in a column of numbers (section 四's
+    # header row over its values).  A cell there that read nothing is a header word the
+    # detector missed (a skewed page's 尚未审结 stacked in a narrow column), not a printed dash
+    words_over_values = {c.r0 for c in grid.cells if c.c0 in numeric and _WORD.search(texts[(c.r0, c.c0)])
+                         and not is_blank_marker(texts[(c.r0, c.c0)].strip())}
+    headers = {r for r in worded | words_over_values if not any(is_number(t) for t in by_row[r])}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
+        if cell.r0 in headers and is_blank_marker(texts[key]):
+            # a header row prints no value: its dash is a piece of a ruling or a word (one in
+            # section 四's header joined the values below and shifted them all one cell: a
+            # row 0 0 1 _ 1 read 0 0 0 1 1, its sum holding)
+            texts[key] = ""
+            continue
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
         dash_like = _DASH_READS.match(texts[key]) or not texts[key] and cell.r0 not in headers
         # one character other than 0 where values stand: heavy blur reads a dash as "1", "4",
