@@ -723,10 +723,10 @@ def _rules_vouch_for_nothing(ids: list[str], fields: dict[str, FieldValue], sign
     """OCR'd values read once whose holding sum rules all vouch for nothing, with the reason:
     a rule holds by two misreads as well when another of its cells was itself read in doubt as
     a value above 0 (reads that disagreed, a repaired character: a row of printed 0s read "9"
-    in one cell and in its total, 0 + 9 = 9, ok); and for a cell that read nothing in a table that prints its
-    zeros (no look at the page having found it empty: a faint digit the recognizer missed), a
-    rule of zeros holds as well with the row's total lost alongside (a row's "4" and its
-    total's "4" both unread, 0 = 0, ok)."""
+    in one cell and in its total, 0 + 9 = 9, ok); and for a cell that read nothing in a table
+    that prints its zeros (no look at the page having found it empty: a faint digit the
+    recognizer missed), a rule of zeros holds as well with the row's total lost alongside (a
+    row's "4" and its total's "4" both unread, 0 = 0, ok)."""
     def doubted(g: str) -> bool:
         # (a doubted 0 is no such help: had it held more, the sum would fail)
         t = signals.get(g)
@@ -743,8 +743,8 @@ def _rules_vouch_for_nothing(ids: list[str], fields: dict[str, FieldValue], sign
             continue  # never_ok_signals judges a value no rule covers
         clean = [c for c in holding if not any(doubted(g) for g in c.fields if g != f)]
         if not clean:
-            out[f] = "every sum rule that holds over this OCR read has another cell read in doubt: two misreads " \
-                     "keep a sum as well"
+            out[f] = "every sum rule that holds over this OCR read has another cell read in doubt as a value " \
+                     "above 0: two misreads keep a sum as well"
         elif s["empty_cell"] and s["zeros_printed"] and all(
                 all(fields[g].value in (0, None) for g in c.fields) for c in clean):
             out[f] = "OCR read nothing in this cell of a table that prints its zeros, and only rules of zeros " \
