@@ -932,27 +932,36 @@ def test_a_slash_in_a_three_line_row_is_measured_against_the_tables_glyphs():
         assert not _slash_ink(drawn(digit), bbox, glyph=glyph), digit
 
 
+_ROW_XS = [0, 200, 300, 400, 500]  # a label cell and three value cells, 60 px high
+
+
+def _ruled_row() -> np.ndarray:
+    img = np.full((60, _ROW_XS[-1]), 255, np.uint8)
+    for x in _ROW_XS:
+        img[:, max(0, x - 1):x + 1] = 0
+    return img
+
+
+def _read_row(img: np.ndarray, texts: list[str]):
+    """The table line `_table_lines` makes of one ruled row whose cells the detector read as `texts`."""
+    from pipeline.ocr import _table_lines
+    from pipeline.ocr.engines import OcrBox
+
+    xs = _ROW_XS
+    members = {(0, c): [OcrBox(t, (xs[c] + 10, 8, xs[c + 1] - 10, 52), 0.99)] for c, t in enumerate(texts)}
+    (_, line), = _table_lines(_full_grid(xs, [0, 60]), members, img, _BlankReader(), 1)
+    return line
+
+
 def test_a_slash_read_seven_is_a_blank_left_for_the_sum_rules_to_vouch_for():
     """Skew, speckle and JPEG read the slashes of section 三 as "7" (135 of 198 fields flagged on
     one scan).  A "7" whose ink is one rising stroke is a slash; since a 7 whose bar faded off
     passes the shape test too, that blank is not vouched for by the read (agree None), where a
     slash read "1" or "/" is."""
-    from pipeline.ocr import _table_lines
-    from pipeline.ocr.engines import OcrBox
-
-    xs, ys = [0, 200, 300, 400, 500], [0, 60]
-    img = np.full((60, 500), 255, np.uint8)
-    for x in xs:
-        img[:, max(0, x - 1):x + 1] = 0
-    for x in (xs[1], xs[2]):  # a slash in the two value cells
+    img = _ruled_row()
+    for x in _ROW_XS[1:3]:  # a slash in the two value cells
         cv2.line(img, (x + 44, 44), (x + 56, 16), 0, 2)
-    grid = _full_grid(xs, ys)
-
-    def box(c, text):
-        return [OcrBox(text, (xs[c] + 10, 8, xs[c + 1] - 10, 52), 0.99)]
-
-    members = {(0, 0): box(0, "1.属于国家秘密"), (0, 1): box(1, "7"), (0, 2): box(2, "1"), (0, 3): box(3, "3")}
-    (_, line), = _table_lines(grid, members, img, _BlankReader(), 1)
+    line = _read_row(img, ["1.属于国家秘密", "7", "1", "3"])
     assert [b.text for b in line.boxes] == ["1.属于国家秘密", "/", "/", "3"]
     assert [b.agree for b in line.boxes[1:3]] == [None, True]
 
@@ -962,23 +971,11 @@ def test_a_dash_blur_read_as_a_digit_is_a_blank_left_for_the_sum_rules_to_vouch_
     its rows broke their sums, and 137 of 198 fields were flagged on one scan (27 wrong).  One
     character other than 0 whose ink is one flat mark is a dash; since faded toner can leave a
     digit as a flat piece, that blank is not vouched for by the read.  A digit stays a digit."""
-    from pipeline.ocr import _table_lines
-    from pipeline.ocr.engines import OcrBox
-
-    xs, ys = [0, 200, 300, 400, 500], [0, 60]
-    img = np.full((60, 500), 255, np.uint8)
-    for x in xs:
-        img[:, max(0, x - 1):x + 1] = 0
-    img[29:32, xs[1] + 40:xs[1] + 60] = 60  # a blurred dash
-    img[29:32, xs[2] + 40:xs[2] + 60] = 60
-    cv2.putText(img, "8", (xs[3] + 40, 42), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
-    grid = _full_grid(xs, ys)
-
-    def box(c, text):
-        return [OcrBox(text, (xs[c] + 10, 8, xs[c + 1] - 10, 52), 0.99)]
-
-    members = {(0, 0): box(0, "2、重复申请"), (0, 1): box(1, "8"), (0, 2): box(2, "一"), (0, 3): box(3, "8")}
-    (_, line), = _table_lines(grid, members, img, _BlankReader(), 1)
+    img = _ruled_row()
+    for x in _ROW_XS[1:3]:  # a blurred dash in the first two value cells
+        img[29:32, x + 40:x + 60] = 60
+    cv2.putText(img, "8", (_ROW_XS[3] + 40, 42), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    line = _read_row(img, ["2、重复申请", "8", "一", "8"])
     assert [b.text for b in line.boxes] == ["2、重复申请", "—", "—", "8"]
     assert [b.agree for b in line.boxes[1:3]] == [None, True]
 
