@@ -167,10 +167,12 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
     from . import blank_cell, words_among_values
 
     open_pages = {fv.evidence.page for fv in result.fields.values()
-                  if fv.signals.get("path") == "ocr" and rule_of_thumb_flags(fv.status, fv.signals)
-                  and fv.evidence.page and (
-                      fv.signals.get("empty_cell") or fv.signals.get("reading") in
-                      ("several_readings", "placed", "lost_cell"))}
+                  if fv.signals.get("path") == "ocr" and fv.evidence.page and (
+                      rule_of_thumb_flags(fv.status, fv.signals) and (
+                          fv.signals.get("empty_cell") or fv.signals.get("reading") in
+                          ("several_readings", "placed", "lost_cell"))
+                      # (an empty cell only rules of zeros cover: trust._rules_vouch_for_nothing)
+                      or fv.signals.get("empty_cell") and fv.status != "ok")}
     confirmed = False
     inked: list[tuple[int, TextBox]] = []
     for p in doc.pages:
