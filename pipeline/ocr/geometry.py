@@ -83,7 +83,14 @@ def _long_runs(mask: np.ndarray, horizontal: bool, min_len: int) -> np.ndarray:
     thick = stats[:, cv2.CC_STAT_HEIGHT if horizontal else cv2.CC_STAT_WIDTH]
     keep = (length >= min_len) & (thick <= np.maximum(12, length // 10))
     keep[0] = False
-    return np.where(keep[labels], 255, 0).astype(np.uint8)
+    # each kept run painted within its own box: a page has a few dozen, and a lookup over the
+    # whole page's labels cost more than finding them
+    out = np.zeros_like(mask)
+    for i in np.flatnonzero(keep):
+        x, y, w, h = stats[i, :4]
+        box = out[y:y + h, x:x + w]
+        box[labels[y:y + h, x:x + w] == i] = 255
+    return out
 
 
 def _between_crossings(vertical: np.ndarray, hmask: np.ndarray, seen: np.ndarray, ink: np.ndarray,
