@@ -177,9 +177,13 @@ def rows_by_position(tokens: list[Token], section: Section, hits: list[Hit], ord
     sequence: list[tuple[int, Hit | None, tuple[int, int] | None]] = []
     # the grid column where the rows read print their first number: left of it is label space,
     # where a label's stroke may read as a digit (`1@0 | 0@3 …` for 四、结转下年度…)
-    firsts = Counter(min(columns) for line_no, idx in lines.items() if line_no in labelled
-                     for columns in [[tokens[i].cell_no for i in idx if i > labelled[line_no].last_token
-                                      and tokens[i].kind == "number" and not tokens[i].empty]] if columns)
+    firsts: Counter = Counter()
+    for line_no, idx in lines.items():
+        if line_no in labelled:
+            columns = [tokens[i].cell_no for i in idx if i > labelled[line_no].last_token
+                       and tokens[i].kind == "number" and not tokens[i].empty]
+            if columns:
+                firsts[min(columns)] += 1
     values_from = firsts.most_common(1)[0][0] if firsts else 0
     for line_no, idx in sorted(lines.items()):
         if line_no in labelled:

@@ -166,13 +166,17 @@ def confirm_empty(doc: Document, pages: _Pages, result: Result) -> bool:
     column the conversion split off.  True when one was confirmed."""
     from . import blank_cell, words_among_values
 
-    open_pages = {fv.evidence.page for fv in result.fields.values()
-                  if fv.signals.get("path") == "ocr" and fv.evidence.page and (
-                      rule_of_thumb_flags(fv.status, fv.signals) and (
-                          fv.signals.get("empty_cell") or fv.signals.get("reading") in
-                          ("several_readings", "placed", "lost_cell"))
-                      # (an empty cell only rules of zeros cover: trust._rules_vouch_for_nothing)
-                      or fv.signals.get("empty_cell") and fv.status != "ok")}
+    def opens_page(fv) -> bool:
+        s = fv.signals
+        if s.get("path") != "ocr" or not fv.evidence.page:
+            return False
+        if s.get("empty_cell"):
+            # (not ok though the rule of thumb finds it vouched: only rules of zeros cover it,
+            # trust._rules_vouch_for_nothing)
+            return fv.status != "ok" or rule_of_thumb_flags(fv.status, s)
+        return s.get("reading") in ("several_readings", "placed", "lost_cell") and rule_of_thumb_flags(fv.status, s)
+
+    open_pages = {fv.evidence.page for fv in result.fields.values() if opens_page(fv)}
     confirmed = False
     inked: list[tuple[int, TextBox]] = []
     for p in doc.pages:
