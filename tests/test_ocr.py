@@ -988,6 +988,31 @@ def test_a_slash_read_seven_is_a_blank_left_for_the_sum_rules_to_vouch_for():
     assert [b.agree for b in line.boxes[1:3]] == [None, True]
 
 
+def test_a_faded_slash_broken_into_pieces_is_one_slash():
+    """Faded toner prints a thin slash as two or three dashes a pixel or two apart: none was tall
+    enough to be the stroke, so the slashes of section 三 read "1" (or "!", the pieces) stayed 1
+    (63 of 198 fields wrong on one scan).  Ink pieces that close are one mark; a "1" broken alike
+    stays a digit."""
+    img = _ruled_row()
+    for x in _ROW_XS[1:3]:
+        cv2.line(img, (x + 44, 44), (x + 56, 16), 0, 2)
+    cv2.line(img, (_ROW_XS[3] + 50, 44), (_ROW_XS[3] + 50, 16), 0, 2)  # a "1"
+    img[[25, 26, 35, 36], _ROW_XS[1]:_ROW_XS[4] - 2] = 255  # the toner's gaps, 2 px each
+    line = _read_row(img, ["1.属于国家秘密", "1", "!", "1"])
+    assert [b.text for b in line.boxes] == ["1.属于国家秘密", "/", "/", "1"]
+
+
+def test_ink_left_of_a_row_label_is_no_blank_mark():
+    """A skewed scan's merged label column (三、本年度办理结果 printed down twenty rows) left
+    pieces of a character in the empty cell left of (六)其他处理: joined, they made a rising
+    stroke, read as a printed "/" and counted as a value before the label (more numbers than
+    cells: 7 fields flagged).  An empty cell in a row's label space stays empty."""
+    img = _ruled_row()
+    cv2.line(img, (44, 44), (56, 16), 0, 2)
+    line = _read_row(img, ["", "(六)其他处理", "0", "0"])
+    assert [b.text for b in line.boxes] == ["", "(六)其他处理", "0", "0"]
+
+
 def test_a_dash_blur_read_as_a_digit_is_a_blank_left_for_the_sum_rules_to_vouch_for():
     """Blur and JPEG at 150-200 dpi read section 三's printed dashes as "8", "4", "a" or "。":
     its rows broke their sums, and 137 of 198 fields were flagged on one scan (27 wrong).  One
@@ -1079,7 +1104,8 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     """Under blur (or a reverse side's rulings) the appeals table's header row was taken for
     its values: its dashes, shaped like printed dashes, counted as a second look, and printed
     counts read 0, ok.  A row printing words right of its first number or dash is no row of
-    values; a dash there gets no agreement.  A row of values keeps it."""
+    values; a dash there is no blank mark (it stays the word the recognizer read).  A row of
+    values keeps it."""
     from pipeline.ocr import _table_lines, words_among_values
 
     assert words_among_values(["", "", "—", "执地", "—", "总计"])
@@ -1102,7 +1128,7 @@ def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
                (1, 0): box(1, 0, "维持"), (1, 1): box(1, 1, "一"), (1, 2): box(1, 2, "执地"), (1, 3): box(1, 3, "总计")}
     values, header = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
     assert values.boxes[1].text == "—" and values.boxes[1].agree is True
-    assert header.boxes[1].text == "—" and header.boxes[1].agree is None
+    assert header.boxes[1].text == "一" and header.boxes[1].agree is None
 
 
 def test_an_unread_cell_of_a_header_row_is_no_printed_dash():
@@ -1127,6 +1153,26 @@ def test_an_unread_cell_of_a_header_row_is_no_printed_dash():
     header, values = [line for _, line in _table_lines(grid, members, img, Reader(), 1)]
     assert header.boxes[2].text == ""
     assert values.boxes[2].text == "—"
+
+
+def test_a_slash_shaped_speck_in_a_header_row_is_no_value():
+    """Speckle at 300 dpi left a rising stroke in an empty cell of section 四's header row
+    (行政复议 | _ | 行政诉讼, the grid split by a ruling below): it became a printed "/", joined the
+    values under it as their first cell and shifted them one cell, the review row's sum still
+    holding: 4 values wrong, ok.  An empty cell of a header row stays empty whatever its ink."""
+    from pipeline.ocr import _table_lines
+
+    xs, ys = [0, 150, 250, 350, 450], [0, 40, 80]
+    img = np.full((80, 450), 255, np.uint8)
+    for r in range(2):
+        cv2.line(img, (xs[1] + 44, ys[r] + 32), (xs[1] + 56, ys[r] + 8), 0, 2)  # a slash's ink, nothing read
+    grid = _full_grid(xs, ys)
+    box = partial(_cell_box, xs, ys)
+    members = {(0, 0): box(0, 0, "行政复议"), (0, 2): box(0, 2, "行政诉讼"),
+               (1, 0): box(1, 0, "1"), (1, 2): box(1, 2, "0"), (1, 3): box(1, 3, "1")}
+    header, values = [line for _, line in _table_lines(grid, members, img, _BlankReader(), 1)]
+    assert header.boxes[1].text == ""
+    assert values.boxes[1].text == "/"
 
 
 def test_slash_ink_finds_a_blurred_slash_and_one_in_a_three_line_cell():

@@ -416,8 +416,9 @@ def words_among_values(texts: list[str]) -> bool:
     return False
 
 
-# What OCR makes of a lone printed slash: nothing, or a stroke-like character
-_SLASH_READS = {"", "/", "1", "7", "l", "I", "|", "丿", "ノ"}
+# What OCR makes of a lone printed slash: nothing, or a stroke-like character (a faded one
+# broken into pieces: "!" or "i")
+_SLASH_READS = {"", "/", "1", "7", "l", "I", "|", "丿", "ノ", "!", "i"}
 
 
 def _slash_ink(gray: np.ndarray, bbox, inset: int = 4, glyph: float | None = None) -> bool:
@@ -456,7 +457,7 @@ def _one_stroke(gray: np.ndarray, bbox, inset: int, glyph: float | None = None) 
         return None
     height, width = region.shape[:2]
     ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats = _joined_blobs(ink)
 
     def remnant(i: int) -> bool:
         # a ruling's remnant runs along the side it touches; a slash printed close to a
@@ -473,8 +474,8 @@ def _one_stroke(gray: np.ndarray, bbox, inset: int, glyph: float | None = None) 
             return None
         marked = middle[2]
         height = marked.shape[0]
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
-        marks = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= BLANK_SPECK]
+        n, labels, stats = _joined_blobs(marked)
+        marks = [i for i in range(1, n) if stats[i, 4] >= BLANK_SPECK]
     if not marks:
         return None
     # speckle and dust are much smaller than the stroke
@@ -490,6 +491,29 @@ def _one_stroke(gray: np.ndarray, bbox, inset: int, glyph: float | None = None) 
     if h < max(8, least) or not 0.25 * h <= w <= h:
         return None
     return labels[y:y + h, x:x + w] == strokes[0]
+
+
+# ink pieces up to 3 px apart up or down, 1 px sideways, are one mark: a faded slash's
+# pieces stack along its steep stroke, while speckle beside it stays apart (drawn slashes
+# under faded toner missed 38 of 144 with a 3x3 join, 26 with this; under speckle 17 and 18)
+STROKE_JOIN = np.ones((4, 2), np.uint8)
+
+
+def _joined_blobs(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """Connected ink of `mask` with pieces close along a steep stroke taken as one (faded
+    toner breaks a thin slash into dashes a pixel or two apart, each too short to be the
+    stroke): (count, labels over the mask's own pixels, stats (x, y, width, height, area) as
+    OpenCV's)."""
+    import cv2
+
+    n, joined = cv2.connectedComponents(cv2.dilate(mask, STROKE_JOIN), connectivity=8)
+    labels = np.where(mask > 0, joined, 0)
+    stats = np.zeros((n, 5), np.int64)
+    for i in range(1, n):
+        ys, xs = np.nonzero(labels == i)
+        if len(xs):
+            stats[i] = (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1, len(xs))
+    return n, labels, stats
 
 
 def _box_crop(bgr: np.ndarray, bbox, pad: int = 2, vertical: bool = False) -> np.ndarray:
@@ -547,6 +571,9 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     labelled = {r for (r, c), t in texts.items() if r in value_rows and t and not is_number(t)
                 and not is_blank_marker(t) and c < first_number[r]}
 
+    def label_space(cell: geometry.Cell) -> bool:
+        return cell.r0 in labelled and cell.c0 < first_number[cell.r0]
+
     # second look at doubtful number cells and at blank-looking cells of number columns and
     # value rows (a read keeps only a number or a blank marker there).  The second,
     # independent read that values no sum rule vouches for need (TextBox.agree) is made by
@@ -562,8 +589,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
         doubtful = (text and looks_numeric(text) and (not is_number(text) or scores[key] < REREAD_BELOW)) \
             or (in_numeric and text and not is_number(text) and not is_blank_marker(text) and len(text) <= 12
                 and (_NUMBERISH.match(text) or digits * 2 >= len(text) or len(text) <= 2))
-        missing = not text and (in_numeric or (cell.r0 in value_rows and not (
-            cell.r0 in labelled and cell.c0 < first_number[cell.r0])))
+        missing = not text and (in_numeric or (cell.r0 in value_rows and not label_space(cell)))
         if doubtful or missing:
             crop = _reread_crop(gray, cell.bbox)
             if crop is not None:
@@ -616,14 +642,18 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     headers = {r for r in worded | words_over_values if not any(is_number(t) for t in by_row[r])}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
-        if cell.r0 in headers and is_blank_marker(texts[key]):
-            # a header row prints no value: its dash is a piece of a ruling or a word (one in
-            # section 四's header joined the values below and shifted them all one cell: a
-            # row 0 0 1 _ 1 read 0 0 0 1 1, its sum holding)
-            texts[key] = ""
+        if cell.r0 in headers:
+            # a header row prints no value: its dash or slash is a piece of a ruling, a word or
+            # speckle (one in section 四's header joined the values below and shifted them all
+            # one cell: a row 0 0 1 _ 1 read 0 0 0 1 1, its sum holding), and an empty cell
+            # there is no blank mark the recognizer dropped
+            if is_blank_marker(texts[key]):
+                texts[key] = ""
             continue
-        # (a lone dash or slash is never a row label: no column test, headers repeat in columns)
-        dash_like = _DASH_READS.match(texts[key]) or not texts[key] and cell.r0 not in headers
+        # (a lone dash or slash is never a row label: no column test, headers repeat in columns;
+        # but an empty cell left of a row's label is label space, where ink is a piece of a
+        # merged label, not a dropped mark)
+        dash_like = _DASH_READS.match(texts[key]) or not texts[key] and not label_space(cell)
         # one character other than 0 where values stand: heavy blur reads a dash as "1", "4",
         # "8", "a" or "。" (a 0 read for a dash is the same value)
         one_mark = len(texts[key]) == 1 and texts[key] != "0" and (cell.c0 in numeric or cell.r0 in value_rows)
@@ -635,7 +665,8 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             # left for the sum rules to vouch for
             texts[key] = "—"
             agree[key] = None if not dash_like else cell.r0 not in worded or None
-        elif texts[key] in _SLASH_READS and _slash_ink(gray, cell.bbox, glyph=glyph):
+        elif texts[key] in _SLASH_READS and (texts[key] or not label_space(cell)) \
+                and _slash_ink(gray, cell.bbox, glyph=glyph):
             # a printed slash (not applicable): the recognizer drops a lone stroke, or reads it
             # "1" or, skewed and speckled, "7".  A 7 whose bar faded off is a slash to the shape
             # test too (16 of 1,008 drawn 7s: scripts/mark_shapes.py): the blank it
