@@ -186,11 +186,12 @@ def rows_by_position(tokens: list[Token], section: Section, hits: list[Hit], ord
                 firsts[min(columns)] += 1
     values_from = firsts.most_common(1)[0][0] if firsts else 0
     for line_no, idx in sorted(lines.items()):
-        if line_no in labelled:
-            # (a row of another template version is no anchor, and nothing is placed across it)
-            hit = labelled[line_no]
-            sequence.append((line_no, hit if hit.row in rank else None, None))
+        if line_no in labelled and labelled[line_no].row in rank:
+            sequence.append((line_no, labelled[line_no], None))
             continue
+        # (a line read as a row of another template version is placed like an unread one: the
+        # 2021 rows 1.申请人无正当理由… under （六）其他处理 read as the 2019 row （六）其他处理 when
+        # blur leaves only the heading and a piece of the label)
         numbers = [i for i in idx if tokens[i].kind == "number" and not tokens[i].empty
                    and tokens[i].cell_no >= values_from]
         if not numbers:

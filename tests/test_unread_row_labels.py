@@ -51,3 +51,19 @@ def test_a_gap_of_other_length_than_the_template_s_rows_places_nothing(tmp_path)
     for row in ("requests.rejected_duplicate.", "requests.rejected_publication."):
         fields = [fv for f, fv in result.fields.items() if f.startswith(row)]
         assert fields and not any(fv.status == "ok" for fv in fields)
+
+
+def test_a_row_read_as_the_other_template_s_row_is_placed_by_its_position(tmp_path):
+    # blur left of 2021's 1.申请人无正当理由逾期不补正… only a piece (行政机关不再处理其政) beside the
+    # heading （六）其他处理, which is 2019's row of that name, and 2.申请人逾期未按收费… unread: both
+    # rows were lost ("not found") since a line read as another version's row was no place to fill
+    report, doc = _scan_like(tmp_path, 1, ("2、申请人逾期未按收费",))
+    label = next(box for line in doc.lines() for box in line.boxes if box.text.startswith("1、申请人无正当理由"))
+    label.text = "行政机关不再处理其政"
+    result = extract_document(doc)
+    rows = ("requests.other_no_correction.", "requests.other_unpaid_fee.")
+    placed = {f: fv for f, fv in result.fields.items() if f.startswith(rows)}
+    assert len(placed) == 14
+    for field_id, fv in placed.items():
+        assert fv.value == report.fields[field_id], field_id
+        assert fv.status != "ok", field_id
