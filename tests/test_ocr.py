@@ -133,6 +133,21 @@ def test_find_grids_on_drawn_table_with_merged_header():
     assert g.cell_at(600, 260).c0 == 3
 
 
+def test_find_grids_on_double_rules_whose_lines_wander_a_pixel():
+    """A table printed with double rules (two 1-px lines a pixel apart), each line wandering a
+    pixel either way under JPEG and a tilt left after deskewing (the fixture: section 二 of a
+    skewed, speckled 200-dpi scan), kept no column of ink as long as a ruling: its column rulings
+    were lost and section 二 was read as prose (57 fields of one scan).  Closed across, the two
+    lines are one straight ruling."""
+    from pipeline.ocr.preprocess import ink_mask
+
+    crop = cv2.imread(str(DATA / "double_rules_skew_speckle_jpeg_200dpi.png"), cv2.IMREAD_GRAYSCALE)
+    page = np.full((2339, 1656), 250, np.uint8)  # the A4 page it was cut from: ruling length scales with it
+    page[870:870 + crop.shape[0], 100:100 + crop.shape[1]] = crop
+    grids = geometry.find_grids(ink_mask(page))
+    assert len(grids) == 1 and len(grids[0].xs) == 4  # the label column and three of values
+
+
 def test_grid_closed_by_vertical_rulings_when_bottom_rule_missing():
     from pipeline.ocr.preprocess import ink_mask
 

@@ -52,8 +52,11 @@ def ruling_masks(ink: np.ndarray, min_len: int | None = None) -> tuple[np.ndarra
     min_len = min_len or max(20, min(h, w) // 40)
     hk = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1))
     vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_len))
-    hmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, hk)
-    vmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, vk)
+    # a double rule (two 1-px lines a pixel apart, as `border: double` prints), each line
+    # wandering a pixel either way under JPEG and a tilt left after deskewing, keeps no column
+    # of ink min_len long: closed across, its lines are one straight band
+    hmask = cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, hk)
+    vmask = cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8)), cv2.MORPH_OPEN, vk)
     # JPEG and speckle leave a thin ruling dashed, and a page not flat on the glass leaves it a
     # pixel off straight: no run is min_len long and a table loses its columns or rows. A
     # ribbon three pixels wide with short gaps closed keeps it; only runs three times min_len
