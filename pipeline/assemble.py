@@ -69,10 +69,13 @@ DOUBT_HEADERS_ACROSS = ("column-scattered numbers whose printed column headers f
 DOUBT_HEADERS_AMONG = ("column headers are printed among the numbers of this one-row table (a text box per column: "
                        "header, then its number): the numbers' order need not be the columns', and the row totals "
                        "hold either way")
+DOUBT_LABEL_COLUMN = ("the row's first cell is empty and stands under an empty cell of its column headers: it may be "
+                      "a piece of the label's column a converter split (PyMuPDF4LLM), not a blank value, and then the "
+                      "numbers belong one cell to the left; no sum rule checks it")
 DOUBTS = (DOUBT_TWICE, DOUBT_NOT_LEVEL, DOUBT_SEVERAL_LABELS, DOUBT_SCATTERED, DOUBT_DROPPED, DOUBT_UNREAD,
           DOUBT_PADDING, DOUBT_KIND_SWAP, DOUBT_NEIGHBOUR_SHORT, DOUBT_UNCLAIMED_AFTER, DOUBT_COLUMNS_LOST,
           DOUBT_BESIDE_SURPLUS, DOUBT_IMPLAUSIBLE_RUN, DOUBT_SPLIT_BY_PAGE, DOUBT_CUT_THROUGH, DOUBT_MINUS_CUT,
-          DOUBT_HEADERS_ACROSS, DOUBT_HEADERS_AMONG)
+          DOUBT_HEADERS_ACROSS, DOUBT_HEADERS_AMONG, DOUBT_LABEL_COLUMN)
 
 # how a cell's value was read from its row's printed numbers
 READINGS = ("as_printed", "split_run", "placed", "lost_cell", "extra_dropped", "several_readings", "conflict")
@@ -618,6 +621,28 @@ class Assembler:
         self._settle_by_narrative(rows_of[id(records)], records)
         return records
 
+    def _under_empty_header(self, section: Section, printed: list[Token]) -> bool:
+        """Whether a row's numbers follow an empty first cell that stands under an empty cell of
+        the nearest line of column headers above it (a line of words right of that cell and no
+        number): `|信息内容||本年制发件数|…|` over `|行政规范性文件||2|8|` is a label column split
+        in two, whose empty half reads as a blank first value.  Asked of rows no sum rule checks
+        (a shifted row breaks its own sums; multi-level headers leave empty cells over values)."""
+        lead = printed[0] if printed else None
+        if lead is None or not lead.empty or lead.aligned or lead.gridded or lead.line_no is None \
+                or all(t.empty or t.blank for t in printed):
+            return False
+        above: dict[int, list[Token]] = {}
+        for t in self.tokens[section.start + 1:section.end]:
+            if t.line_no is not None and t.line_no < lead.line_no:
+                above.setdefault(t.line_no, []).append(t)
+        for line_no in sorted(above, reverse=True):
+            line = above[line_no]
+            if any(t.kind == "number" and not t.empty for t in line):
+                continue  # a row of values
+            if any(t.kind == "text" and t.cell_no > lead.cell_no for t in line):
+                return not any(t.kind == "text" and t.cell_no == lead.cell_no for t in line)
+        return False
+
     def _rows_on_own_line(self, table: Table, groups) -> dict[str, list[int]]:
         """Rows the walk gave exactly their numbers, printed on the label's own line (not empty
         cells only: a row's numbers may stand on the line above, its label's cells left empty)."""
@@ -740,6 +765,8 @@ class Assembler:
                 doubt = DOUBT_PADDING
             if doubt is None and not level_with(label, printed):
                 doubt = DOUBT_NOT_LEVEL
+            if doubt is None and not row_equations(self.template, cells) and self._under_empty_header(section, printed):
+                doubt = DOUBT_LABEL_COLUMN
             if doubt is None and self._unread_cell_on_line(hit, covered):
                 doubt = DOUBT_UNREAD
             if doubt is None and columns_lost and 0 < len(printed) < len(cells):

@@ -59,13 +59,14 @@ TRUSTED_TYPES = [
 _DOUBT_KEYS = {d: f"doubt_{k}" for k, d in zip(("twice", "not_level", "several_labels", "scattered", "dropped",
                                                  "unread", "padding", "kind_swap", "neighbour_short",
                                                  "unclaimed_after", "columns_lost", "beside_surplus", "implausible_run",
-                                                 "split_by_page", "cut_through", "minus_cut", "headers_across", "headers_among"),
+                                                 "split_by_page", "cut_through", "minus_cut", "headers_across", "headers_among",
+                                                 "label_column"),
                                                 DOUBTS)}
 _ROW_DOUBTS = ("doubt_twice", "doubt_not_level", "doubt_several_labels", "doubt_dropped", "doubt_unread",
                "doubt_padding", "doubt_kind_swap", "doubt_neighbour_short", "doubt_unclaimed_after",
                "doubt_columns_lost", "doubt_beside_surplus", "doubt_implausible_run", "doubt_split_by_page",
                "doubt_cut_through", "doubt_minus_cut", "doubt_headers_across",
-               "doubt_headers_among")
+               "doubt_headers_among", "doubt_label_column")
 _NUMBERS_ELSEWHERE = ("doubt_twice", "doubt_not_level", "doubt_dropped", "doubt_unread", "doubt_neighbour_short",
                       "doubt_unclaimed_after", "doubt_columns_lost", "doubt_beside_surplus")
 # readings only the sum rules justify: with no rule over the cell they are guesses (a lone

@@ -475,3 +475,19 @@ def test_a_merged_last_cell_printed_once_per_column_it_spans_is_read_once_and_fl
     assert fields["disclosure.procurement.projects"].value == 1
     assert fields["disclosure.procurement.amount_yuan"].value == 354100
     assert fields["disclosure.procurement.projects"].status != "ok"
+
+
+def test_an_empty_first_cell_under_an_empty_header_cell_is_never_a_confident_blank():
+    # PyMuPDF4LLM split section 二's label column in two and merged 本年废止件数 with 现行有效件数:
+    # `|信息 内容||本年制 发件数|本年废 止件数<br>现行有 效件数|` over `|行政规范性文件||2|8|`.  The
+    # empty half of the label column read as a blank 本年制发 (0, ok) and 2 as 本年废止 (ok); the
+    # truth is 2 issued, 0 repealed.  An empty first cell under an empty header cell is doubted
+    stem = "pymupdf4llm_label_column_split_over_a_blank_first_value"
+    gold = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))["fields"]
+    fields = extract_file(DATA / f"{stem}.md").as_dict()["fields"]
+    for f in ("disclosure.normative_docs.issued", "disclosure.normative_docs.repealed"):
+        assert fields[f]["status"] != "ok" and fields[f]["confidence"] < 0.9, f
+    assert [f for f, v in fields.items() if v["status"] == "ok" and v["confidence"] >= 0.9 and f in gold
+            and gold[f] is not None and v["value"] != gold[f]] == []
+    # a row whose first cell stands under a header word keeps its reading
+    assert fields["disclosure.licensing.decisions"]["status"] == "ok"
