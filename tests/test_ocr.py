@@ -1115,6 +1115,24 @@ def test_a_table_that_prints_no_number_keeps_its_rows_of_empty_cells():
     assert len(_table_lines(grid, printed, img, Reader(), 1)) == 2
 
 
+def test_digits_misread_inside_header_words_over_the_values_are_no_numbers():
+    """Blur read section 四's header 尚未审结 as "尚米618" and 其他结果…总计 with "818" inside: as
+    numbers they joined the table's one row of values (more numbers than cells: all 15 fields
+    flagged, though the row read right).  In a header row, words over the values keep no digits;
+    a row of values keeps its numbers."""
+    from pipeline.ocr import _table_lines
+
+    xs, ys = [0, 100, 200, 300, 400], [0, 40, 80]
+    img = np.full((80, 400), 255, np.uint8)
+    box = partial(_cell_box, xs, ys)
+    members = {(0, 0): box(0, 0, "结果维持"), (0, 1): box(0, 1, "结果纠正"), (0, 2): box(0, 2, "尚米618"),
+               (0, 3): box(0, 3, "总计"),
+               (1, 0): box(1, 0, "1"), (1, 1): box(1, 1, "0"), (1, 2): box(1, 2, "0"), (1, 3): box(1, 3, "1")}
+    header, values = [line for _, line in _table_lines(_full_grid(xs, ys), members, img, _BlankReader(), 1)]
+    assert [b.text for b in header.boxes] == ["结果维持", "结果纠正", "尚米", "总计"]
+    assert [b.text for b in values.boxes] == ["1", "0", "0", "1"]
+
+
 def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():
     """Under blur (or a reverse side's rulings) the appeals table's header row was taken for
     its values: its dashes, shaped like printed dashes, counted as a second look, and printed

@@ -649,6 +649,10 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             # there is no blank mark the recognizer dropped
             if is_blank_marker(texts[key]):
                 texts[key] = ""
+            elif cell.c0 in numeric and _WORD.search(texts[key]):
+                # digits inside header words over the values are misread characters (blur read
+                # 尚未审结 "尚米618"): as numbers they joined section 四's one row of values
+                texts[key] = re.sub(r"\d+", "", texts[key])
             continue
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns;
         # but an empty cell left of a row's label is label space, where ink is a piece of a
@@ -669,7 +673,7 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
                 and _slash_ink(gray, cell.bbox, glyph=glyph):
             # a printed slash (not applicable): the recognizer drops a lone stroke, or reads it
             # "1" or, skewed and speckled, "7".  A 7 whose bar faded off is a slash to the shape
-            # test too (16 of 1,008 drawn 7s: scripts/mark_shapes.py): the blank it
+            # test too (11 of 1,008 drawn 7s: scripts/mark_shapes.py): the blank it
             # becomes is left for the sum rules to vouch for
             unvouched = texts[key] == "7"
             texts[key] = "/"
