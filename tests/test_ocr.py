@@ -1131,6 +1131,10 @@ def test_digits_misread_inside_header_words_over_the_values_are_no_numbers():
     header, values = [line for _, line in _table_lines(_full_grid(xs, ys), members, img, _BlankReader(), 1)]
     assert [b.text for b in header.boxes] == ["结果维持", "结果纠正", "尚米", "总计"]
     assert [b.text for b in values.boxes] == ["1", "0", "0", "1"]
+    # a header cell the grid merged with the row under it keeps that row's numbers
+    members[(0, 2)] = box(0, 2, "自然人商业企业总计24 0 0 24")
+    header, _ = [line for _, line in _table_lines(_full_grid(xs, ys), members, img, _BlankReader(), 1)]
+    assert header.boxes[2].text == "自然人商业企业总计24 0 0 24"
 
 
 def test_a_dash_among_header_words_is_no_evidence_of_a_blank_value():

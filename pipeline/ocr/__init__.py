@@ -649,9 +649,11 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
             # there is no blank mark the recognizer dropped
             if is_blank_marker(texts[key]):
                 texts[key] = ""
-            elif cell.c0 in numeric and _WORD.search(texts[key]):
-                # digits inside header words over the values are misread characters (blur read
-                # 尚未审结 "尚米618"): as numbers they joined section 四's one row of values
+            elif _WORD.search(texts[key]) and len(re.findall(r"\d+", texts[key])) == 1 \
+                    and not re.search(r"\s", texts[key]):
+                # one digit run inside a header's words is misread characters (blur read 尚未审结
+                # "尚米618"): as a number it joined section 四's one row of values.  A cell with
+                # several runs apart is rows the grid merged ("…总计24 0 0 0 0 0 24")
                 texts[key] = re.sub(r"\d+", "", texts[key])
             continue
         # (a lone dash or slash is never a row label: no column test, headers repeat in columns;
