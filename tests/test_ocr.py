@@ -148,6 +148,20 @@ def test_find_grids_on_double_rules_whose_lines_wander_a_pixel():
     assert len(grids) == 1 and len(grids[0].xs) == 4  # the label column and three of values
 
 
+def test_a_label_is_judged_against_the_ruling_where_it_runs_beside_the_label():
+    """A page not flat on the glass tilts a table's rulings differently across it: at the label
+    column a row boundary lay 2-3 px above its table-wide mean, so the padded box of 四、结转下年度
+    继续办理 seemed to run across it; the two label cells merged, the label landed a row up and
+    （七）总计's row was lost.  Judged where the ruling runs beside the box, the label sits in its
+    row; a label printed across the boundary (a cell merged over two rows) still crosses it."""
+    mask = np.zeros((100, 300), np.uint8)
+    mask[36, :] = 255  # the ruling as printed beside the label; its table-wide mean is y = 39
+    one_row = (20, 26, 280, 66)
+    assert geometry.crossed([one_row], True, 39, 0, 300)
+    assert not geometry.crossed([one_row], True, 39, 0, 300, mask=mask)
+    assert geometry.crossed([(20, 16, 280, 56)], True, 39, 0, 300, mask=mask)
+
+
 def test_grid_closed_by_vertical_rulings_when_bottom_rule_missing():
     from pipeline.ocr.preprocess import ink_mask
 

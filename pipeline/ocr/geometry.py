@@ -234,22 +234,49 @@ def merge_cells(xs: list[float], ys: list[float], has_hsep, has_vsep) -> list[Ce
     return cells
 
 
+LOCAL_BAND = 6  # px either side of a ruling's mean position it may run at, locally
+
+
+def local_position(mask: np.ndarray, horizontal: bool, pos: float, start: float, end: float,
+                   band: int = LOCAL_BAND) -> float:
+    """Where the ruling the grid puts at `pos` (the table-wide mean of its pieces) runs within
+    [start, end]: the line of `mask` within `band` px of `pos` with most line pixels there, or
+    `pos` when that stretch shows no ruling.  A page not flat on the glass tilts rulings
+    differently across it: at the label column a row boundary may lie a few px off its mean."""
+    h, w = mask.shape
+    p0, p1 = max(0, int(pos) - band), min(h if horizontal else w, int(pos) + band + 1)
+    a, b = max(0, int(start)), min(w if horizontal else h, int(end))
+    if b - a < 8 or p1 <= p0:
+        return pos
+    strip = mask[p0:p1, a:b] if horizontal else mask[a:b, p0:p1].T
+    counts = (strip > 0).sum(axis=1)
+    if counts.max() < 0.3 * (b - a):
+        return pos
+    return float(p0 + int(np.argmax(counts)))
+
+
 def crossed(texts: Sequence[BBox], horizontal: bool, pos: float, start: float, end: float,
-            clear: float = 4.0) -> bool:
+            clear: float = 4.0, mask: np.ndarray | None = None) -> bool:
     """Does a text box run across the would-be ruling at `pos` (within [start, end])?  Text
-    laid over a slot boundary means the slots are one merged cell."""
+    laid over a slot boundary means the slots are one merged cell.  `mask`: the rulings' pixels,
+    to judge each box against the ruling where it runs beside the box (`local_position`)."""
     for b in texts:
         # the boundary must lie well inside the box (by a quarter of its short side, about a
         # character): detector boxes are padded, so a label set close to a ruling pokes over it
         short = min(b[2] - b[0], b[3] - b[1])
+        need = max(clear, 0.25 * short)
         if horizontal:  # ruling y = pos spanning x in [start, end]
-            inside_by = min(pos - b[1], b[3] - pos)
-            if inside_by > max(clear, 0.25 * short) and overlap_x(b, (start, 0, end, 0)) > 0.5 * (b[2] - b[0]):
+            if min(pos - b[1], b[3] - pos) <= need - LOCAL_BAND or overlap_x(b, (start, 0, end, 0)) <= 0.5 * (b[2] - b[0]):
+                continue
+            at = pos if mask is None else local_position(mask, True, pos, max(start, b[0]), min(end, b[2]))
+            if min(at - b[1], b[3] - at) > need:
                 return True
         else:  # ruling x = pos spanning y in [start, end]
-            inside_by = min(pos - b[0], b[2] - pos)
             ov = max(0.0, min(b[3], end) - max(b[1], start))
-            if inside_by > max(clear, 0.25 * short) and ov > 0.5 * (b[3] - b[1]):
+            if min(pos - b[0], b[2] - pos) <= need - LOCAL_BAND or ov <= 0.5 * (b[3] - b[1]):
+                continue
+            at = pos if mask is None else local_position(mask, False, pos, max(start, b[1]), min(end, b[3]))
+            if min(at - b[0], b[2] - at) > need:
                 return True
     return False
 
@@ -371,13 +398,13 @@ def _grid(hseg, vseg, masks, min_cell: int, texts: Sequence[BBox]) -> Grid | Non
         if coverage(hmask, True, ys[i + 1], xs[j], xs[j + 1]) >= 0.5:
             return True
         return (coverage(hfrag, True, ys[i + 1], xs[j], xs[j + 1]) >= SEPARATOR_COVERAGE
-                and not crossed(texts, True, ys[i + 1], xs[j], xs[j + 1]))
+                and not crossed(texts, True, ys[i + 1], xs[j], xs[j + 1], mask=hfrag))
 
     def has_vsep(i, j):
         if coverage(vmask, False, xs[j + 1], ys[i], ys[i + 1]) >= 0.5:
             return True
         return (coverage(vfrag, False, xs[j + 1], ys[i], ys[i + 1]) >= SEPARATOR_COVERAGE
-                and not crossed(texts, False, xs[j + 1], ys[i], ys[i + 1]))
+                and not crossed(texts, False, xs[j + 1], ys[i], ys[i + 1], mask=vfrag))
 
     return Grid(xs, ys, merge_cells(xs, ys, has_hsep, has_vsep))
 
