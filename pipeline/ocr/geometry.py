@@ -265,19 +265,15 @@ def crossed(texts: Sequence[BBox], horizontal: bool, pos: float, start: float, e
         # character): detector boxes are padded, so a label set close to a ruling pokes over it
         short = min(b[2] - b[0], b[3] - b[1])
         need = max(clear, 0.25 * short)
-        if horizontal:  # ruling y = pos spanning x in [start, end]
-            if min(pos - b[1], b[3] - pos) <= need - LOCAL_BAND or overlap_x(b, (start, 0, end, 0)) <= 0.5 * (b[2] - b[0]):
-                continue
-            at = pos if mask is None else local_position(mask, True, pos, max(start, b[0]), min(end, b[2]))
-            if min(at - b[1], b[3] - at) > need:
-                return True
-        else:  # ruling x = pos spanning y in [start, end]
-            ov = max(0.0, min(b[3], end) - max(b[1], start))
-            if min(pos - b[0], b[2] - pos) <= need - LOCAL_BAND or ov <= 0.5 * (b[3] - b[1]):
-                continue
-            at = pos if mask is None else local_position(mask, False, pos, max(start, b[1]), min(end, b[3]))
-            if min(at - b[0], b[2] - at) > need:
-                return True
+        # the box's extent across the ruling (lo, hi) and along it (a0, a1)
+        lo, hi, a0, a1 = (b[1], b[3], b[0], b[2]) if horizontal else (b[0], b[2], b[1], b[3])
+        along = max(0.0, min(a1, end) - max(a0, start))
+        # (the ruling runs within LOCAL_BAND of pos: a box too far from it either way is decided)
+        if min(pos - lo, hi - pos) <= need - LOCAL_BAND or along <= 0.5 * (a1 - a0):
+            continue
+        at = pos if mask is None else local_position(mask, horizontal, pos, max(start, a0), min(end, a1))
+        if min(at - lo, hi - at) > need:
+            return True
     return False
 
 
