@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline.calibration import DATA_PATH, rows_for, write_rows  # noqa: E402
 from pipeline.corpus.families import HELD_OUT  # noqa: E402
@@ -64,7 +65,14 @@ def synth_rows(count: int, kinds: list[str] | None = None) -> list[dict]:
     return rows
 
 
-def scan_rows(root: Path) -> list[dict]:
+def scan_rows(root: Path, cache: Path | None = None) -> list[dict]:
+    """The OCR'd fields of generated scans; with `cache`, each scan's OCR is read from (or saved
+    to) scripts/bench_ocr.py's cache, so a change after the OCR stage rebuilds in minutes."""
+    from bench_ocr import cached_document
+
+    from pipeline.extract import extract_document
+    from pipeline.ocr.proofread import proofread
+
     rows = []
     for truth in sorted(root.rglob("*.json")):
         data = json.loads(truth.read_text(encoding="utf-8"))
@@ -72,8 +80,14 @@ def scan_rows(root: Path) -> list[dict]:
         if scan.get("held_out"):
             continue
         doc = truth.with_suffix(".pdf")
-        if doc.exists():
-            rows += rows_for(extract_file(doc), data, f"scan:{scan.get('condition', 'scan')}", doc.stem)
+        if not doc.exists():
+            continue
+        if cache:
+            read = cached_document(doc, cache)
+            result = proofread(read, doc.read_bytes(), extract_document(read), extract_document)
+        else:
+            result = extract_file(doc)
+        rows += rows_for(result, data, f"scan:{scan.get('condition', 'scan')}", doc.stem)
     print(f"  scans: {root}", file=sys.stderr)
     return rows
 
@@ -93,6 +107,7 @@ def main() -> int:
     ap.add_argument("--kinds", nargs="+", metavar="KIND", help="with --synth: only these manglings")
     ap.add_argument("--append", action="store_true", help="add the rows to those already in --out")
     ap.add_argument("--scans", type=Path, nargs="+", default=[], help="generated scans with truth")
+    ap.add_argument("--cache", type=Path, help="with --scans: OCR cache (scripts/bench_ocr.py --cache)")
     ap.add_argument("--out", type=Path, default=DATA_PATH)
     args = ap.parse_args()
     started = time.time()
@@ -102,7 +117,7 @@ def main() -> int:
     if args.synth:
         rows += synth_rows(args.synth, args.kinds)
     for root in args.scans:
-        rows += scan_rows(root)
+        rows += scan_rows(root, args.cache)
     if not rows:
         ap.error("nothing to build from: give --corpus, --synth or --scans")
     write_rows(rows, args.out)
