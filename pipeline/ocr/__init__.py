@@ -396,9 +396,10 @@ _DASH_READS = re.compile(r"^[一ー_~\-－—–]{1,3}$")
 
 
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def words_among_values(texts: list[str]) -> bool:
+def words_among_values(texts: list[str], word: re.Pattern = _WORD) -> bool:
     """Does a table row print words in two places with something else between them (an empty
     cell, a dash, a number)?  A row of values prints its labels together at the left; words
     apart are a header (or rows run together), and a dash there is no evidence of a blank
@@ -407,7 +408,7 @@ def words_among_values(texts: list[str]) -> bool:
     made printed counts read 0, ok."""
     seen_word = gap = False
     for t in texts:
-        if _WORD.search(t) and not is_blank_marker(t.strip()):
+        if word.search(t) and not is_blank_marker(t.strip()):
             if gap:
                 return True
             seen_word = True
@@ -640,6 +641,13 @@ def _table_lines(grid: geometry.Grid, members: dict, gray: np.ndarray, engine: O
     words_over_values = {c.r0 for c in grid.cells if c.c0 in numeric and _WORD.search(texts[(c.r0, c.c0)])
                          and not is_blank_marker(texts[(c.r0, c.c0)].strip())}
     headers = {r for r in worded | words_over_values if not any(is_number(t) for t in by_row[r])}
+    # a table's headers stack at its top: a row above a header row that prints no number and
+    # characters apart is one too, however few of them the recognizer made out (blur read
+    # section 四's 结果维持 … 总计 "地 单 泰达 总计": no two-character word apart, and its
+    # dash-like pieces were taken for the values row's blanks, 0 where 1 was printed, ok)
+    if headers:
+        headers |= {r for r, row in by_row.items() if r < max(headers) and not any(is_number(t) for t in row)
+                    and words_among_values(row, _CJK)}
     for cell in grid.cells:
         key = (cell.r0, cell.c0)
         if cell.r0 in headers:
