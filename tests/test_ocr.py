@@ -1206,6 +1206,30 @@ def test_an_unread_cell_of_a_header_row_is_no_printed_dash():
     assert values.boxes[2].text == "—"
 
 
+def test_a_garbled_header_row_above_a_header_row_makes_no_blank_marks():
+    """Blur read section 四's 结果维持 … 总计 row as single characters ("地 — 单 泰达 总计"): no
+    two-character word stands apart, so the word tests passed it as values, and its dash-like
+    piece (the grid row of counts under the headers read nothing) gave 行政复议 结果维持 0 where
+    1 was printed, ok (the row of counts read nothing, so no column showed the words to sit over
+    numbers).  A row above a header row that prints no number is a header too when characters
+    stand apart in it; a row of dashes above a header row keeps them."""
+    from pipeline.ocr import _table_lines
+
+    xs, ys = [0, 150, 250, 350, 450, 550], [0, 40, 80, 120, 160]
+    img = np.full((160, 550), 255, np.uint8)
+    for r, c in ((0, 1), (0, 2), (0, 3), (0, 4), (1, 1)):
+        cv2.line(img, (xs[c] + 30, ys[r] + 20), (xs[c] + 70, ys[r] + 20), 0, 2)  # flat ink
+    grid = _full_grid(xs, ys)
+    box = partial(_cell_box, xs, ys)
+    members = {(0, 0): box(0, 0, "（六）其他处理"),  # a row of dashes: no characters apart
+               (1, 0): box(1, 0, "地"), (1, 2): box(1, 2, "单"), (1, 3): box(1, 3, "泰达"), (1, 4): box(1, 4, "总计"),
+               (2, 0): box(2, 0, "行政复议"), (2, 2): box(2, 2, "结果纠正"), (2, 4): box(2, 4, "总计"),
+               (3, 0): box(3, 0, "合计")}  # its counts unread: no column of the table shows a number
+    dashes, garbled, header, values = [line for _, line in _table_lines(grid, members, img, _BlankReader(), 1)]
+    assert [b.text for b in dashes.boxes[1:]] == ["—"] * 4
+    assert [b.text for b in garbled.boxes] == ["地", "", "单", "泰达", "总计"]
+
+
 def test_a_slash_shaped_speck_in_a_header_row_is_no_value():
     """Speckle at 300 dpi left a rising stroke in an empty cell of section 四's header row
     (行政复议 | _ | 行政诉讼, the grid split by a ruling below): it became a printed "/", joined the
